@@ -1,0 +1,200 @@
+"""Checks of the environment against the lock: missing, version, extraneous, source."""
+
+from __future__ import annotations
+
+import os
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+from urllib.parse import unquote
+from urllib.parse import urlsplit
+
+from packaging.version import InvalidVersion
+from packaging.version import Version
+
+from poetry_lockguard.checks.finding import finding
+
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.config import Policy
+    from poetry_lockguard.env.distributions import Distribution
+    from poetry_lockguard.lock.model import LockedPackage
+
+
+class EnvironmentCheck:
+    """Compare installed distributions with the locked packages a selection requires."""
+
+    def __init__(self, project_dir: Path, root_name: str) -> None:
+        self._project_dir = project_dir
+        self._root_name = root_name
+
+    def run(
+        self,
+        required: Mapping[str, LockedPackage],
+        installed: list[Distribution],
+        policy: Policy,
+    ) -> list[Finding]:
+        """``missing``, ``version-mismatch``, ``source-mismatch``, ``extraneous`` and
+        ``invalid-distribution`` findings, sorted by package name."""
+        findings: list[Finding] = []
+        by_name: dict[str, Distribution] = {}
+        for dist in installed:
+            if dist.problem:
+                findings.append(
+                    finding(
+                        "invalid-distribution",
+                        dist.name,
+                        f"{dist.path.name}: {dist.problem}",
+                        path=str(dist.path),
+                    )
+                )
+            else:
+                by_name.setdefault(dist.name, dist)
+
+        for name in sorted(required):
+            package = required[name]
+            dist = by_name.get(name)
+            if dist is None:
+                findings.append(
+                    finding(
+                        "missing",
+                        name,
+                        f"{name} {package.version} is required by poetry.lock but not"
+                        " installed",
+                        expected=package.version,
+                        found=None,
+                        line=package.line,
+                    )
+                )
+                continue
+            if not same_version(dist.version, package.version):
+                findings.append(
+                    finding(
+                        "version-mismatch",
+                        name,
+                        f"{name} is installed at {dist.version}, poetry.lock has"
+                        f" {package.version}",
+                        expected=package.version,
+                        found=dist.version,
+                        line=package.line,
+                    )
+                )
+                continue
+            mismatch = self._source_mismatch(package, dist)
+            if mismatch is not None:
+                expected, found = mismatch
+                findings.append(
+                    finding(
+                        "source-mismatch",
+                        name,
+                        f"{name} {dist.version} is installed from {found}, poetry.lock"
+                        f" has it from {expected}",
+                        expected=expected,
+                        found=found,
+                        line=package.line,
+                    )
+                )
+
+        for name in sorted(by_name):
+            if name in required or name in policy.allow_extraneous:
+                continue
+            if name == self._root_name:
+                continue
+            dist = by_name[name]
+            findings.append(
+                finding(
+                    "extraneous",
+                    name,
+                    f"{name} {dist.version} is installed but not required by poetry.lock"
+                    " for this selection",
+                    expected=None,
+                    found=dist.version,
+                )
+            )
+        return findings
+
+    def _source_mismatch(
+        self, package: LockedPackage, dist: Distribution
+    ) -> tuple[str, str] | None:
+        direct = dist.direct_url()
+        found = describe_direct_url(direct)
+        source = package.source
+        if source.is_registry:
+            if direct is None:
+                return None
+            return ("a package index", found)
+        if direct is None:
+            return (f"{source.type} {source.url}", "a package index")
+        url = str(direct.get("url", ""))
+        if source.type == "git":
+            vcs = direct.get("vcs_info")
+            commit = vcs.get("commit_id", "") if isinstance(vcs, dict) else ""
+            expected = f"git {source.url}@{source.resolved_reference}"
+            if not isinstance(vcs, dict) or commit != source.resolved_reference:
+                return (expected, found)
+            if _norm_vcs(url) != _norm_vcs(source.url):
+                return (expected, found)
+            return None
+        if source.type == "url":
+            if "archive_info" not in direct or url.split("#")[0] != source.url.split("#")[0]:
+                return (f"url {source.url}", found)
+            return None
+        # file and directory: compare the resolved paths.
+        expected_path = (self._project_dir / source.url).resolve()
+        found_path = _file_url_path(url)
+        kind = "dir_info" if source.type == "directory" else "archive_info"
+        if found_path is None or kind not in direct or found_path != expected_path:
+            return (f"{source.type} {expected_path}", found)
+        if source.type == "directory":
+            dir_info = direct.get("dir_info")
+            editable = bool(dir_info.get("editable", False)) if isinstance(dir_info, dict) else False
+            if editable != package.develop:
+                want = "editable" if package.develop else "non-editable"
+                have = "editable" if editable else "non-editable"
+                return (f"{want} directory {expected_path}", f"{have} directory {found_path}")
+        return None
+
+
+def same_version(installed: str, locked: str) -> bool:
+    """True when two version strings are equal under PEP 440 normalization."""
+    try:
+        return Version(installed) == Version(locked)
+    except InvalidVersion:
+        return installed.strip() == locked.strip()
+
+
+def describe_direct_url(direct: dict[str, Any] | None) -> str:
+    """A short human description of a PEP 610 ``direct_url.json``."""
+    if direct is None:
+        return "a package index"
+    url = str(direct.get("url", ""))
+    vcs = direct.get("vcs_info")
+    if isinstance(vcs, dict):
+        return f"{vcs.get('vcs', 'vcs')} {url}@{vcs.get('commit_id', '?')}"
+    if "dir_info" in direct:
+        info = direct["dir_info"]
+        editable = isinstance(info, dict) and info.get("editable")
+        path = _file_url_path(url)
+        return f"{'editable ' if editable else ''}directory {path or url}"
+    if url.startswith("file:"):
+        return f"file {_file_url_path(url) or url}"
+    return f"url {url}"
+
+
+def _file_url_path(url: str) -> Path | None:
+    parts = urlsplit(url)
+    if parts.scheme != "file":
+        return None
+    path = unquote(parts.path)
+    if os.name == "nt" and path.startswith("/") and path[2:3] == ":":
+        path = path[1:]
+    return Path(path).resolve()
+
+
+def _norm_vcs(url: str) -> str:
+    url = url.removeprefix("git+")
+    return url.removesuffix("/").removesuffix(".git")

@@ -1,0 +1,75 @@
+"""A Finding: one deviation, with a stable kebab-case code that is the public contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """Errors fail the check (exit 1); warnings are reported and allowed."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+#: Every code lockguard can report, with its default severity and a one-line meaning.
+CODES: dict[str, tuple[Severity, str]] = {
+    "lock-missing": (Severity.ERROR, "there is no poetry.lock"),
+    "lock-stale": (Severity.ERROR, "poetry.lock's content-hash does not match pyproject.toml"),
+    "unhashed": (Severity.ERROR, "a package that must be hashed has no hashes in the lock"),
+    "weak-hash": (Severity.ERROR, "a package's only hashes use md5 or sha1"),
+    "unpinned-vcs": (Severity.ERROR, "a git package is not pinned to a full commit"),
+    "missing": (Severity.ERROR, "required by the lock, not installed"),
+    "version-mismatch": (Severity.ERROR, "installed at another version than locked"),
+    "extraneous": (Severity.ERROR, "installed, not required by the selection"),
+    "source-mismatch": (Severity.ERROR, "installed from another source than locked"),
+    "invalid-distribution": (Severity.ERROR, "an installed distribution's metadata is unreadable"),
+    "hash-mismatch": (Severity.ERROR, "a downloaded artifact's hash is not in the lock"),
+    "sdist-fallback": (Severity.ERROR, "an sdist would be built though a compatible wheel is locked"),
+    "file-modified": (Severity.ERROR, "an installed file differs from its RECORD entry"),
+    "file-missing": (Severity.ERROR, "a file listed in RECORD is not installed"),
+    "record-missing": (Severity.ERROR, "a distribution has no RECORD"),
+    "record-invalid": (Severity.ERROR, "a RECORD row is malformed or unsafe"),
+    "unattested": (Severity.WARNING, "an installed package has no install receipt"),
+    "artifact-not-locked": (Severity.ERROR, "the receipt's artifact hash is not in the lock"),
+    "built-from-source": (Severity.ERROR, "installed from an sdist though a compatible wheel is locked"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One deviation between the lock, the policy and the environment.
+
+    ``expected`` and ``found`` hold the two sides (a version, a source, a digest);
+    ``line`` is the package's line in poetry.lock where there is one, ``path`` the
+    file concerned for integrity findings.
+    """
+
+    code: str
+    package: str | None
+    message: str
+    expected: str | None = None
+    found: str | None = None
+    line: int | None = None
+    path: str | None = None
+    severity: Severity = Severity.ERROR
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready mapping with every field (None where not applicable)."""
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "package": self.package,
+            "message": self.message,
+            "expected": self.expected,
+            "found": self.found,
+            "line": self.line,
+            "path": self.path,
+        }
+
+
+def finding(code: str, package: str | None, message: str, **fields: object) -> Finding:
+    """A Finding of ``code`` with the code's default severity unless one is given."""
+    severity = fields.pop("severity", None) or CODES[code][0]
+    return Finding(code=code, package=package, message=message, severity=severity, **fields)  # type: ignore[arg-type]

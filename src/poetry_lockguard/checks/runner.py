@@ -1,0 +1,155 @@
+"""The check, start to end: inputs -> model -> findings -> Report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from poetry_lockguard.checks.environment import EnvironmentCheck
+from poetry_lockguard.checks.lockfile import FreshnessCheck
+from poetry_lockguard.checks.lockfile import HashCheck
+from poetry_lockguard.checks.lockfile import lock_missing_finding
+from poetry_lockguard.config import load_policy
+from poetry_lockguard.env.distributions import scan_distributions
+from poetry_lockguard.env.fingerprint import fingerprint
+from poetry_lockguard.env.locate import find_project_interpreter
+from poetry_lockguard.env.locate import interpreter_in
+from poetry_lockguard.env.probe import probe_interpreter
+from poetry_lockguard.errors import LockFileError
+from poetry_lockguard.lock.project import read_project
+from poetry_lockguard.lock.reader import read_lock
+from poetry_lockguard.lock.requirements import required_packages
+from poetry_lockguard.lock.selection import SelectionRequest
+from poetry_lockguard.lock.selection import resolve_selection
+from poetry_lockguard.report.model import EnvironmentInfo
+from poetry_lockguard.report.model import LockInfo
+from poetry_lockguard.report.model import Report
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.config import Policy
+    from poetry_lockguard.lock.model import Lock
+    from poetry_lockguard.lock.model import LockedPackage
+    from poetry_lockguard.lock.project import Project
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What to check: the project, the target interpreter and the selection."""
+
+    project_dir: Path
+    python: Path | None = None
+    selection: SelectionRequest = field(default_factory=SelectionRequest)
+    lock_only: bool = False
+    integrity: bool = False
+
+
+def exit_code(report: Report) -> int:
+    """0 when there is no error finding, 1 otherwise (2 is raised as LockguardError)."""
+    return 0 if report.ok else 1
+
+
+def run_check(
+    options: CheckOptions,
+    *,
+    find_interpreter: Callable[[Project], Path] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Check the project's lock and, unless ``lock_only``, its environment.
+
+    ``find_interpreter`` locates the environment when no ``--python`` was given (the
+    plugin passes Poetry's own lookup; the stand-alone entry point uses lockguard's).
+    Raises LockguardError when something cannot be checked.
+    """
+    project_dir = options.project_dir.resolve()
+    pyproject = project_dir / "pyproject.toml"
+    if not pyproject.is_file():
+        raise LockFileError(f"{pyproject}: file not found (is this a Poetry project?)")
+    project = read_project(pyproject)
+    policy = load_policy(project.lockguard_config)
+    selection = resolve_selection(options.selection, project)
+    lock_path = project_dir / "poetry.lock"
+
+    if not lock_path.exists():
+        return Report(
+            project=str(project_dir),
+            lock=LockInfo(path=str(lock_path)),
+            environment=None,
+            selection=selection,
+            findings=(lock_missing_finding(),),
+        )
+
+    lock = read_lock(lock_path)
+    findings: list[Finding] = FreshnessCheck().run(lock, project)
+    lock_info = LockInfo(
+        path=str(lock_path),
+        version=lock.lock_version,
+        content_hash=lock.content_hash,
+        fresh=not findings,
+        packages=len(lock.packages),
+    )
+
+    if options.lock_only:
+        in_selection = _packages_in_groups(lock, selection.groups)
+        findings += HashCheck().run(in_selection, policy)
+        return Report(
+            project=str(project_dir),
+            lock=lock_info,
+            environment=None,
+            selection=selection,
+            findings=tuple(findings),
+            required=len(in_selection),
+        )
+
+    if options.python is not None:
+        python = interpreter_in(options.python)
+    elif find_interpreter is not None:
+        python = find_interpreter(project)
+    else:
+        python = find_project_interpreter(project_dir, project.name)
+    interpreter = probe_interpreter(python, with_tags=options.integrity)
+    required = required_packages(lock, project, selection, interpreter.marker_env)
+    findings += HashCheck().run(required.values(), policy)
+    installed = scan_distributions(interpreter.site_dirs)
+    findings += EnvironmentCheck(project_dir, project.name).run(required, installed, policy)
+
+    files_checked = 0
+    if options.integrity:
+        from poetry_lockguard.checks.integrity import IntegrityCheck
+
+        integrity = IntegrityCheck(interpreter, lock, policy).run(
+            installed, required, progress=progress
+        )
+        findings += integrity.findings
+        files_checked = integrity.files_checked
+
+    return Report(
+        project=str(project_dir),
+        lock=lock_info,
+        environment=EnvironmentInfo(
+            path=str(interpreter.prefix),
+            python=str(python),
+            python_version=interpreter.version,
+            fingerprint=fingerprint(d for d in installed if not d.problem),
+            packages=len(installed),
+        ),
+        selection=selection,
+        findings=tuple(findings),
+        required=len(required),
+        integrity=options.integrity,
+        files_checked=files_checked,
+    )
+
+
+def _packages_in_groups(lock: Lock, groups: frozenset[str]) -> list[LockedPackage]:
+    if not lock.has_groups_and_markers:
+        return list(lock.packages)
+    return [p for p in lock.packages if set(p.groups) & groups]
+
+
+__all__ = ["CheckOptions", "Policy", "exit_code", "run_check"]

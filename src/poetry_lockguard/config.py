@@ -1,0 +1,87 @@
+"""``[tool.lockguard]`` in pyproject.toml, validated into a frozen Policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from poetry_lockguard.errors import ConfigError
+
+
+MODES = ("enforce", "warn", "off")
+MODE_VARIABLE = "POETRY_LOCKGUARD_MODE"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the team agreed on: which deviations are allowed and how the guard acts."""
+
+    allow_extraneous: frozenset[str] = frozenset({"pip"})
+    allow_unhashed: frozenset[str] = frozenset()
+    mode: str = "enforce"
+    require_receipts: bool = False
+
+
+def _names(key: str, value: Any) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(
+            f"pyproject.toml: [tool.lockguard] {key} must be an array of package names"
+        )
+    return frozenset(str(canonicalize_name(v)) for v in value)
+
+
+def _mode(key: str, value: Any) -> str:
+    if value not in MODES:
+        raise ConfigError(
+            f"pyproject.toml: [tool.lockguard] {key} must be one of"
+            f" {', '.join(repr(m) for m in MODES)}, not {value!r}"
+        )
+    return str(value)
+
+
+def _bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"pyproject.toml: [tool.lockguard] {key} must be true or false")
+    return value
+
+
+_KEYS = {
+    "allow-extraneous": ("allow_extraneous", _names),
+    "allow-unhashed": ("allow_unhashed", _names),
+    "mode": ("mode", _mode),
+    "require-receipts": ("require_receipts", _bool),
+}
+
+
+def load_policy(table: Any) -> Policy:
+    """Build a Policy from the raw ``[tool.lockguard]`` table.
+
+    Unknown keys and values of the wrong type raise ConfigError naming the key, so a
+    typo never silently weakens the policy.
+    """
+    if table is None:
+        return Policy()
+    if not isinstance(table, dict):
+        raise ConfigError("pyproject.toml: [tool.lockguard] must be a table")
+    unknown = sorted(set(table) - set(_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"pyproject.toml: [tool.lockguard] unknown key {unknown[0]!r}"
+            f" (known: {', '.join(_KEYS)})"
+        )
+    values = {attr: parse(key, table[key]) for key, (attr, parse) in _KEYS.items() if key in table}
+    return Policy(**values)
+
+
+def mode_override(environ: dict[str, str]) -> str | None:
+    """The mode ``POETRY_LOCKGUARD_MODE`` asks for, validated; None when unset."""
+    value = environ.get(MODE_VARIABLE)
+    if value is None or value == "":
+        return None
+    if value not in MODES:
+        raise ConfigError(
+            f"{MODE_VARIABLE}: must be one of {', '.join(MODES)}, not {value!r}"
+        )
+    return value

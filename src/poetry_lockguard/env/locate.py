@@ -1,0 +1,149 @@
+"""Finding the environment Poetry would use for a project, without creating one."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import sys
+
+from pathlib import Path
+from typing import Any
+
+from poetry_lockguard.errors import EnvironmentInspectionError
+
+
+def interpreter_in(path: Path) -> Path:
+    """The interpreter of ``path``: itself if a file, else the venv's ``bin/python``."""
+    if path.is_dir():
+        for candidate in (
+            path / "bin" / "python",
+            path / "bin" / "python3",
+            path / "Scripts" / "python.exe",
+        ):
+            if candidate.exists():
+                return candidate
+        raise EnvironmentInspectionError(f"{path}: no Python interpreter in this directory")
+    if not path.exists():
+        raise EnvironmentInspectionError(f"{path}: interpreter not found")
+    return path
+
+
+def find_project_interpreter(project_dir: Path, project_name: str) -> Path:
+    """The interpreter of the environment Poetry would use for ``project_dir``.
+
+    The order is Poetry's: an active ``VIRTUAL_ENV`` (or non-base conda env), the
+    in-project ``.venv``, then ``{virtualenvs.path}/{name}-{hash}-py{X.Y}``. Nothing is
+    ever created; raise EnvironmentInspectionError when no environment exists.
+    """
+    config = _poetry_config(project_dir)
+    active = os.environ.get("VIRTUAL_ENV") or os.environ.get("CONDA_PREFIX")
+    if active and os.environ.get("CONDA_DEFAULT_ENV") != "base":
+        return interpreter_in(Path(active))
+
+    in_project = project_dir / ".venv"
+    if in_project.is_dir() and config.get("virtualenvs.in-project") is not False:
+        return interpreter_in(in_project)
+
+    venvs = _virtualenvs_path(config)
+    base = generate_env_name(project_name, str(project_dir))
+    candidates = sorted(venvs.glob(f"{base}-py*")) if venvs.is_dir() else []
+    chosen = _chosen_minor(venvs, base)
+    if chosen:
+        candidates = [c for c in candidates if c.name == f"{base}-py{chosen}"] or candidates
+    if len(candidates) > 1:
+        minor = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        candidates = [c for c in candidates if c.name.endswith(f"-py{minor}")] or candidates
+    if len(candidates) == 1:
+        return interpreter_in(candidates[0])
+    if candidates:
+        names = ", ".join(c.name for c in candidates)
+        raise EnvironmentInspectionError(
+            f"{venvs}: several environments for this project ({names}); choose one with"
+            " --python"
+        )
+    raise EnvironmentInspectionError(
+        f"{project_dir}: no environment found for this project (run `poetry install`"
+        " first, or name one with --python)"
+    )
+
+
+def generate_env_name(name: str, cwd: str) -> str:
+    """The ``{name}-{hash}`` prefix Poetry gives a project's virtualenvs."""
+    sanitized = re.sub(r'[ $`!*@"\\\r\n\t]', "_", name.lower())[:42]
+    normalized_cwd = os.path.normcase(os.path.realpath(cwd))
+    digest = hashlib.sha256(normalized_cwd.encode()).digest()
+    return f"{sanitized}-{base64.urlsafe_b64encode(digest).decode()[:8]}"
+
+
+def _poetry_config(project_dir: Path) -> dict[str, Any]:
+    """Flattened ``virtualenvs.*`` and ``cache-dir`` settings, later sources winning."""
+    from poetry_lockguard.errors import LockguardError
+    from poetry_lockguard.lock.toml import load_toml
+
+    settings: dict[str, Any] = {}
+    for path in (_config_dir() / "config.toml", project_dir / "poetry.toml"):
+        if not path.is_file():
+            continue
+        try:
+            data = load_toml(path)
+        except LockguardError:
+            continue
+        if isinstance(data.get("cache-dir"), str):
+            settings["cache-dir"] = data["cache-dir"]
+        venv = data.get("virtualenvs", {})
+        if isinstance(venv, dict):
+            for key in ("path", "in-project"):
+                if key in venv:
+                    settings[f"virtualenvs.{key}"] = venv[key]
+    for key, var in (
+        ("cache-dir", "POETRY_CACHE_DIR"),
+        ("virtualenvs.path", "POETRY_VIRTUALENVS_PATH"),
+        ("virtualenvs.in-project", "POETRY_VIRTUALENVS_IN_PROJECT"),
+    ):
+        value = os.environ.get(var)
+        if value is not None:
+            settings[key] = (
+                value.lower() in ("1", "true") if key.endswith("in-project") else value
+            )
+    return settings
+
+
+def _config_dir() -> Path:
+    if os.environ.get("POETRY_CONFIG_DIR"):
+        return Path(os.environ["POETRY_CONFIG_DIR"])
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "pypoetry"
+    if sys.platform == "win32":
+        return Path(os.environ.get("APPDATA", Path.home())) / "pypoetry"
+    return Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "pypoetry"
+
+
+def _virtualenvs_path(config: dict[str, Any]) -> Path:
+    if config.get("virtualenvs.path"):
+        return Path(str(config["virtualenvs.path"])).expanduser()
+    if config.get("cache-dir"):
+        cache = Path(str(config["cache-dir"])).expanduser()
+    elif sys.platform == "darwin":
+        cache = Path.home() / "Library" / "Caches" / "pypoetry"
+    elif sys.platform == "win32":
+        cache = Path(os.environ.get("LOCALAPPDATA", Path.home())) / "pypoetry" / "Cache"
+    else:
+        cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pypoetry"
+    return cache / "virtualenvs"
+
+
+def _chosen_minor(venvs: Path, base: str) -> str:
+    """The minor version ``poetry env use`` recorded in envs.toml, if any."""
+    from poetry_lockguard.errors import LockguardError
+    from poetry_lockguard.lock.toml import load_toml
+
+    envs = venvs / "envs.toml"
+    if not envs.is_file():
+        return ""
+    try:
+        entry = load_toml(envs).get(base, {})
+    except LockguardError:
+        return ""
+    return str(entry.get("minor", "")) if isinstance(entry, dict) else ""

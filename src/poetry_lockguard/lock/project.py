@@ -1,0 +1,140 @@
+"""What pyproject.toml says that matters for a lock: name, groups, extras, content-hash."""
+
+from __future__ import annotations
+
+import json
+
+from dataclasses import dataclass
+from hashlib import sha256
+from typing import TYPE_CHECKING
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from poetry_lockguard.lock.toml import load_toml
+
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+MAIN_GROUP = "main"
+
+_LEGACY_KEYS = ("dependencies", "source", "extras", "dev-dependencies")
+_RELEVANT_KEYS = (*_LEGACY_KEYS, "group")
+_RELEVANT_PROJECT_KEYS = ("requires-python", "dependencies", "optional-dependencies")
+
+
+@dataclass(frozen=True)
+class Project:
+    """The parts of pyproject.toml that lockguard reads, with the parsed document."""
+
+    path: Path
+    name: str
+    groups: dict[str, bool]
+    extras: tuple[str, ...]
+    data: dict[str, Any]
+
+    @property
+    def directory(self) -> Path:
+        """The project's directory (where poetry.lock lives)."""
+        return self.path.parent
+
+    @property
+    def non_optional_groups(self) -> frozenset[str]:
+        """The groups ``poetry install`` installs when no group option is given."""
+        return frozenset(name for name, optional in self.groups.items() if not optional)
+
+    @property
+    def lockguard_config(self) -> Any:
+        """The raw ``[tool.lockguard]`` table (validated by config.Policy)."""
+        return self.data.get("tool", {}).get("lockguard", {})
+
+    def content_hash(self, *, with_dependency_groups: bool = True) -> str:
+        """The content-hash Poetry would write for this pyproject.toml.
+
+        sha256 of the sorted-keys JSON of the dependency-relevant parts, computed the
+        way Poetry 2.x's Locker does (Poetry < 2.3 left ``[dependency-groups]`` out, so
+        that variant is available through ``with_dependency_groups=False``).
+        """
+        project_content = self.data.get("project", {})
+        group_content = (
+            self.data.get("dependency-groups", {}) if with_dependency_groups else {}
+        )
+        tool_poetry_content = self.data.get("tool", {}).get("poetry", {})
+
+        relevant_project = {
+            key: project_content[key]
+            for key in _RELEVANT_PROJECT_KEYS
+            if project_content.get(key) is not None
+        }
+        relevant_poetry: dict[str, Any] = {}
+        for key in _RELEVANT_KEYS:
+            value = tool_poetry_content.get(key)
+            if value is None and (
+                key not in _LEGACY_KEYS or relevant_project or group_content
+            ):
+                continue
+            relevant_poetry[key] = value
+
+        relevant: dict[str, Any] = {}
+        if relevant_project:
+            relevant["project"] = relevant_project
+        if group_content:
+            relevant["dependency-groups"] = group_content
+        if relevant:
+            relevant["tool"] = {"poetry": relevant_poetry}
+        else:
+            relevant = relevant_poetry
+        return sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
+
+    def matches_content_hash(self, locked_hash: str, generated_by: str) -> bool:
+        """True when ``locked_hash`` is what Poetry would accept as fresh.
+
+        Locks written by Poetry before 2.3 hashed without ``[dependency-groups]``;
+        Poetry accepts those, and so do we.
+        """
+        if self.content_hash() == locked_hash:
+            return True
+        return self.content_hash(with_dependency_groups=False) == locked_hash and (
+            _poetry_version(generated_by) < (2, 3)
+        )
+
+
+def read_project(path: Path, display: str = "pyproject.toml") -> Project:
+    """Read pyproject.toml into a Project; raise LockFileError naming the file on failure."""
+    data = load_toml(path, display)
+    project = data.get("project", {})
+    poetry = data.get("tool", {}).get("poetry", {})
+    if not isinstance(project, dict) or not isinstance(poetry, dict):
+        from poetry_lockguard.errors import LockFileError
+
+        raise LockFileError(f"{display}: [project] or [tool.poetry] is not a table")
+    name = str(project.get("name") or poetry.get("name") or "")
+
+    groups: dict[str, bool] = {MAIN_GROUP: False}
+    if poetry.get("dev-dependencies"):
+        groups["dev"] = False
+    for group in data.get("dependency-groups", {}) or {}:
+        groups[str(canonicalize_name(group))] = False
+    for group, table in (poetry.get("group", {}) or {}).items():
+        optional = bool(table.get("optional", False)) if isinstance(table, dict) else False
+        groups[str(canonicalize_name(group))] = optional
+
+    extras = set(project.get("optional-dependencies", {}) or {})
+    extras.update(poetry.get("extras", {}) or {})
+    return Project(
+        path=path,
+        name=str(canonicalize_name(name)) if name else "",
+        groups=groups,
+        extras=tuple(sorted(str(canonicalize_name(e)) for e in extras)),
+        data=data,
+    )
+
+
+def _poetry_version(generated_by: str) -> tuple[int, ...]:
+    """``(major, minor)`` from "Poetry 2.1.3" (unknown versions count as new)."""
+    parts = generated_by.removeprefix("Poetry ").split(".")[:2]
+    try:
+        return tuple(int(p) for p in parts)
+    except ValueError:
+        return (99,)

@@ -1,0 +1,91 @@
+"""Which groups and extras a check covers, chosen the way ``poetry install`` chooses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from packaging.utils import canonicalize_name
+
+from poetry_lockguard.errors import SelectionError
+
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from poetry_lockguard.lock.project import Project
+
+
+@dataclass(frozen=True)
+class SelectionRequest:
+    """The group and extra options as a user gave them (``--with``, ``-E`` ...)."""
+
+    with_groups: tuple[str, ...] = ()
+    without_groups: tuple[str, ...] = ()
+    only_groups: tuple[str, ...] = ()
+    all_groups: bool = False
+    extras: tuple[str, ...] = ()
+    all_extras: bool = False
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The resolved groups and extras (normalized names)."""
+
+    groups: frozenset[str]
+    extras: frozenset[str]
+
+    def as_dict(self) -> dict[str, list[str]]:
+        """Sorted lists, for reports."""
+        return {"groups": sorted(self.groups), "extras": sorted(self.extras)}
+
+
+def split_names(values: Iterable[str]) -> list[str]:
+    """Split option values on commas and spaces, as Poetry does for groups and extras."""
+    return [
+        name.strip()
+        for value in values
+        for name in value.replace(",", " ").split()
+        if name.strip()
+    ]
+
+
+def resolve_selection(request: SelectionRequest, project: Project) -> Selection:
+    """Apply ``request`` to the project's groups and extras.
+
+    Default: the non-optional groups and no extras, the set ``poetry install``
+    installs. ``--only`` wins over ``--with``/``--without``. Unknown groups or extras
+    raise SelectionError naming them and pyproject.toml.
+    """
+    known = set(project.groups)
+    norm = {
+        key: {str(canonicalize_name(n)) for n in split_names(values)}
+        for key, values in (
+            ("with", request.with_groups),
+            ("without", request.without_groups),
+            ("only", request.only_groups),
+        )
+    }
+    unknown = sorted((norm["with"] | norm["without"] | norm["only"]) - known)
+    if unknown:
+        raise SelectionError(
+            f"pyproject.toml: group(s) not found: {', '.join(unknown)}"
+            f" (known: {', '.join(sorted(known))})"
+        )
+    if request.all_groups:
+        groups = frozenset(known)
+    elif norm["only"]:
+        groups = frozenset(norm["only"])
+    else:
+        groups = frozenset((project.non_optional_groups | norm["with"]) - norm["without"])
+
+    if request.all_extras:
+        extras = frozenset(project.extras)
+    else:
+        extras = frozenset(str(canonicalize_name(e)) for e in split_names(request.extras))
+        missing = sorted(extras - set(project.extras))
+        if missing:
+            raise SelectionError(
+                f"pyproject.toml: extra(s) not found: {', '.join(missing)}"
+            )
+    return Selection(groups=groups, extras=extras)

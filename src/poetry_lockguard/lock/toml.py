@@ -1,0 +1,42 @@
+"""Loading TOML files with errors that name the file and the problem."""
+
+from __future__ import annotations
+
+import sys
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+from poetry_lockguard.errors import LockFileError
+
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def load_toml(path: Path, display: str | None = None) -> dict[str, Any]:
+    """Parse ``path`` as TOML; raise LockFileError naming ``display`` on any failure."""
+    name = display or str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as e:
+        raise LockFileError(f"{name}: file not found") from e
+    except IsADirectoryError as e:
+        raise LockFileError(f"{name}: is a directory, not a file") from e
+    except OSError as e:
+        raise LockFileError(f"{name}: cannot be read ({e.strerror})") from e
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise LockFileError(
+            f"{name}: not valid UTF-8 (byte {e.start} is {data[e.start]:#04x})"
+        ) from e
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise LockFileError(f"{name}: invalid TOML: {e}") from e

@@ -1,0 +1,53 @@
+"""GitHub Actions workflow commands: one annotation per finding."""
+
+from __future__ import annotations
+
+import os
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from poetry_lockguard.checks.finding import Severity
+
+
+if TYPE_CHECKING:
+    from poetry_lockguard.report.model import Report
+
+
+class GithubReporter:
+    """Render findings as ``::error file=poetry.lock,line=N,title=...::message`` lines."""
+
+    def render(self, report: Report) -> str:
+        """One workflow command per finding and a plain summary line."""
+        lock_file = _relative(report.lock.path)
+        lines = []
+        for f in report.findings:
+            level = "error" if f.severity is Severity.ERROR else "warning"
+            props = [f"file={_prop(lock_file)}"]
+            if f.line:
+                props.append(f"line={f.line}")
+            title = f"lockguard {f.code}" + (f": {f.package}" if f.package else "")
+            props.append(f"title={_prop(title)}")
+            lines.append(f"::{level} {','.join(props)}::{_data(f.message)}")
+        errors, warnings = len(report.errors), len(report.warnings)
+        state = "ok" if report.ok else "failed"
+        lines.append(
+            f"lockguard {state}: {errors} errors, {warnings} warnings,"
+            f" {report.required} locked packages checked"
+        )
+        return "\n".join(lines) + "\n"
+
+
+def _relative(path: str) -> str:
+    try:
+        return os.path.relpath(path, Path.cwd())
+    except ValueError:
+        return path
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")

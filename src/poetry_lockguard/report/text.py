@@ -1,0 +1,117 @@
+"""Text output in Poetry's look: grouped findings, a summary line and a hint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from poetry_lockguard.checks.finding import CODES
+from poetry_lockguard.checks.finding import Severity
+
+
+if TYPE_CHECKING:
+    from poetry_lockguard.report.model import Report
+
+#: What to run for each code; the first hint of the findings' codes is printed.
+HINTS: dict[str, str] = {
+    "lock-missing": "run `poetry lock` and commit poetry.lock",
+    "lock-stale": "run `poetry lock` to bring poetry.lock up to date with pyproject.toml",
+    "unhashed": "run `poetry lock --regenerate` against a source that serves hashes,"
+    " or list the package under [tool.lockguard] allow-unhashed",
+    "weak-hash": "run `poetry lock --regenerate` against a source that serves sha256 hashes",
+    "unpinned-vcs": "pin the git dependency to a commit (rev = ...) and run `poetry lock`",
+    "missing": "run `poetry sync{options}` to make the environment match poetry.lock",
+    "version-mismatch": "run `poetry sync{options}` to make the environment match poetry.lock",
+    "source-mismatch": "run `poetry sync{options}` to make the environment match poetry.lock",
+    "extraneous": "run `poetry sync{options}` to remove packages poetry.lock does not require",
+    "file-modified": "reinstall the package: `poetry run pip install --force-reinstall"
+    " --no-deps NAME==VERSION`, then `poetry lockguard check --integrity`",
+}
+
+
+class TextReporter:
+    """Render a Report for a terminal, with Poetry's ``<info>``/``<error>`` tags."""
+
+    def __init__(self, sync_options: str = "") -> None:
+        self._sync_options = sync_options
+
+    def render(self, report: Report) -> str:
+        """The report as tagged text (the console layer styles or strips the tags)."""
+        lines: list[str] = []
+        by_code: dict[str, list[str]] = {}
+        for f in report.findings:
+            where = f"  <comment>(poetry.lock:{f.line})</comment>" if f.line else ""
+            by_code.setdefault(f.code, []).append(f"  • {_escape(f.message)}{where}")
+        for code in sorted(by_code, key=_code_order):
+            tag = "error" if CODES.get(code, (Severity.ERROR,))[0] is Severity.ERROR else "warning"
+            style = "fg=red;options=bold" if tag == "error" else "fg=yellow;options=bold"
+            lines.append(f"<{style}>{code}</> ({len(by_code[code])})")
+            lines.extend(by_code[code])
+            lines.append("")
+        lines.append(self._summary(report))
+        hint = self._hint(report)
+        if hint:
+            lines.append(f"<comment>Hint: {hint}</comment>")
+        return "\n".join(lines) + "\n"
+
+    def _summary(self, report: Report) -> str:
+        lock = (
+            f"poetry.lock (lock-version {report.lock.version})"
+            if report.lock.version
+            else "poetry.lock"
+        )
+        target = _display_env(report)
+        scope = ""
+        if report.selection is not None:
+            groups = ", ".join(sorted(report.selection.groups)) or "none"
+            extras = ", ".join(sorted(report.selection.extras)) or "none"
+            scope = f"; groups: {groups}; extras: {extras}"
+        checked = f"{report.required} locked packages checked"
+        if report.integrity:
+            checked += f", {report.files_checked} files verified"
+        errors, warnings = len(report.errors), len(report.warnings)
+        if report.ok:
+            mark = "<info>✓</info>"
+            verdict = f"{target} matches {lock}" if report.environment else f"{lock} is sound"
+            tail = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
+            line = f"{mark} {verdict}: {checked}{scope}{tail}."
+        else:
+            verdict = (
+                f"{target} does not match {lock}"
+                if report.environment
+                else f"{lock} has problems"
+            )
+            line = (
+                f"<error>✗ {verdict}</error>: {errors} error{'s' if errors != 1 else ''},"
+                f" {warnings} warning{'s' if warnings != 1 else ''}; {checked}{scope}."
+            )
+        if report.environment is not None:
+            line += f"\n  fingerprint {report.environment.fingerprint}"
+        return line
+
+    def _hint(self, report: Report) -> str:
+        for code in sorted({f.code for f in report.errors}, key=_code_order):
+            if code in HINTS:
+                return HINTS[code].format(options=self._sync_options)
+        return ""
+
+
+def _display_env(report: Report) -> str:
+    if report.environment is None:
+        return "the environment"
+    path = Path(report.environment.path)
+    try:
+        shown = str(path.relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(path)
+    return f"{shown} (Python {report.environment.python_version})"
+
+
+def _code_order(code: str) -> int:
+    order = list(CODES)
+    return order.index(code) if code in order else len(order)
+
+
+def _escape(text: str) -> str:
+    """Keep ``<`` in messages (paths, markers) from being read as a style tag."""
+    return text.replace("<", "\\<")
