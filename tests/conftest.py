@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.support.artifacts import Dist
+from tests.support.index import PackageIndex
+from tests.support.poetry import PoetryProject
+
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.types import ProjectFactory
+
+#: The catalogue every test can install from.
+CATALOGUE = (
+    Dist("alpha", "1.0.0"),
+    Dist("alpha", "2.0.0"),
+    Dist("beta", "1.0.0", requires=("alpha>=1.0",)),
+    Dist("gamma", "1.0.0", extras={"fast": ("delta>=1.0",)}),
+    Dist("delta", "1.0.0"),
+    Dist("epsilon", "1.0.0", requires=('zeta>=1.0; python_version < "3.0"',)),
+    Dist("zeta", "1.0.0"),
+    Dist("docs-tool", "1.0.0"),
+    Dist("stray", "1.0.0"),
+    Dist("both", "1.0.0", sdist=True),
+    Dist("onlysdist", "1.0.0", wheel=False, sdist=True),
+)
+
+
+@pytest.fixture(scope="session")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PackageIndex]:
+    idx = PackageIndex(tmp_path_factory.mktemp("index"))
+    idx.add(*CATALOGUE)
+    yield idx
+    idx.close()
+
+
+@pytest.fixture(scope="session")
+def poetry_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("poetry-home")
+
+
+@pytest.fixture
+def project_factory(
+    tmp_path: Path, index: PackageIndex, poetry_home: Path
+) -> ProjectFactory:
+    counter = iter(range(1000))
+
+    def make(name: str = "project") -> PoetryProject:
+        return PoetryProject(tmp_path / f"{name}-{next(counter)}", poetry_home, index.url)
+
+    return make
+
+
+@pytest.fixture
+def project(project_factory: ProjectFactory) -> PoetryProject:
+    return project_factory()

@@ -1,0 +1,225 @@
+"""Running a real ``poetry`` in an isolated configuration, against the test index."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from packaging.utils import canonicalize_name
+
+
+POETRY = Path(sys.executable).parent / "poetry"
+
+
+@dataclass
+class Result:
+    """A finished command: exit code and output."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    def codes(self) -> list[str]:
+        """The finding codes of a ``--format json`` run, sorted."""
+        return sorted(f["code"] for f in self.json()["findings"])
+
+    def findings(self) -> list[tuple[str, str | None]]:
+        """(code, package) pairs of a ``--format json`` run, sorted."""
+        return sorted(
+            ((f["code"], f["package"]) for f in self.json()["findings"]),
+            key=lambda t: (t[0], t[1] or ""),
+        )
+
+
+class PoetryProject:
+    """A project directory with its own Poetry configuration, cache and in-project venv."""
+
+    def __init__(self, path: Path, home: Path, index_url: str) -> None:
+        self.path = path
+        self.home = home
+        self.index_url = index_url
+        path.mkdir(parents=True, exist_ok=True)
+
+    # -- files ---------------------------------------------------------------------
+    @property
+    def pyproject(self) -> Path:
+        return self.path / "pyproject.toml"
+
+    @property
+    def lock(self) -> Path:
+        return self.path / "poetry.lock"
+
+    @property
+    def venv(self) -> Path:
+        return self.path / ".venv"
+
+    @property
+    def python(self) -> Path:
+        return self.venv / "bin" / "python"
+
+    def write_pyproject(
+        self,
+        dependencies: list[str] | None = None,
+        *,
+        name: str = "demo-app",
+        groups: dict[str, list[str]] | None = None,
+        optional_groups: set[str] | None = None,
+        extras: dict[str, list[str]] | None = None,
+        lockguard: dict[str, Any] | None = None,
+        package_mode: bool = False,
+        legacy_dependencies: dict[str, Any] | None = None,
+    ) -> None:
+        """Write a Poetry 2 style pyproject.toml using the test index as only source."""
+        doc: dict[str, Any] = {
+            "project": {
+                "name": name,
+                "version": "0.1.0",
+                "requires-python": ">=3.9",
+                "dependencies": dependencies or [],
+            },
+            "tool": {
+                "poetry": {
+                    "package-mode": package_mode,
+                    "source": [
+                        {"name": "local", "url": self.index_url, "priority": "primary"}
+                    ],
+                }
+            },
+        }
+        if extras:
+            doc["project"]["optional-dependencies"] = extras
+        if groups:
+            doc["tool"]["poetry"]["group"] = {
+                g: {
+                    "dependencies": dict(_poetry_dep(d) for d in deps),
+                    **({"optional": True} if g in (optional_groups or set()) else {}),
+                }
+                for g, deps in groups.items()
+            }
+        if legacy_dependencies is not None:
+            doc["tool"]["poetry"]["dependencies"] = legacy_dependencies
+        if lockguard is not None:
+            doc["tool"]["lockguard"] = lockguard
+        if package_mode:
+            self.path.joinpath(name.replace("-", "_")).mkdir(exist_ok=True)
+            self.path.joinpath(name.replace("-", "_"), "__init__.py").write_text("")
+            self.path.joinpath("README.md").write_text("demo\n")
+        self.pyproject.write_text(tomlkit.dumps(doc))
+
+    # -- running -------------------------------------------------------------------
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("POETRY_", "VIRTUAL_ENV", "PYTHON", "CONDA_", "PIP_"))
+        }
+        env.update(
+            POETRY_CONFIG_DIR=str(self.home / "config"),
+            POETRY_CACHE_DIR=str(self.home / "cache"),
+            POETRY_DATA_DIR=str(self.home / "data"),
+            POETRY_VIRTUALENVS_IN_PROJECT="true",
+            POETRY_NO_INTERACTION="1",
+            PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+            POETRY_KEYRING_ENABLED="false",
+        )
+        env.update(extra)
+        return env
+
+    def poetry(self, *args: str, check: bool = False, env: dict[str, str] | None = None,
+               timeout: float = 300) -> Result:
+        """Run ``poetry ARGS`` in the project; with ``check`` a failure raises."""
+        return self.run([str(POETRY), *args], check=check, env=env, timeout=timeout)
+
+    def lockguard(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        """``poetry lockguard check ARGS``."""
+        return self.poetry("lockguard", "check", *args, env=env)
+
+    def standalone(self, *args: str, env: dict[str, str] | None = None,
+                   python: str = sys.executable) -> Result:
+        """``python -m poetry_lockguard check -C PROJECT ARGS``."""
+        return self.run([python, "-m", "poetry_lockguard", "check", "-C", str(self.path), *args],
+                        env=env)
+
+    def run(self, args: list[str], *, check: bool = False, env: dict[str, str] | None = None,
+            timeout: float = 300) -> Result:
+        proc = subprocess.run(
+            args, cwd=self.path, capture_output=True, text=True, timeout=timeout,
+            env=self.env(**(env or {})), stdin=subprocess.DEVNULL, check=False,
+        )
+        result = Result(args, proc.returncode, proc.stdout, proc.stderr)
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(args)} exited {proc.returncode}:\n{result.output}"
+            )
+        return result
+
+    def pip(self, *args: str) -> Result:
+        """pip of the project's venv (to make drift the way users make it)."""
+        return self.run(
+            [str(self.python), "-m", "pip", "--disable-pip-version-check", *args,
+             "--index-url", self.index_url],
+            check=True,
+        )
+
+    def installed(self) -> dict[str, str]:
+        """{normalized name: version} of the venv, read by the venv's own Python."""
+        code = (
+            "import json, importlib.metadata as m;"
+            "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+        )
+        result = self.run([str(self.python), "-c", code], check=True)
+        return {
+            str(canonicalize_name(k)): v for k, v in json.loads(result.stdout).items()
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        """Bytes of pyproject.toml and poetry.lock, and the installed set."""
+        return {
+            "pyproject": self.pyproject.read_bytes() if self.pyproject.exists() else None,
+            "lock": self.lock.read_bytes() if self.lock.exists() else None,
+            "installed": self.installed() if self.python.exists() else None,
+        }
+
+    def dry_run_sync(self, *args: str) -> dict[str, set[str]]:
+        """What ``poetry sync --dry-run`` would do: installs, updates and removals."""
+        result = self.poetry("sync", "--dry-run", *args, check=True)
+        plan: dict[str, set[str]] = {"install": set(), "update": set(), "remove": set()}
+        for line in result.stdout.splitlines():
+            line = line.strip()
+            if not line.startswith(("- ", "• ")) or "Skipped" in line:
+                continue
+            words = line[2:].split()
+            if len(words) < 2:
+                continue
+            verb, name = words[0], str(canonicalize_name(words[1]))
+            if verb == "Installing":
+                plan["install"].add(name)
+            elif verb in ("Updating", "Downgrading"):
+                plan["update"].add(name)
+            elif verb == "Removing":
+                plan["remove"].add(name)
+        return plan
+
+
+def _poetry_dep(spec: str) -> tuple[str, str]:
+    """``"alpha>=1"`` or ``"alpha==1.0"`` -> (name, constraint) for [tool.poetry] tables."""
+    for i, ch in enumerate(spec):
+        if ch in "<>=!~ ":
+            return spec[:i], spec[i:].strip()
+    return spec, "*"
