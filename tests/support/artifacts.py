@@ -168,3 +168,17 @@ def _zinfo(path: str) -> zipfile.ZipInfo:
     info.external_attr = 0o644 << 16
     info.compress_type = zipfile.ZIP_DEFLATED
     return info
+
+
+def write_source_tree(dist: Dist, path: Path) -> Path:
+    """Write ``dist`` as a source tree (pyproject + in-tree backend) at ``path``."""
+    path.mkdir(parents=True, exist_ok=True)
+    backend = _BACKEND.format(
+        name=dist.name, version=dist.version, module=dist.module, metadata=_metadata(dist)
+    )
+    (path / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+    )
+    (path / "backend.py").write_text(backend)
+    (path / "PKG-INFO").write_text(_metadata(dist))
+    return path

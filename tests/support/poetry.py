@@ -171,9 +171,9 @@ class PoetryProject:
 
     def pip(self, *args: str) -> Result:
         """pip of the project's venv (to make drift the way users make it)."""
+        index = ["--index-url", self.index_url] if args and args[0] == "install" else []
         return self.run(
-            [str(self.python), "-m", "pip", "--disable-pip-version-check", *args,
-             "--index-url", self.index_url],
+            [str(self.python), "-m", "pip", "--disable-pip-version-check", *args, *index],
             check=True,
         )
 
