@@ -71,7 +71,9 @@ def load_policy(table: Any) -> Policy:
             f"pyproject.toml: [tool.lockguard] unknown key {unknown[0]!r}"
             f" (known: {', '.join(_KEYS)})"
         )
-    values = {attr: parse(key, table[key]) for key, (attr, parse) in _KEYS.items() if key in table}
+    values: dict[str, Any] = {
+        attr: parse(key, table[key]) for key, (attr, parse) in _KEYS.items() if key in table
+    }
     return Policy(**values)
 
 

@@ -10,9 +10,13 @@ import zipfile
 
 from dataclasses import dataclass
 from dataclasses import field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
+
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -132,8 +136,8 @@ def sdist_bytes(dist: Dist) -> bytes:
     )
     files = {
         f"{root}/pyproject.toml": (
-            '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
-        ).encode(),
+            b'[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+        ),
         f"{root}/backend.py": backend.encode(),
         f"{root}/PKG-INFO": _metadata(dist).encode(),
     }

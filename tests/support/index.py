@@ -9,11 +9,15 @@ import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler
 from http.server import ThreadingHTTPServer
-from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 from tests.support.artifacts import Dist
 from tests.support.artifacts import publish
+
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class _Handler(SimpleHTTPRequestHandler):

@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 import subprocess
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.support.artifacts import Dist
 from tests.support.artifacts import write_source_tree
+
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def edit_lock_package(lock: Path, name: str, pattern: str, replacement: str) -> None:

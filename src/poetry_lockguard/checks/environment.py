@@ -57,8 +57,8 @@ class EnvironmentCheck:
 
         for name in sorted(required):
             package = required[name]
-            dist = by_name.get(name)
-            if dist is None:
+            found_dist = by_name.get(name)
+            if found_dist is None:
                 findings.append(
                     finding(
                         "missing",
@@ -71,6 +71,7 @@ class EnvironmentCheck:
                     )
                 )
                 continue
+            dist = found_dist
             if not same_version(dist.version, package.version):
                 findings.append(
                     finding(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.environment import EnvironmentCheck
 from poetry_lockguard.checks.lockfile import FreshnessCheck
 from poetry_lockguard.checks.lockfile import HashCheck
 from poetry_lockguard.checks.lockfile import lock_missing_finding
+from poetry_lockguard.config import Policy
 from poetry_lockguard.config import load_policy
 from poetry_lockguard.env.distributions import scan_distributions
 from poetry_lockguard.env.fingerprint import fingerprint
@@ -30,9 +30,9 @@ from poetry_lockguard.report.model import Report
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from poetry_lockguard.checks.finding import Finding
-    from poetry_lockguard.config import Policy
     from poetry_lockguard.lock.model import Lock
     from poetry_lockguard.lock.model import LockedPackage
     from poetry_lockguard.lock.project import Project

@@ -20,7 +20,7 @@ class LockguardCheckCommand(Command):
     name = "lockguard check"
     description = "Checks that the environment is exactly what poetry.lock says."
 
-    options: ClassVar[list[Option]] = [  # type: ignore[assignment]
+    options: ClassVar[list[Option]] = [
         *GroupCommand._group_dependency_options(),
         option("all-groups", None, "Include every dependency group."),
         option(

@@ -134,12 +134,12 @@ def _from_graph(
         }
         edge_env = dict(env)
         edge_env["extra"] = {str(canonicalize_name(e)) for e in extras}
-        for dep in package.dependencies:
-            if dep.optional and dep.name not in extra_deps:
+        for edge in package.dependencies:
+            if edge.optional and edge.name not in extra_deps:
                 continue
-            if not _edge_holds(dep, edge_env):
+            if not _edge_holds(edge, edge_env):
                 continue
-            stack.append((dep.name, set(dep.extras)))
+            stack.append((edge.name, set(edge.extras)))
     return required
 
 

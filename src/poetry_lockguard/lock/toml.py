@@ -37,6 +37,7 @@ def load_toml(path: Path, display: str | None = None) -> dict[str, Any]:
             f"{name}: not valid UTF-8 (byte {e.start} is {data[e.start]:#04x})"
         ) from e
     try:
-        return tomllib.loads(text)
+        result: dict[str, Any] = tomllib.loads(text)
+        return result
     except tomllib.TOMLDecodeError as e:
         raise LockFileError(f"{name}: invalid TOML: {e}") from e

@@ -10,6 +10,7 @@ from poetry_lockguard.checks.finding import Severity
 
 
 if TYPE_CHECKING:
+    from poetry_lockguard.checks.finding import Finding
     from poetry_lockguard.report.model import Report
 
 #: What to run for each code; the first hint of the findings' codes is printed.
@@ -29,6 +30,10 @@ HINTS: dict[str, str] = {
 }
 
 
+#: Codes shown one file a line, as ``rpm -V`` does: what differs, then the path.
+RPM_CODES = frozenset({"file-modified", "file-missing"})
+
+
 class TextReporter:
     """Render a Report for a terminal, with Poetry's ``<info>``/``<error>`` tags."""
 
@@ -40,6 +45,9 @@ class TextReporter:
         lines: list[str] = []
         by_code: dict[str, list[str]] = {}
         for f in report.findings:
+            if f.code in RPM_CODES:
+                by_code.setdefault(f.code, []).append(_rpm_line(f))
+                continue
             where = f"  <comment>(poetry.lock:{f.line})</comment>" if f.line else ""
             by_code.setdefault(f.code, []).append(f"  • {_escape(f.message)}{where}")
         for code in sorted(by_code, key=_code_order):
@@ -94,6 +102,32 @@ class TextReporter:
             if code in HINTS:
                 return HINTS[code].format(options=self._sync_options)
         return ""
+
+
+def _rpm_line(f: Finding) -> str:
+    """``S5       path  (package)``: S the size differs, 5 the digest, or ``missing``."""
+    if f.code == "file-missing":
+        flags = "missing"
+    else:
+        expected, found = _digest_and_size(f.expected), _digest_and_size(f.found)
+        size = "S" if expected[1] is not None and expected[1] != found[1] else "."
+        digest = "5" if expected[0] != found[0] else "."
+        flags = size + digest
+    path = _display_path(f.path or "")
+    return f"  {flags:<8} {_escape(path)}  <comment>({_escape(f.package or '?')})</comment>"
+
+
+def _digest_and_size(value: str | None) -> tuple[str, str | None]:
+    """(``algorithm=digest``, size or None) from ``"sha256=... size=123"``."""
+    digest, _, size = (value or "").partition(" size=")
+    return digest, size or None
+
+
+def _display_path(path: str) -> str:
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def _display_env(report: Report) -> str:
