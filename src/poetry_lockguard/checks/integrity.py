@@ -1,0 +1,246 @@
+"""``check --integrity``: every installed file against its RECORD, receipts against the lock.
+
+The files are hashed on a thread pool: hashlib releases the GIL while it hashes a
+chunk, so the pool uses every core on large files, and the pool hides file-system
+latency on small ones.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+
+from poetry_lockguard.checks.finding import finding
+from poetry_lockguard.checks.receipts import ReceiptCheck
+from poetry_lockguard.env.record import Locator
+from poetry_lockguard.env.record import RecordMissingError
+from poetry_lockguard.env.record import read_record
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Iterable
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.config import Policy
+    from poetry_lockguard.env.distributions import Distribution
+    from poetry_lockguard.env.probe import Interpreter
+    from poetry_lockguard.env.record import FileState
+    from poetry_lockguard.env.record import RecordEntry
+    from poetry_lockguard.lock.model import Lock
+    from poetry_lockguard.lock.model import LockedPackage
+
+#: Files at least this large (by RECORD) are hashed on the thread pool.
+_POOL_MIN_SIZE = 128 * 1024
+
+
+@dataclass(frozen=True)
+class IntegrityResult:
+    """The integrity findings and how many files were hashed."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files_checked: int = 0
+
+
+@dataclass(frozen=True)
+class _Job:
+    dist: Distribution
+    site_dir: str
+    entry: RecordEntry
+
+
+class IntegrityCheck:
+    """Verify installed files against RECORD and install receipts against the lock.
+
+    ``workers`` is the size of the hashing thread pool (default: one per CPU, at
+    least two).
+    """
+
+    def __init__(
+        self,
+        interpreter: Interpreter,
+        lock: Lock,
+        policy: Policy,
+        *,
+        workers: int | None = None,
+    ) -> None:
+        self._interpreter = interpreter
+        self._lock = lock
+        self._policy = policy
+        self._workers = workers or max(2, _cpu_count())
+
+    def run(
+        self,
+        installed: Iterable[Distribution],
+        required: Mapping[str, LockedPackage],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> IntegrityResult:
+        """Findings sorted by package and path: ``file-modified``, ``file-missing``,
+        ``record-missing``, ``record-invalid``, then the receipt findings."""
+        installed = list(installed)
+        locator = Locator(environment_roots(self._interpreter))
+        findings: list[Finding] = []
+        jobs: list[_Job] = []
+        for dist in sorted(installed, key=lambda d: (d.name, str(d.path))):
+            findings += self._read(dist, jobs)
+
+        jobs.sort(key=lambda j: j.entry.size or 0, reverse=True)
+        states = self._hash(locator, jobs, progress)
+        checked = 0
+        for job, state in zip(jobs, states):
+            if state.status in ("ok", "modified"):
+                checked += 1
+            if state.status != "ok":
+                findings.append(_file_finding(job, state))
+
+        findings.sort(key=lambda f: (f.package or "", f.path or "", f.message))
+        findings += ReceiptCheck(self._policy, self._interpreter.tags).run(installed, required)
+        return IntegrityResult(findings=findings, files_checked=checked)
+
+    def _read(self, dist: Distribution, jobs: list[_Job]) -> list[Finding]:
+        if dist.path.suffix != ".dist-info":
+            return []  # egg-info has no RECORD: nothing to verify against.
+        label = _label(dist)
+        try:
+            mode = os.lstat(dist.path).st_mode
+        except OSError:
+            return []
+        if stat.S_ISLNK(mode):
+            return [
+                finding(
+                    "record-invalid",
+                    dist.name,
+                    f"{label}: {dist.path.name} is a symlink; its RECORD is not trusted",
+                    path=str(dist.path),
+                )
+            ]
+        if not stat.S_ISDIR(mode):
+            return []  # reported as invalid-distribution by the environment check
+        record_path = dist.path / "RECORD"
+        try:
+            record = read_record(record_path)
+        except RecordMissingError:
+            return [
+                finding(
+                    "record-missing",
+                    dist.name,
+                    f"{label}: {dist.path.name} has no RECORD, so its files cannot be"
+                    " verified",
+                    path=str(record_path),
+                )
+            ]
+        site_dir = os.path.realpath(dist.path.parent)
+        findings = [
+            finding(
+                "record-invalid",
+                dist.name,
+                f"{label}: RECORD {problem.message}",
+                path=os.path.normpath(os.path.join(site_dir, problem.path))
+                if problem.path and not os.path.isabs(problem.path)
+                else (problem.path or str(record_path)),
+            )
+            for problem in record.problems
+        ]
+        jobs += (_Job(dist, site_dir, entry) for entry in record.entries)
+        return findings
+
+    def _hash(
+        self,
+        locator: Locator,
+        jobs: list[_Job],
+        progress: Callable[[int, int], None] | None,
+    ) -> list[FileState]:
+        # Large files go to the pool, where hashlib works without the GIL; small files
+        # are hashed here meanwhile: spread over threads, their many short system calls
+        # only fight over the GIL and get slower, not faster.
+        total = len(jobs)
+        report = progress or (lambda done, total: None)
+        report(0, total)
+        big = [i for i, j in enumerate(jobs) if (j.entry.size or 0) >= _POOL_MIN_SIZE]
+        states: list[FileState | None] = [None] * total
+        executor = ThreadPoolExecutor(self._workers, thread_name_prefix="lockguard-hash")
+        try:
+            futures = [
+                executor.submit(locator.verify, jobs[i].site_dir, jobs[i].entry) for i in big
+            ]
+            small = [i for i, j in enumerate(jobs) if (j.entry.size or 0) < _POOL_MIN_SIZE]
+            for n, i in enumerate(small, 1):
+                states[i] = locator.verify(jobs[i].site_dir, jobs[i].entry)
+                if n % 256 == 0:
+                    report(n + sum(f.done() for f in futures), total)
+            for n, (i, future) in enumerate(zip(big, futures), 1):
+                states[i] = future.result()
+                report(len(small) + n, total)
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+        report(total, total)
+        return [s for s in states if s is not None]
+
+
+def environment_roots(interpreter: Interpreter) -> list[Path]:
+    """The directories an environment's files may live in.
+
+    The prefix, the scripts directory, and the base of each site directory
+    (``<base>/lib/pythonX.Y/site-packages``): on some system Pythons the site
+    directory lies under ``/usr/local`` while the prefix is ``/usr``.
+    """
+    roots = [interpreter.prefix, interpreter.scripts]
+    for site in interpreter.site_dirs:
+        if site.parent.name.startswith("python") and site.parent.parent.name.startswith("lib"):
+            roots.append(site.parent.parent.parent)
+        else:
+            roots.append(site)
+    return roots
+
+
+def _file_finding(job: _Job, state: FileState) -> Finding:
+    dist, entry = job.dist, job.entry
+    label = _label(dist)
+    expected = entry.hash if entry.size is None else f"{entry.hash} size={entry.size}"
+    if state.status == "missing":
+        return finding(
+            "file-missing",
+            dist.name,
+            f"{label}: {entry.path} is listed in RECORD but not installed",
+            expected=expected,
+            path=state.path,
+        )
+    if state.status == "modified":
+        found = f"{entry.algorithm}={state.digest} size={state.size}"
+        what = []
+        if entry.size is not None and entry.size != state.size:
+            what.append(f"size {entry.size} -> {state.size}")
+        if state.digest != entry.digest:
+            what.append(f"{entry.algorithm} digest")
+        return finding(
+            "file-modified",
+            dist.name,
+            f"{label}: {entry.path} differs from RECORD ({', '.join(what)})",
+            expected=expected,
+            found=found,
+            path=state.path,
+        )
+    return finding(
+        "record-invalid",
+        dist.name,
+        f"{label}: RECORD line {entry.line}: {entry.path!r} {state.problem}",
+        path=state.path,
+    )
+
+
+def _label(dist: Distribution) -> str:
+    return f"{dist.display_name or dist.name} {dist.version}".strip()
+
+
+def _cpu_count() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1

@@ -1,0 +1,146 @@
+"""Receipts read back: did each locked package come from an artifact the lock allows?
+
+The install guard leaves a ``provenance_url.json`` (PEP 710 layout) in every
+dist-info it installs: the artifact's URL and its sha256. This check compares that
+receipt with poetry.lock.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+from urllib.parse import unquote
+from urllib.parse import urlsplit
+
+from packaging.utils import InvalidWheelFilename
+from packaging.utils import parse_wheel_filename
+
+from poetry_lockguard.checks.environment import same_version
+from poetry_lockguard.checks.finding import Severity
+from poetry_lockguard.checks.finding import finding
+
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Mapping
+
+    from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.config import Policy
+    from poetry_lockguard.env.distributions import Distribution
+    from poetry_lockguard.lock.model import LockedPackage
+
+#: File name endings of source distributions.
+SDIST_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip")
+
+
+class ReceiptCheck:
+    """Compare install receipts with the lock's hashes and the environment's wheel tags.
+
+    Only packages that the lock pins and the selection requires, and that are installed
+    at the locked version, are expected to carry a receipt; packages from git or a
+    directory have no artifact to hash and are left to the source check.
+    """
+
+    def __init__(self, policy: Policy, tags: Iterable[str]) -> None:
+        self._policy = policy
+        self._tags = frozenset(tags)
+
+    def run(
+        self, installed: Iterable[Distribution], required: Mapping[str, LockedPackage]
+    ) -> list[Finding]:
+        """``unattested``, ``artifact-not-locked`` and ``built-from-source`` findings."""
+        findings: list[Finding] = []
+        seen: set[str] = set()
+        for dist in sorted(installed, key=lambda d: d.name):
+            package = required.get(dist.name)
+            if package is None or dist.problem or dist.name in seen:
+                continue
+            seen.add(dist.name)
+            if dist.name in self._policy.allow_extraneous:
+                continue
+            if not package.needs_hashes or not same_version(dist.version, package.version):
+                continue
+            findings += self._check(dist, package)
+        return findings
+
+    def _check(self, dist: Distribution, package: LockedPackage) -> list[Finding]:
+        receipt = dist.provenance()
+        where = str(dist.path / "provenance_url.json")
+        label = f"{package.name} {package.version}"
+        if receipt is None:
+            severity = Severity.ERROR if self._policy.require_receipts else Severity.WARNING
+            return [
+                finding(
+                    "unattested",
+                    package.name,
+                    f"{label} has no install receipt (provenance_url.json): it was not"
+                    " installed through the lockguard install guard",
+                    line=package.line,
+                    path=where,
+                    severity=severity,
+                )
+            ]
+        url, sha256 = _receipt_fields(receipt)
+        findings: list[Finding] = []
+        locked = {f.digest for f in package.files if f.algorithm == "sha256"}
+        if package.strong_files and sha256 not in locked:
+            findings.append(
+                finding(
+                    "artifact-not-locked",
+                    package.name,
+                    f"{label} was installed from {_file_name(url) or 'an artifact'}"
+                    f" whose sha256 {'is ' + sha256 if sha256 else 'is not recorded'},"
+                    " which poetry.lock does not list",
+                    expected=", ".join(sorted(f.hash for f in package.files)) or None,
+                    found=f"sha256:{sha256}" if sha256 else None,
+                    line=package.line,
+                    path=where,
+                )
+            )
+        name = _file_name(url)
+        if name.lower().endswith(SDIST_SUFFIXES):
+            wheels = [f.name for f in package.files if self._compatible(f.name)]
+            if wheels:
+                findings.append(
+                    finding(
+                        "built-from-source",
+                        package.name,
+                        f"{label} was built from the sdist {name} though poetry.lock lists"
+                        f" {wheels[0]}, a wheel this environment can install",
+                        expected=wheels[0],
+                        found=name,
+                        line=package.line,
+                        path=where,
+                    )
+                )
+        return findings
+
+    def _compatible(self, file_name: str) -> bool:
+        if not file_name.endswith(".whl"):
+            return False
+        try:
+            _, _, _, tags = parse_wheel_filename(file_name)
+        except InvalidWheelFilename:
+            return False
+        return any(str(tag) in self._tags for tag in tags)
+
+
+def _receipt_fields(receipt: dict[str, Any]) -> tuple[str, str]:
+    url = receipt.get("url")
+    info = receipt.get("archive_info")
+    hashes = info.get("hashes") if isinstance(info, dict) else None
+    sha256 = hashes.get("sha256") if isinstance(hashes, dict) else None
+    if not isinstance(sha256, str) and isinstance(info, dict):
+        # The older single-hash form: "hash": "sha256=<hex>".
+        legacy = info.get("hash")
+        if isinstance(legacy, str) and legacy.lower().startswith("sha256="):
+            sha256 = legacy[len("sha256=") :]
+    return (
+        url if isinstance(url, str) else "",
+        sha256.strip().lower() if isinstance(sha256, str) else "",
+    )
+
+
+def _file_name(url: str) -> str:
+    path = unquote(urlsplit(url).path)
+    return path.rsplit("/", 1)[-1]

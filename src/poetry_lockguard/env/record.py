@@ -1,0 +1,398 @@
+"""RECORD files (the wheel spec's list of installed files), read and verified safely.
+
+Everything here treats the environment as hostile: a RECORD is read line by line with a
+bounded line length and row count, a listed path is resolved and checked to stay inside
+the environment before anything is opened, only regular files are ever opened (with
+``O_NOFOLLOW | O_NONBLOCK``, then checked again with ``fstat``), and files are hashed in
+fixed-size chunks so a file of any size costs the same memory.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import errno
+import hashlib
+import os
+import stat
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Iterator
+    from pathlib import Path
+    from typing import BinaryIO
+
+
+#: Hash algorithms a RECORD may use: hashlib's guaranteed ones, minus the weak ones.
+ALGORITHMS = frozenset(
+    {
+        "sha224",
+        "sha256",
+        "sha384",
+        "sha512",
+        "sha3_224",
+        "sha3_256",
+        "sha3_384",
+        "sha3_512",
+        "blake2b",
+        "blake2s",
+    }
+)
+
+_DIGEST_SIZES = {a: hashlib.new(a).digest_size for a in ALGORITHMS}
+
+#: Algorithms PEP 376 and the wheel spec forbid because they are broken.
+WEAK_ALGORITHMS = frozenset({"md5", "sha1"})
+
+#: The longest RECORD line accepted; real rows are a path (at most 4096 bytes) and a hash.
+MAX_LINE = 64 * 1024
+
+#: The most rows a RECORD may have (the largest real distributions have tens of thousands).
+MAX_ROWS = 500_000
+
+#: Bytes read and hashed at a time.
+CHUNK = 1024 * 1024
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+@dataclass(frozen=True)
+class RecordEntry:
+    """One hashed RECORD row: the path as written, ``algorithm=digest`` and size.
+
+    ``digest`` is the urlsafe base64 text without padding, as RECORD writes it; ``size``
+    is None when the row gives none.
+    """
+
+    path: str
+    algorithm: str
+    digest: str
+    size: int | None
+    line: int
+
+    @property
+    def hash(self) -> str:
+        """The hash as RECORD writes it: ``sha256=<urlsafe base64>``."""
+        return f"{self.algorithm}={self.digest}"
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """Why a RECORD, or one of its rows (``line`` > 0), cannot be trusted."""
+
+    message: str
+    line: int = 0
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class Record:
+    """A parsed RECORD: the rows to verify, and the problems found while reading it.
+
+    ``skipped`` counts the rows without a hash (RECORD itself, ``.pyc`` files), which
+    carry nothing to verify.
+    """
+
+    entries: tuple[RecordEntry, ...]
+    problems: tuple[RecordProblem, ...]
+    skipped: int = 0
+
+
+class RecordMissingError(Exception):
+    """The dist-info directory has no RECORD."""
+
+
+def read_record(record: Path) -> Record:
+    """Parse ``record`` without trusting it.
+
+    Raises RecordMissingError when there is no RECORD. Every other problem (a RECORD
+    that is not a regular file, a line too long, bytes that are not UTF-8, a malformed,
+    duplicate or unsafe row, an unknown or weak algorithm) comes back as a
+    RecordProblem; the rows that are sound are still returned.
+    """
+    try:
+        st = os.lstat(record)
+    except FileNotFoundError as e:
+        raise RecordMissingError(str(record)) from e
+    except OSError as e:
+        return Record((), (RecordProblem(f"RECORD cannot be read ({e.strerror})"),))
+    if not stat.S_ISREG(st.st_mode):
+        kind = file_kind(st.st_mode)
+        return Record((), (RecordProblem(f"RECORD is {kind}, not a regular file"),))
+    try:
+        fd = os.open(record, _OPEN_FLAGS)
+    except OSError as e:
+        return Record((), (RecordProblem(f"RECORD cannot be read ({e.strerror})"),))
+    with open(fd, "rb", buffering=CHUNK) as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return Record((), (RecordProblem("RECORD is not a regular file"),))
+        return _parse(_lines(f))
+
+
+def _lines(f: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) with None for a line longer than MAX_LINE (never kept)."""
+    readline = f.readline
+    number = 0
+    while True:
+        raw: bytes = readline(MAX_LINE + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+            # Drain the rest of the line in bounded pieces without keeping it.
+            while True:
+                rest: bytes = readline(CHUNK)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield number, None
+            continue
+        yield number, raw
+
+
+def _parse(lines: Iterable[tuple[int, bytes | None]]) -> Record:
+    entries: list[RecordEntry] = []
+    problems: list[RecordProblem] = []
+    seen: dict[str, int] = {}
+    skipped = 0
+    for number, raw in lines:
+        if number > MAX_ROWS:
+            problems.append(
+                RecordProblem(f"RECORD has more than {MAX_ROWS} rows; the rest is ignored")
+            )
+            break
+        if raw is None:
+            problems.append(
+                RecordProblem(f"line {number} is longer than {MAX_LINE} bytes", number)
+            )
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append(RecordProblem(f"line {number} is not valid UTF-8", number))
+            continue
+        text = text.rstrip("\r\n")
+        if not text.strip():
+            continue
+        if '"' in text:
+            # Only a path holding a comma or a quote is quoted: the rare, slow case.
+            try:
+                rows = list(csv.reader([text]))
+            except csv.Error as e:
+                problems.append(RecordProblem(f"line {number} is not valid CSV ({e})", number))
+                continue
+            row = rows[0] if rows else []
+        else:
+            row = text.split(",")
+        if len(row) != 3:
+            problems.append(
+                RecordProblem(f"line {number} has {len(row)} fields, not 3", number)
+            )
+            continue
+        path, hash_field, size_field = row
+        if not path:
+            problems.append(RecordProblem(f"line {number} has an empty path", number))
+            continue
+        if "\x00" in path:
+            problems.append(RecordProblem(f"line {number}: path contains a NUL byte", number))
+            continue
+        if path in seen:
+            problems.append(
+                RecordProblem(
+                    f"line {number}: {path!r} is listed again (first on line {seen[path]})",
+                    number,
+                    path,
+                )
+            )
+            continue
+        seen[path] = number
+        if _is_absolute(path):
+            problems.append(
+                RecordProblem(f"line {number}: {path!r} is an absolute path", number, path)
+            )
+            continue
+        if not hash_field:
+            skipped += 1
+            continue
+        entry_or_problem = _entry(number, path, hash_field, size_field)
+        if isinstance(entry_or_problem, RecordProblem):
+            problems.append(entry_or_problem)
+        else:
+            entries.append(entry_or_problem)
+    return Record(tuple(entries), tuple(problems), skipped)
+
+
+def _entry(number: int, path: str, hash_field: str, size_field: str) -> RecordEntry | RecordProblem:
+    algorithm, sep, digest = hash_field.partition("=")
+    algorithm = algorithm.strip().lower()
+    if not sep or not digest:
+        return RecordProblem(f"line {number}: malformed hash {hash_field[:80]!r}", number, path)
+    if algorithm in WEAK_ALGORITHMS:
+        return RecordProblem(
+            f"line {number}: {path!r} uses the weak hash algorithm {algorithm}", number, path
+        )
+    if algorithm not in ALGORITHMS:
+        return RecordProblem(
+            f"line {number}: {path!r} uses the unknown hash algorithm {algorithm[:40]!r}",
+            number,
+            path,
+        )
+    digest = digest.strip()
+    try:
+        raw = base64.urlsafe_b64decode(digest + "=" * (-len(digest) % 4))
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != _DIGEST_SIZES[algorithm]:
+        return RecordProblem(f"line {number}: {path!r} has a malformed {algorithm} digest", number, path)
+    size: int | None = None
+    if size_field.strip():
+        try:
+            size = int(size_field)
+        except ValueError:
+            size = -1
+        if size < 0:
+            return RecordProblem(
+                f"line {number}: {path!r} has an invalid size {size_field[:40]!r}", number, path
+            )
+    return RecordEntry(path=path, algorithm=algorithm, digest=digest.rstrip("="), size=size, line=number)
+
+
+def _is_absolute(path: str) -> bool:
+    # A drive or a leading separator of either kind: absolute on some platform.
+    return path.startswith(("/", "\\")) or (len(path) > 1 and path[1] == ":")
+
+
+def file_kind(mode: int) -> str:
+    """A short description of a non-regular file's type, for messages."""
+    if stat.S_ISLNK(mode):
+        return "a symlink"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+# -- verifying one file -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What was found for one RECORD entry.
+
+    ``status`` is "ok", "modified", "missing" or "invalid"; ``digest`` and ``size`` are
+    what the file on disk has (for "ok" and "modified"); ``problem`` explains "invalid".
+    """
+
+    status: str
+    path: str
+    digest: str = ""
+    size: int = 0
+    problem: str = ""
+
+
+class Locator:
+    """Resolves RECORD paths of one environment and refuses any that leave it.
+
+    ``roots`` are the directories files may live in (the environment's prefix and the
+    base of each site directory), compared after resolving symlinks.
+    """
+
+    def __init__(self, roots: Iterable[Path]) -> None:
+        self._roots = tuple(dict.fromkeys(os.path.realpath(r) for r in roots))
+        self._dirs: dict[str, str] = {}
+
+    def inside(self, path: str) -> bool:
+        """True when ``path`` (already resolved) is one of the roots or below one."""
+        return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in self._roots)
+
+    def verify(self, site_dir: str, entry: RecordEntry) -> FileState:
+        """Resolve ``entry`` against ``site_dir``, refuse unsafe paths, hash the file."""
+        joined = os.path.join(site_dir, entry.path)
+        lexical = os.path.normpath(joined)
+        if not self.inside(lexical):
+            return FileState("invalid", lexical, problem="leaves the environment (not opened)")
+        head, tail = os.path.split(joined)
+        real_dir = self._dirs.get(head)
+        if real_dir is None:
+            real_dir = os.path.realpath(head)
+            self._dirs[head] = real_dir
+        if not tail or tail in (".", ".."):
+            return FileState("invalid", lexical, problem="names a directory, not a file")
+        target = os.path.join(real_dir, tail)
+        if not self.inside(target):
+            return FileState(
+                "invalid", lexical, problem=f"resolves through a symlink to {target}, outside the environment (not opened)"
+            )
+        try:
+            st = os.lstat(target)
+        except OSError as e:
+            return _missing_or_unreadable(lexical, e)
+        if stat.S_ISLNK(st.st_mode):
+            resolved = os.path.realpath(target)
+            if not self.inside(resolved):
+                return FileState(
+                    "invalid",
+                    lexical,
+                    problem=f"is a symlink to {resolved}, outside the environment (not opened)",
+                )
+            target = resolved
+            try:
+                st = os.lstat(target)
+            except OSError as e:
+                return _missing_or_unreadable(lexical, e)
+        if not stat.S_ISREG(st.st_mode):
+            return FileState("invalid", lexical, problem=f"is {file_kind(st.st_mode)}, not a regular file (not opened)")
+        return _hash_file(target, lexical, entry, st)
+
+
+def _missing_or_unreadable(path: str, e: OSError) -> FileState:
+    if e.errno in (errno.ENOENT, errno.ENOTDIR):
+        return FileState("missing", path)
+    return FileState("invalid", path, problem=f"cannot be read ({e.strerror})")
+
+
+def _hash_file(target: str, shown: str, entry: RecordEntry, st: os.stat_result) -> FileState:
+    try:
+        fd = os.open(target, _OPEN_FLAGS)
+    except OSError as e:
+        return _missing_or_unreadable(shown, e)
+    try:
+        fst = os.fstat(fd)
+        if not stat.S_ISREG(fst.st_mode) or (fst.st_dev, fst.st_ino) != (st.st_dev, st.st_ino):
+            return FileState("invalid", shown, problem="changed while it was being checked")
+        hasher = hashlib.new(entry.algorithm)
+        size = 0
+        # One byte more than the file: a small file is read in one call, then EOF.
+        view = memoryview(bytearray(min(CHUNK, fst.st_size + 1)))
+        with open(fd, "rb", buffering=0, closefd=False) as f:
+            while True:
+                n = f.readinto(view)
+                if not n:
+                    break
+                size += n
+                hasher.update(view[:n])
+    except OSError as e:
+        return FileState("invalid", shown, problem=f"cannot be read ({e.strerror})")
+    finally:
+        os.close(fd)
+    digest = base64.urlsafe_b64encode(hasher.digest()).rstrip(b"=").decode("ascii")
+    modified = digest != entry.digest or (entry.size is not None and size != entry.size)
+    return FileState("modified" if modified else "ok", shown, digest=digest, size=size)

@@ -1,0 +1,77 @@
+"""Helpers for the integrity tests: where things are in an installed env, planting damage."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+
+from typing import TYPE_CHECKING
+
+from tests.integrity.wheels import record_hash
+from tests.support.poetry import POETRY
+
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.index import PackageIndex
+    from tests.support.poetry import PoetryProject
+    from tests.support.poetry import Result
+
+
+def site_packages(project: PoetryProject) -> Path:
+    return next(project.venv.glob("lib/python*/site-packages"))
+
+
+def dist_info_of(project: PoetryProject, name: str) -> Path:
+    module = name.replace("-", "_")
+    return next(site_packages(project).glob(f"{module}-*.dist-info"))
+
+
+def append_record(dist_info: Path, *rows: bytes) -> None:
+    with (dist_info / "RECORD").open("ab") as f:
+        for row in rows:
+            f.write(row + b"\n")
+
+
+def rewrite_record_row(dist_info: Path, relative: str, data: bytes | None) -> None:
+    """Replace (or with None, drop) the RECORD row of ``relative``."""
+    record = dist_info / "RECORD"
+    lines = record.read_text().splitlines()
+    kept = [line for line in lines if not line.startswith(f"{relative},")]
+    if data is not None:
+        kept.append(f"{relative},{record_hash(data)},{len(data)}")
+    record.write_text("\n".join(kept) + "\n")
+
+
+def plant_receipt(project: PoetryProject, name: str, index: PackageIndex,
+                  artifact: str | None = None, sha256: str | None = None) -> None:
+    """Write a receipt the way the install guard does (file plus its RECORD row)."""
+    folder = index.root / name
+    if artifact is None:
+        artifact = next(p.name for p in sorted(folder.iterdir()) if p.suffix == ".whl"
+                        and _version_of(project, name) in p.name)
+    if sha256 is None:
+        sha256 = hashlib.sha256((folder / artifact).read_bytes()).hexdigest()
+    data = (json.dumps({"url": f"{index.url.replace('/simple/', '/files/')}{name}/{artifact}",
+                        "archive_info": {"hashes": {"sha256": sha256}}},
+                       sort_keys=True) + "\n").encode()
+    dist_info = dist_info_of(project, name)
+    (dist_info / "provenance_url.json").write_bytes(data)
+    rewrite_record_row(dist_info, f"{dist_info.name}/provenance_url.json", data)
+
+
+def _version_of(project: PoetryProject, name: str) -> str:
+    return dist_info_of(project, name).name.rsplit("-", 1)[0].split("-", 1)[1]
+
+
+def run_both(project: PoetryProject, *args: str, timeout: float = 60) -> list[Result]:
+    """``poetry lockguard check ARGS`` and the stand-alone check, each within ``timeout``."""
+    return [
+        project.run([str(POETRY), "lockguard", "check", *args], timeout=timeout),
+        project.run(
+            [sys.executable, "-m", "poetry_lockguard", "check", "-C", str(project.path), *args],
+            timeout=timeout,
+        ),
+    ]
