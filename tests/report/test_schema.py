@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
+
 from importlib.resources import files
 from typing import TYPE_CHECKING
 from typing import Any
 
 import pytest
+
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 from poetry_lockguard.checks.finding import CODES
@@ -17,6 +19,7 @@ from poetry_lockguard.report.model import SCHEMA_VERSION
 from poetry_lockguard.report.model import EnvironmentInfo
 from poetry_lockguard.report.model import LockInfo
 from poetry_lockguard.report.model import Report
+
 
 if TYPE_CHECKING:
     from tests.support.poetry import PoetryProject
