@@ -1,0 +1,103 @@
+"""Which mode the guard runs in, and which packages of a transaction it refuses.
+
+Nothing here imports Poetry's application: the listener hands in plain values
+(Poetry's ``Package`` objects are read only through the attributes every Poetry 2.x has).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from typing import Any
+
+from poetry_lockguard.checks.lockfile import package_hash_finding
+from poetry_lockguard.config import MODE_VARIABLE
+from poetry_lockguard.config import Policy
+from poetry_lockguard.config import load_policy
+from poetry_lockguard.config import mode_override
+from poetry_lockguard.lock.model import LockedFile
+from poetry_lockguard.lock.model import LockedPackage
+from poetry_lockguard.lock.model import LockedSource
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Mapping
+
+    from poetry.core.packages.package import Package
+
+    from poetry_lockguard.checks.finding import Finding
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    """The policy and the effective mode; ``override_note`` says when the variable won."""
+
+    policy: Policy
+    mode: str
+    override_note: str = ""
+
+
+def guard_settings(table: Any, environ: Mapping[str, str]) -> GuardSettings:
+    """The policy from ``[tool.lockguard]`` and the mode, ``POETRY_LOCKGUARD_MODE`` first.
+
+    The variable is read first so that ``POETRY_LOCKGUARD_MODE=off`` still works when
+    the table itself is broken; a broken table otherwise raises ConfigError.
+    """
+    override = mode_override(dict(environ))
+    if override == "off":
+        try:
+            configured = load_policy(table).mode
+        except Exception:  # noqa: BLE001 - off needs no valid table
+            configured = "an invalid [tool.lockguard]"
+        return GuardSettings(Policy(), "off", _note(override, configured))
+    policy = load_policy(table)
+    if override is None:
+        return GuardSettings(policy, policy.mode)
+    return GuardSettings(policy, override, _note(override, policy.mode))
+
+
+def _note(override: str, configured: str) -> str:
+    if override == configured:
+        return ""
+    return (
+        f"lockguard: mode {override} for this run ({MODE_VARIABLE}={override};"
+        f" pyproject.toml: {configured})"
+    )
+
+
+def locked_package(package: Package, line: int | None = None) -> LockedPackage:
+    """The lock's view of one of Poetry's packages, for the checks of ``checks.lockfile``."""
+    files = tuple(
+        LockedFile(name=str(f.get("file", "")), hash=str(f.get("hash", "") or ""))
+        for f in package.files
+    )
+    return LockedPackage(
+        name=package.name,
+        version=package.version.text,
+        display_name=package.pretty_name,
+        files=files,
+        source=LockedSource(
+            type=package.source_type or "",
+            url=package.source_url or "",
+            reference=package.source_reference or "",
+            resolved_reference=package.source_resolved_reference or "",
+            subdirectory=package.source_subdirectory or "",
+        ),
+        develop=package.develop,
+        line=line,
+    )
+
+
+def transaction_findings(
+    packages: Iterable[Package],
+    policy: Policy,
+    lines: Mapping[tuple[str, str], int] | None = None,
+) -> list[Finding]:
+    """``unhashed``/``weak-hash``/``unpinned-vcs`` for the packages about to be installed."""
+    findings: list[Finding] = []
+    for package in packages:
+        line = (lines or {}).get((package.name, package.version.text))
+        found = package_hash_finding(locked_package(package, line), policy)
+        if found is not None:
+            findings.append(found)
+    return findings

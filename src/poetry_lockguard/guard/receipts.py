@@ -1,0 +1,41 @@
+"""Install receipts: ``provenance_url.json`` (PEP 710) in a dist-info, listed in RECORD."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+RECEIPT_NAME = "provenance_url.json"
+
+
+def receipt_data(url: str, sha256: str) -> dict[str, object]:
+    """The receipt's content: the artifact URL and the sha256 of the verified archive."""
+    return {"url": url, "archive_info": {"hashes": {"sha256": sha256}}}
+
+
+def write_receipt(dist_info: Path, url: str, sha256: str) -> Path:
+    """Write the receipt into ``dist_info`` and add it to RECORD with its hash and size.
+
+    RECORD lists the receipt relative to the directory that holds the dist-info (the
+    site-packages directory), so that uninstalling the distribution removes it too.
+    An earlier row for the receipt (a reinstall over the same dist-info) is replaced.
+    """
+    data = (json.dumps(receipt_data(url, sha256), sort_keys=True) + "\n").encode()
+    receipt = dist_info / RECEIPT_NAME
+    receipt.write_bytes(data)
+    record = dist_info / "RECORD"
+    if record.exists():
+        relative = f"{dist_info.name}/{RECEIPT_NAME}"
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+        with record.open(encoding="utf-8", newline="") as f:
+            rows = [row for row in csv.reader(f) if row and row[0] != relative]
+        rows.append([relative, f"sha256={digest.decode()}", str(len(data))])
+        with record.open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerows(rows)
+    return receipt

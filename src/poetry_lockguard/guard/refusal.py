@@ -1,0 +1,36 @@
+"""The guard's refusal: one exception Poetry prints as text and turns into exit code 1."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from poetry_lockguard.checks.finding import Finding
+
+try:  # Poetry >= 2.1 prints a PoetryRuntimeError's text without a trace.
+    from poetry.console.exceptions import PoetryRuntimeError as _Base
+except ImportError:  # Poetry 2.0: cleo prints str(error) as one red block.
+    _Base = RuntimeError  # type: ignore[assignment,misc]
+
+
+class GuardRefusal(_Base):
+    """The install guard refused the command; the message says what and why."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(_escape(text))
+
+
+def finding_lines(findings: Iterable[Finding]) -> list[str]:
+    """``  • code: message (poetry.lock:LINE)``, one line per finding."""
+    lines = []
+    for f in findings:
+        where = f" (poetry.lock:{f.line})" if f.line else ""
+        lines.append(f"  • {f.code}: {f.message}{where}")
+    return lines
+
+
+def _escape(text: str) -> str:
+    # Keep "<" in paths and markers from being read as a cleo style tag.
+    return text.replace("<", "\\<")

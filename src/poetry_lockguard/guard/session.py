@@ -1,0 +1,320 @@
+"""One guarded command run: gate, verification, receipts, check, and undo on refusal."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+
+from poetry_lockguard.checks.finding import Severity
+from poetry_lockguard.checks.lockfile import lock_missing_finding
+from poetry_lockguard.guard.gate import transaction_findings
+from poetry_lockguard.guard.receipts import write_receipt
+from poetry_lockguard.guard.refusal import GuardRefusal
+from poetry_lockguard.guard.refusal import finding_lines
+from poetry_lockguard.guard.verify import ArtifactVerifier
+from poetry_lockguard.guard.verify import VerifiedArtifact
+from poetry_lockguard.guard.verify import package_key
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from cleo.io.io import IO
+    from poetry.console.commands.installer_command import InstallerCommand
+    from poetry.core.packages.package import Package
+    from poetry.installation.executor import Executor
+    from poetry.installation.operations.operation import Operation
+
+    from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.guard.gate import GuardSettings
+
+#: Commands whose lock is an input they must not create (like ``npm ci``).
+LOCK_CONSUMERS = ("install", "sync")
+
+
+class GuardSession:
+    """The guard's state for one ``poetry install|sync|add|update|remove`` run."""
+
+    def __init__(
+        self, command: InstallerCommand, kind: str, io: IO, settings: GuardSettings
+    ) -> None:
+        self.command = command
+        self.kind = kind
+        self.io = io
+        self.settings = settings
+        self.project_dir = command.poetry.pyproject_path.parent
+        self.dry_run = bool(self._option("dry-run"))
+        self.refused = False
+        self.executed = False
+        self.verified: dict[tuple[str, str], VerifiedArtifact] = {}
+        self._snapshot: dict[Path, bytes | None] = {}
+
+    @property
+    def enforce(self) -> bool:
+        return self.settings.mode == "enforce"
+
+    @property
+    def command_line(self) -> str:
+        return f"poetry {self.kind}" + (" --dry-run" if self.dry_run else "")
+
+    # -- COMMAND, before Poetry configures the env and installer --------------------
+    def start(self) -> None:
+        """Print the override note, snapshot the project files, refuse a missing lock."""
+        if self.settings.override_note:
+            self.io.write_error_line(f"<comment>{self.settings.override_note}</comment>")
+        for name in ("pyproject.toml", "poetry.lock"):
+            path = self.project_dir / name
+            self._snapshot[path] = path.read_bytes() if path.exists() else None
+        if self.kind in LOCK_CONSUMERS and not (self.project_dir / "poetry.lock").exists():
+            self._refuse_or_warn(
+                [lock_missing_finding()],
+                "Nothing was resolved, locked or installed.",
+                hint="run `poetry lock`, review and commit poetry.lock, then"
+                f" `poetry {self.kind}` again",
+            )
+
+    # -- COMMAND, after Poetry set command.installer --------------------------------
+    def arm(self) -> None:
+        """Wrap the installer's executor so the guard runs before and after operations."""
+        executor = self.command.installer.executor
+        original_execute = executor.execute
+
+        def execute(operations: list[Operation]) -> int:
+            self._guarded(lambda: self.before_operations(executor, operations))
+            status = original_execute(operations)
+            if status == 0 and executor.enabled and not self.dry_run:
+                self.executed = True
+            return status
+
+        executor.execute = execute  # type: ignore[method-assign]
+        for method in ("_execute_install", "_execute_update"):
+            setattr(executor, method, self._with_receipt(executor, getattr(executor, method)))
+
+    def before_operations(self, executor: Executor, operations: list[Operation]) -> None:
+        """Steps 2 and 3: refuse unpinned packages, then verify every archive."""
+        if not executor.enabled and not self.dry_run:
+            return  # --lock: nothing is installed
+        targets = [
+            op.package
+            for op in operations
+            if op.job_type in ("install", "update") and not op.skipped
+        ]
+        if not targets:
+            return
+        findings = transaction_findings(targets, self.settings.policy, self._lock_lines())
+        if findings and self.enforce:
+            self._refuse_or_warn(findings, self._nothing_changed())
+        if self.dry_run:
+            # A dry run downloads nothing, so archives are verified only for real.
+            if findings:
+                self._refuse_or_warn(findings, self._nothing_changed())
+            return
+        verification = ArtifactVerifier(executor).verify(targets)
+        self.verified = verification.verified
+        findings += verification.findings
+        if findings:
+            self._refuse_or_warn(findings, self._nothing_changed())
+
+    def _with_receipt(
+        self, executor: Executor, original: Callable[[Any], int]
+    ) -> Callable[[Any], int]:
+        def run(operation: Any) -> int:
+            result = original(operation)
+            if result == 0:
+                self._write_receipt(executor, operation.package)
+            return result
+
+        return run
+
+    def _write_receipt(self, executor: Executor, package: Package) -> None:
+        artifact = self.verified.get(package_key(package))
+        if artifact is None:
+            return
+        for dist in executor._env.site_packages.distributions(
+            name=package.name, writable_only=True
+        ):
+            path = getattr(dist, "_path", None)
+            if isinstance(path, Path) and path.name.endswith(".dist-info"):
+                write_receipt(path, artifact.url, artifact.sha256)
+
+    # -- TERMINATE ------------------------------------------------------------------
+    def finish(self, exit_code: int, set_exit_code: Callable[[int], None]) -> None:
+        """Undo file changes of a refused run; check the environment after a good one."""
+        if self.refused:
+            self._restore()
+            return
+        if exit_code != 0 or not self.executed or self._option("only-root"):
+            return
+        try:
+            findings = self._check_environment()
+        except Exception as e:
+            if self.io.is_debug():
+                raise
+            line = f"lockguard: could not check the environment after `{self.command_line}`: {e}"
+            if self.enforce:
+                self.io.write_error_line(f"<error>{_escape(line)}</error>")
+                set_exit_code(1)
+            else:
+                self.io.write_error_line(f"<warning>{_escape(line)}</warning>")
+            return
+        errors = [f for f in findings if f.severity is Severity.ERROR]
+        if not errors:
+            return
+        from poetry_lockguard.report.text import HINTS
+
+        head = (
+            f"lockguard: after `{self.command_line}` the environment does not match"
+            f" poetry.lock ({len(errors)} error{'s' if len(errors) != 1 else ''})"
+        )
+        hint = next(
+            (HINTS[f.code] for f in errors if f.code in HINTS), ""
+        ).format(options=self._selection_options())
+        lines = [head, *finding_lines(errors)]
+        if hint:
+            lines.append(f"Hint: {hint}")
+        if self.enforce:
+            self.io.write_error_line(f"<error>{_escape(lines[0])}</error>")
+            for line in lines[1:]:
+                self.io.write_error_line(_escape(line))
+            set_exit_code(1)
+        else:
+            lines[0] += " [warn mode: exit code unchanged]"
+            for line in lines:
+                self.io.write_error_line(f"<warning>{_escape(line)}</warning>")
+
+    def _check_environment(self) -> list[Finding]:
+        from poetry_lockguard.checks.runner import CheckOptions
+        from poetry_lockguard.checks.runner import run_check
+        from poetry_lockguard.lock.selection import SelectionRequest
+
+        selection = SelectionRequest(
+            with_groups=tuple(self._option("with") or ()),
+            without_groups=tuple(self._option("without") or ()),
+            only_groups=tuple(self._option("only") or ()),
+            all_groups=bool(self._option("all-groups")),
+            extras=tuple(self._option("extras") or ()),
+            all_extras=bool(self._option("all-extras")),
+        )
+        report = run_check(
+            CheckOptions(
+                project_dir=self.project_dir,
+                python=Path(self.command.env.python),
+                selection=selection,
+            )
+        )
+        findings = list(report.findings)
+        if self.kind not in LOCK_CONSUMERS:
+            # add/update/remove install the default groups and leave other locked
+            # groups' packages in place: those are not drift they caused.
+            locked = self._locked_names()
+            findings = [
+                f for f in findings if not (f.code == "extraneous" and f.package in locked)
+            ]
+        return findings
+
+    # -- helpers --------------------------------------------------------------------
+    def _guarded(self, step: Callable[[], None]) -> None:
+        """Run a guard step; a crash refuses in enforce mode (fail closed), warns else."""
+        try:
+            step()
+        except GuardRefusal:
+            raise
+        except Exception as e:
+            if self.io.is_debug():
+                raise
+            message = (
+                f"lockguard: the install guard failed ({type(e).__name__}: {e})"
+            )
+            if self.enforce:
+                self.refused = True
+                raise GuardRefusal(
+                    f"{message}; refusing `{self.command_line}`."
+                    f" {self._nothing_changed()} Run with -vvv for details."
+                ) from e
+            self.io.write_error_line(f"<warning>{_escape(message)}; going on (warn mode)</warning>")
+
+    def _refuse_or_warn(self, findings: list[Finding], outcome: str, hint: str = "") -> None:
+        if not hint:
+            from poetry_lockguard.report.text import HINTS
+
+            hint = next((HINTS[f.code] for f in findings if f.code in HINTS), "")
+        count = len(findings)
+        what = f"{count} problem{'s' if count != 1 else ''}"
+        body = finding_lines(findings)
+        if hint:
+            body.append(f"Hint: {hint}")
+        if self.enforce:
+            self.refused = True
+            verb = "would refuse" if self.dry_run else "refused"
+            raise GuardRefusal(
+                "\n".join(
+                    [f"lockguard {verb} `{self.command_line}` ({what}):", *body, outcome]
+                )
+            )
+        lines = [f"lockguard (warn mode) would refuse `{self.command_line}` ({what}):", *body]
+        for line in lines:
+            self.io.write_error_line(f"<warning>{_escape(line)}</warning>")
+
+    def _nothing_changed(self) -> str:
+        if self.dry_run:
+            return "Nothing was changed (dry run)."
+        if self.kind in LOCK_CONSUMERS:
+            return "Nothing was installed."
+        return "Nothing was installed; pyproject.toml and poetry.lock are unchanged."
+
+    def _restore(self) -> None:
+        for path, data in self._snapshot.items():
+            current = path.read_bytes() if path.exists() else None
+            if current == data:
+                continue
+            if data is None:
+                path.unlink()
+            else:
+                path.write_bytes(data)
+
+    def _option(self, name: str) -> Any:
+        # At COMMAND time the command has no io yet; the input is already bound.
+        if not self.io.input.has_option(name):
+            return None
+        return self.io.input.option(name)
+
+    def _selection_options(self) -> str:
+        parts = [
+            f" --{key} {v}"
+            for key in ("with", "without", "only")
+            for v in (self._option(key) or ())
+        ]
+        parts += [f" -E {e}" for e in (self._option("extras") or ())]
+        parts += [f" --{flag}" for flag in ("all-groups", "all-extras") if self._option(flag)]
+        return "".join(parts)
+
+    def _lock_lines(self) -> dict[tuple[str, str], int]:
+        lock = self._read_lock()
+        if lock is None:
+            return {}
+        return {(p.name, p.version): p.line for p in lock.packages if p.line is not None}
+
+    def _locked_names(self) -> set[str]:
+        lock = self._read_lock()
+        return set() if lock is None else {p.name for p in lock.packages}
+
+    def _read_lock(self) -> Any:
+        from poetry_lockguard.lock.reader import read_lock
+
+        path = self.project_dir / "poetry.lock"
+        if not path.exists():
+            return None
+        try:
+            return read_lock(path)
+        except Exception:  # noqa: BLE001 - line numbers are optional
+            return None
+
+
+def _escape(text: str) -> str:
+    return text.replace("<", "\\<")
+
+
+def environ() -> dict[str, str]:
+    """The process environment, as the mode override reads it."""
+    return dict(os.environ)

@@ -1,0 +1,243 @@
+"""Verify before build: download every archive a transaction needs and check its hash.
+
+The archives are fetched with the executor's own chooser and into its own artifact
+cache, so that Poetry's run afterwards finds them cached and installs exactly the bytes
+verified here. A mismatching archive is removed from the cache and never built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from poetry_lockguard.checks.finding import finding
+from poetry_lockguard.lock.model import WEAK_ALGORITHMS
+
+if TYPE_CHECKING:
+    from poetry.core.packages.package import Package
+    from poetry.core.packages.utils.link import Link
+    from poetry.installation.executor import Executor
+
+    from poetry_lockguard.checks.finding import Finding
+
+
+@dataclass(frozen=True)
+class VerifiedArtifact:
+    """An archive whose hash matched the lock: where it came from and its sha256."""
+
+    url: str
+    sha256: str
+
+
+@dataclass
+class Verification:
+    """What verification found: refusals, and the artifacts to write receipts for."""
+
+    findings: list[Finding]
+    verified: dict[tuple[str, str], VerifiedArtifact]
+
+
+def package_key(package: Package) -> tuple[str, str]:
+    """(normalized name, version): how the guard refers to a package across steps."""
+    return (package.name, package.version.text)
+
+
+class ArtifactVerifier:
+    """Fetches and verifies the archives of the packages an executor is about to install."""
+
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+
+    def verify(self, packages: list[Package]) -> Verification:
+        """Check every package's archive; all of them, so that a refusal names them all."""
+        result = Verification(findings=[], verified={})
+        jobs: list[tuple[Package, Link | Path]] = []
+        for package in packages:
+            source = package.source_type or ""
+            if source in ("", "legacy"):
+                link = self._choose(package, result.findings)
+                if link is not None:
+                    jobs.append((package, link))
+            elif source == "url" and package.source_url:
+                from poetry.core.packages.utils.link import Link
+
+                jobs.append((package, Link(package.source_url)))
+            elif source == "file" and package.source_url:
+                path = Path(package.source_url)
+                if not path.is_absolute() and package.root_dir is not None:
+                    path = package.root_dir / path
+                if path.is_file():
+                    jobs.append((package, path.resolve()))
+            # git and directory sources have no archive to verify (git is pinned by
+            # commit, see unpinned-vcs); they get no receipt.
+        workers = max(1, min(len(jobs), int(getattr(self._executor, "_max_workers", 1))))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            outcomes = list(pool.map(lambda job: self._fetch_and_check(*job), jobs))
+        for (package, _), (found, artifact) in zip(jobs, outcomes):
+            if found is not None:
+                result.findings.append(found)
+            elif artifact is not None:
+                result.verified[package_key(package)] = artifact
+        return result
+
+    def _choose(self, package: Package, findings: list[Finding]) -> Link | None:
+        try:
+            link = self._executor._chooser.choose_for(package)
+        except Exception as e:
+            text = str(e)
+            if "checksum" in text or "digest" in text:
+                findings.append(
+                    finding(
+                        "hash-mismatch",
+                        package.name,
+                        f"no artifact of {package.pretty_name} {package.version.text}"
+                        " on the source matches a hash in poetry.lock",
+                        expected="an artifact hashed in poetry.lock",
+                        found="none",
+                    )
+                )
+                return None
+            raise
+        if not link.is_wheel and self._wheel_allowed(package):
+            wheels = self._compatible_locked_wheels(package)
+            if wheels:
+                findings.append(
+                    finding(
+                        "sdist-fallback",
+                        package.name,
+                        f"{package.pretty_name} {package.version.text} would be built from"
+                        f" {link.filename} although poetry.lock lists the compatible wheel"
+                        f" {wheels[0]}, whose hash no artifact on the source matches",
+                        expected=wheels[0],
+                        found=link.filename,
+                    )
+                )
+                return None
+        return link
+
+    def _wheel_allowed(self, package: Package) -> bool:
+        policy = getattr(self._executor._chooser, "_no_binary_policy", None)
+        if policy is None:
+            return True
+        try:
+            return bool(policy.allows(package.name)) and not bool(
+                policy.has_exact_package(package.name)
+            )
+        except AttributeError:
+            return bool(policy.allows(package.name))
+
+    def _compatible_locked_wheels(self, package: Package) -> list[str]:
+        from poetry.utils.wheel import Wheel
+
+        names = []
+        for f in package.files:
+            name = str(f.get("file", ""))
+            if not name.endswith(".whl"):
+                continue
+            try:
+                if Wheel(name).is_supported_by_environment(self._executor._env):
+                    names.append(name)
+            except ValueError:  # not a valid wheel file name
+                continue
+        return names
+
+    def _fetch_and_check(
+        self, package: Package, origin: Link | Path
+    ) -> tuple[Finding | None, VerifiedArtifact | None]:
+        if isinstance(origin, Path):
+            archive, url = origin, origin.as_uri()
+        else:
+            archive = self._executor._artifact_cache.get_cached_archive_for_link(
+                origin, strict=True, download_func=self._download
+            )
+            url = origin.url_without_fragment
+        found, sha256 = check_archive(package, archive)
+        if found is not None:
+            if not isinstance(origin, Path):
+                # Never leave bytes that failed verification where Poetry would use them.
+                archive.unlink(missing_ok=True)
+            return found, None
+        return None, VerifiedArtifact(url=url, sha256=sha256)
+
+    def _download(self, url: str, dest: Path) -> None:
+        import importlib
+
+        try:
+            module = importlib.import_module("poetry.utils.download")
+        except ImportError:  # Poetry < 2.1 keeps it in poetry.utils.helpers
+            module = importlib.import_module("poetry.utils.helpers")
+        downloader_class = module.Downloader
+        downloader = downloader_class(
+            url,
+            dest,
+            self._executor._authenticator,
+            max_retries=self._executor._max_retries,
+        )
+        for _ in downloader.download_with_progress(chunk_size=64 * 1024):
+            pass
+
+
+def check_archive(package: Package, archive: Path) -> tuple[Finding | None, str]:
+    """Compare ``archive`` with the lock's hashes for its file name.
+
+    Returns (finding or None, sha256 hex of the archive). A package without any hash
+    (allowed by policy) passes: there is nothing to compare, and the gate decided.
+    """
+    locked = [
+        str(f.get("hash", "") or "")
+        for f in package.files
+        if str(f.get("file", "")) == archive.name
+    ]
+    algorithms = {h.partition(":")[0].lower() for h in locked if ":" in h}
+    algorithms.add("sha256")
+    digests = _digests(archive, algorithms)
+    sha256 = digests["sha256"]
+    if not package.files:
+        return None, sha256
+    strong = [h for h in locked if h.partition(":")[0].lower() not in WEAK_ALGORITHMS]
+    if not locked:
+        listed = ", ".join(sorted(str(f.get("file", "")) for f in package.files))
+        return (
+            finding(
+                "hash-mismatch",
+                package.name,
+                f"{archive.name} for {package.pretty_name} {package.version.text} is not"
+                f" listed in poetry.lock (locked files: {listed})",
+                expected=listed,
+                found=f"{archive.name} sha256:{sha256}",
+            ),
+            sha256,
+        )
+    candidates = strong or locked
+    for entry in candidates:
+        algorithm, _, digest = entry.partition(":")
+        if digests.get(algorithm.lower()) == digest.lower():
+            return None, sha256
+    return (
+        finding(
+            "hash-mismatch",
+            package.name,
+            f"{archive.name} for {package.pretty_name} {package.version.text} does not"
+            f" match poetry.lock (got sha256:{sha256})",
+            expected=", ".join(candidates),
+            found=f"sha256:{sha256}",
+        ),
+        sha256,
+    )
+
+
+def _digests(path: Path, algorithms: set[str]) -> dict[str, str]:
+    hashers = {}
+    for algorithm in algorithms:
+        try:
+            hashers[algorithm] = hashlib.new(algorithm)
+        except ValueError:
+            continue
+    with open(path, "rb") as f:
+        while chunk := f.read(1024 * 1024):
+            for hasher in hashers.values():
+                hasher.update(chunk)
+    return {name: hasher.hexdigest() for name, hasher in hashers.items()}

@@ -1,0 +1,375 @@
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import json
+import sys
+import uuid
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.support.artifacts import Dist
+from tests.support.artifacts import wheel_bytes
+from tests.support.scenarios import clear_files
+from tests.support.scenarios import edit_lock_package
+from tests.support.scenarios import git_repository
+
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.index import PackageIndex
+    from tests.support.poetry import PoetryProject
+    from tests.support.poetry import Result
+    from tests.types import ProjectFactory
+
+
+def fresh_name(stem: str) -> str:
+    """A package name no earlier test (or the shared artifact cache) has seen."""
+    return f"{stem}-{uuid.uuid4().hex[:8]}"
+
+
+def make_venv(project: PoetryProject) -> None:
+    """An empty in-project venv, so a refused run has an environment to leave alone."""
+    project.poetry("env", "use", sys.executable, check=True)
+
+
+def locked(project: PoetryProject, deps: list[str], **kwargs: object) -> PoetryProject:
+    project.write_pyproject(deps, **kwargs)  # type: ignore[arg-type]
+    project.poetry("lock", check=True)
+    make_venv(project)
+    return project
+
+
+def site_packages(project: PoetryProject) -> Path:
+    return next(project.venv.glob("lib/python*/site-packages"))
+
+
+def assert_refused(result: Result, code: str, package: str | None, exit_code: int = 1) -> None:
+    assert result.returncode == exit_code, result.output
+    assert code in result.output, result.output
+    if package is not None:
+        assert package in result.output, result.output
+    assert "Traceback" not in result.output
+
+
+def tamper_wheel(index: PackageIndex, dist: Dist) -> None:
+    """Serve different bytes under the wheel's file name (the index re-hashes them)."""
+    evil = Dist(dist.name, dist.version, payload="EVIL = True\n")
+    path = index.root / dist.name / dist.wheel_name
+    path.write_bytes(wheel_bytes(evil))
+
+
+# -- 1. no lock, no install ---------------------------------------------------------
+@pytest.mark.parametrize("command", ["install", "sync"])
+def test_missing_lock_is_refused_before_anything(project: PoetryProject, command: str) -> None:
+    project.write_pyproject(["alpha"])
+    before = project.snapshot()
+    result = project.poetry(command)
+    assert_refused(result, "lock-missing", None)
+    assert "poetry lock" in result.output
+    assert project.snapshot() == before
+    assert not project.lock.exists()
+    assert not project.venv.exists()  # refused before Poetry created an environment
+
+
+def test_add_without_lock_creates_it(project: PoetryProject) -> None:
+    # Like `uv add`, `poetry add` is how a lock comes into being: it is allowed.
+    project.write_pyproject([])
+    result = project.poetry("add", "alpha")
+    assert result.returncode == 0, result.output
+    assert project.lock.exists()
+    assert project.installed()["alpha"] == "2.0.0"
+
+
+# -- 2. no hash, no install ---------------------------------------------------------
+def test_unhashed_package_is_refused(project: PoetryProject) -> None:
+    locked(project, ["beta"])
+    clear_files(project.lock, "alpha")
+    before = project.snapshot()
+    result = project.poetry("install")
+    assert_refused(result, "unhashed", "alpha")
+    assert "beta" not in project.installed()
+    assert project.snapshot() == before
+
+
+def test_weak_hash_is_refused(project: PoetryProject, index: PackageIndex) -> None:
+    locked(project, ["delta"])
+    wheel = index.root / "delta" / "delta-1.0.0-py3-none-any.whl"
+    md5 = hashlib.md5(wheel.read_bytes()).hexdigest()  # noqa: S324 - the point of the test
+    edit_lock_package(project.lock, "delta", r'hash = "sha256:[0-9a-f]+"', f'hash = "md5:{md5}"')
+    before = project.snapshot()
+    result = project.poetry("install")
+    assert_refused(result, "weak-hash", "delta")
+    assert project.snapshot() == before
+
+
+def test_unpinned_git_is_refused(project: PoetryProject, tmp_path: Path) -> None:
+    commit = git_repository(Dist("gitguard", "1.0.0"), tmp_path / "repo")
+    locked(project, [f"gitguard @ git+file://{tmp_path / 'repo'}"])
+    edit_lock_package(project.lock, "gitguard", f'resolved_reference = "{commit}"',
+                      'resolved_reference = "abc123"')
+    before = project.snapshot()
+    result = project.poetry("install")
+    assert_refused(result, "unpinned-vcs", "gitguard")
+    assert project.snapshot() == before
+
+
+def test_every_refused_package_is_named(project: PoetryProject) -> None:
+    locked(project, ["beta", "delta"])
+    clear_files(project.lock, "alpha")
+    clear_files(project.lock, "delta")
+    result = project.poetry("install")
+    assert_refused(result, "unhashed", "alpha")
+    assert "delta" in result.output
+    assert result.output.count("unhashed:") == 2
+
+
+def test_allow_unhashed_passes(project: PoetryProject) -> None:
+    locked(project, ["alpha"], lockguard={"allow-unhashed": ["alpha"]})
+    clear_files(project.lock, "alpha")
+    result = project.poetry("install")
+    assert result.returncode == 0, result.output
+    assert project.installed()["alpha"] == "2.0.0"
+
+
+# -- 3. verify before build, no silent fallback ------------------------------------
+def test_tampered_wheel_is_not_replaced_by_its_sdist(
+    project: PoetryProject, index: PackageIndex, tmp_path: Path
+) -> None:
+    dist = Dist(fresh_name("fallback"), "1.0.0", sdist=True)
+    index.add(dist)
+    locked(project, [dist.name])
+    tamper_wheel(index, dist)
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    before = project.snapshot()
+    result = project.poetry("install", env={"LOCKGUARD_TEST_BUILD_MARKER_DIR": str(markers)})
+    assert_refused(result, "sdist-fallback", dist.name)
+    assert dist.wheel_name in result.output  # names the wheel whose hash did not match
+    assert list(markers.iterdir()) == []  # the sdist's build backend never ran
+    assert project.snapshot() == before
+
+    # Poetry alone silently builds the sdist: this is the gap the guard closes.
+    plain = project.poetry("--no-plugins", "install",
+                           env={"LOCKGUARD_TEST_BUILD_MARKER_DIR": str(markers)})
+    assert plain.returncode == 0, plain.output
+    assert [p.name for p in markers.iterdir()] == [f"{dist.name}-1.0.0.built"]
+
+
+def test_tampered_wheel_without_sdist_is_a_hash_mismatch(
+    project: PoetryProject, index: PackageIndex
+) -> None:
+    dist = Dist(fresh_name("tampered"), "1.0.0")
+    index.add(dist)
+    locked(project, [dist.name])
+    tamper_wheel(index, dist)
+    before = project.snapshot()
+    result = project.poetry("install")
+    assert_refused(result, "hash-mismatch", dist.name)
+    assert project.snapshot() == before
+
+
+def test_tampered_sdist_from_hashless_source_is_never_built(
+    project: PoetryProject, index: PackageIndex, tmp_path: Path
+) -> None:
+    dist = Dist(fresh_name("srconly"), "1.0.0", wheel=False, sdist=True)
+    index.add(dist)
+    locked(project, [dist.name])
+    # The source stops advertising hashes and serves other bytes under the same name.
+    index.serve_without_hashes(dist.name)
+    other = Dist(dist.name, dist.version, wheel=False, sdist=True, requires=("alpha",))
+    index.add(other)
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    before = project.snapshot()
+    result = project.poetry("install", env={"LOCKGUARD_TEST_BUILD_MARKER_DIR": str(markers)})
+    assert_refused(result, "hash-mismatch", dist.name)
+    assert list(markers.iterdir()) == []
+    assert project.snapshot() == before
+
+
+# -- 4. receipts --------------------------------------------------------------------
+def test_receipts_are_written_and_listed_in_record(
+    project: PoetryProject, index: PackageIndex
+) -> None:
+    locked(project, ["beta"])
+    result = project.poetry("install")
+    assert result.returncode == 0, result.output
+    site = site_packages(project)
+    for name, version in (("alpha", "2.0.0"), ("beta", "1.0.0")):
+        dist_info = site / f"{name}-{version}.dist-info"
+        receipt = dist_info / "provenance_url.json"
+        data = json.loads(receipt.read_text())
+        wheel = index.root / name / f"{name}-{version}-py3-none-any.whl"
+        sha256 = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        assert data == {
+            "url": f"{index.url.replace('/simple/', '/files/')}{name}/{wheel.name}",
+            "archive_info": {"hashes": {"sha256": sha256}},
+        }
+        assert f"sha256:{sha256}" in project.lock.read_text()
+        rows = {row[0]: row for row in csv.reader(dist_info.joinpath("RECORD").open())}
+        row = rows[f"{dist_info.name}/provenance_url.json"]
+        raw = receipt.read_bytes()
+        digest = base64.urlsafe_b64encode(hashlib.sha256(raw).digest()).rstrip(b"=").decode()
+        assert row[1:] == [f"sha256={digest}", str(len(raw))]
+    # Uninstalling removes the receipt with the rest of the distribution.
+    project.pip("uninstall", "-y", "beta")
+    assert not (site / "beta-1.0.0.dist-info").exists()
+
+
+def test_receipt_for_url_dependency(project: PoetryProject, index: PackageIndex) -> None:
+    url = index.url.replace("/simple/", "/files/delta/delta-1.0.0-py3-none-any.whl")
+    locked(project, [f"delta @ {url}"])
+    assert project.poetry("install").returncode == 0
+    receipt = site_packages(project) / "delta-1.0.0.dist-info" / "provenance_url.json"
+    assert json.loads(receipt.read_text())["url"] == url
+
+
+# -- 5. check after install ---------------------------------------------------------
+def test_check_after_install_enforce_fails_on_drift(project: PoetryProject) -> None:
+    locked(project, ["alpha"])
+    project.pip("install", "stray")
+    result = project.poetry("install")
+    assert_refused(result, "extraneous", "stray")
+    assert "poetry sync" in result.output
+    assert project.installed()["alpha"] == "2.0.0"  # the install itself happened
+
+
+def test_check_after_install_warn_passes(project: PoetryProject) -> None:
+    locked(project, ["alpha"], lockguard={"mode": "warn"})
+    project.pip("install", "stray")
+    result = project.poetry("install")
+    assert result.returncode == 0, result.output
+    assert "extraneous" in result.output and "stray" in result.output
+    # `poetry sync` removes it, and then the check is clean.
+    synced = project.poetry("sync")
+    assert synced.returncode == 0, synced.output
+    assert "extraneous" not in synced.output
+
+
+def test_check_uses_the_commands_selection(project: PoetryProject) -> None:
+    locked(project, ["alpha"], groups={"docs": ["docs-tool"]}, optional_groups={"docs"})
+    result = project.poetry("install", "--with", "docs")
+    assert result.returncode == 0, result.output
+    # Without --with docs, docs-tool is extraneous for the plain selection.
+    result = project.poetry("install")
+    assert_refused(result, "extraneous", "docs-tool")
+
+
+# -- 6. modes -----------------------------------------------------------------------
+def test_warn_mode_reports_and_installs(project: PoetryProject) -> None:
+    locked(project, ["alpha"], lockguard={"mode": "warn"})
+    clear_files(project.lock, "alpha")
+    result = project.poetry("install")
+    assert result.returncode == 0, result.output
+    assert "would refuse" in result.output and "unhashed" in result.output
+    assert project.installed()["alpha"] == "2.0.0"
+
+
+def test_off_mode_does_nothing(project: PoetryProject) -> None:
+    locked(project, ["alpha"], lockguard={"mode": "off"})
+    clear_files(project.lock, "alpha")
+    result = project.poetry("install")
+    assert result.returncode == 0, result.output
+    assert "lockguard" not in result.output
+    receipt = site_packages(project) / "alpha-2.0.0.dist-info" / "provenance_url.json"
+    assert not receipt.exists()
+
+
+@pytest.mark.parametrize(("override", "exit_code"), [("warn", 0), ("off", 0), ("enforce", 1)])
+def test_environment_variable_overrides_mode(
+    project_factory: ProjectFactory, override: str, exit_code: int
+) -> None:
+    project = project_factory()
+    configured = "enforce" if override != "enforce" else "warn"
+    locked(project, ["alpha"], lockguard={"mode": configured})
+    clear_files(project.lock, "alpha")
+    result = project.poetry("install", env={"POETRY_LOCKGUARD_MODE": override})
+    assert result.returncode == exit_code, result.output
+    assert f"mode {override} for this run (POETRY_LOCKGUARD_MODE={override}" in result.output
+
+
+def test_invalid_mode_variable_refuses(project: PoetryProject) -> None:
+    locked(project, ["alpha"])
+    before = project.snapshot()
+    result = project.poetry("install", env={"POETRY_LOCKGUARD_MODE": "loose"})
+    assert_refused(result, "POETRY_LOCKGUARD_MODE", None)
+    assert project.snapshot() == before
+
+
+# -- 7. fail closed, lose nothing ---------------------------------------------------
+@pytest.mark.parametrize("command", ["add", "update", "remove"])
+def test_refused_lock_writers_leave_files_byte_identical(
+    project_factory: ProjectFactory, index: PackageIndex, command: str
+) -> None:
+    dist = Dist(fresh_name("writer"), "1.0.0", sdist=True)
+    index.add(dist)
+    # Poetry remembers the release's hashes from locking; the wheel then changes.
+    warm = locked(project_factory(), [dist.name])
+    project = project_factory()
+    if command == "add":
+        locked(project, ["alpha"])
+        args: tuple[str, ...] = ("add", dist.name)
+    elif command == "update":
+        locked(project, [dist.name])
+        args = ("update",)
+    else:
+        locked(project, ["alpha", dist.name])
+        args = ("remove", "alpha")
+    assert warm.lock.exists()
+    tamper_wheel(index, dist)
+    before = project.snapshot()
+    result = project.poetry(*args)
+    assert_refused(result, "sdist-fallback", dist.name)
+    assert "pyproject.toml and poetry.lock are unchanged" in result.output
+    assert project.snapshot() == before
+
+
+def test_dry_run_reports_and_changes_nothing(project: PoetryProject) -> None:
+    locked(project, ["alpha"])
+    clear_files(project.lock, "alpha")
+    before = project.snapshot()
+    result = project.poetry("install", "--dry-run")
+    assert_refused(result, "unhashed", "alpha")
+    assert "would refuse" in result.output
+    assert project.snapshot() == before
+
+
+def test_guard_failure_refuses(project: PoetryProject, index: PackageIndex) -> None:
+    # A locked package whose only wheel the environment cannot use: choosing its
+    # artifact fails inside the guard, which must refuse rather than let it through.
+    dist = Dist(fresh_name("py2only"), "1.0.0", python_tag="py2")
+    index.add(dist)
+    locked(project, [dist.name])
+    before = project.snapshot()
+    result = project.poetry("install")
+    assert result.returncode == 1, result.output
+    assert "lockguard: the install guard failed" in result.output
+    assert "refusing `poetry install`" in result.output
+    assert project.snapshot() == before
+
+
+# -- 8. Poetry as users run it ------------------------------------------------------
+def test_flags_and_parallel_installer(project: PoetryProject) -> None:
+    locked(project, ["beta", "delta", "gamma"], package_mode=True)
+    result = project.poetry("install", "--no-root", "--compile")
+    assert result.returncode == 0, result.output
+    assert {"alpha", "beta", "delta", "gamma"} <= set(project.installed())
+    result = project.poetry("install", "--only-root")
+    assert result.returncode == 0, result.output
+    serial = project.poetry("install", env={"POETRY_INSTALLER_PARALLEL": "false"})
+    assert serial.returncode == 0, serial.output
+
+
+def test_self_commands_are_not_guarded() -> None:
+    from poetry.console.commands.self.install import SelfInstallCommand
+    from poetry.console.commands.self.update import SelfUpdateCommand
+
+    from poetry_lockguard.guard.listener import command_kind
+
+    assert command_kind(SelfInstallCommand()) is None
+    assert command_kind(SelfUpdateCommand()) is None
