@@ -50,8 +50,9 @@ def plant_receipt(project: PoetryProject, name: str, index: PackageIndex,
     """Write a receipt the way the install guard does (file plus its RECORD row)."""
     folder = index.root / name
     if artifact is None:
-        artifact = next(p.name for p in sorted(folder.iterdir()) if p.suffix == ".whl"
-                        and _version_of(project, name) in p.name)
+        version = _version_of(project, name)
+        artifact = next(p.name for p in sorted(folder.iterdir())
+                        if p.suffix == ".whl" and f"-{version}-" in p.name)
     if sha256 is None:
         sha256 = hashlib.sha256((folder / artifact).read_bytes()).hexdigest()
     data = (json.dumps({"url": f"{index.url.replace('/simple/', '/files/')}{name}/{artifact}",
@@ -63,7 +64,7 @@ def plant_receipt(project: PoetryProject, name: str, index: PackageIndex,
 
 
 def _version_of(project: PoetryProject, name: str) -> str:
-    return dist_info_of(project, name).name.rsplit("-", 1)[0].split("-", 1)[1]
+    return dist_info_of(project, name).name[: -len(".dist-info")].split("-")[1]
 
 
 def run_both(project: PoetryProject, *args: str, timeout: float = 60) -> list[Result]:

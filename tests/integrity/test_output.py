@@ -1,0 +1,86 @@
+"""Streaming (memory bounded on a 1 GiB file) and the ``rpm -V`` style text output."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+
+from typing import TYPE_CHECKING
+
+from tests.integrity.support import append_record
+from tests.integrity.support import dist_info_of
+from tests.integrity.support import run_both
+from tests.integrity.support import site_packages
+from tests.integrity.wheels import record_hash
+
+
+if TYPE_CHECKING:
+    from tests.support.poetry import PoetryProject
+
+GIB = 1024 * 1024 * 1024
+
+# Runs the stand-alone check as a child and reports the child's peak RSS in KiB.
+_MEASURE = """
+import json, resource, subprocess, sys
+proc = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=120)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"rc": proc.returncode, "peak_kib": peak, "stdout": proc.stdout,
+                  "stderr": proc.stderr}))
+"""
+
+
+def test_one_gib_file_is_streamed(installed: PoetryProject) -> None:
+    big = site_packages(installed) / "alpha" / "big.bin"
+    with big.open("wb") as f:
+        f.truncate(GIB)  # sparse: no disk space, reads return zeros
+    digest = hashlib.sha256()
+    zeros = bytes(4 * 1024 * 1024)
+    for _ in range(GIB // len(zeros)):
+        digest.update(zeros)
+    import base64
+
+    b64 = base64.urlsafe_b64encode(digest.digest()).rstrip(b"=")
+    append_record(dist_info_of(installed, "alpha"), b"alpha/big.bin,sha256=" + b64 + b",%d" % GIB)
+    command = [sys.executable, "-m", "poetry_lockguard", "check", "-C", str(installed.path),
+               "--integrity", "--format", "json"]
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True,
+                         text=True, timeout=180, check=True, env=installed.env())
+    measured = json.loads(out.stdout)
+    assert measured["rc"] == 0, measured["stdout"] + measured["stderr"]
+    assert json.loads(measured["stdout"])["findings"] == []
+    assert measured["peak_kib"] < 100 * 1024, measured["peak_kib"]
+
+
+def test_text_output_is_rpm_like(installed: PoetryProject) -> None:
+    alpha = site_packages(installed) / "alpha" / "__init__.py"
+    data = alpha.read_bytes()
+    alpha.write_bytes(data.replace(b"__version__", b"__VERSION__"))  # digest only
+    lg_data = site_packages(installed) / "lg_tool" / "data.bin"
+    with lg_data.open("ab") as f:
+        f.write(b"!")  # size and digest
+    (installed.venv / "bin" / "lg-tool").unlink()
+    shown = ".venv/lib/python{}/site-packages".format(site_packages(installed).parent.name[6:])
+    for result in run_both(installed, "--integrity"):
+        assert result.returncode == 1, result.output
+        lines = result.stdout.splitlines()
+        assert f"  .5       {shown}/alpha/__init__.py  (alpha)" in lines, result.stdout
+        assert f"  S5       {shown}/lg_tool/data.bin  (lg-tool)" in lines, result.stdout
+        assert "  missing  .venv/bin/lg-tool  (lg-tool)" in lines, result.stdout
+        assert "file-modified (2)" in lines
+        assert "file-missing (1)" in lines
+
+
+def test_json_and_github_carry_the_same_findings(installed: PoetryProject) -> None:
+    (site_packages(installed) / "alpha" / "__init__.py").write_text("evil = True\n")
+    json_result, _ = run_both(installed, "--integrity", "--format", "json")
+    (finding,) = json_result.json()["findings"]
+    assert finding["code"] == "file-modified"
+    assert finding["path"].endswith("/site-packages/alpha/__init__.py")
+    assert finding["expected"].startswith("sha256=")
+    assert finding["found"] == f"{record_hash(b'evil = True' + bytes([10]))} size=12"
+    for result in run_both(installed, "--integrity", "--format", "github"):
+        assert result.returncode == 1
+        assert "file-modified" in result.stdout
+        assert "alpha/__init__.py" in result.stdout
