@@ -127,6 +127,10 @@ def test_format_usage_error_is_exit_2(base: PoetryProject, tmp_path: Path) -> No
     project = _copy(base, tmp_path)
     assert project.standalone("--format", "xml").returncode == 2
     assert project.lockguard("--format", "xml").returncode == 2
+    assert project.standalone("--bogus").returncode == 2
+    result = project.lockguard("--bogus")
+    assert result.returncode == 2
+    assert 'The option "--bogus" does not exist' in result.stderr
 
 
 def test_lock_version_1_1_is_read(base: PoetryProject, tmp_path: Path) -> None:

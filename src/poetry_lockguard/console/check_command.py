@@ -11,6 +11,7 @@ from poetry.console.commands.group_command import GroupCommand
 
 if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
+    from cleo.io.io import IO
 
     from poetry_lockguard.checks.runner import CheckOptions
     from poetry_lockguard.lock.project import Project
@@ -60,6 +61,18 @@ what <info>poetry install</info> would install), and checks the lock itself.
 
 Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
 """
+
+    def run(self, io: IO) -> int:
+        from cleo.exceptions import CleoError
+
+        try:
+            return super().run(io)
+        except CleoError as e:
+            # A usage error (unknown option, missing value) is "could not check": 2.
+            if io.is_debug():
+                raise
+            io.write_error_line(f"<error>{e}</error>")
+            return 2
 
     def handle(self) -> int:
         from poetry_lockguard.checks.runner import exit_code
@@ -137,21 +150,38 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
 
 
 def find_poetry_interpreter(command: Command) -> Path:
-    """The interpreter of the env Poetry would use, without ever creating one."""
+    """The interpreter of the env Poetry would use, without ever creating one.
+
+    Poetry's ``EnvManager.get()`` falls back to the interpreter Poetry found on PATH
+    when the project has no environment yet; that is only the project's environment
+    when ``virtualenvs.create`` is off.
+    """
+    import os
+
     from poetry.utils.env import EnvManager
-    from poetry.utils.env import VirtualEnv
 
     from poetry_lockguard.errors import EnvironmentInspectionError
 
+    project_dir = command.poetry.pyproject_path.parent
+    manager = EnvManager(command.poetry, io=command.io)
     try:
-        env = EnvManager(command.poetry, io=command.io).get()
+        env = manager.get()
     except Exception as e:
         raise EnvironmentInspectionError(
-            f"{command.poetry.pyproject_path.parent}: cannot find the project's environment ({e})"
+            f"{project_dir}: cannot find the project's environment ({e})"
         ) from e
-    if isinstance(env, VirtualEnv) or not command.poetry.config.get("virtualenvs.create", True):
+    if not command.poetry.config.get("virtualenvs.create", True):
+        return Path(env.python)
+    env_path = Path(env.path).resolve()
+    active = os.environ.get("VIRTUAL_ENV") or os.environ.get("CONDA_PREFIX")
+    owned = (
+        (active and Path(active).resolve() == env_path)
+        or (manager.in_project_venv_exists() and manager.in_project_venv.resolve() == env_path)
+        or env_path.parent == command.poetry.config.virtualenvs_path.resolve()
+    )
+    if owned:
         return Path(env.python)
     raise EnvironmentInspectionError(
-        f"{command.poetry.pyproject_path.parent}: no environment found for this project"
+        f"{project_dir}: no environment found for this project"
         " (run `poetry install` first, or name one with --python)"
     )

@@ -74,7 +74,8 @@ class TextReporter:
             groups = ", ".join(sorted(report.selection.groups)) or "none"
             extras = ", ".join(sorted(report.selection.extras)) or "none"
             scope = f"; groups: {groups}; extras: {extras}"
-        checked = f"{report.required} locked packages checked"
+        plural = "" if report.required == 1 else "s"
+        checked = f"{report.required} locked package{plural} checked"
         if report.integrity:
             checked += f", {report.files_checked} files verified"
         errors, warnings = len(report.errors), len(report.warnings)
