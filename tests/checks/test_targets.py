@@ -1,0 +1,87 @@
+"""Markers are evaluated in the target interpreter; the stand-alone stays Poetry-free."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.support.scenarios import downgrade_lock_to_2_0
+
+
+if TYPE_CHECKING:
+    from tests.support.poetry import PoetryProject
+
+
+def _python39() -> str | None:
+    """A working Python 3.9 (pyenv's shims fail for versions not selected)."""
+    candidates = sorted(str(p) for p in Path("/root/.pyenv/versions").glob("3.9*/bin/python3.9"))
+    candidates += [c for c in (shutil.which("python3.9"),) if c]
+    for candidate in candidates:
+        ok = subprocess.run([candidate, "-c", "pass"], capture_output=True, check=False)
+        if ok.returncode == 0:
+            return candidate
+    return None
+
+
+PYTHON39 = _python39()
+
+
+@pytest.mark.skipif(PYTHON39 is None, reason="needs a Python 3.9 interpreter")
+@pytest.mark.parametrize("lock_version", ["2.1", "2.0"])
+def test_markers_are_evaluated_in_the_target_interpreter(
+    project: PoetryProject, tmp_path: Path, lock_version: str
+) -> None:
+    assert PYTHON39 is not None
+    project.write_pyproject(["alpha", "zeta; python_version < '3.10'"])
+    project.poetry("lock", check=True)
+    if lock_version == "2.0":
+        downgrade_lock_to_2_0(project.lock)
+    project.poetry("env", "use", PYTHON39, check=True)
+    project.poetry("install", check=True)
+    assert "zeta" in project.installed()
+
+    # lockguard runs on Python 3.11 here, the target is 3.9: zeta is required there.
+    result = project.standalone("--format", "json")
+    assert result.returncode == 0, result.output
+    assert result.json()["summary"]["required"] == 2
+    assert result.json()["environment"]["python_version"].startswith("3.9")
+    assert project.lockguard("--format", "json").codes() == []
+
+    project.pip("uninstall", "-y", "zeta")
+    assert project.standalone("--format", "json").findings() == [("missing", "zeta")]
+
+    # A 3.11 environment with only alpha is complete: zeta's marker is false there.
+    other = tmp_path / "py311"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(other)], check=True)
+    site = next(other.glob("lib/python3*/site-packages"))
+    alpha = next((project.venv).glob("lib/python3.9/site-packages/alpha-*.dist-info"))
+    shutil.copytree(alpha, site / alpha.name)
+    result = project.standalone("--format", "json", "--python", str(other / "bin" / "python"))
+    assert result.returncode == 0, result.output
+    assert result.json()["summary"]["required"] == 1
+
+
+def test_standalone_never_imports_poetry_application(project: PoetryProject) -> None:
+    project.write_pyproject(["alpha"])
+    project.poetry("lock", check=True)
+    project.poetry("install", check=True)
+    code = (
+        "import runpy, sys, json\n"
+        f"sys.argv = ['poetry_lockguard', 'check', '-C', {str(project.path)!r}, '--format', 'json']\n"
+        "try:\n"
+        "    runpy.run_module('poetry_lockguard', run_name='__main__')\n"
+        "except SystemExit as e:\n"
+        "    code = e.code\n"
+        "bad = sorted(m for m in sys.modules if m.startswith(('poetry.console', 'poetry.factory', 'poetry.installation', 'cleo')))\n"
+        "sys.stderr.write(json.dumps({'code': code, 'bad': bad}))\n"
+    )
+    result = project.run([sys.executable, "-c", code])
+    outcome = json.loads(result.stderr.strip().splitlines()[-1])
+    assert outcome == {"code": 0, "bad": []}
