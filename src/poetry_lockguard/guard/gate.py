@@ -19,6 +19,7 @@ from poetry_lockguard.lock.model import LockedFile
 from poetry_lockguard.lock.model import LockedPackage
 from poetry_lockguard.lock.model import LockedSource
 
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from collections.abc import Mapping

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+
 from typing import TYPE_CHECKING
+
 
 if TYPE_CHECKING:
     from cleo.events.event import Event

@@ -6,7 +6,9 @@ import base64
 import csv
 import hashlib
 import json
+
 from typing import TYPE_CHECKING
+
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -16,6 +17,7 @@ from poetry_lockguard.guard.refusal import finding_lines
 from poetry_lockguard.guard.verify import ArtifactVerifier
 from poetry_lockguard.guard.verify import VerifiedArtifact
 from poetry_lockguard.guard.verify import package_key
+
 
 if TYPE_CHECKING:
     from collections.abc import Callable

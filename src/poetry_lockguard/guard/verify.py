@@ -8,6 +8,7 @@ verified here. A mismatching archive is removed from the cache and never built.
 from __future__ import annotations
 
 import hashlib
+
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.finding import finding
 from poetry_lockguard.lock.model import WEAK_ALGORITHMS
+
 
 if TYPE_CHECKING:
     from poetry.core.packages.package import Package
