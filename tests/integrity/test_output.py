@@ -61,7 +61,7 @@ def test_text_output_is_rpm_like(installed: PoetryProject) -> None:
     with lg_data.open("ab") as f:
         f.write(b"!")  # size and digest
     (installed.venv / "bin" / "lg-tool").unlink()
-    shown = ".venv/lib/python{}/site-packages".format(site_packages(installed).parent.name[6:])
+    shown = f".venv/lib/python{site_packages(installed).parent.name[6:]}/site-packages"
     for result in run_both(installed, "--integrity"):
         assert result.returncode == 1, result.output
         lines = result.stdout.splitlines()

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 def _require_receipts(project: PoetryProject) -> None:
     doc = tomlkit.parse(project.pyproject.read_text())
-    doc["tool"]["lockguard"] = {"require-receipts": True}  # type: ignore[index]
+    doc["tool"]["lockguard"] = {"require-receipts": True}
     project.pyproject.write_text(tomlkit.dumps(doc))
 
 
