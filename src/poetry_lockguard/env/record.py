@@ -316,12 +316,13 @@ class Locator:
     """
 
     def __init__(self, roots: Iterable[Path]) -> None:
-        self._roots = tuple(dict.fromkeys(os.path.realpath(r) for r in roots))
+        self._roots = frozenset(os.path.realpath(r) for r in roots)
+        self._prefixes = tuple(r.rstrip(os.sep) + os.sep for r in self._roots)
         self._dirs: dict[str, str] = {}
 
     def inside(self, path: str) -> bool:
         """True when ``path`` (already resolved) is one of the roots or below one."""
-        return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in self._roots)
+        return path.startswith(self._prefixes) or path in self._roots
 
     def verify(self, site_dir: str, entry: RecordEntry) -> FileState:
         """Resolve ``entry`` against ``site_dir``, refuse unsafe paths, hash the file."""

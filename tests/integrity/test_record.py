@@ -1,0 +1,94 @@
+"""RECORD parsing and file verification in-process: the cases a real install rarely shows."""
+
+from __future__ import annotations
+
+import os
+
+from typing import TYPE_CHECKING
+
+from poetry_lockguard.env.record import MAX_LINE
+from poetry_lockguard.env.record import Locator
+from poetry_lockguard.env.record import RecordEntry
+from poetry_lockguard.env.record import read_record
+from tests.integrity.wheels import record_hash
+
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _record(tmp_path: Path, data: bytes) -> Path:
+    path = tmp_path / "RECORD"
+    path.write_bytes(data)
+    return path
+
+
+def test_quoted_path_with_comma_and_blank_lines(tmp_path: Path) -> None:
+    h = record_hash(b"x")
+    record = read_record(_record(tmp_path, f'"a,b.py",{h},1\n\n\r\nc.py,{h},\nRECORD,,\n'.encode()))
+    assert [(e.path, e.size) for e in record.entries] == [("a,b.py", 1), ("c.py", None)]
+    assert record.problems == ()
+    assert record.skipped == 1
+
+
+def test_every_bad_row_is_a_problem_and_good_rows_survive(tmp_path: Path) -> None:
+    h = record_hash(b"x")
+    rows = [
+        f"good.py,{h},1",
+        f"/abs.py,{h},1",
+        f"C:\\win.py,{h},1",
+        "weak.py,md5=1B2M2Y8AsgTpgAmY7PhCfg,0",
+        "sha1.py,sha1=2jmj7l5rSw0yVb_vlWAYkK_YBwk,0",
+        "odd.py,rot13=abc,1",
+        "short.py,sha256=AAAA,1",
+        "nohash.py,sha256,1",
+        f"size.py,{h},x",
+        f"neg.py,{h},-1",
+        "two,fields",
+        f"good.py,{h},1",
+        f"nul\x00.py,{h},1",
+        f'"unterminated,{h},1',
+    ]
+    record = read_record(_record(tmp_path, "\n".join(rows).encode() + b"\n\xff\xfe\n"))
+    assert [e.path for e in record.entries] == ["good.py"]
+    assert len(record.problems) == len(rows)  # every bad row + the non-UTF-8 line
+    assert all(p.line > 0 for p in record.problems)
+
+
+def test_long_line_is_skipped_without_keeping_it(tmp_path: Path) -> None:
+    h = record_hash(b"x")
+    data = b"a" * (MAX_LINE * 40) + b"," + h.encode() + b",1\n" + f"ok.py,{h},1\n".encode()
+    record = read_record(_record(tmp_path, data))
+    assert [e.path for e in record.entries] == ["ok.py"]
+    assert [p.line for p in record.problems] == [1]
+    assert "longer than" in record.problems[0].message
+
+
+def test_locator_refuses_and_verifies(tmp_path: Path) -> None:
+    env = tmp_path / "env"
+    site = env / "lib" / "python3.x" / "site-packages"
+    (site / "pkg").mkdir(parents=True)
+    (env / "bin").mkdir()
+    (site / "pkg" / "m.py").write_bytes(b"x")
+    (env / "bin" / "tool").write_bytes(b"x")
+    (site / "pkg" / "up").symlink_to(env / "bin")
+    os.mkfifo(site / "pkg" / "fifo")
+    (site / "pkg" / "dir").mkdir()
+    locator = Locator([env])
+    h = record_hash(b"x").partition("=")[2]
+
+    def state(path: str, digest: str = h, size: int | None = 1) -> tuple[str, str]:
+        s = locator.verify(str(site), RecordEntry(path, "sha256", digest, size, 1))
+        return s.status, s.problem
+
+    assert state("pkg/m.py") == ("ok", "")
+    assert state("../../../bin/tool") == ("ok", "")
+    assert state("pkg/up/tool") == ("ok", "")  # a symlink that stays inside is followed
+    assert state("pkg/m.py", size=2)[0] == "modified"
+    assert state("pkg/m.py", digest=record_hash(b"y").partition("=")[2])[0] == "modified"
+    assert state("pkg/gone.py")[0] == "missing"
+    assert state("pkg/m.py/x")[0] == "missing"
+    assert state("../../../../x")[1] == "leaves the environment (not opened)"
+    assert state("pkg/fifo")[1] == "is a FIFO, not a regular file (not opened)"
+    assert state("pkg/dir")[1] == "is a directory, not a regular file (not opened)"
+    assert state("pkg/")[0] == "invalid"
