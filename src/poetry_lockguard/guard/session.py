@@ -34,6 +34,14 @@ if TYPE_CHECKING:
 #: Commands whose lock is an input they must not create (like ``npm ci``).
 LOCK_CONSUMERS = ("install", "sync")
 
+#: Hints for the codes only the guard reports (the check's hints cover the rest).
+GUARD_HINTS = {
+    "hash-mismatch": "the source serves other bytes than poetry.lock pins: find out why"
+    " before re-locking (`poetry lock --regenerate` would trust the new bytes)",
+    "sdist-fallback": "the locked wheel changed on the source: find out why before"
+    " re-locking; set installer.no-binary for the package if building it is intended",
+}
+
 
 class GuardSession:
     """The guard's state for one ``poetry install|sync|add|update|remove`` run."""
@@ -51,6 +59,8 @@ class GuardSession:
         self.executed = False
         self.verified: dict[tuple[str, str], VerifiedArtifact] = {}
         self._snapshot: dict[Path, bytes | None] = {}
+        #: (code, package) already printed in warn mode, not repeated by the check.
+        self.reported: set[tuple[str, str | None]] = set()
 
     @property
     def enforce(self) -> bool:
@@ -160,7 +170,11 @@ class GuardSession:
             else:
                 self.io.write_error_line(f"<warning>{_escape(line)}</warning>")
             return
-        errors = [f for f in findings if f.severity is Severity.ERROR]
+        errors = [
+            f
+            for f in findings
+            if f.severity is Severity.ERROR and (f.code, f.package) not in self.reported
+        ]
         if not errors:
             return
         from poetry_lockguard.report.text import HINTS
@@ -240,7 +254,8 @@ class GuardSession:
         if not hint:
             from poetry_lockguard.report.text import HINTS
 
-            hint = next((HINTS[f.code] for f in findings if f.code in HINTS), "")
+            hints = {**HINTS, **GUARD_HINTS}
+            hint = next((hints[f.code] for f in findings if f.code in hints), "")
         count = len(findings)
         what = f"{count} problem{'s' if count != 1 else ''}"
         body = finding_lines(findings)
@@ -254,6 +269,7 @@ class GuardSession:
                     [f"lockguard {verb} `{self.command_line}` ({what}):", *body, outcome]
                 )
             )
+        self.reported.update((f.code, f.package) for f in findings)
         lines = [f"lockguard (warn mode) would refuse `{self.command_line}` ({what}):", *body]
         for line in lines:
             self.io.write_error_line(f"<warning>{_escape(line)}</warning>")
