@@ -35,10 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.artifacts import Dist  # noqa: E402
-from tests.support.index import PackageIndex  # noqa: E402
-from tests.support.poetry import POETRY  # noqa: E402
-from tests.support.poetry import PoetryProject  # noqa: E402
+from tests.support.artifacts import Dist
+from tests.support.index import PackageIndex
+from tests.support.poetry import POETRY
+from tests.support.poetry import PoetryProject
 
 
 WORK = ROOT / "benchmarks" / ".work" / "guard"
@@ -107,16 +107,16 @@ def main(argv: list[str] | None = None) -> int:
         index.close()
     version = subprocess.run([str(POETRY), "--version"], capture_output=True, text=True,
                              check=False).stdout.strip()
-    print(f"{version}, Python {sys.version.split()[0]}, {args.packages} packages,"  # noqa: T201
+    print(f"{version}, Python {sys.version.split()[0]}, {args.packages} packages,"
           f" median of {args.repeat}")
-    print(f"{'':16} {'plugin':>9} {'--no-plugins':>13} {'ratio':>7} {'target':>7}")  # noqa: T201
+    print(f"{'':16} {'plugin':>9} {'--no-plugins':>13} {'ratio':>7} {'target':>7}")
     status = 0
     for name in ("no-op install", "fresh install"):
         plugin, plain = results[name]
         ratio = plugin / plain
         ok = ratio <= TARGETS[name]
         status |= not ok
-        print(f"{name:16} {plugin:8.2f}s {plain:12.2f}s {ratio:7.3f} {'<=':>3}"  # noqa: T201
+        print(f"{name:16} {plugin:8.2f}s {plain:12.2f}s {ratio:7.3f} {'<=':>3}"
               f"{TARGETS[name]:4.2f} {'ok' if ok else 'OVER'}")
     return status
 
