@@ -20,6 +20,7 @@ from poetry_lockguard.checks.receipts import ReceiptCheck
 from poetry_lockguard.env.record import Locator
 from poetry_lockguard.env.record import RecordMissingError
 from poetry_lockguard.env.record import read_record
+from poetry_lockguard.env.record import shorten
 
 
 if TYPE_CHECKING:
@@ -231,7 +232,7 @@ def _file_finding(job: _Job, state: FileState) -> Finding:
     return finding(
         "record-invalid",
         dist.name,
-        f"{label}: RECORD line {entry.line}: {entry.path!r} {state.problem}",
+        f"{label}: RECORD line {entry.line}: {shorten(entry.path)!r} {state.problem}",
         path=state.path,
     )
 

@@ -210,7 +210,7 @@ def _parse(lines: Iterable[tuple[int, bytes | None]]) -> Record:
         if path in seen:
             problems.append(
                 RecordProblem(
-                    f"line {number}: {path!r} is listed again (first on line {seen[path]})",
+                    f"line {number}: {shorten(path)!r} is listed again (first on line {seen[path]})",
                     number,
                     path,
                 )
@@ -219,7 +219,7 @@ def _parse(lines: Iterable[tuple[int, bytes | None]]) -> Record:
         seen[path] = number
         if _is_absolute(path):
             problems.append(
-                RecordProblem(f"line {number}: {path!r} is an absolute path", number, path)
+                RecordProblem(f"line {number}: {shorten(path)!r} is an absolute path", number, path)
             )
             continue
         if not hash_field:
@@ -240,11 +240,11 @@ def _entry(number: int, path: str, hash_field: str, size_field: str) -> RecordEn
         return RecordProblem(f"line {number}: malformed hash {hash_field[:80]!r}", number, path)
     if algorithm in WEAK_ALGORITHMS:
         return RecordProblem(
-            f"line {number}: {path!r} uses the weak hash algorithm {algorithm}", number, path
+            f"line {number}: {shorten(path)!r} uses the weak hash algorithm {algorithm}", number, path
         )
     if algorithm not in ALGORITHMS:
         return RecordProblem(
-            f"line {number}: {path!r} uses the unknown hash algorithm {algorithm[:40]!r}",
+            f"line {number}: {shorten(path)!r} uses the unknown hash algorithm {algorithm[:40]!r}",
             number,
             path,
         )
@@ -254,7 +254,7 @@ def _entry(number: int, path: str, hash_field: str, size_field: str) -> RecordEn
     except (binascii.Error, ValueError):
         raw = b""
     if len(raw) != _DIGEST_SIZES[algorithm]:
-        return RecordProblem(f"line {number}: {path!r} has a malformed {algorithm} digest", number, path)
+        return RecordProblem(f"line {number}: {shorten(path)!r} has a malformed {algorithm} digest", number, path)
     size: int | None = None
     if size_field.strip():
         try:
@@ -263,9 +263,17 @@ def _entry(number: int, path: str, hash_field: str, size_field: str) -> RecordEn
             size = -1
         if size < 0:
             return RecordProblem(
-                f"line {number}: {path!r} has an invalid size {size_field[:40]!r}", number, path
+                f"line {number}: {shorten(path)!r} has an invalid size {size_field[:40]!r}", number, path
             )
     return RecordEntry(path=path, algorithm=algorithm, digest=digest.rstrip("="), size=size, line=number)
+
+
+def shorten(path: str, limit: int = 200) -> str:
+    """``path`` cut in the middle to at most ``limit`` characters, for messages."""
+    if len(path) <= limit:
+        return path
+    half = (limit - 3) // 2
+    return f"{path[:half]}...{path[-half:]}"
 
 
 def _is_absolute(path: str) -> bool:
