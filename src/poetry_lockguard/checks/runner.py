@@ -16,7 +16,7 @@ from poetry_lockguard.env.distributions import scan_distributions
 from poetry_lockguard.env.fingerprint import fingerprint
 from poetry_lockguard.env.locate import find_project_interpreter
 from poetry_lockguard.env.locate import interpreter_in
-from poetry_lockguard.env.probe import probe_interpreter
+from poetry_lockguard.env.probe import start_probe
 from poetry_lockguard.errors import LockFileError
 from poetry_lockguard.lock.project import read_project
 from poetry_lockguard.lock.reader import read_lock
@@ -33,9 +33,11 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.env.probe import PendingProbe
     from poetry_lockguard.lock.model import Lock
     from poetry_lockguard.lock.model import LockedPackage
     from poetry_lockguard.lock.project import Project
+    from poetry_lockguard.lock.selection import Selection
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,52 @@ def run_check(
             findings=(lock_missing_finding(),),
         )
 
+    # Start the target interpreter now so that it starts up while the lock is parsed;
+    # an error locating it is raised where it always was, after the lock's errors.
+    probe: PendingProbe | None = None
+    locate_error: Exception | None = None
+    if not options.lock_only:
+        try:
+            probe = start_probe(
+                _interpreter(options, find_interpreter, project, project_dir),
+                with_tags=options.integrity,
+            )
+        except Exception as e:  # noqa: BLE001 - raised below, after the lock's errors
+            locate_error = e
+    try:
+        return _check_lock_and_environment(
+            options, project_dir, project, policy, selection, lock_path, probe, locate_error,
+            progress,
+        )
+    finally:
+        if probe is not None:
+            probe.cancel()
+
+
+def _interpreter(
+    options: CheckOptions,
+    find_interpreter: Callable[[Project], Path] | None,
+    project: Project,
+    project_dir: Path,
+) -> Path:
+    if options.python is not None:
+        return interpreter_in(options.python)
+    if find_interpreter is not None:
+        return find_interpreter(project)
+    return find_project_interpreter(project_dir, project.name)
+
+
+def _check_lock_and_environment(
+    options: CheckOptions,
+    project_dir: Path,
+    project: Project,
+    policy: Policy,
+    selection: Selection,
+    lock_path: Path,
+    probe: PendingProbe | None,
+    locate_error: Exception | None,
+    progress: Callable[[int, int], None] | None,
+) -> Report:
     lock = read_lock(lock_path)
     findings: list[Finding] = FreshnessCheck().run(lock, project)
     lock_info = LockInfo(
@@ -106,13 +154,11 @@ def run_check(
             required=len(in_selection),
         )
 
-    if options.python is not None:
-        python = interpreter_in(options.python)
-    elif find_interpreter is not None:
-        python = find_interpreter(project)
-    else:
-        python = find_project_interpreter(project_dir, project.name)
-    interpreter = probe_interpreter(python, with_tags=options.integrity)
+    if locate_error is not None:
+        raise locate_error
+    assert probe is not None
+    interpreter = probe.result()
+    python = probe.python
     required = required_packages(lock, project, selection, interpreter.marker_env)
     findings += HashCheck().run(required.values(), policy)
     installed = scan_distributions(interpreter.site_dirs)

@@ -80,45 +80,90 @@ def probe_interpreter(python: Path, *, with_tags: bool = False) -> Interpreter:
     With ``with_tags`` the wheel tags it supports are computed there too (using this
     process's ``packaging``, which supports every Python lockguard targets).
     """
-    args = [str(python), "-I", "-c", _PROBE]
-    if with_tags:
-        import packaging
+    return start_probe(python, with_tags=with_tags).result()
 
-        args.append(str(Path(packaging.__file__).parent.parent))
-    try:
-        result = subprocess.run(
-            args,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
+
+class PendingProbe:
+    """A probe started in the background; ``result()`` waits for it.
+
+    Starting the probe before reading a large lock lets the target interpreter start
+    up while this process parses: the two overlap on a machine with two cores.
+    """
+
+    def __init__(self, python: Path, *, with_tags: bool = False) -> None:
+        self.python = python
+        self._error: EnvironmentInspectionError | None = None
+        self._process: subprocess.Popen[str] | None = None
+        args = [str(python), "-I", "-c", _PROBE]
+        if with_tags:
+            import packaging
+
+            args.append(str(Path(packaging.__file__).parent.parent))
+        try:
+            self._process = subprocess.Popen(
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
+            )
+        except FileNotFoundError as e:
+            self._error = _error(e, f"{python}: interpreter not found")
+        except PermissionError as e:
+            self._error = _error(e, f"{python}: interpreter is not executable")
+        except (OSError, subprocess.SubprocessError) as e:
+            self._error = _error(e, f"{python}: cannot run interpreter ({e})")
+
+    def cancel(self) -> None:
+        """Stop the probe when its answer is no longer needed."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.communicate()
+
+    def result(self) -> Interpreter:
+        """The interpreter's answer; raise EnvironmentInspectionError when it failed."""
+        python = self.python
+        if self._error is not None:
+            raise self._error
+        assert self._process is not None
+        try:
+            stdout, stderr = self._process.communicate(timeout=60)
+        except subprocess.TimeoutExpired as e:
+            self.cancel()
+            raise EnvironmentInspectionError(
+                f"{python}: cannot run interpreter ({e})"
+            ) from e
+        if self._process.returncode != 0:
+            last = (stderr.strip().splitlines() or ["no output"])[-1]
+            raise EnvironmentInspectionError(
+                f"{python}: interpreter failed to report its environment ({last})"
+            )
+        try:
+            data = json.loads(stdout)
+        except ValueError as e:
+            raise EnvironmentInspectionError(
+                f"{python}: interpreter printed something that is not its environment"
+            ) from e
+        site_dirs = tuple(dict.fromkeys(Path(p) for p in data["site_dirs"]))
+        return Interpreter(
+            executable=Path(data["executable"]),
+            prefix=Path(data["prefix"]),
+            base_prefix=Path(data["base_prefix"]),
+            site_dirs=site_dirs,
+            scripts=Path(data["scripts"]),
+            marker_env=data["marker_env"],
+            version=".".join(str(v) for v in data["version_info"]),
+            tags=tuple(data["tags"]),
         )
-    except FileNotFoundError as e:
-        raise EnvironmentInspectionError(f"{python}: interpreter not found") from e
-    except PermissionError as e:
-        raise EnvironmentInspectionError(f"{python}: interpreter is not executable") from e
-    except (OSError, subprocess.SubprocessError) as e:
-        raise EnvironmentInspectionError(f"{python}: cannot run interpreter ({e})") from e
-    if result.returncode != 0:
-        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise EnvironmentInspectionError(
-            f"{python}: interpreter failed to report its environment ({last})"
-        )
-    try:
-        data = json.loads(result.stdout)
-    except ValueError as e:
-        raise EnvironmentInspectionError(
-            f"{python}: interpreter printed something that is not its environment"
-        ) from e
-    site_dirs = tuple(dict.fromkeys(Path(p) for p in data["site_dirs"]))
-    return Interpreter(
-        executable=Path(data["executable"]),
-        prefix=Path(data["prefix"]),
-        base_prefix=Path(data["base_prefix"]),
-        site_dirs=site_dirs,
-        scripts=Path(data["scripts"]),
-        marker_env=data["marker_env"],
-        version=".".join(str(v) for v in data["version_info"]),
-        tags=tuple(data["tags"]),
-    )
+
+
+def start_probe(python: Path, *, with_tags: bool = False) -> PendingProbe:
+    """Start probing ``python`` in the background (see PendingProbe)."""
+    return PendingProbe(python, with_tags=with_tags)
+
+
+def _error(cause: Exception, message: str) -> EnvironmentInspectionError:
+    error = EnvironmentInspectionError(message)
+    error.__cause__ = cause
+    return error

@@ -34,7 +34,7 @@ def read_lock(path: Path, display: str = "poetry.lock") -> Lock:
     Raises LockFileError naming ``display`` when the file is missing, not TOML, of an
     unsupported lock-version or missing keys Poetry always writes.
     """
-    data = load_toml(path, display)
+    data = load_toml(path, display, poetry_written=True)
     metadata = _table(data.get("metadata"), display, "[metadata]")
     version = metadata.get("lock-version")
     if not isinstance(version, str):
@@ -194,7 +194,15 @@ def _package_lines(path: Path) -> list[int]:
         data = path.read_bytes()
     except OSError:
         return []
-    return [data.count(b"\n", 0, m.start()) + 1 for m in _PACKAGE_HEADER.finditer(data)]
+    # Count newlines between consecutive headers only: counting from the start of the
+    # file for every header made this quadratic in the number of packages.
+    lines: list[int] = []
+    line, position = 1, 0
+    for match in _PACKAGE_HEADER.finditer(data):
+        line += data.count(b"\n", position, match.start())
+        position = match.start()
+        lines.append(line)
+    return lines
 
 
 def _first_line(path: Path) -> str:

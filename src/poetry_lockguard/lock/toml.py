@@ -19,8 +19,15 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-def load_toml(path: Path, display: str | None = None) -> dict[str, Any]:
-    """Parse ``path`` as TOML; raise LockFileError naming ``display`` on any failure."""
+def load_toml(
+    path: Path, display: str | None = None, *, poetry_written: bool = False
+) -> dict[str, Any]:
+    """Parse ``path`` as TOML; raise LockFileError naming ``display`` on any failure.
+
+    With ``poetry_written`` (poetry.lock) the regular TOML Poetry writes is read by a
+    faster reader first; anything outside its subset goes to tomllib, with the same
+    result.
+    """
     name = display or str(path)
     try:
         data = path.read_bytes()
@@ -36,6 +43,12 @@ def load_toml(path: Path, display: str | None = None) -> dict[str, Any]:
         raise LockFileError(
             f"{name}: not valid UTF-8 (byte {e.start} is {data[e.start]:#04x})"
         ) from e
+    if poetry_written:
+        from poetry_lockguard.lock.fast_toml import parse_lock_toml
+
+        document = parse_lock_toml(text)
+        if document is not None:
+            return document
     try:
         result: dict[str, Any] = tomllib.loads(text)
         return result
