@@ -86,8 +86,10 @@ class InstallGuard:
         from poetry_lockguard.guard.session import GuardSession
 
         command = event.command
+        # Poetry's own errors (no pyproject.toml, ...) surface as Poetry reports them.
+        pyproject = command.poetry.pyproject  # type: ignore[attr-defined]
         try:
-            table = command.poetry.pyproject.data.get("tool", {}).get("lockguard")  # type: ignore[attr-defined]
+            table = pyproject.data.get("tool", {}).get("lockguard")
             settings = guard_settings(table, os.environ)
         except Exception as e:
             if event.io.is_debug():
