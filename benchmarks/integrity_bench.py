@@ -53,6 +53,8 @@ for path in sys.stdin.read().splitlines():
 def build_environment(work: Path, megabytes: int) -> PoetryProject:
     """Publish the benchmark wheels, then ``poetry lock`` and ``poetry install`` them."""
     index = PackageIndex(work / "index")
+    # Poetry drops connections it no longer needs (range requests for metadata): quiet.
+    index._server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
     try:
         big_packages = max(1, megabytes // 20)
         names = []
