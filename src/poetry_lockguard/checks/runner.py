@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.env.probe import Interpreter
     from poetry_lockguard.env.probe import PendingProbe
     from poetry_lockguard.lock.model import Lock
     from poetry_lockguard.lock.model import LockedPackage
@@ -61,11 +62,14 @@ def run_check(
     *,
     find_interpreter: Callable[[Project], Path] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    interpreter: Interpreter | None = None,
 ) -> Report:
     """Check the project's lock and, unless ``lock_only``, its environment.
 
     ``find_interpreter`` locates the environment when no ``--python`` was given (the
     plugin passes Poetry's own lookup; the stand-alone entry point uses lockguard's).
+    ``interpreter`` is an already-probed target (the install guard passes what Poetry
+    knows about its env, saving a subprocess); it wins over ``python``.
     Raises LockguardError when something cannot be checked.
     """
     project_dir = options.project_dir.resolve()
@@ -90,7 +94,9 @@ def run_check(
     # an error locating it is raised where it always was, after the lock's errors.
     probe: PendingProbe | None = None
     locate_error: Exception | None = None
-    if not options.lock_only:
+    if interpreter is not None and not options.lock_only:
+        probe = KnownInterpreter(interpreter)  # type: ignore[assignment]
+    elif not options.lock_only:
         try:
             probe = start_probe(
                 _interpreter(options, find_interpreter, project, project_dir),
@@ -106,6 +112,20 @@ def run_check(
     finally:
         if probe is not None:
             probe.cancel()
+
+
+class KnownInterpreter:
+    """A probe whose answer is already known (same interface as PendingProbe)."""
+
+    def __init__(self, interpreter: Interpreter) -> None:
+        self.python = interpreter.executable
+        self._interpreter = interpreter
+
+    def result(self) -> Interpreter:
+        return self._interpreter
+
+    def cancel(self) -> None:
+        return None
 
 
 def _interpreter(

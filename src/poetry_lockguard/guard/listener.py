@@ -83,7 +83,6 @@ class InstallGuard:
             return
         from poetry_lockguard.guard.gate import guard_settings
         from poetry_lockguard.guard.refusal import GuardRefusal
-        from poetry_lockguard.guard.session import GuardSession
 
         command = event.command
         # Poetry's own errors (no pyproject.toml, ...) surface as Poetry reports them.
@@ -101,6 +100,8 @@ class InstallGuard:
             if settings.override_note:
                 event.io.write_error_line(f"<comment>{settings.override_note}</comment>")
             return
+        from poetry_lockguard.guard.session import GuardSession
+
         self.session = GuardSession(command, kind, event.io, settings)  # type: ignore[arg-type]
         self.session.start()
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from poetry.installation.operations.operation import Operation
 
     from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.env.probe import Interpreter
     from poetry_lockguard.guard.gate import GuardSettings
 
 #: Commands whose lock is an input they must not create (like ``npm ci``).
@@ -217,7 +218,8 @@ class GuardSession:
                 project_dir=self.project_dir,
                 python=Path(self.command.env.python),
                 selection=selection,
-            )
+            ),
+            interpreter=self._interpreter(),
         )
         findings = list(report.findings)
         if self.kind not in LOCK_CONSUMERS:
@@ -228,6 +230,26 @@ class GuardSession:
                 f for f in findings if not (f.code == "extraneous" and f.package in locked)
             ]
         return findings
+
+    def _interpreter(self) -> Interpreter | None:
+        """What Poetry already knows about its env, so the check need not probe it."""
+        from poetry_lockguard.env.probe import Interpreter
+
+        try:
+            env = self.command.env
+            marker_env = dict(env.marker_env)
+            paths = env.paths
+            return Interpreter(
+                executable=Path(env.python),
+                prefix=Path(env.path),
+                base_prefix=Path(env.base),
+                site_dirs=tuple(dict.fromkeys(Path(paths[k]) for k in ("purelib", "platlib"))),
+                scripts=Path(paths["scripts"]),
+                marker_env=marker_env,
+                version=str(marker_env["python_full_version"]),
+            )
+        except Exception:  # noqa: BLE001 - the check then probes the interpreter itself
+            return None
 
     # -- helpers --------------------------------------------------------------------
     def _guarded(self, step: Callable[[], None]) -> None:
