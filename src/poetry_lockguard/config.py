@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from poetry_lockguard.errors import ConfigError
+from poetry_lockguard.names import canonicalize_name
 
 
 MODES = ("enforce", "warn", "off")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
+from poetry_lockguard.names import canonicalize_name
 
 
 #: Header bytes read from METADATA: Name and Version come first in practice.

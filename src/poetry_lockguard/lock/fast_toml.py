@@ -43,9 +43,8 @@ _SIMPLE_LINE = re.compile(
     rf'(?:({_BARE_KEY})|{_PLAIN})[ \t]*=[ \t]*(?:{_PLAIN}|(true|false))'
     r"[ \t]*(?:#[^\x00-\x08\x0a-\x1f\x7f]*)?(?:\r?\n|\Z)"
 )
-_PAIR = rf"(?:{_BARE_KEY}|{_PLAIN})[ \t]*=[ \t]*{_PLAIN}"
-_SIMPLE_INLINE = re.compile(rf"\{{[ \t]*{_PAIR}(?:[ \t]*,[ \t]*{_PAIR})*[ \t]*\}}")
-_PAIRS = re.compile(rf'(?:({_BARE_KEY})|{_PLAIN})[ \t]*=[ \t]*{_PLAIN}')
+# One ``key = "plain"`` pair of an inline table and the "," or "}" after it.
+_PAIR = re.compile(rf"[ \t]*(?:({_BARE_KEY})|{_PLAIN})[ \t]*=[ \t]*{_PLAIN}[ \t]*([,}}])")
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r"}
 
 
@@ -174,17 +173,8 @@ class _Reader:
         if char == "[":
             return self._array()
         if char == "{":
-            simple = _SIMPLE_INLINE.match(text, position)
-            if simple is None:
-                return self._inline_table()
-            table: dict[str, str] = {}
-            for key, quoted_key, value in _PAIRS.findall(text, position, simple.end()):
-                key = key or quoted_key
-                if key in table:
-                    raise _FallbackError
-                table[key] = value
-            self.position = simple.end()
-            return table
+            table = self._plain_inline_table()
+            return table if table is not None else self._inline_table()
         match = _BOOL.match(text, position)
         if match is None:
             raise _FallbackError
@@ -209,6 +199,26 @@ class _Reader:
                 return items
             else:
                 raise _FallbackError
+
+    def _plain_inline_table(self) -> dict[str, Any] | None:
+        """An inline table of plain strings only (the ``files`` entries), else None."""
+        text = self.text
+        position = self.position + 1
+        table: dict[str, Any] = {}
+        while True:
+            match = _PAIR.match(text, position)
+            if match is None:
+                return None
+            key, quoted_key, value, after = match.groups()
+            if key is None:
+                key = quoted_key
+            if key in table:
+                raise _FallbackError
+            table[key] = value
+            position = match.end()
+            if after == "}":
+                self.position = position
+                return table
 
     def _inline_table(self) -> dict[str, Any]:
         text = self.text

@@ -9,9 +9,8 @@ from hashlib import sha256
 from typing import TYPE_CHECKING
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from poetry_lockguard.lock.toml import load_toml
+from poetry_lockguard.names import canonicalize_name
 
 
 if TYPE_CHECKING:

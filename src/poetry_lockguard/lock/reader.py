@@ -7,8 +7,6 @@ import re
 from typing import TYPE_CHECKING
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from poetry_lockguard.errors import LockFileError
 from poetry_lockguard.lock.model import Lock
 from poetry_lockguard.lock.model import LockedDependency
@@ -16,6 +14,7 @@ from poetry_lockguard.lock.model import LockedFile
 from poetry_lockguard.lock.model import LockedPackage
 from poetry_lockguard.lock.model import LockedSource
 from poetry_lockguard.lock.toml import load_toml
+from poetry_lockguard.names import canonicalize_name
 
 
 if TYPE_CHECKING:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from poetry_lockguard.errors import LockFileError
 from poetry_lockguard.lock.markers import evaluate_marker
+from poetry_lockguard.names import canonicalize_name
 
 
 if TYPE_CHECKING:
