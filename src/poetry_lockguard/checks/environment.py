@@ -10,9 +10,6 @@ from typing import Any
 from urllib.parse import unquote
 from urllib.parse import urlsplit
 
-from packaging.version import InvalidVersion
-from packaging.version import Version
-
 from poetry_lockguard.checks.finding import finding
 
 
@@ -162,6 +159,12 @@ class EnvironmentCheck:
 
 def same_version(installed: str, locked: str) -> bool:
     """True when two version strings are equal under PEP 440 normalization."""
+    if installed == locked:
+        # The common case, answered without parsing (or importing packaging.version).
+        return True
+    from packaging.version import InvalidVersion
+    from packaging.version import Version
+
     try:
         return Version(installed) == Version(locked)
     except InvalidVersion:
