@@ -43,7 +43,11 @@ def test_markers_are_evaluated_in_the_target_interpreter(
     project.poetry("lock", check=True)
     if lock_version == "2.0":
         downgrade_lock_to_2_0(project.lock)
-    project.poetry("env", "use", PYTHON39, check=True)
+    # An in-project .venv made with 3.9 is the env Poetry uses (Poetry 2.0.0's
+    # `env use` ignores the interpreter for in-project venvs).
+    shutil.rmtree(project.venv, ignore_errors=True)
+    subprocess.run([PYTHON39, "-m", "venv", str(project.venv)], check=True)
+    project.pip("uninstall", "-y", "setuptools")  # 3.9's venv seeds it; the lock has none
     project.poetry("install", check=True)
     assert "zeta" in project.installed()
 
@@ -85,3 +89,16 @@ def test_standalone_never_imports_poetry_application(project: PoetryProject) -> 
     result = project.run([sys.executable, "-c", code])
     outcome = json.loads(result.stderr.strip().splitlines()[-1])
     assert outcome == {"code": 0, "bad": []}
+
+
+def test_virtualenvs_create_false_checks_the_base_interpreter(project: PoetryProject) -> None:
+    """With virtualenvs.create = false Poetry installs into its base interpreter: so do we."""
+    project.write_pyproject(["alpha"])
+    project.poetry("lock", check=True)
+    shutil.rmtree(project.venv, ignore_errors=True)  # `poetry lock` made one
+    env = {"POETRY_VIRTUALENVS_CREATE": "false", "POETRY_VIRTUALENVS_IN_PROJECT": "false"}
+    for result in (project.standalone("--format", "json", env=env),
+                   project.lockguard("--format", "json", env=env)):
+        assert result.returncode in (0, 1), result.output
+        assert Path(result.json()["environment"]["path"]).resolve() == Path(sys.base_prefix).resolve()
+    assert not project.venv.exists()

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from cleo.io.io import IO
 
     from poetry_lockguard.checks.runner import CheckOptions
-    from poetry_lockguard.lock.project import Project
 
 
 class LockguardCheckCommand(Command):
@@ -96,8 +95,7 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
             progress = ProgressBar(sys.stderr)
         try:
             report = run_check(
-                self._check_options(), find_interpreter=self._find_interpreter,
-                progress=progress,
+                self._check_options(), progress=progress
             )
         except LockguardError as e:
             if self.io.is_debug():
@@ -125,7 +123,7 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
 
         python = self.option("python")
         return CheckOptions(
-            project_dir=self.poetry.pyproject_path.parent,
+            project_dir=self._project_dir(),
             python=Path(python) if python else None,
             selection=SelectionRequest(
                 with_groups=tuple(self.option("with")),
@@ -145,43 +143,23 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
         parts += [f" --{flag}" for flag in ("all-groups", "all-extras") if self.option(flag)]
         return "".join(parts)
 
-    def _find_interpreter(self, project: Project) -> Path:
-        return find_poetry_interpreter(self)
+    def _project_dir(self) -> Path:
+        """The directory of the nearest pyproject.toml, found without Poetry's Factory.
 
+        Building Poetry's project object validates and parses every dependency (most of
+        a small check's time); the check needs only the directory.
+        """
+        from poetry_lockguard.errors import LockFileError
 
-def find_poetry_interpreter(command: Command) -> Path:
-    """The interpreter of the env Poetry would use, without ever creating one.
-
-    Poetry's ``EnvManager.get()`` falls back to the interpreter Poetry found on PATH
-    when the project has no environment yet; that is only the project's environment
-    when ``virtualenvs.create`` is off.
-    """
-    import os
-
-    from poetry.utils.env import EnvManager
-
-    from poetry_lockguard.errors import EnvironmentInspectionError
-
-    project_dir = command.poetry.pyproject_path.parent
-    manager = EnvManager(command.poetry, io=command.io)
-    try:
-        env = manager.get()
-    except Exception as e:
-        raise EnvironmentInspectionError(
-            f"{project_dir}: cannot find the project's environment ({e})"
-        ) from e
-    if not command.poetry.config.get("virtualenvs.create", True):
-        return Path(env.python)
-    env_path = Path(env.path).resolve()
-    active = os.environ.get("VIRTUAL_ENV") or os.environ.get("CONDA_PREFIX")
-    owned = (
-        (active and Path(active).resolve() == env_path)
-        or (manager.in_project_venv_exists() and manager.in_project_venv.resolve() == env_path)
-        or env_path.parent == command.poetry.config.virtualenvs_path.resolve()
-    )
-    if owned:
-        return Path(env.python)
-    raise EnvironmentInspectionError(
-        f"{project_dir}: no environment found for this project"
-        " (run `poetry install` first, or name one with --python)"
-    )
+        app = self.get_application()
+        start = Path(
+            getattr(app, "project_directory", None)
+            or getattr(app, "_project_directory", None)
+            or Path.cwd()
+        ).resolve()
+        for candidate in (start, *start.parents):
+            if (candidate / "pyproject.toml").is_file():
+                return candidate
+        raise LockFileError(
+            f"{start}: no pyproject.toml in this directory or its parents"
+        )

@@ -34,8 +34,10 @@ def find_project_interpreter(project_dir: Path, project_name: str) -> Path:
     """The interpreter of the environment Poetry would use for ``project_dir``.
 
     The order is Poetry's: an active ``VIRTUAL_ENV`` (or non-base conda env), the
-    in-project ``.venv``, then ``{virtualenvs.path}/{name}-{hash}-py{X.Y}``. Nothing is
-    ever created; raise EnvironmentInspectionError when no environment exists.
+    in-project ``.venv``, then ``{virtualenvs.path}/{name}-{hash}-py{X.Y}``; with
+    ``virtualenvs.create = false``, the base interpreter of the running Python, as
+    Poetry uses. Nothing is ever created; raise EnvironmentInspectionError when no
+    environment exists.
     """
     config = _poetry_config(project_dir)
     active = os.environ.get("VIRTUAL_ENV") or os.environ.get("CONDA_PREFIX")
@@ -45,6 +47,9 @@ def find_project_interpreter(project_dir: Path, project_name: str) -> Path:
     in_project = project_dir / ".venv"
     if in_project.is_dir() and config.get("virtualenvs.in-project") is not False:
         return interpreter_in(in_project)
+
+    if config.get("virtualenvs.create") is False:
+        return interpreter_in(Path(sys.base_prefix))
 
     venvs = _virtualenvs_path(config)
     base = generate_env_name(project_name, str(project_dir))
@@ -94,19 +99,19 @@ def _poetry_config(project_dir: Path) -> dict[str, Any]:
             settings["cache-dir"] = data["cache-dir"]
         venv = data.get("virtualenvs", {})
         if isinstance(venv, dict):
-            for key in ("path", "in-project"):
+            for key in ("path", "in-project", "create"):
                 if key in venv:
                     settings[f"virtualenvs.{key}"] = venv[key]
     for key, var in (
         ("cache-dir", "POETRY_CACHE_DIR"),
         ("virtualenvs.path", "POETRY_VIRTUALENVS_PATH"),
         ("virtualenvs.in-project", "POETRY_VIRTUALENVS_IN_PROJECT"),
+        ("virtualenvs.create", "POETRY_VIRTUALENVS_CREATE"),
     ):
         value = os.environ.get(var)
         if value is not None:
-            settings[key] = (
-                value.lower() in ("1", "true") if key.endswith("in-project") else value
-            )
+            boolean = key in ("virtualenvs.in-project", "virtualenvs.create")
+            settings[key] = value.lower() in ("1", "true") if boolean else value
     return settings
 
 
