@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole test suite against the oldest and the newest Poetry that
+# Lints (ruff, mypy --strict) and runs the whole test suite against the oldest and the newest Poetry that
 # pyproject.toml admits (poetry>=2.0,<3), each in its own virtualenv under .venvs/.
 # Usage: bash scripts/test.sh [pytest args...]
 # LOCKGUARD_POETRY_VERSIONS="newest" limits the run to one of "oldest newest".
@@ -20,6 +20,11 @@ for which in $versions; do
   fi
   "$venv/bin/python" -m pip install --quiet --upgrade pip >/dev/null
   "$venv/bin/python" -m pip install --quiet "$spec" -e ".[test,dev]"
+  if [ "$which" = newest ]; then
+    echo "== lint and types"
+    "$venv/bin/ruff" check src tests benchmarks demo || status=1
+    "$venv/bin/mypy" || status=1
+  fi
   echo "== tests with $("$venv/bin/poetry" --version) on $("$venv/bin/python" --version)"
   "$venv/bin/python" -m pytest "$@" || status=$?
 done
