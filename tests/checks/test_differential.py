@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.poetry import SYNC
 from tests.support.poetry import PoetryProject
 from tests.support.scenarios import downgrade_lock_to_2_0
 
@@ -69,7 +70,7 @@ def diff_project(
 @pytest.mark.parametrize("drift", DRIFTS, ids=[d[0] for d in DRIFTS])
 def test_verdict_matches_poetry_sync_dry_run(diff_project: PoetryProject, drift: Drift) -> None:
     project = diff_project
-    project.poetry("sync", check=True)
+    project.poetry(*SYNC, check=True)
     drift[1](project)
     for selection in SELECTIONS:
         plan = project.dry_run_sync(*selection)

@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.artifacts import Dist
 from tests.support.artifacts import wheel_bytes
+from tests.support.poetry import SYNC
 from tests.support.scenarios import clear_files
 from tests.support.scenarios import edit_lock_package
 from tests.support.scenarios import git_repository
@@ -25,12 +26,6 @@ if TYPE_CHECKING:
     from tests.support.poetry import PoetryProject
     from tests.support.poetry import Result
     from tests.types import ProjectFactory
-
-
-def poetry_version() -> tuple[int, ...]:
-    from importlib.metadata import version
-
-    return tuple(int(p) for p in version("poetry").split(".")[:3])
 
 
 def fresh_name(stem: str) -> str:
@@ -252,9 +247,7 @@ def test_check_after_install_warn_passes(project: PoetryProject) -> None:
     assert result.returncode == 0, result.output
     assert "extraneous" in result.output and "stray" in result.output
     # `poetry sync` removes it, and then the check is clean.
-    # Poetry 2.0.0's `poetry sync` does not remove packages (fixed in 2.0.1).
-    args = ("install", "--sync") if poetry_version() == (2, 0, 0) else ("sync",)
-    synced = project.poetry(*args)
+    synced = project.poetry(*SYNC)
     assert synced.returncode == 0, synced.output
     assert "extraneous" not in synced.output
 

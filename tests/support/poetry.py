@@ -19,6 +19,18 @@ from packaging.utils import canonicalize_name
 POETRY = Path(sys.executable).parent / "poetry"
 
 
+def poetry_version() -> tuple[int, ...]:
+    """The version of the Poetry under test, e.g. (2, 5, 1)."""
+    from importlib.metadata import version
+
+    return tuple(int(p) for p in version("poetry").split(".")[:3])
+
+
+#: Poetry 2.0.0's `poetry sync` does not remove packages (fixed in 2.0.1); its
+#: `install --sync` does.
+SYNC = ("install", "--sync") if poetry_version() == (2, 0, 0) else ("sync",)
+
+
 @dataclass
 class Result:
     """A finished command: exit code and output."""
@@ -198,7 +210,7 @@ class PoetryProject:
 
     def dry_run_sync(self, *args: str) -> dict[str, set[str]]:
         """What ``poetry sync --dry-run`` would do: installs, updates and removals."""
-        result = self.poetry("sync", "--dry-run", *args, check=True)
+        result = self.poetry(*SYNC, "--dry-run", *args, check=True)
         plan: dict[str, set[str]] = {"install": set(), "update": set(), "remove": set()}
         for line in result.stdout.splitlines():
             line = line.strip()
