@@ -94,6 +94,10 @@ class PendingProbe:
         self.python = python
         self._error: EnvironmentInspectionError | None = None
         self._process: subprocess.Popen[str] | None = None
+        self._cache = _cache_path(python, with_tags)
+        self._cached = _read_cache(self._cache)
+        if self._cached is not None:
+            return
         args = [str(python), "-I", "-c", _PROBE]
         if with_tags:
             import packaging
@@ -124,6 +128,8 @@ class PendingProbe:
     def result(self) -> Interpreter:
         """The interpreter's answer; raise EnvironmentInspectionError when it failed."""
         python = self.python
+        if self._cached is not None:
+            return _interpreter(self._cached)
         if self._error is not None:
             raise self._error
         assert self._process is not None
@@ -145,17 +151,82 @@ class PendingProbe:
             raise EnvironmentInspectionError(
                 f"{python}: interpreter printed something that is not its environment"
             ) from e
-        site_dirs = tuple(dict.fromkeys(Path(p) for p in data["site_dirs"]))
-        return Interpreter(
-            executable=Path(data["executable"]),
-            prefix=Path(data["prefix"]),
-            base_prefix=Path(data["base_prefix"]),
-            site_dirs=site_dirs,
-            scripts=Path(data["scripts"]),
-            marker_env=data["marker_env"],
-            version=".".join(str(v) for v in data["version_info"]),
-            tags=tuple(data["tags"]),
-        )
+        interpreter = _interpreter(data)
+        _write_cache(self._cache, stdout)
+        return interpreter
+
+
+def _interpreter(data: dict[str, Any]) -> Interpreter:
+    site_dirs = tuple(dict.fromkeys(Path(p) for p in data["site_dirs"]))
+    return Interpreter(
+        executable=Path(data["executable"]),
+        prefix=Path(data["prefix"]),
+        base_prefix=Path(data["base_prefix"]),
+        site_dirs=site_dirs,
+        scripts=Path(data["scripts"]),
+        marker_env=data["marker_env"],
+        version=".".join(str(v) for v in data["version_info"]),
+        tags=tuple(data["tags"]),
+    )
+
+
+def _cache_path(python: Path, with_tags: bool) -> Path | None:
+    """Where the answer of this exact interpreter is kept, or None (no caching).
+
+    The key covers everything the answer depends on: the interpreter file (path,
+    inode, size, mtime, and those of what it links to), the venv's pyvenv.cfg, the
+    running kernel (``platform_release``/``platform_version``) and lockguard's
+    version. A recreated venv or an upgraded Python gets a new key.
+    """
+    if os.name != "posix" or os.environ.get("POETRY_LOCKGUARD_NO_CACHE"):
+        return None
+    from hashlib import sha256
+
+    from poetry_lockguard import __version__
+
+    parts: list[object] = [__version__, with_tags, str(Path(python).absolute()), os.uname()]
+    try:
+        for path, follow in (
+            (python, False),
+            (python, True),
+            (Path(python).absolute().parent.parent / "pyvenv.cfg", True),
+        ):
+            try:
+                st = os.stat(path, follow_symlinks=follow)
+            except FileNotFoundError:
+                parts.append(None)
+                continue
+            parts.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
+    except OSError:
+        return None
+    key = sha256(repr(parts).encode()).hexdigest()[:32]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base, "poetry-lockguard", "probe", f"{key}.json")
+
+
+def _read_cache(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        _interpreter(data)  # a damaged entry is ignored, never trusted
+    except Exception:  # noqa: BLE001 - any unreadable entry means "probe again"
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _write_cache(path: Path | None, text: str) -> None:
+    """Keep the answer for next time; a read-only home just means no cache."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def start_probe(python: Path, *, with_tags: bool = False) -> PendingProbe:
