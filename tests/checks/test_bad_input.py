@@ -64,6 +64,7 @@ CASES: list[tuple[str, str, Callable[[PoetryProject], object], str]] = [
     ("lock-no-content-hash", "poetry.lock", lambda p: _sub(p.lock, r"^content-hash = .*\n", ""), "content-hash"),
     ("package-no-version", "poetry.lock", lambda p: _sub(p.lock, r'^version = "2.0.0"\n', ""), "has no version"),
     ("package-bad-files", "poetry.lock", lambda p: _sub(p.lock, r"^files = \[", "files = 3\nx = ["), "files"),
+    ("lock-bad-marker", "poetry.lock", lambda p: _sub(p.lock, r'^groups = \["main"\]\n', 'groups = ["main"]\nmarkers = "python_version >>> \'3\'"\n'), "invalid marker"),
     ("config-unknown-key", "pyproject.toml", lambda p: p.pyproject.write_text(p.pyproject.read_text() + "\n[tool.lockguard]\nallow-extranous = []\n"), "unknown key 'allow-extranous'"),
     ("config-wrong-type", "pyproject.toml", lambda p: p.pyproject.write_text(p.pyproject.read_text() + "\n[tool.lockguard]\nallow-unhashed = \"alpha\"\n"), "allow-unhashed must be an array"),
     ("config-bad-mode", "pyproject.toml", lambda p: p.pyproject.write_text(p.pyproject.read_text() + "\n[tool.lockguard]\nmode = \"strict\"\n"), "mode must be one of"),

@@ -11,6 +11,7 @@ from poetry_lockguard.names import canonicalize_name
 
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Mapping
 
     from poetry_lockguard.lock.model import Lock
@@ -37,7 +38,7 @@ def required_packages(
     return _from_graph(lock, project, selection, marker_env)
 
 
-def _evaluator(marker_env: Mapping[str, Any], extras: frozenset[str]) -> Any:
+def _evaluator(marker_env: Mapping[str, Any], extras: frozenset[str]) -> Callable[[str], bool]:
     env = dict(marker_env)
     env["extra"] = set(extras)
     cache: dict[str, bool] = {}
@@ -56,7 +57,10 @@ def _evaluator(marker_env: Mapping[str, Any], extras: frozenset[str]) -> Any:
             try:
                 result = bool(parse_marker(marker).validate(env))
             except Exception as e:
-                raise LockFileError(f"poetry.lock: invalid marker {marker!r}: {e}") from e
+                first = (str(e).strip().splitlines() or ["cannot be parsed"])[0]
+                raise LockFileError(
+                    f"poetry.lock: invalid marker {marker!r}: {first}"
+                ) from e
         cache[marker] = result
         return result
 
@@ -116,6 +120,15 @@ def _from_graph(
                 continue
             roots.append((str(canonicalize_name(dep.name)), set(dep.extras)))
 
+    # One evaluator (with its cache) per set of active extras: an edge's markers see
+    # the extras requested on that edge, as Poetry's resolver does.
+    evaluators: dict[frozenset[str], Callable[[str], bool]] = {}
+
+    def holds_for(extras: frozenset[str]) -> Callable[[str], bool]:
+        if extras not in evaluators:
+            evaluators[extras] = _evaluator(marker_env, extras)
+        return evaluators[extras]
+
     by_name = lock.by_name()
     required: dict[str, LockedPackage] = {}
     seen: set[tuple[str, frozenset[str]]] = set()
@@ -129,48 +142,42 @@ def _from_graph(
         candidates = by_name.get(name)
         if not candidates:
             continue
-        package = _pick(candidates, env)
+        package = _pick(candidates, holds_for(selection.extras))
         required[name] = package
         extra_deps = {
             str(canonicalize_name(_requirement_name(spec)))
             for extra in extras
             for spec in package.extras.get(str(canonicalize_name(extra)), ())
         }
-        edge_env = dict(env)
-        edge_env["extra"] = {str(canonicalize_name(e)) for e in extras}
+        edge_holds = holds_for(frozenset(str(canonicalize_name(e)) for e in extras))
         for edge in package.dependencies:
             if edge.optional and edge.name not in extra_deps:
                 continue
-            if not _edge_holds(edge, edge_env):
+            if not _edge_holds(edge, edge_holds):
                 continue
             stack.append((edge.name, set(edge.extras)))
     return required
 
 
-def _pick(candidates: list[LockedPackage], env: Mapping[str, Any]) -> LockedPackage:
+def _pick(candidates: list[LockedPackage], holds: Callable[[str], bool]) -> LockedPackage:
     """One version of a package locked several times: the one whose markers hold."""
     if len(candidates) == 1:
         return candidates[0]
-    from poetry.core.version.markers import parse_marker
-
     for package in candidates:
-        if isinstance(package.markers, str) and parse_marker(package.markers).validate(
-            dict(env)
-        ):
+        if isinstance(package.markers, str) and holds(package.markers):
             return package
     return candidates[0]
 
 
-def _edge_holds(dep: LockedDependency, env: Mapping[str, Any]) -> bool:
-    from poetry.core.packages.dependency import Dependency
-    from poetry.core.version.markers import parse_marker
-
-    if dep.markers and not parse_marker(dep.markers).validate(dict(env)):
+def _edge_holds(dep: LockedDependency, holds: Callable[[str], bool]) -> bool:
+    if dep.markers and not holds(dep.markers):
         return False
     if dep.python:
+        from poetry.core.packages.dependency import Dependency
+
         probe = Dependency("x", "*")
         probe.python_versions = dep.python
-        if not probe.marker.validate(dict(env)):
+        if not holds(str(probe.marker)):
             return False
     return True
 
