@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from poetry_lockguard.report.style import escape_tags
+
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -20,7 +22,7 @@ class GuardRefusal(_Base):
     """The install guard refused the command; the message says what and why."""
 
     def __init__(self, text: str) -> None:
-        super().__init__(_escape(text))
+        super().__init__(escape_tags(text))
 
 
 def finding_lines(findings: Iterable[Finding]) -> list[str]:
@@ -31,7 +33,3 @@ def finding_lines(findings: Iterable[Finding]) -> list[str]:
         lines.append(f"  • {f.code}: {f.message}{where}")
     return lines
 
-
-def _escape(text: str) -> str:
-    # Keep "<" in paths and markers from being read as a cleo style tag.
-    return text.replace("<", "\\<")

@@ -17,6 +17,7 @@ from poetry_lockguard.guard.refusal import finding_lines
 from poetry_lockguard.guard.verify import ArtifactVerifier
 from poetry_lockguard.guard.verify import VerifiedArtifact
 from poetry_lockguard.guard.verify import package_key
+from poetry_lockguard.report.style import escape_tags
 
 
 if TYPE_CHECKING:
@@ -166,10 +167,10 @@ class GuardSession:
                 raise
             line = f"lockguard: could not check the environment after `{self.command_line}`: {e}"
             if self.enforce:
-                self.io.write_error_line(f"<error>{_escape(line)}</error>")
+                self.io.write_error_line(f"<error>{escape_tags(line)}</error>")
                 set_exit_code(1)
             else:
-                self.io.write_error_line(f"<warning>{_escape(line)}</warning>")
+                self.io.write_error_line(f"<warning>{escape_tags(line)}</warning>")
             return
         errors = [
             f
@@ -191,14 +192,14 @@ class GuardSession:
         if hint:
             lines.append(f"Hint: {hint}")
         if self.enforce:
-            self.io.write_error_line(f"<error>{_escape(lines[0])}</error>")
+            self.io.write_error_line(f"<error>{escape_tags(lines[0])}</error>")
             for line in lines[1:]:
-                self.io.write_error_line(_escape(line))
+                self.io.write_error_line(escape_tags(line))
             set_exit_code(1)
         else:
             lines[0] += " [warn mode: exit code unchanged]"
             for line in lines:
-                self.io.write_error_line(f"<warning>{_escape(line)}</warning>")
+                self.io.write_error_line(f"<warning>{escape_tags(line)}</warning>")
 
     def _check_environment(self) -> list[Finding]:
         from poetry_lockguard.checks.runner import CheckOptions
@@ -270,7 +271,7 @@ class GuardSession:
                     f"{message}; refusing `{self.command_line}`."
                     f" {self._nothing_changed()} Run with -vvv for details."
                 ) from e
-            self.io.write_error_line(f"<warning>{_escape(message)}; going on (warn mode)</warning>")
+            self.io.write_error_line(f"<warning>{escape_tags(message)}; going on (warn mode)</warning>")
 
     def _refuse_or_warn(self, findings: list[Finding], outcome: str, hint: str = "") -> None:
         if not hint:
@@ -294,7 +295,7 @@ class GuardSession:
         self.reported.update((f.code, f.package) for f in findings)
         lines = [f"lockguard (warn mode) would refuse `{self.command_line}` ({what}):", *body]
         for line in lines:
-            self.io.write_error_line(f"<warning>{_escape(line)}</warning>")
+            self.io.write_error_line(f"<warning>{escape_tags(line)}</warning>")
 
     def _nothing_changed(self) -> str:
         if self.dry_run:
@@ -349,10 +350,6 @@ class GuardSession:
             return read_lock(path)
         except Exception:  # noqa: BLE001 - line numbers are optional
             return None
-
-
-def _escape(text: str) -> str:
-    return text.replace("<", "\\<")
 
 
 def environ() -> dict[str, str]:

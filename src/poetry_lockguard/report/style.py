@@ -16,6 +16,11 @@ _STYLES = {
 }
 
 
+def escape_tags(text: str) -> str:
+    """Keep ``<`` in messages (paths, markers) from being read as a style tag."""
+    return text.replace("<", "\\<")
+
+
 def render_tags(text: str, *, colour: bool) -> str:
     """Replace ``<info>``/``<error>``/``</>`` tags with ANSI codes, or strip them."""
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.finding import CODES
 from poetry_lockguard.checks.finding import Severity
+from poetry_lockguard.report.style import escape_tags
 
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class TextReporter:
                 by_code.setdefault(f.code, []).append(_rpm_line(f))
                 continue
             where = f"  <comment>(poetry.lock:{f.line})</comment>" if f.line else ""
-            by_code.setdefault(f.code, []).append(f"  • {_escape(f.message)}{where}")
+            by_code.setdefault(f.code, []).append(f"  • {escape_tags(f.message)}{where}")
         for code in sorted(by_code, key=_code_order):
             tag = "error" if CODES.get(code, (Severity.ERROR,))[0] is Severity.ERROR else "warning"
             style = "fg=red;options=bold" if tag == "error" else "fg=yellow;options=bold"
@@ -115,7 +116,7 @@ def _rpm_line(f: Finding) -> str:
         digest = "5" if expected[0] != found[0] else "."
         flags = size + digest
     path = _display_path(f.path or "")
-    return f"  {flags:<8} {_escape(path)}  <comment>({_escape(f.package or '?')})</comment>"
+    return f"  {flags:<8} {escape_tags(path)}  <comment>({escape_tags(f.package or '?')})</comment>"
 
 
 def _digest_and_size(value: str | None) -> tuple[str, str | None]:
@@ -145,8 +146,3 @@ def _display_env(report: Report) -> str:
 def _code_order(code: str) -> int:
     order = list(CODES)
     return order.index(code) if code in order else len(order)
-
-
-def _escape(text: str) -> str:
-    """Keep ``<`` in messages (paths, markers) from being read as a style tag."""
-    return text.replace("<", "\\<")
