@@ -94,19 +94,6 @@ def options_from_args(args: argparse.Namespace) -> CheckOptions:
     )
 
 
-def sync_options(args: argparse.Namespace) -> str:
-    """The selection as ``poetry sync`` options, for hints."""
-    parts = [f" --with {g}" for g in args.with_groups]
-    parts += [f" --without {g}" for g in args.without_groups]
-    parts += [f" --only {g}" for g in args.only_groups]
-    parts += [f" -E {e}" for e in args.extras]
-    if args.all_groups:
-        parts.append(" --all-groups")
-    if args.all_extras:
-        parts.append(" --all-extras")
-    return "".join(parts)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 findings, 2 could not check)."""
     parser = build_parser()
@@ -121,13 +108,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from poetry_lockguard.report.formats import reporter_for
     from poetry_lockguard.report.style import render_tags
 
+    options = options_from_args(args)
     progress = None
     if args.format == "text" and args.integrity and sys.stderr.isatty():
         from poetry_lockguard.report.progress import ProgressBar
 
         progress = ProgressBar(sys.stderr)
     try:
-        report = run_check(options_from_args(args), progress=progress)
+        report = run_check(options, progress=progress)
     except LockguardError as e:
         if args.verbose >= 3:
             raise
@@ -147,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if progress is not None:
             progress.close()
-    text = reporter_for(args.format, sync_options(args)).render(report)
+    text = reporter_for(args.format, options.selection.as_poetry_options()).render(report)
     if args.format == "text":
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render_tags(text, colour=colour)

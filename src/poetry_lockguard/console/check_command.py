@@ -94,9 +94,8 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
 
             progress = ProgressBar(sys.stderr)
         try:
-            report = run_check(
-                self._check_options(), progress=progress
-            )
+            options = self._check_options()
+            report = run_check(options, progress=progress)
         except LockguardError as e:
             if self.io.is_debug():
                 raise
@@ -105,17 +104,15 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
         finally:
             if progress is not None:
                 progress.close()
-        text = reporter_for(fmt, self._sync_options()).render(report)
+        text = reporter_for(fmt, options.selection.as_poetry_options()).render(report)
         if fmt == "text":
             self.io.write(text)
         else:
-            self.io.write_raw(text) if hasattr(self.io, "write_raw") else self._raw(text)
+            from cleo.io.outputs.output import Type
+
+            # json and github output must reach stdout exactly as rendered.
+            self.io.write(text, type=Type.RAW)
         return exit_code(report)
-
-    def _raw(self, text: str) -> None:
-        from cleo.io.outputs.output import Type
-
-        self.io.write(text, type=Type.RAW)
 
     def _check_options(self) -> CheckOptions:
         from poetry_lockguard.checks.runner import CheckOptions
@@ -125,23 +122,10 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
         return CheckOptions(
             project_dir=self._project_dir(),
             python=Path(python) if python else None,
-            selection=SelectionRequest(
-                with_groups=tuple(self.option("with")),
-                without_groups=tuple(self.option("without")),
-                only_groups=tuple(self.option("only")),
-                all_groups=bool(self.option("all-groups")),
-                extras=tuple(self.option("extras")),
-                all_extras=bool(self.option("all-extras")),
-            ),
+            selection=SelectionRequest.from_poetry_options(self.option),
             lock_only=bool(self.option("lock-only")),
             integrity=bool(self.option("integrity")),
         )
-
-    def _sync_options(self) -> str:
-        parts = [f" --{key} {v}" for key in ("with", "without", "only") for v in self.option(key)]
-        parts += [f" -E {e}" for e in self.option("extras")]
-        parts += [f" --{flag}" for flag in ("all-groups", "all-extras") if self.option(flag)]
-        return "".join(parts)
 
     def _project_dir(self) -> Path:
         """The directory of the nearest pyproject.toml, found without Poetry's Factory.

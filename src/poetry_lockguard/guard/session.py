@@ -17,6 +17,7 @@ from poetry_lockguard.guard.refusal import finding_lines
 from poetry_lockguard.guard.verify import ArtifactVerifier
 from poetry_lockguard.guard.verify import VerifiedArtifact
 from poetry_lockguard.guard.verify import package_key
+from poetry_lockguard.lock.selection import SelectionRequest
 from poetry_lockguard.report.style import escape_tags
 
 
@@ -187,7 +188,7 @@ class GuardSession:
         )
         hint = next(
             (HINTS[f.code] for f in errors if f.code in HINTS), ""
-        ).format(options=self._selection_options())
+        ).format(options=self._selection().as_poetry_options())
         lines = [head, *finding_lines(errors)]
         if hint:
             lines.append(f"Hint: {hint}")
@@ -204,16 +205,7 @@ class GuardSession:
     def _check_environment(self) -> list[Finding]:
         from poetry_lockguard.checks.runner import CheckOptions
         from poetry_lockguard.checks.runner import run_check
-        from poetry_lockguard.lock.selection import SelectionRequest
-
-        selection = SelectionRequest(
-            with_groups=tuple(self._option("with") or ()),
-            without_groups=tuple(self._option("without") or ()),
-            only_groups=tuple(self._option("only") or ()),
-            all_groups=bool(self._option("all-groups")),
-            extras=tuple(self._option("extras") or ()),
-            all_extras=bool(self._option("all-extras")),
-        )
+        selection = self._selection()
         report = run_check(
             CheckOptions(
                 project_dir=self.project_dir,
@@ -320,15 +312,9 @@ class GuardSession:
             return None
         return self.io.input.option(name)
 
-    def _selection_options(self) -> str:
-        parts = [
-            f" --{key} {v}"
-            for key in ("with", "without", "only")
-            for v in (self._option(key) or ())
-        ]
-        parts += [f" -E {e}" for e in (self._option("extras") or ())]
-        parts += [f" --{flag}" for flag in ("all-groups", "all-extras") if self._option(flag)]
-        return "".join(parts)
+    def _selection(self) -> SelectionRequest:
+        """The groups and extras the command was run with (None where it has no option)."""
+        return SelectionRequest.from_poetry_options(self._option)
 
     def _lock_lines(self) -> dict[tuple[str, str], int]:
         lock = self._read_lock()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from typing import Any
 
 from poetry_lockguard.errors import SelectionError
 from poetry_lockguard.names import canonicalize_name
 
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Iterable
 
     from poetry_lockguard.lock.project import Project
@@ -25,6 +27,34 @@ class SelectionRequest:
     all_groups: bool = False
     extras: tuple[str, ...] = ()
     all_extras: bool = False
+
+    @classmethod
+    def from_poetry_options(cls, option: Callable[[str], Any]) -> SelectionRequest:
+        """The request from a Poetry command's options (``with``, ``extras`` ...).
+
+        ``option`` answers a Poetry option name; commands without an option answer
+        None, so one builder serves ``lockguard check`` and every guarded command.
+        """
+        return cls(
+            with_groups=tuple(option("with") or ()),
+            without_groups=tuple(option("without") or ()),
+            only_groups=tuple(option("only") or ()),
+            all_groups=bool(option("all-groups")),
+            extras=tuple(option("extras") or ()),
+            all_extras=bool(option("all-extras")),
+        )
+
+    def as_poetry_options(self) -> str:
+        """The request as ``poetry sync`` options (" --with docs -E pg"), for hints."""
+        parts = [f" --with {g}" for g in self.with_groups]
+        parts += [f" --without {g}" for g in self.without_groups]
+        parts += [f" --only {g}" for g in self.only_groups]
+        parts += [f" -E {e}" for e in self.extras]
+        if self.all_groups:
+            parts.append(" --all-groups")
+        if self.all_extras:
+            parts.append(" --all-extras")
+        return "".join(parts)
 
 
 @dataclass(frozen=True)
