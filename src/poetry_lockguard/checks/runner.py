@@ -60,15 +60,13 @@ def exit_code(report: Report) -> int:
 def run_check(
     options: CheckOptions,
     *,
-    find_interpreter: Callable[[Project], Path] | None = None,
     progress: Callable[[int, int], None] | None = None,
     interpreter: Interpreter | None = None,
 ) -> Report:
     """Check the project's lock and, unless ``lock_only``, its environment.
 
-    ``find_interpreter`` locates the environment when no ``--python`` was given (the
-    plugin passes Poetry's own lookup; the stand-alone entry point uses lockguard's).
-    ``interpreter`` is an already-probed target (the install guard passes what Poetry
+    Without ``--python`` the environment is the one Poetry would use, found by
+    ``env.locate`` (both entry points share that lookup). ``interpreter`` is an already-probed target (the install guard passes what Poetry
     knows about its env, saving a subprocess); it wins over ``python``.
     Raises LockguardError when something cannot be checked.
     """
@@ -92,14 +90,14 @@ def run_check(
 
     # Start the target interpreter now so that it starts up while the lock is parsed;
     # an error locating it is raised where it always was, after the lock's errors.
-    probe: PendingProbe | None = None
+    probe: PendingProbe | KnownInterpreter | None = None
     locate_error: Exception | None = None
     if interpreter is not None and not options.lock_only:
-        probe = KnownInterpreter(interpreter)  # type: ignore[assignment]
+        probe = KnownInterpreter(interpreter)
     elif not options.lock_only:
         try:
             probe = start_probe(
-                _interpreter(options, find_interpreter, project, project_dir),
+                _interpreter(options, project, project_dir),
                 with_tags=options.integrity,
             )
         except Exception as e:  # noqa: BLE001 - raised below, after the lock's errors
@@ -128,16 +126,9 @@ class KnownInterpreter:
         return None
 
 
-def _interpreter(
-    options: CheckOptions,
-    find_interpreter: Callable[[Project], Path] | None,
-    project: Project,
-    project_dir: Path,
-) -> Path:
+def _interpreter(options: CheckOptions, project: Project, project_dir: Path) -> Path:
     if options.python is not None:
         return interpreter_in(options.python)
-    if find_interpreter is not None:
-        return find_interpreter(project)
     return find_project_interpreter(project_dir, project.name)
 
 
@@ -148,7 +139,7 @@ def _check_lock_and_environment(
     policy: Policy,
     selection: Selection,
     lock_path: Path,
-    probe: PendingProbe | None,
+    probe: PendingProbe | KnownInterpreter | None,
     locate_error: Exception | None,
     progress: Callable[[int, int], None] | None,
 ) -> Report:
@@ -218,4 +209,4 @@ def _packages_in_groups(lock: Lock, groups: frozenset[str]) -> list[LockedPackag
     return [p for p in lock.packages if set(p.groups) & groups]
 
 
-__all__ = ["CheckOptions", "Policy", "exit_code", "run_check"]
+__all__ = ["CheckOptions", "exit_code", "run_check"]

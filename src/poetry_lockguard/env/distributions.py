@@ -26,11 +26,6 @@ class Distribution:
     display_name: str = ""
     problem: str = ""
 
-    @property
-    def metadata_dir(self) -> Path:
-        """The ``.dist-info`` (or ``.egg-info``) directory."""
-        return self.path
-
     def direct_url(self) -> dict[str, Any] | None:
         """The parsed ``direct_url.json`` (PEP 610), None when absent or unreadable."""
         return _read_json(self.path / "direct_url.json")
