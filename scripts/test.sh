@@ -22,7 +22,7 @@ for which in $versions; do
   "$venv/bin/python" -m pip install --quiet "$spec" -e ".[test,dev]"
   if [ "$which" = newest ]; then
     echo "== lint and types"
-    "$venv/bin/ruff" check src tests benchmarks demo || status=1
+    "$venv/bin/ruff" check src tests benchmarks demo scripts || status=1
     "$venv/bin/mypy" || status=1
   fi
   echo "== tests with $("$venv/bin/poetry" --version) on $("$venv/bin/python" --version)"

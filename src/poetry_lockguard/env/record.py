@@ -217,7 +217,10 @@ def _parse(lines: Iterable[tuple[int, bytes | None]]) -> Record:
             )
             continue
         seen[path] = number
-        if _is_absolute(path):
+        # Absolute paths are allowed by the spec and written by installers for editable
+        # installs (Poetry's root project); the Locator verifies they stay inside the
+        # environment. Absolute paths of another platform's kind are not.
+        if _is_absolute(path) and not os.path.isabs(path):
             problems.append(
                 RecordProblem(f"line {number}: {shorten(path)!r} is an absolute path", number, path)
             )

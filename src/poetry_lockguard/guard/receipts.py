@@ -6,12 +6,17 @@ import base64
 import csv
 import hashlib
 import json
+import os
 
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from poetry_lockguard.checks.environment import same_version
+from poetry_lockguard.names import canonicalize_name
 
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Iterable
 
 RECEIPT_NAME = "provenance_url.json"
 
@@ -41,3 +46,29 @@ def write_receipt(dist_info: Path, url: str, sha256: str) -> Path:
         with record.open("w", encoding="utf-8", newline="") as f:
             csv.writer(f, lineterminator="\n").writerows(rows)
     return receipt
+
+
+def installed_dist_infos(sites: Iterable[Path], name: str, version: str) -> list[Path]:
+    """The ``.dist-info`` directories of ``name`` at ``version`` directly in ``sites``.
+
+    Read from the directories themselves, not from Poetry's site-packages object: that
+    object fills its list of writable directories lazily and, under the parallel
+    installer, another thread can see it empty (the receipt was then lost).
+    """
+    wanted = str(canonicalize_name(name))
+    found: list[Path] = []
+    for site in dict.fromkeys(sites):
+        try:
+            entries = os.listdir(site)
+        except OSError:
+            continue
+        for entry in entries:
+            stem, dot, suffix = entry.rpartition(".")
+            if suffix != "dist-info" or not dot:
+                continue
+            dist_name, _, dist_version = stem.partition("-")
+            if str(canonicalize_name(dist_name)) == wanted and same_version(
+                dist_version, version
+            ):
+                found.append(Path(site, entry))
+    return found

@@ -11,6 +11,7 @@ from typing import Any
 from poetry_lockguard.checks.finding import Severity
 from poetry_lockguard.checks.lockfile import lock_missing_finding
 from poetry_lockguard.guard.gate import transaction_findings
+from poetry_lockguard.guard.receipts import installed_dist_infos
 from poetry_lockguard.guard.receipts import write_receipt
 from poetry_lockguard.guard.refusal import GuardRefusal
 from poetry_lockguard.guard.refusal import finding_lines
@@ -146,12 +147,11 @@ class GuardSession:
         artifact = self.verified.get(package_key(package))
         if artifact is None:
             return
-        for dist in executor._env.site_packages.distributions(
-            name=package.name, writable_only=True
+        env = executor._env
+        for path in installed_dist_infos(
+            (env.purelib, env.platlib), package.name, package.version.text
         ):
-            path = getattr(dist, "_path", None)
-            if isinstance(path, Path) and path.name.endswith(".dist-info"):
-                write_receipt(path, artifact.url, artifact.sha256)
+            write_receipt(path, artifact.url, artifact.sha256)
 
     # -- TERMINATE ------------------------------------------------------------------
     def finish(self, exit_code: int, set_exit_code: Callable[[int], None]) -> None:

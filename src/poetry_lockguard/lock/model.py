@@ -83,6 +83,7 @@ class LockedPackage:
     dependencies: tuple[LockedDependency, ...] = ()
     extras: dict[str, tuple[str, ...]] = field(default_factory=dict)
     develop: bool = False
+    python_versions: str = ""
     line: int | None = None
 
     @property

@@ -110,17 +110,31 @@ def read_project(path: Path, display: str = "pyproject.toml") -> Project:
         raise LockFileError(f"{display}: [project] or [tool.poetry] is not a table")
     name = str(project.get("name") or poetry.get("name") or "")
 
-    groups: dict[str, bool] = {MAIN_GROUP: False}
-    if poetry.get("dev-dependencies"):
-        groups["dev"] = False
+    # The groups poetry-core creates (Factory._configure_package_dependencies): "main"
+    # only when there is something to put in it, "dev" for the legacy table.
+    groups: dict[str, bool] = {}
+    if (
+        project.get("dependencies") is not None
+        or project.get("optional-dependencies")
+        or "dependencies" in poetry
+    ):
+        groups[MAIN_GROUP] = False
+    poetry_groups = {
+        str(canonicalize_name(g)): t for g, t in (poetry.get("group", {}) or {}).items()
+    }
     for group in data.get("dependency-groups", {}) or {}:
-        groups[str(canonicalize_name(group))] = False
-    for group, table in (poetry.get("group", {}) or {}).items():
-        optional = bool(table.get("optional", False)) if isinstance(table, dict) else False
-        groups[str(canonicalize_name(group))] = optional
+        table = poetry_groups.get(str(canonicalize_name(group)))
+        groups[str(canonicalize_name(group))] = _optional(table)
+    for group, table in poetry_groups.items():
+        groups.setdefault(group, _optional(table))
+    if "dev-dependencies" in poetry:
+        groups.setdefault("dev", False)
 
-    extras = set(project.get("optional-dependencies", {}) or {})
-    extras.update(poetry.get("extras", {}) or {})
+    # [tool.poetry.extras] counts only when [project] declares no dependencies.
+    if project.get("dependencies") or project.get("optional-dependencies"):
+        extras = set(project.get("optional-dependencies", {}) or {})
+    else:
+        extras = set(poetry.get("extras", {}) or {})
     return Project(
         path=path,
         name=str(canonicalize_name(name)) if name else "",
@@ -128,6 +142,10 @@ def read_project(path: Path, display: str = "pyproject.toml") -> Project:
         extras=tuple(sorted(str(canonicalize_name(e)) for e in extras)),
         data=data,
     )
+
+
+def _optional(table: Any) -> bool:
+    return bool(table.get("optional", False)) if isinstance(table, dict) else False
 
 
 def _poetry_version(generated_by: str) -> tuple[int, ...]:

@@ -143,6 +143,7 @@ def _package(
         dependencies=tuple(dependencies),
         extras=extras,
         develop=bool(raw.get("develop", False)),
+        python_versions=_str(raw.get("python-versions", ""), where, "python-versions"),
         line=line,
     )
 

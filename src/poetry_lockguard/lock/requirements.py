@@ -12,6 +12,7 @@ from poetry_lockguard.names import canonicalize_name
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from collections.abc import Iterable
     from collections.abc import Mapping
 
     from poetry_lockguard.lock.model import Lock
@@ -91,34 +92,17 @@ def _from_graph(
     selection: Selection,
     marker_env: Mapping[str, Any],
 ) -> dict[str, LockedPackage]:
-    """Walk lock-version 2.0 (and 1.x) graphs from the root's dependencies."""
-    from poetry.core.factory import Factory
+    """Re-resolve a lock-version 2.0 (or 1.x) lock the way Poetry's installer does.
 
-    try:
-        poetry = Factory().create_poetry(project.directory)
-    except Exception as e:
-        raise LockFileError(f"pyproject.toml: cannot be read by poetry-core: {e}") from e
-    root = poetry.package
-    env = dict(marker_env)
-    env["extra"] = set(selection.extras)
-
-    roots: list[tuple[str, set[str]]] = []
-    for group in sorted(selection.groups):
-        if not root.has_dependency_group(group):
-            continue
-        for dep in root.dependency_group(group).dependencies:
-            if dep.is_optional() and not (
-                set(dep.in_extras) & selection.extras
-                or any(
-                    canonicalize_name(dep.name)
-                    in {canonicalize_name(d.name) for d in root.extras.get(e, [])}  # type: ignore[call-overload]
-                    for e in selection.extras
-                )
-            ):
-                continue
-            if not dep.marker.validate(env):
-                continue
-            roots.append((str(canonicalize_name(dep.name)), set(dep.extras)))
+    Poetry solves again over the locked packages alone: from the selected groups' root
+    dependencies (every extra's packages in view), through each edge whose markers hold
+    in the target, taking for each name the highest locked version that satisfies every
+    edge to it and whose ``python-versions`` admits the target; then it drops the
+    ``optional`` packages that no selected extra reaches.
+    """
+    root_edges, root_extras = _root_edges(project, selection, marker_env)
+    by_name = lock.by_name()
+    python = str(marker_env.get("python_full_version", ""))
 
     # One evaluator (with its cache) per set of active extras: an edge's markers see
     # the extras requested on that edge, as Poetry's resolver does.
@@ -129,44 +113,138 @@ def _from_graph(
             evaluators[extras] = _evaluator(marker_env, extras)
         return evaluators[extras]
 
-    by_name = lock.by_name()
+    # Which version of a name is taken depends on every edge to it, and which edges
+    # exist depends on the versions taken: walk again with the constraints the last
+    # walk found until the choice is stable (one or two walks on real locks).
+    constraints: dict[str, list[str]] = {}
     required: dict[str, LockedPackage] = {}
-    seen: set[tuple[str, frozenset[str]]] = set()
-    stack = list(roots)
+    for _ in range(8):
+        seen_constraints: dict[str, list[str]] = {}
+        required = {}
+        done: set[tuple[str, frozenset[str]]] = set()
+        stack = list(root_edges)
+        while stack:
+            name, constraint, extras = stack.pop()
+            seen_constraints.setdefault(name, []).append(constraint)
+            key = (name, extras)
+            if key in done:
+                continue
+            done.add(key)
+            candidates = by_name.get(name)
+            if not candidates:
+                continue
+            package = _pick(candidates, constraints.get(name) or [constraint], python)
+            required[name] = package
+            extra_deps = {
+                str(canonicalize_name(_requirement_name(spec)))
+                for extra in extras
+                for spec in package.extras.get(extra, ())
+            }
+            edge_holds = holds_for(extras)
+            for edge in package.dependencies:
+                if edge.optional and edge.name not in extra_deps:
+                    continue
+                if not _edge_holds(edge, edge_holds):
+                    continue
+                stack.append((edge.name, edge.constraint, _names(edge.extras)))
+        if seen_constraints == constraints:
+            break
+        constraints = seen_constraints
+
+    reached = _reached_by_extras(required, root_extras, selection.extras)
+    return {
+        name: package
+        for name, package in required.items()
+        if not package.optional or name in reached
+    }
+
+
+def _root_edges(
+    project: Project, selection: Selection, marker_env: Mapping[str, Any]
+) -> tuple[list[tuple[str, str, frozenset[str]]], dict[str, list[str]]]:
+    """The root's dependency edges for the selected groups, and its extras' names."""
+    from poetry.core.factory import Factory
+
+    try:
+        poetry = Factory().create_poetry(project.directory)
+    except Exception as e:
+        raise LockFileError(f"pyproject.toml: cannot be read by poetry-core: {e}") from e
+    root = poetry.package
+    env = dict(marker_env)
+    env["extra"] = set(selection.extras)
+    edges: list[tuple[str, str, frozenset[str]]] = []
+    for group in sorted(selection.groups):
+        if not root.has_dependency_group(group):
+            continue
+        for dep in root.dependency_group(group).dependencies:
+            # Optional dependencies stay in view whatever the extras: Poetry drops the
+            # packages no selected extra asks for only after solving.
+            if not dep.marker.validate(env):
+                continue
+            edges.append(
+                (str(canonicalize_name(dep.name)), str(dep.constraint), _names(dep.extras))
+            )
+    extras = {
+        str(canonicalize_name(extra)): [str(canonicalize_name(d.name)) for d in deps]
+        for extra, deps in root.extras.items()
+    }
+    return edges, extras
+
+
+def _reached_by_extras(
+    required: Mapping[str, LockedPackage],
+    root_extras: Mapping[str, list[str]],
+    selected: frozenset[str],
+) -> set[str]:
+    """Names reachable from the selected extras' packages through every dependency
+    (Poetry's ``get_extra_package_names``: markers and optional flags do not matter)."""
+    reached: set[str] = set()
+    stack = [name for extra in selected for name in root_extras.get(extra, ())]
     while stack:
-        name, extras = stack.pop()
-        key = (name, frozenset(extras))
-        if key in seen:
+        name = stack.pop()
+        package = required.get(name)
+        if package is None or name in reached:
             continue
-        seen.add(key)
-        candidates = by_name.get(name)
-        if not candidates:
-            continue
-        package = _pick(candidates, holds_for(selection.extras))
-        required[name] = package
-        extra_deps = {
-            str(canonicalize_name(_requirement_name(spec)))
-            for extra in extras
-            for spec in package.extras.get(str(canonicalize_name(extra)), ())
-        }
-        edge_holds = holds_for(frozenset(str(canonicalize_name(e)) for e in extras))
-        for edge in package.dependencies:
-            if edge.optional and edge.name not in extra_deps:
-                continue
-            if not _edge_holds(edge, edge_holds):
-                continue
-            stack.append((edge.name, set(edge.extras)))
-    return required
+        reached.add(name)
+        stack += [edge.name for edge in package.dependencies]
+    return reached
 
 
-def _pick(candidates: list[LockedPackage], holds: Callable[[str], bool]) -> LockedPackage:
-    """One version of a package locked several times: the one whose markers hold."""
+def _names(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(str(canonicalize_name(v)) for v in values)
+
+
+def _pick(
+    candidates: list[LockedPackage], constraints: list[str], python: str
+) -> LockedPackage:
+    """One version of a name locked several times: the highest that satisfies every
+    edge's constraint and whose ``python-versions`` admits the target's Python."""
     if len(candidates) == 1:
         return candidates[0]
-    for package in candidates:
-        if isinstance(package.markers, str) and holds(package.markers):
-            return package
-    return candidates[0]
+    from poetry.core.constraints.version import Version
+    from poetry.core.constraints.version import parse_constraint
+
+    def allows(constraint: str, version: str) -> bool:
+        try:
+            return parse_constraint(constraint or "*").allows(Version.parse(version))
+        except ValueError:
+            return True  # an unreadable constraint does not exclude a candidate
+
+    fitting = [
+        p for p in candidates if all(allows(c, p.version) for c in constraints)
+    ] or [p for p in candidates if any(allows(c, p.version) for c in constraints)]
+    if python:
+        fitting = [p for p in fitting if allows(p.python_versions, python)] or fitting
+    if not fitting:
+        return candidates[0]
+
+    def version_key(package: LockedPackage) -> Any:
+        try:
+            return (1, Version.parse(package.version))
+        except ValueError:
+            return (0, package.version)
+
+    return max(fitting, key=version_key)
 
 
 def _edge_holds(dep: LockedDependency, holds: Callable[[str], bool]) -> bool:

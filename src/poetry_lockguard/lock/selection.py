@@ -70,51 +70,58 @@ class Selection:
 
 
 def split_names(values: Iterable[str]) -> list[str]:
-    """Split option values on commas and spaces, as Poetry does for groups and extras."""
-    return [
-        name.strip()
-        for value in values
-        for name in value.replace(",", " ").split()
-        if name.strip()
-    ]
+    """Split group option values on commas, as Poetry does (``--with docs,test``)."""
+    return [name.strip() for value in values for name in value.split(",")]
+
+
+def split_extras(values: Iterable[str]) -> list[str]:
+    """Split extras option values on whitespace, as Poetry does (``-E "pg mysql"``)."""
+    return [name for value in values for name in value.split()]
 
 
 def resolve_selection(request: SelectionRequest, project: Project) -> Selection:
-    """Apply ``request`` to the project's groups and extras.
+    """Apply ``request`` to the project's groups and extras, as ``poetry install`` does.
 
-    Default: the non-optional groups and no extras, the set ``poetry install``
-    installs. ``--only`` wins over ``--with``/``--without``. Unknown groups or extras
-    raise SelectionError naming them and pyproject.toml.
+    Default: the non-optional groups and no extras. ``--only`` wins over
+    ``--with``/``--without``. What Poetry refuses (an unknown group or extra,
+    ``--extras`` with ``--all-extras``) raises SelectionError with Poetry's wording.
     """
     known = set(project.groups)
-    norm = {
-        key: {str(canonicalize_name(n)) for n in split_names(values)}
-        for key, values in (
-            ("with", request.with_groups),
-            ("without", request.without_groups),
-            ("only", request.only_groups),
-        )
+    given = {
+        "with": split_names(request.with_groups),
+        "without": split_names(request.without_groups),
+        "only": split_names(request.only_groups),
     }
-    unknown = sorted((norm["with"] | norm["without"] | norm["only"]) - known)
+    unknown: dict[str, set[str]] = {}
+    for option, names in given.items():
+        for name in names:
+            if str(canonicalize_name(name)) not in known:
+                unknown.setdefault(name, set()).add(option)
     if unknown:
-        raise SelectionError(
-            f"pyproject.toml: group(s) not found: {', '.join(unknown)}"
-            f" (known: {', '.join(sorted(known))})"
+        parts = ", ".join(
+            f"{name} (via {', '.join(f'--{o}' for o in sorted(unknown[name]))})"
+            for name in sorted(unknown)
         )
-    if request.all_groups:
-        groups = frozenset(known)
-    elif norm["only"]:
+        raise SelectionError(f"pyproject.toml: Group(s) not found: {parts}")
+    norm = {
+        key: {str(canonicalize_name(n)) for n in names} for key, names in given.items()
+    }
+    if norm["only"]:
         groups = frozenset(norm["only"])
+    elif request.all_groups:
+        groups = frozenset(known - norm["without"])
     else:
         groups = frozenset((project.non_optional_groups | norm["with"]) - norm["without"])
 
+    if request.extras and request.all_extras:
+        raise SelectionError(
+            "You cannot specify explicit `--extras` while installing using `--all-extras`."
+        )
     if request.all_extras:
         extras = frozenset(project.extras)
     else:
-        extras = frozenset(str(canonicalize_name(e)) for e in split_names(request.extras))
+        extras = frozenset(str(canonicalize_name(e)) for e in split_extras(request.extras))
         missing = sorted(extras - set(project.extras))
         if missing:
-            raise SelectionError(
-                f"pyproject.toml: extra(s) not found: {', '.join(missing)}"
-            )
+            raise SelectionError(f"pyproject.toml: Extra [{missing[0]}] is not specified.")
     return Selection(groups=groups, extras=extras)
