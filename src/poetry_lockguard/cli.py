@@ -19,7 +19,7 @@ from poetry_lockguard import __version__
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from poetry_lockguard.checks.runner import CheckOptions
+    from poetry_lockguard.app import CheckOptions
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,8 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
 def add_check_arguments(check: argparse.ArgumentParser) -> None:
     """Add the check options (shared with the tests)."""
     check.add_argument(
-        "-C", "--directory", type=Path, default=Path(),
-        help="the project directory (holding pyproject.toml and poetry.lock)",
+        "-C", "--directory", type=Path, default=None,
+        help="the project directory (default: the nearest directory at or above the"
+        " current one that holds pyproject.toml, as Poetry finds it)",
     )
     check.add_argument(
         "--python", type=Path, default=None,
@@ -70,16 +71,19 @@ def add_check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("--format", choices=("text", "json", "github"), default="text",
                        help="output format (default: text)")
     check.add_argument("-v", "--verbose", action="count", default=0,
-                       help="-vvv shows tracebacks")
+                       help="-vvv adds the traceback to an error")
+    check.add_argument("-q", "--quiet", action="store_true",
+                       help="print nothing; the exit code tells")
 
 
 def options_from_args(args: argparse.Namespace) -> CheckOptions:
-    """CheckOptions from parsed arguments."""
-    from poetry_lockguard.checks.runner import CheckOptions
+    """CheckOptions from parsed arguments (the project is searched for upwards)."""
+    from poetry_lockguard.app import CheckOptions
+    from poetry_lockguard.app import find_project_dir
     from poetry_lockguard.lock.selection import SelectionRequest
 
     return CheckOptions(
-        project_dir=args.directory,
+        project_dir=args.directory if args.directory is not None else find_project_dir(Path()),
         python=args.python,
         selection=SelectionRequest(
             with_groups=tuple(args.with_groups),
@@ -97,47 +101,43 @@ def options_from_args(args: argparse.Namespace) -> CheckOptions:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 findings, 2 could not check)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:
+        # argparse exits 2 on a usage error and 0 for --help/--version.
+        return int(e.code or 0)
     if args.command != "check":
-        parser.print_help(sys.stderr)
-        return 2
+        parser.print_help(sys.stdout)
+        return 0
 
-    from poetry_lockguard.checks.runner import exit_code
-    from poetry_lockguard.checks.runner import run_check
+    from poetry_lockguard.app import Outcome
+    from poetry_lockguard.app import check
     from poetry_lockguard.errors import LockguardError
-    from poetry_lockguard.report.formats import reporter_for
+    from poetry_lockguard.report.formats import render_error
     from poetry_lockguard.report.style import render_tags
 
-    options = options_from_args(args)
+    debug = args.verbose >= 3
     progress = None
-    if args.format == "text" and args.integrity and sys.stderr.isatty():
+    if args.format == "text" and args.integrity and not args.quiet and sys.stderr.isatty():
         from poetry_lockguard.report.progress import ProgressBar
 
         progress = ProgressBar(sys.stderr)
     try:
-        report = run_check(options, progress=progress)
-    except LockguardError as e:
-        if args.verbose >= 3:
-            raise
-        sys.stderr.write(f"lockguard: {e}\n")
-        return 2
+        outcome = check(options_from_args(args), args.format, progress=progress, debug=debug)
+    except LockguardError as e:  # the project could not be found
+        outcome = Outcome(render_error(args.format, str(e)), f"lockguard: {e}\n", 2)
     except KeyboardInterrupt:
         sys.stderr.write("lockguard: interrupted\n")
         return 130
-    except Exception as e:
-        if args.verbose >= 3:
-            raise
-        sys.stderr.write(
-            f"lockguard: internal error: {type(e).__name__}: {e} (run with -vvv for the"
-            " traceback)\n"
-        )
-        return 2
     finally:
         if progress is not None:
             progress.close()
-    text = reporter_for(args.format, options.selection.as_poetry_options()).render(report)
+    if args.quiet:
+        return outcome.exit_code
+    text = outcome.stdout
     if args.format == "text":
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render_tags(text, colour=colour)
     sys.stdout.write(text)
-    return exit_code(report)
+    sys.stderr.write(outcome.stderr)
+    return outcome.exit_code

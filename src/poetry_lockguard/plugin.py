@@ -18,11 +18,13 @@ class LockguardPlugin(ApplicationPlugin):
     @property
     def commands(self) -> list[type[Command]]:
         from poetry_lockguard.console.check_command import LockguardCheckCommand
+        from poetry_lockguard.console.namespace_command import LockguardCommand
 
-        return [LockguardCheckCommand]
+        return [LockguardCommand, LockguardCheckCommand]
 
     def activate(self, application: Application) -> None:
         """Register the commands lazily and the install guard's listeners."""
+        application.command_loader.register_factory("lockguard", _namespace_command_factory)
         application.command_loader.register_factory(
             "lockguard check", _check_command_factory
         )
@@ -35,3 +37,9 @@ def _check_command_factory() -> Command:
     from poetry_lockguard.console.check_command import LockguardCheckCommand
 
     return LockguardCheckCommand()
+
+
+def _namespace_command_factory() -> Command:
+    from poetry_lockguard.console.namespace_command import LockguardCommand
+
+    return LockguardCommand()

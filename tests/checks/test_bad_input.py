@@ -77,19 +77,42 @@ def test_bad_file_is_exit_2_with_one_line(
 ) -> None:
     project = _copy(base, tmp_path)
     damage(project)
-    for result in (
-        project.standalone("--python", str(base.python)),
-        project.standalone("--python", str(base.python), "--format", "json"),
-    ):
+    text = project.standalone("--python", str(base.python))
+    as_json = project.standalone("--python", str(base.python), "--format", "json")
+    for result in (text, as_json):
         assert result.returncode == 2, result.output
-        assert result.stdout == ""
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1, result.stderr
         assert file in lines[0] and message in lines[0], lines[0]
+    # The machine formats never go silent: JSON carries the error, text leaves stdout empty.
+    assert text.stdout == ""
+    document = as_json.json()
+    assert (document["ok"], document["findings"]) == (False, [])
+    assert f"lockguard: {document['error']['message']}" == as_json.stderr.strip()
     plugin = project.lockguard("--python", str(base.python))
     assert plugin.returncode == 2, plugin.output
     assert message in plugin.stderr
     assert "Traceback" not in plugin.output
+    assert project.lockguard("--python", str(base.python), "--format", "json").json() == document
+
+
+@pytest.mark.parametrize("entry", ["standalone", "lockguard"])
+def test_exit_code_does_not_change_with_verbosity(
+    base: PoetryProject, tmp_path: Path, entry: str
+) -> None:
+    project = _copy(base, tmp_path)
+    project.lock.write_text("[metadata\n")
+    run = getattr(project, entry)
+    quiet = run("--python", str(base.python))
+    debug = run("--python", str(base.python), "-vvv")
+    assert (quiet.returncode, debug.returncode) == (2, 2), debug.output
+    assert "Traceback" not in quiet.output
+    first = debug.stderr.strip().splitlines()[0]
+    assert "poetry.lock: invalid TOML" in first, debug.stderr
+    assert "Traceback" in debug.stderr
+    github = run("--python", str(base.python), "--format", "github")
+    assert github.returncode == 2
+    assert github.stdout.startswith("::error title=lockguard could not check::poetry.lock: invalid TOML")
 
 
 @pytest.mark.parametrize(
@@ -97,8 +120,8 @@ def test_bad_file_is_exit_2_with_one_line(
     [
         (("--python", "/nonexistent/python"), "interpreter not found"),
         (("--python", "/bin/false"), "interpreter failed to report"),
-        (("--only", "nope"), "group(s) not found: nope"),
-        (("-E", "nope"), "extra(s) not found: nope"),
+        (("--only", "nope"), "Group(s) not found: nope (via --only)"),
+        (("-E", "nope"), "Extra [nope] is not specified."),
     ],
 )
 def test_bad_option_is_exit_2(base: PoetryProject, tmp_path: Path, args: tuple[str, ...], message: str) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 from typing import TYPE_CHECKING
 
 
@@ -14,3 +16,27 @@ def test_clean_install_passes(project: PoetryProject) -> None:
     result = project.lockguard("--format", "json")
     assert result.returncode == 0, result.output
     assert result.codes() == []
+
+
+def test_lockguard_alone_lists_its_commands(project: PoetryProject) -> None:
+    result = project.poetry("lockguard")
+    assert result.returncode == 0, result.output
+    assert "lockguard check" in result.stdout
+    assert "python-poetry.org" not in result.output
+
+
+def test_standalone_finds_the_project_from_a_subdirectory_and_is_quiet_with_q(
+    project: PoetryProject,
+) -> None:
+    project.write_pyproject(["beta>=1.0"])
+    project.poetry("lock", check=True)
+    project.poetry("install", check=True)
+    sub = project.path / "src" / "deep"
+    sub.mkdir(parents=True)
+    python = sys.executable
+    found = project.run([python, "-m", "poetry_lockguard", "check", "--format", "json"], cwd=sub)
+    assert (found.returncode, found.codes()) == (0, []), found.output
+    assert found.json()["project"] == str(project.path.resolve())
+    project.pip("install", "stray")
+    quiet = project.run([python, "-m", "poetry_lockguard", "check", "-q"], cwd=sub)
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (1, "", "")

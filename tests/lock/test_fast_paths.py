@@ -13,8 +13,8 @@ import pytest
 
 from poetry.core.version.markers import parse_marker
 
-from poetry_lockguard.checks.runner import CheckOptions
-from poetry_lockguard.checks.runner import run_check
+from poetry_lockguard.app import CheckOptions
+from poetry_lockguard.app import run_check
 from poetry_lockguard.errors import LockFileError
 from poetry_lockguard.lock.fast_toml import parse_lock_toml
 from poetry_lockguard.lock.markers import evaluate_marker

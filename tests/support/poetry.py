@@ -169,9 +169,9 @@ class PoetryProject:
                         env=env)
 
     def run(self, args: list[str], *, check: bool = False, env: dict[str, str] | None = None,
-            timeout: float = 300) -> Result:
+            timeout: float = 300, cwd: Path | None = None) -> Result:
         proc = subprocess.run(
-            args, cwd=self.path, capture_output=True, text=True, timeout=timeout,
+            args, cwd=cwd or self.path, capture_output=True, text=True, timeout=timeout,
             env=self.env(**(env or {})), stdin=subprocess.DEVNULL, check=False,
         )
         result = Result(args, proc.returncode, proc.stdout, proc.stderr)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
     from cleo.io.io import IO
 
-    from poetry_lockguard.checks.runner import CheckOptions
+    from poetry_lockguard.app import CheckOptions
 
 
 class LockguardCheckCommand(Command):
@@ -68,17 +68,22 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
             return super().run(io)
         except CleoError as e:
             # A usage error (unknown option, missing value) is "could not check": 2.
-            if io.is_debug():
-                raise
             io.write_error_line(f"<error>{e}</error>")
+            if io.is_debug():
+                import traceback
+
+                io.write_error_line(traceback.format_exc())
             return 2
 
     def handle(self) -> int:
-        from poetry_lockguard.checks.runner import exit_code
-        from poetry_lockguard.checks.runner import run_check
+        from cleo.io.outputs.output import Type
+
+        from poetry_lockguard.app import Outcome
+        from poetry_lockguard.app import check
         from poetry_lockguard.errors import LockguardError
         from poetry_lockguard.report.formats import FORMATS
-        from poetry_lockguard.report.formats import reporter_for
+        from poetry_lockguard.report.formats import render_error
+        from poetry_lockguard.report.style import escape_tags
 
         fmt = self.option("format")
         if fmt not in FORMATS:
@@ -94,28 +99,28 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
 
             progress = ProgressBar(sys.stderr)
         try:
-            options = self._check_options()
-            report = run_check(options, progress=progress)
-        except LockguardError as e:
-            if self.io.is_debug():
-                raise
-            self.line_error(f"<error>{e}</error>")
-            return 2
+            outcome = check(
+                self._check_options(), fmt, progress=progress, debug=self.io.is_debug()
+            )
+        except LockguardError as e:  # the project could not be found
+            outcome = Outcome(render_error(fmt, str(e)), f"lockguard: {e}\n", 2)
         finally:
             if progress is not None:
                 progress.close()
-        text = reporter_for(fmt, options.selection.as_poetry_options()).render(report)
         if fmt == "text":
-            self.io.write(text)
+            self.io.write(outcome.stdout)
         else:
-            from cleo.io.outputs.output import Type
-
             # json and github output must reach stdout exactly as rendered.
-            self.io.write(text, type=Type.RAW)
-        return exit_code(report)
+            self.io.write(outcome.stdout, type=Type.RAW)
+        if outcome.stderr:
+            first, _, rest = outcome.stderr.partition("\n")
+            self.line_error(f"<error>{escape_tags(first)}</error>")
+            if rest:
+                self.io.write_error(rest, type=Type.RAW)
+        return outcome.exit_code
 
     def _check_options(self) -> CheckOptions:
-        from poetry_lockguard.checks.runner import CheckOptions
+        from poetry_lockguard.app import CheckOptions
         from poetry_lockguard.lock.selection import SelectionRequest
 
         python = self.option("python")
@@ -133,17 +138,13 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
         Building Poetry's project object validates and parses every dependency (most of
         a small check's time); the check needs only the directory.
         """
-        from poetry_lockguard.errors import LockFileError
+        from poetry_lockguard.app import find_project_dir
 
         app = self.get_application()
-        start = Path(
-            getattr(app, "project_directory", None)
-            or getattr(app, "_project_directory", None)
-            or Path.cwd()
-        ).resolve()
-        for candidate in (start, *start.parents):
-            if (candidate / "pyproject.toml").is_file():
-                return candidate
-        raise LockFileError(
-            f"{start}: no pyproject.toml in this directory or its parents"
+        return find_project_dir(
+            Path(
+                getattr(app, "project_directory", None)
+                or getattr(app, "_project_directory", None)
+                or Path.cwd()
+            )
         )

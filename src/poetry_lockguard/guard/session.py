@@ -203,8 +203,8 @@ class GuardSession:
                 self.io.write_error_line(f"<warning>{escape_tags(line)}</warning>")
 
     def _check_environment(self) -> list[Finding]:
-        from poetry_lockguard.checks.runner import CheckOptions
-        from poetry_lockguard.checks.runner import run_check
+        from poetry_lockguard.app import CheckOptions
+        from poetry_lockguard.app import run_check
         selection = self._selection()
         report = run_check(
             CheckOptions(

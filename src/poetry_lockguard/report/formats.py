@@ -33,3 +33,29 @@ def reporter_for(name: str, sync_options: str = "") -> Reporter:
     from poetry_lockguard.report.text import TextReporter
 
     return TextReporter(sync_options)
+
+
+def render_error(name: str, message: str) -> str:
+    """What stdout gets in format ``name`` when the check could not run (exit 2).
+
+    The machine formats never go silent: JSON gets a document with an ``error`` object,
+    GitHub an ``::error`` annotation; the text format leaves stdout empty (the one-line
+    error goes to stderr).
+    """
+    if name == "json":
+        import json
+
+        from poetry_lockguard.report.model import SCHEMA_VERSION
+
+        document = {
+            "schema_version": SCHEMA_VERSION,
+            "ok": False,
+            "error": {"message": message},
+            "findings": [],
+        }
+        return json.dumps(document, indent=2) + "\n"
+    if name == "github":
+        from poetry_lockguard.report.github import error_annotation
+
+        return error_annotation(message)
+    return ""

@@ -38,6 +38,11 @@ class GithubReporter:
         return "\n".join(lines) + "\n"
 
 
+def error_annotation(message: str) -> str:
+    """The annotation for a check that could not run (exit 2)."""
+    return f"::error title={_prop('lockguard could not check')}::{_data(message)}\n"
+
+
 def _relative(path: str) -> str:
     try:
         return os.path.relpath(path, Path.cwd())

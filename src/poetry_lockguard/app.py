@@ -1,6 +1,15 @@
-"""The check, start to end: inputs -> model -> findings -> Report."""
+"""One orchestration for every entry point: inputs -> checks -> Report -> output, exit code.
+
+The plugin command, the stand-alone ``python -m poetry_lockguard`` and the install guard
+all run a check through this module, so they take the same options, give the same exit
+codes (0 clean, 1 error findings, 2 could not check) and the same output. It is the only
+module that knows both ``checks/`` and ``report/``; the entry points only parse
+arguments and write what ``check`` returns.
+"""
 
 from __future__ import annotations
+
+import traceback
 
 from dataclasses import dataclass
 from dataclasses import field
@@ -18,6 +27,7 @@ from poetry_lockguard.env.locate import find_project_interpreter
 from poetry_lockguard.env.locate import interpreter_in
 from poetry_lockguard.env.probe import start_probe
 from poetry_lockguard.errors import LockFileError
+from poetry_lockguard.errors import LockguardError
 from poetry_lockguard.lock.project import read_project
 from poetry_lockguard.lock.reader import read_lock
 from poetry_lockguard.lock.requirements import required_packages
@@ -39,6 +49,66 @@ if TYPE_CHECKING:
     from poetry_lockguard.lock.model import LockedPackage
     from poetry_lockguard.lock.project import Project
     from poetry_lockguard.lock.selection import Selection
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an entry point writes: ``stdout`` (the report, or an error document in the
+    machine formats), ``stderr`` (the one-line error) and the exit code."""
+
+    stdout: str
+    stderr: str
+    exit_code: int
+    report: Report | None = None
+
+
+def check(
+    options: CheckOptions,
+    fmt: str = "text",
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    debug: bool = False,
+) -> Outcome:
+    """Run the check and render it in ``fmt``: the one flow of every entry point.
+
+    Anything that prevents the check (bad input, an internal error) is exit 2 with one
+    line naming the problem; ``debug`` (``-vvv``) adds the traceback after that line.
+    The machine formats still write a document on stdout then.
+    """
+    from poetry_lockguard.report.formats import reporter_for
+
+    try:
+        report = run_check(options, progress=progress)
+    except LockguardError as e:
+        return _error_outcome(str(e), fmt, debug)
+    except Exception as e:  # noqa: BLE001 - an internal error is "could not check" too
+        return _error_outcome(
+            f"internal error: {type(e).__name__}: {e} (run with -vvv for the traceback)",
+            fmt,
+            debug,
+        )
+    text = reporter_for(fmt, options.selection.as_poetry_options()).render(report)
+    return Outcome(text, "", exit_code(report), report)
+
+
+def _error_outcome(message: str, fmt: str, debug: bool) -> Outcome:
+    from poetry_lockguard.report.formats import render_error
+
+    line = message.splitlines()[0] if message else "unknown error"
+    stderr = f"lockguard: {line}\n"
+    if debug:
+        stderr += traceback.format_exc()
+    return Outcome(render_error(fmt, line), stderr, 2)
+
+
+def find_project_dir(start: Path) -> Path:
+    """The nearest directory at or above ``start`` holding pyproject.toml, as Poetry
+    searches; LockFileError when there is none."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / "pyproject.toml").is_file():
+            return candidate
+    raise LockFileError(f"{start}: no pyproject.toml in this directory or its parents")
 
 
 @dataclass(frozen=True)
@@ -209,4 +279,4 @@ def _packages_in_groups(lock: Lock, groups: frozenset[str]) -> list[LockedPackag
     return [p for p in lock.packages if set(p.groups) & groups]
 
 
-__all__ = ["CheckOptions", "exit_code", "run_check"]
+__all__ = ["CheckOptions", "Outcome", "check", "exit_code", "find_project_dir", "run_check"]
