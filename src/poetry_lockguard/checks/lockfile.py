@@ -81,11 +81,17 @@ def package_hash_finding(package: LockedPackage, policy: Policy) -> Finding | No
     if not package.needs_hashes or package.name in policy.allow_unhashed:
         return None
     if not package.files or not any(f.algorithm for f in package.files):
+        source = ""
+        if not package.source.is_recognised:
+            source = (
+                f" (source type {package.source.type!r} is not one Poetry knows: it would"
+                " install the package from a package index)"
+            )
         return finding(
             "unhashed",
             package.name,
             f"{package.name} {package.version} has no hashes in poetry.lock, so its"
-            " artifacts cannot be verified",
+            f" artifacts cannot be verified{source}",
             expected="sha256 hashes",
             found="none",
             line=package.line,

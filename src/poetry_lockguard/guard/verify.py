@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.finding import finding
+from poetry_lockguard.lock.model import ARCHIVELESS_SOURCE_TYPES
 from poetry_lockguard.lock.model import WEAK_ALGORITHMS
 
 
@@ -58,23 +59,27 @@ class ArtifactVerifier:
         result = Verification(findings=[], verified={})
         jobs: list[tuple[Package, Link | Path]] = []
         for package in packages:
+            # Dispatch exactly as Poetry's executor does (Executor._install): only "git"
+            # and "directory", spelled so, install without an archive; every other
+            # type, "Legacy" or "hg" included, is downloaded from a package index.
             source = package.source_type or ""
-            if source in ("", "legacy"):
+            if source in ARCHIVELESS_SOURCE_TYPES:
+                # git is pinned by commit (unpinned-vcs) and its checkout verified when
+                # it is built; a directory is the project's own code.
+                continue
+            if source == "url":
+                from poetry.core.packages.utils.link import Link
+
+                jobs.append((package, Link(package.source_url or "")))
+            elif source == "file":
+                path = Path(package.source_url or "")
+                if not path.is_absolute() and package.root_dir is not None:
+                    path = package.root_dir / path
+                jobs.append((package, path.resolve()))
+            else:
                 link = self._choose(package, result.findings)
                 if link is not None:
                     jobs.append((package, link))
-            elif source == "url" and package.source_url:
-                from poetry.core.packages.utils.link import Link
-
-                jobs.append((package, Link(package.source_url)))
-            elif source == "file" and package.source_url:
-                path = Path(package.source_url)
-                if not path.is_absolute() and package.root_dir is not None:
-                    path = package.root_dir / path
-                if path.is_file():
-                    jobs.append((package, path.resolve()))
-            # git and directory sources have no archive to verify (git is pinned by
-            # commit, see unpinned-vcs); they get no receipt.
         workers = max(1, min(len(jobs), int(getattr(self._executor, "_max_workers", 1))))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             outcomes = list(pool.map(lambda job: self._fetch_and_check(*job), jobs))

@@ -17,6 +17,11 @@ WEAK_ALGORITHMS = frozenset({"md5", "sha1"})
 #: Source types whose artifacts come from a download or a file and so must be hashed.
 HASHED_SOURCE_TYPES = frozenset({"", "legacy", "url", "file"})
 
+#: The only source types Poetry installs without an archive (its executor compares
+#: them exactly, case included). Any other value, "Legacy", "pypi" or "hg" too, makes
+#: Poetry look the package up on a package index, so it must be hashed like one.
+ARCHIVELESS_SOURCE_TYPES = frozenset({"git", "directory"})
+
 #: ``markers`` in lock-version 2.1: one marker for every group, or one per group.
 LockedMarkers = Union[str, dict[str, str], None]
 
@@ -55,6 +60,11 @@ class LockedSource:
         """True for packages from a package index (PyPI or a named legacy source)."""
         return self.type in ("", "legacy")
 
+    @property
+    def is_recognised(self) -> bool:
+        """True when ``type`` is spelled exactly as Poetry writes one of its source types."""
+        return self.type in HASHED_SOURCE_TYPES or self.type in ARCHIVELESS_SOURCE_TYPES
+
 
 @dataclass(frozen=True)
 class LockedDependency:
@@ -88,8 +98,12 @@ class LockedPackage:
 
     @property
     def needs_hashes(self) -> bool:
-        """True when the package's artifacts are downloaded or read from a file."""
-        return self.source.type in HASHED_SOURCE_TYPES
+        """True unless Poetry installs the package without an archive (git, directory).
+
+        Decided as Poetry's executor decides: a source type it does not recognise exactly
+        is installed from a package index, so it needs hashes like a registry package.
+        """
+        return self.source.type not in ARCHIVELESS_SOURCE_TYPES
 
     @property
     def strong_files(self) -> tuple[LockedFile, ...]:
