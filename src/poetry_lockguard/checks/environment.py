@@ -43,7 +43,7 @@ class EnvironmentCheck:
             if dist.problem:
                 findings.append(
                     finding(
-                        "invalid-distribution",
+                        dist.problem_code,
                         dist.name,
                         f"{dist.path.name}: {dist.problem}",
                         path=str(dist.path),

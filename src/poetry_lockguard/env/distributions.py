@@ -1,42 +1,106 @@
-"""Installed distributions, read straight from ``*.dist-info`` directories."""
+"""Installed distributions, read straight from ``*.dist-info`` and ``*.egg-info``.
+
+Everything here treats the environment as hostile. METADATA is read as the core
+metadata spec says (an email header: lines end with ``\\n`` or ``\\r\\n`` only, a line
+starting with whitespace continues the previous header, the first blank or
+non-header line ends the header), not with ``str.splitlines()``, which also breaks
+lines on form feeds, ``\\x1c`` and ``\\u2028`` and so would read another name than
+Python's own ``importlib.metadata`` does. Anything two readers could read differently
+(a bare carriage return that changes the answer, a second ``Name``, a directory name
+that disagrees with ``Name``/``Version``) is reported, never silently resolved. Only
+regular files are opened, and a metadata file that is a symlink out of its directory
+is not followed.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from poetry_lockguard.env.record import UnsafeFileError
+from poetry_lockguard.env.record import read_regular
 from poetry_lockguard.names import canonicalize_name
 
 
 #: Header bytes read from METADATA: Name and Version come first in practice.
 _HEADER_LIMIT = 64 * 1024
 
+#: The largest direct_url.json / provenance_url.json read.
+_JSON_LIMIT = 1024 * 1024
+
+#: A header field name: printable ASCII without the colon (as Python's email parser).
+_FIELD_NAME = re.compile(r"[\x21-\x39\x3b-\x7e]+")
+
+#: Line breaks as Python's email parser (and so importlib.metadata) splits them.
+_EMAIL_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
 
 @dataclass(frozen=True)
 class Distribution:
-    """One installed distribution; ``problem`` says why its metadata is unusable."""
+    """One installed distribution; ``problem`` says why it cannot be trusted.
+
+    ``problem_code`` is the finding code for the problem: ``invalid-distribution``
+    (unreadable metadata) or ``metadata-mismatch`` (the directory name and METADATA
+    name different packages or versions).
+    """
 
     name: str
     version: str
     path: Path
     display_name: str = ""
     problem: str = ""
+    problem_code: str = "invalid-distribution"
+
+    @property
+    def is_egg_info(self) -> bool:
+        """True for a setuptools ``.egg-info`` (which has no RECORD)."""
+        return self.path.name.endswith(".egg-info")
 
     def direct_url(self) -> dict[str, Any] | None:
-        """The parsed ``direct_url.json`` (PEP 610), None when absent or unreadable."""
-        return _read_json(self.path / "direct_url.json")
+        """The parsed ``direct_url.json`` (PEP 610), None when absent or unusable."""
+        return self.read_json("direct_url.json")[0]
 
     def provenance(self) -> dict[str, Any] | None:
         """The parsed ``provenance_url.json`` receipt (PEP 710), None when absent."""
-        return _read_json(self.path / "provenance_url.json")
+        return self.read_json("provenance_url.json")[0]
+
+    def read_json(self, name: str) -> tuple[dict[str, Any] | None, str]:
+        """(the parsed JSON object ``name`` of this dist-info, a problem or "").
+
+        Absent is (None, ""); a file that is not a regular file, a symlink out of the
+        dist-info, unreadable or not a JSON object is (None, why).
+        """
+        if self.path.suffix != ".dist-info":
+            return None, ""
+        try:
+            data = read_regular(str(self.path / name), _JSON_LIMIT, within=str(self.path))
+        except (FileNotFoundError, NotADirectoryError):
+            return None, ""
+        except UnsafeFileError as e:
+            return None, f"{name} {e}"
+        except OSError as e:
+            return None, f"{name} cannot be read ({e.strerror})"
+        try:
+            parsed = json.loads(data)
+        except ValueError:
+            return None, f"{name} is not valid JSON"
+        if not isinstance(parsed, dict):
+            return None, f"{name} is not a JSON object"
+        return parsed, ""
 
 
 def scan_distributions(site_dirs: tuple[Path, ...]) -> list[Distribution]:
-    """Every distribution in ``site_dirs``; a broken one comes back with a ``problem``."""
+    """Every distribution in ``site_dirs``, in directory order then by name.
+
+    A broken one comes back with a ``problem``. The order is deterministic (sorted
+    within each directory, directories in the order given, which is ``sys.path``'s),
+    so that duplicates are always reported the same way.
+    """
     found: list[Distribution] = []
     for site in site_dirs:
         try:
@@ -44,11 +108,19 @@ def scan_distributions(site_dirs: tuple[Path, ...]) -> list[Distribution]:
         except OSError:
             continue
         with entries:
-            for entry in entries:
-                if entry.name.endswith(".dist-info"):
-                    found.append(_read_dist(Path(entry.path), "METADATA"))
-                elif entry.name.endswith(".egg-info") and entry.is_dir():
-                    found.append(_read_dist(Path(entry.path), "PKG-INFO"))
+            names = sorted(
+                (entry.name, entry.path)
+                for entry in entries
+                if entry.name.endswith((".dist-info", ".egg-info"))
+            )
+        for name, path in names:
+            if name.endswith(".dist-info"):
+                found.append(_read_dist(Path(path), "METADATA"))
+            elif os.path.isdir(path):
+                found.append(_read_dist(Path(path), "PKG-INFO"))
+            elif os.path.isfile(path):
+                # A distutils install: the .egg-info file is the metadata itself.
+                found.append(_read_dist(Path(path), ""))
     return found
 
 
@@ -62,59 +134,140 @@ def _read_dist(path: Path, metadata_name: str) -> Distribution:
         path=path,
         display_name=dir_name,
     )
-    metadata = path / metadata_name
+    shown = metadata_name or path.name
+    metadata = str(path / metadata_name) if metadata_name else str(path)
+    within = str(path) if metadata_name else str(path.parent)
     try:
-        with open(metadata, "rb") as f:
-            head = f.read(_HEADER_LIMIT)
+        head = read_regular(metadata, _HEADER_LIMIT, within=within)
     except FileNotFoundError:
-        return _broken(fallback, f"{metadata_name} is missing")
-    except IsADirectoryError:
-        return _broken(fallback, f"{metadata_name} is a directory")
+        return _broken(fallback, f"{shown} is missing")
     except NotADirectoryError:
         return _broken(fallback, "is not a directory")
+    except UnsafeFileError as e:
+        return _broken(fallback, f"{shown} {e}")
     except OSError as e:
-        return _broken(fallback, f"{metadata_name} cannot be read ({e.strerror})")
+        return _broken(fallback, f"{shown} cannot be read ({e.strerror})")
+    truncated = len(head) >= _HEADER_LIMIT
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError as e:
-        if e.start < len(head) - 4:
-            return _broken(fallback, f"{metadata_name} is not valid UTF-8")
+        if not truncated or e.start < len(head) - 4:
+            return _broken(fallback, f"{shown} is not valid UTF-8")
         text = head[: e.start].decode("utf-8")
-    name = version = ""
-    for line in text.splitlines():
-        if not line:
-            break
-        key, sep, value = line.partition(":")
-        if not sep:
-            continue
-        key = key.lower()
-        if key == "name" and not name:
-            name = value.strip()
-        elif key == "version" and not version:
-            version = value.strip()
-        if name and version:
-            break
-    if not name or not version:
-        return _broken(fallback, f"{metadata_name} has no Name or Version")
-    return Distribution(
+    fields, problem = read_metadata_header(text, truncated=truncated)
+    if problem:
+        return _broken(fallback, f"{shown} {problem}")
+    name, version = fields
+    dist = Distribution(
         name=str(canonicalize_name(name)), version=version, path=path, display_name=name
     )
+    mismatch = _directory_mismatch(stem, name, version)
+    if mismatch:
+        return _broken(dist, mismatch, "metadata-mismatch")
+    return dist
 
 
-def _broken(dist: Distribution, problem: str) -> Distribution:
+def read_metadata_header(text: str, *, truncated: bool = False) -> tuple[tuple[str, str], str]:
+    """((Name, Version), "") from a core metadata header, or (("", ""), the problem).
+
+    Lines end with ``\\n`` (or ``\\r\\n``) only. A header that Python's email parser
+    (which also breaks lines on a bare ``\\r``) reads with another Name or Version is
+    a problem, as is a second Name or Version, or a missing one.
+    """
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    if truncated:
+        lines.pop()  # the last line may be cut
+    fields, problem = _header_fields(lines, truncated=truncated)
+    if problem:
+        return ("", ""), problem
+    if "\r" in text:
+        other, other_problem = _header_fields(
+            _EMAIL_LINE_BREAK.split(text)[:-1] if truncated else _EMAIL_LINE_BREAK.split(text),
+            truncated=truncated,
+        )
+        if other != fields or other_problem:
+            return ("", ""), (
+                "has a bare carriage return that makes readers disagree on its Name or"
+                " Version"
+            )
+    return fields, ""
+
+
+def _header_fields(lines: list[str], *, truncated: bool) -> tuple[tuple[str, str], str]:
+    values: dict[str, list[str]] = {"name": [], "version": []}
+    current: list[str] | None = None
+    complete = False
+    for line in lines:
+        if not line:
+            complete = True
+            break
+        if line[0] in " \t":
+            # A continuation: unfolded into the previous header's value.
+            if current is not None:
+                current[-1] += line
+            continue
+        key, sep, value = line.partition(":")
+        if not sep or not _FIELD_NAME.fullmatch(key):
+            complete = True  # the email parser ends the header here
+            break
+        key = key.lower()
+        if key in values:
+            values[key].append(value)
+            current = values[key]
+        else:
+            current = None
+    for key, label in (("name", "Name"), ("version", "Version")):
+        if len(values[key]) > 1:
+            return ("", ""), f"has {len(values[key])} {label} headers"
+    if truncated and not complete and current is not None:
+        return ("", ""), f"has a header longer than {_HEADER_LIMIT} bytes"
+    name = values["name"][0].strip() if values["name"] else ""
+    version = values["version"][0].strip() if values["version"] else ""
+    if not name or not version:
+        return ("", ""), "has no Name or Version"
+    return (name, version), ""
+
+
+def _directory_mismatch(stem: str, name: str, version: str) -> str:
+    """Why the directory name ``stem`` names another package or version, or ""."""
+    wanted = canonicalize_name(name)
+    rest: str | None = None
+    if canonicalize_name(stem) == wanted:
+        rest = ""
+    else:
+        # ``name-version`` (dist-info) or ``name-version-pyX.Y`` (egg-info); old
+        # installers did not escape a "-" in the name, so try every split.
+        for i, char in enumerate(stem):
+            if char == "-" and canonicalize_name(stem[:i]) == wanted:
+                rest = stem[i + 1 :]
+                break
+    shown = f"{name} {version}"
+    if rest is None:
+        return f"the directory name says {stem!r}, METADATA says {shown}"
+    dir_version = rest.split("-")[0]
+    if dir_version and not _same_version(dir_version.replace("_", "-"), version):
+        return f"the directory name says version {dir_version!r}, METADATA says {shown}"
+    return ""
+
+
+def _same_version(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    from packaging.version import InvalidVersion
+    from packaging.version import Version
+
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a.strip().lower() == b.strip().lower()
+
+
+def _broken(dist: Distribution, problem: str, code: str = "invalid-distribution") -> Distribution:
     return Distribution(
         name=dist.name,
         version=dist.version,
         path=dist.path,
         display_name=dist.display_name,
         problem=problem,
+        problem_code=code,
     )
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        with open(path, "rb") as f:
-            data = json.loads(f.read(1024 * 1024))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None

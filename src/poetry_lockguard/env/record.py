@@ -301,6 +301,44 @@ def file_kind(mode: int) -> str:
     return "not a regular file"
 
 
+class UnsafeFileError(Exception):
+    """A file that must not be opened: not a regular file, or a symlink leaving its place."""
+
+
+def read_regular(path: str, limit: int, *, within: str | None = None) -> bytes:
+    """At most ``limit`` bytes of ``path``, which must be a regular file.
+
+    Raises FileNotFoundError when it does not exist, UnsafeFileError when it is a FIFO,
+    a device, a socket or a directory (never opened, so nothing hangs), or a symlink
+    whose target lies outside ``within`` (not followed), and OSError when it cannot be
+    read. Without ``within`` symlinks are followed. The file is opened with
+    ``O_NONBLOCK`` and checked again with ``fstat``, so a file swapped in between is
+    refused too.
+    """
+    st = os.lstat(path)
+    target = path
+    if stat.S_ISLNK(st.st_mode):
+        target = os.path.realpath(path)
+        if within is not None:
+            root = os.path.realpath(within)
+            if not target.startswith(root.rstrip(os.sep) + os.sep):
+                raise UnsafeFileError(
+                    f"is a symlink to {target}, outside {root} (not followed)"
+                )
+        st = os.lstat(target)
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeFileError(f"is {file_kind(st.st_mode)}, not a regular file (not opened)")
+    fd = os.open(target, _OPEN_FLAGS)
+    try:
+        fst = os.fstat(fd)
+        if not stat.S_ISREG(fst.st_mode) or (fst.st_dev, fst.st_ino) != (st.st_dev, st.st_ino):
+            raise UnsafeFileError("changed while it was being read (not read)")
+        with open(fd, "rb", closefd=False) as f:
+            return f.read(limit)
+    finally:
+        os.close(fd)
+
+
 # -- verifying one file -------------------------------------------------------------
 
 

@@ -1,0 +1,44 @@
+"""Issue 9: dist-info an attacker controls, through ``poetry lockguard check`` and the
+stand-alone check alike (exact codes, exact exit codes, within a timeout)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tests.integrity.support import run_both
+from tests.integrity.support import site_packages
+
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.poetry import PoetryProject
+
+
+def _plant(project: PoetryProject, directory: str, metadata: bytes) -> Path:
+    dist = site_packages(project) / directory
+    dist.mkdir()
+    (dist / "METADATA").write_bytes(metadata)
+    return dist
+
+
+def test_form_feed_cannot_hide_a_distribution_as_pip(installed: PoetryProject) -> None:
+    # str.splitlines() read "Name: pip" here (pip is allowed extraneous); Python reads evil.
+    _plant(installed, "evil-1.0.dist-info",
+           b"Metadata-Version: 2.1\x0cName: pip\nName: evil\nVersion: 1.0\n\n")
+    for result in run_both(installed, "--format", "json"):
+        assert result.returncode == 1, result.output
+        assert result.findings() == [("extraneous", "evil")]
+
+
+def test_directory_name_and_metadata_disagree(installed: PoetryProject) -> None:
+    _plant(installed, "pip-99.0.dist-info", b"Metadata-Version: 2.1\nName: evil\nVersion: 99.0\n\n")
+    _plant(installed, "zed-1.0.dist-info", b"Metadata-Version: 2.1\nName: zed\nVersion: 2.0\n\n")
+    for result in run_both(installed, "--format", "json"):
+        assert result.returncode == 1, result.output
+        assert result.findings() == [("metadata-mismatch", "evil"), ("metadata-mismatch", "zed")]
+        messages = sorted(f["message"] for f in result.json()["findings"])
+        assert messages == [
+            "pip-99.0.dist-info: the directory name says 'pip-99.0', METADATA says evil 99.0",
+            "zed-1.0.dist-info: the directory name says version '1.0', METADATA says zed 2.0",
+        ]
