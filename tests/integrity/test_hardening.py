@@ -42,3 +42,19 @@ def test_directory_name_and_metadata_disagree(installed: PoetryProject) -> None:
             "pip-99.0.dist-info: the directory name says 'pip-99.0', METADATA says evil 99.0",
             "zed-1.0.dist-info: the directory name says version '1.0', METADATA says zed 2.0",
         ]
+
+
+def test_two_dist_info_of_one_name_are_both_reported(installed: PoetryProject) -> None:
+    # alpha 2.0.0 is locked and installed; a second alpha-1.0.0.dist-info beside it made
+    # the answer depend on directory order (a version-mismatch, or nothing at all).
+    _plant(installed, "alpha-1.0.0.dist-info", b"Metadata-Version: 2.1\nName: alpha\nVersion: 1.0.0\n\n")
+    site = site_packages(installed)
+    for result in run_both(installed, "--format", "json"):
+        assert result.returncode == 1, result.output
+        assert result.findings() == [("duplicate-distribution", "alpha")]
+        [f] = result.json()["findings"]
+        assert f["message"] == (
+            f"alpha is installed 2 times in one directory: {site}/alpha-1.0.0.dist-info (1.0.0),"
+            f" {site}/alpha-2.0.0.dist-info (2.0.0)"
+        )
+        assert (f["severity"], f["found"]) == ("error", "1.0.0, 2.0.0")

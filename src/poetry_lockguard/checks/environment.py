@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import unquote
 from urllib.parse import urlsplit
 
+from poetry_lockguard.checks.finding import Severity
 from poetry_lockguard.checks.finding import finding
 
 
@@ -35,10 +36,12 @@ class EnvironmentCheck:
         installed: list[Distribution],
         policy: Policy,
     ) -> list[Finding]:
-        """``missing``, ``version-mismatch``, ``source-mismatch``, ``extraneous`` and
-        ``invalid-distribution`` findings, sorted by package name."""
+        """``missing``, ``version-mismatch``, ``source-mismatch``, ``extraneous``,
+        ``duplicate-distribution``, ``metadata-mismatch`` and ``invalid-distribution``
+        findings."""
         findings: list[Finding] = []
         by_name: dict[str, Distribution] = {}
+        seen: dict[str, list[Distribution]] = {}
         for dist in installed:
             if dist.problem:
                 findings.append(
@@ -50,10 +53,20 @@ class EnvironmentCheck:
                     )
                 )
             else:
-                by_name.setdefault(dist.name, dist)
+                seen.setdefault(dist.name, []).append(dist)
+        ambiguous: set[str] = set()
+        for name in sorted(seen):
+            by_name[name] = seen[name][0]
+            if len(seen[name]) > 1:
+                duplicate = _duplicate_finding(name, seen[name], required.get(name))
+                findings.append(duplicate)
+                if duplicate.severity is Severity.ERROR:
+                    ambiguous.add(name)
 
         for name in sorted(required):
             package = required[name]
+            if name in ambiguous:
+                continue  # reported as duplicate-distribution: neither copy is picked
             found_dist = by_name.get(name)
             if found_dist is None:
                 findings.append(
@@ -98,7 +111,7 @@ class EnvironmentCheck:
                 )
 
         for name in sorted(by_name):
-            if name in required or name in policy.allow_extraneous:
+            if name in required or name in policy.allow_extraneous or name in ambiguous:
                 continue
             if name == self._root_name:
                 continue
@@ -155,6 +168,35 @@ class EnvironmentCheck:
                 have = "editable" if editable else "non-editable"
                 return (f"{want} directory {expected_path}", f"{have} directory {found_path}")
         return None
+
+
+def _duplicate_finding(
+    name: str, dists: list[Distribution], package: LockedPackage | None
+) -> Finding:
+    """Two or more distributions of one name: an error when two share a directory
+    (which one Python imports is undefined), a warning when the first, in ``sys.path``
+    order, shadows the others (it is the one compared with the lock)."""
+    copies = ", ".join(sorted(f"{d.path} ({d.version})" for d in dists))
+    directories = [d.path.parent for d in dists]
+    if len(set(directories)) < len(directories):
+        return finding(
+            "duplicate-distribution",
+            name,
+            f"{name} is installed {len(dists)} times in one directory: {copies}",
+            found=", ".join(sorted(d.version for d in dists)),
+            line=package.line if package else None,
+            path=str(min(d.path for d in dists)),
+        )
+    return finding(
+        "duplicate-distribution",
+        name,
+        f"{name} is installed {len(dists)} times: {copies}; {dists[0].path} comes first"
+        " on sys.path and shadows the others",
+        found=", ".join(d.version for d in dists),
+        line=package.line if package else None,
+        path=str(dists[0].path),
+        severity=Severity.WARNING,
+    )
 
 
 def same_version(installed: str, locked: str) -> bool:

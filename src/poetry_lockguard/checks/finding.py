@@ -26,6 +26,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "source-mismatch": (Severity.ERROR, "installed from another source than locked"),
     "invalid-distribution": (Severity.ERROR, "an installed distribution's metadata is unreadable"),
     "metadata-mismatch": (Severity.ERROR, "a dist-info's directory name and METADATA name different packages or versions"),
+    "duplicate-distribution": (Severity.ERROR, "a package is installed more than once"),
     "hash-mismatch": (Severity.ERROR, "a downloaded artifact's hash is not in the lock"),
     "sdist-fallback": (Severity.ERROR, "an sdist would be built though a compatible wheel is locked"),
     "file-modified": (Severity.ERROR, "an installed file differs from its RECORD entry"),
