@@ -58,3 +58,35 @@ def test_two_dist_info_of_one_name_are_both_reported(installed: PoetryProject) -
             f" {site}/alpha-2.0.0.dist-info (2.0.0)"
         )
         assert (f["severity"], f["found"]) == ("error", "1.0.0, 2.0.0")
+
+
+def test_egg_info_is_unverifiable_under_integrity(installed: PoetryProject) -> None:
+    egg = site_packages(installed) / "legacy-1.0-py3.9.egg-info"
+    egg.mkdir()
+    (egg / "PKG-INFO").write_bytes(b"Metadata-Version: 1.1\nName: legacy\nVersion: 1.0\n\n")
+    (site_packages(installed) / "old-2.0-py3.9.egg-info").write_bytes(
+        b"Metadata-Version: 1.0\nName: old\nVersion: 2.0\n"
+    )
+    for result in run_both(installed, "--format", "json"):
+        assert result.findings() == [("extraneous", "legacy"), ("extraneous", "old")]
+    for result in run_both(installed, "--integrity", "--format", "json"):
+        assert result.returncode == 1, result.output
+        assert result.findings() == [
+            ("extraneous", "legacy"),
+            ("extraneous", "old"),
+            ("record-missing", "legacy"),
+            ("record-missing", "old"),
+        ]
+        messages = sorted(f["message"] for f in result.json()["findings"] if f["code"] == "record-missing")
+        assert messages[0] == (
+            "legacy 1.0: legacy-1.0-py3.9.egg-info is an egg-info distribution without a"
+            " RECORD, so its files cannot be verified"
+        )
+
+
+def test_dist_info_without_record_is_record_missing(installed: PoetryProject) -> None:
+    dist = _plant(installed, "norecord-1.0.dist-info", b"Metadata-Version: 2.1\nName: norecord\nVersion: 1.0\n\n")
+    assert not (dist / "RECORD").exists()
+    for result in run_both(installed, "--integrity", "--format", "json"):
+        assert result.returncode == 1, result.output
+        assert result.findings() == [("extraneous", "norecord"), ("record-missing", "norecord")]

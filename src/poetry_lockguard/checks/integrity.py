@@ -107,9 +107,18 @@ class IntegrityCheck:
         return IntegrityResult(findings=findings, files_checked=checked)
 
     def _read(self, dist: Distribution, jobs: list[_Job]) -> list[Finding]:
-        if dist.path.suffix != ".dist-info":
-            return []  # egg-info has no RECORD: nothing to verify against.
         label = _label(dist)
+        if dist.path.suffix != ".dist-info":
+            # An egg-info has no RECORD: nothing to verify against, which is a finding.
+            return [
+                finding(
+                    "record-missing",
+                    dist.name,
+                    f"{label}: {dist.path.name} is an egg-info distribution without a"
+                    " RECORD, so its files cannot be verified",
+                    path=str(dist.path),
+                )
+            ]
         try:
             mode = os.lstat(dist.path).st_mode
         except OSError:
