@@ -196,6 +196,16 @@ class KnownInterpreter:
         return None
 
 
+def target_interpreter(project_dir: Path, python: Path | None = None) -> Interpreter:
+    """The probed interpreter of the environment a check of ``project_dir`` looks at:
+    ``python`` when given, else the one Poetry would use (never created)."""
+    from poetry_lockguard.env.probe import probe_interpreter
+
+    project = read_project(project_dir / "pyproject.toml")
+    options = CheckOptions(project_dir=project_dir, python=python)
+    return probe_interpreter(_interpreter(options, project, project_dir))
+
+
 def _interpreter(options: CheckOptions, project: Project, project_dir: Path) -> Path:
     if options.python is not None:
         return interpreter_in(options.python)
@@ -279,4 +289,4 @@ def _packages_in_groups(lock: Lock, groups: frozenset[str]) -> list[LockedPackag
     return [p for p in lock.packages if set(p.groups) & groups]
 
 
-__all__ = ["CheckOptions", "Outcome", "check", "exit_code", "find_project_dir", "run_check"]
+__all__ = ["CheckOptions", "Outcome", "check", "exit_code", "find_project_dir", "run_check", "target_interpreter"]

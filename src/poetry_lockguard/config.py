@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from typing import Any
 
 from poetry_lockguard.errors import ConfigError
 from poetry_lockguard.names import canonicalize_name
 
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
 MODES = ("enforce", "warn", "off")
 MODE_VARIABLE = "POETRY_LOCKGUARD_MODE"
+ON_RUN_MODES = ("refuse", "sync", "warn", "off")
+ON_RUN_VARIABLE = "POETRY_LOCKGUARD_ON_RUN"
+BUILD_POLICIES = ("allow", "warn", "refuse")
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,10 @@ class Policy:
     allow_unhashed: frozenset[str] = frozenset()
     mode: str = "enforce"
     require_receipts: bool = False
+    on_run: str = "refuse"
+    pip_fence: bool = True
+    build: str = "allow"
+    allow_build: frozenset[str] = frozenset()
 
 
 def _names(key: str, value: Any) -> frozenset[str]:
@@ -31,13 +43,19 @@ def _names(key: str, value: Any) -> frozenset[str]:
     return frozenset(str(canonicalize_name(v)) for v in value)
 
 
-def _mode(key: str, value: Any) -> str:
-    if value not in MODES:
-        raise ConfigError(
-            f"pyproject.toml: [tool.lockguard] {key} must be one of"
-            f" {', '.join(repr(m) for m in MODES)}, not {value!r}"
-        )
-    return str(value)
+def _choice(choices: tuple[str, ...]) -> Any:
+    def parse(key: str, value: Any) -> str:
+        if value not in choices:
+            raise ConfigError(
+                f"pyproject.toml: [tool.lockguard] {key} must be one of"
+                f" {', '.join(repr(m) for m in choices)}, not {value!r}"
+            )
+        return str(value)
+
+    return parse
+
+
+_mode = _choice(MODES)
 
 
 def _bool(key: str, value: Any) -> bool:
@@ -51,6 +69,10 @@ _KEYS = {
     "allow-unhashed": ("allow_unhashed", _names),
     "mode": ("mode", _mode),
     "require-receipts": ("require_receipts", _bool),
+    "on-run": ("on_run", _choice(ON_RUN_MODES)),
+    "pip-fence": ("pip_fence", _bool),
+    "build": ("build", _choice(BUILD_POLICIES)),
+    "allow-build": ("allow_build", _names),
 }
 
 
@@ -76,13 +98,20 @@ def load_policy(table: Any) -> Policy:
     return Policy(**values)
 
 
-def mode_override(environ: dict[str, str]) -> str | None:
+def mode_override(environ: Mapping[str, str]) -> str | None:
     """The mode ``POETRY_LOCKGUARD_MODE`` asks for, validated; None when unset."""
-    value = environ.get(MODE_VARIABLE)
+    return _override(environ, MODE_VARIABLE, MODES)
+
+
+def on_run_override(environ: Mapping[str, str]) -> str | None:
+    """The ``on-run`` mode ``POETRY_LOCKGUARD_ON_RUN`` asks for; None when unset."""
+    return _override(environ, ON_RUN_VARIABLE, ON_RUN_MODES)
+
+
+def _override(environ: Mapping[str, str], variable: str, choices: tuple[str, ...]) -> str | None:
+    value = environ.get(variable)
     if value is None or value == "":
         return None
-    if value not in MODES:
-        raise ConfigError(
-            f"{MODE_VARIABLE}: must be one of {', '.join(MODES)}, not {value!r}"
-        )
+    if value not in choices:
+        raise ConfigError(f"{variable}: must be one of {', '.join(choices)}, not {value!r}")
     return value

@@ -18,15 +18,28 @@ class LockguardPlugin(ApplicationPlugin):
     @property
     def commands(self) -> list[type[Command]]:
         from poetry_lockguard.console.check_command import LockguardCheckCommand
+        from poetry_lockguard.console.compare_command import LockguardCompareCommand
+        from poetry_lockguard.console.fence_command import LockguardFenceCommand
         from poetry_lockguard.console.namespace_command import LockguardCommand
 
-        return [LockguardCommand, LockguardCheckCommand]
+        return [
+            LockguardCommand,
+            LockguardCheckCommand,
+            LockguardFenceCommand,
+            LockguardCompareCommand,
+        ]
 
     def activate(self, application: Application) -> None:
         """Register the commands lazily and the install guard's listeners."""
         application.command_loader.register_factory("lockguard", _namespace_command_factory)
         application.command_loader.register_factory(
             "lockguard check", _check_command_factory
+        )
+        application.command_loader.register_factory(
+            "lockguard compare", _compare_command_factory
+        )
+        application.command_loader.register_factory(
+            "lockguard fence", _fence_command_factory
         )
         from poetry_lockguard.guard.listener import register_guard
 
@@ -43,3 +56,15 @@ def _namespace_command_factory() -> Command:
     from poetry_lockguard.console.namespace_command import LockguardCommand
 
     return LockguardCommand()
+
+
+def _fence_command_factory() -> Command:
+    from poetry_lockguard.console.fence_command import LockguardFenceCommand
+
+    return LockguardFenceCommand()
+
+
+def _compare_command_factory() -> Command:
+    from poetry_lockguard.console.compare_command import LockguardCompareCommand
+
+    return LockguardCompareCommand()

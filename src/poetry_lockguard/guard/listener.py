@@ -32,6 +32,12 @@ def register_guard(application: Application) -> None:
     # Priority 0, added after Poetry's own listeners: command.installer is set.
     dispatcher.add_listener(COMMAND, guard.on_command)
     dispatcher.add_listener(TERMINATE, guard.on_terminate)
+    from poetry_lockguard.guard.run import RunGuard
+
+    run_guard = RunGuard()
+    # Priority 0, after Poetry's own listeners: command.env is set.
+    dispatcher.add_listener(COMMAND, run_guard.on_command)
+    dispatcher.add_listener(TERMINATE, run_guard.on_terminate)
 
 
 def command_kind(command: object) -> str | None:

@@ -44,6 +44,42 @@ class SelectionRequest:
             all_extras=bool(option("all-extras")),
         )
 
+    @property
+    def is_empty(self) -> bool:
+        """True when no selection option was given (``poetry install``'s default)."""
+        return self == SelectionRequest()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The request as JSON-ready data (recorded in the environment by the guard)."""
+        return {
+            "with": list(self.with_groups),
+            "without": list(self.without_groups),
+            "only": list(self.only_groups),
+            "all-groups": self.all_groups,
+            "extras": list(self.extras),
+            "all-extras": self.all_extras,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SelectionRequest | None:
+        """The request ``as_dict`` wrote, or None when ``data`` is not such a record."""
+        if not isinstance(data, dict):
+            return None
+        lists = {k: data.get(k, []) for k in ("with", "without", "only", "extras")}
+        flags = {k: data.get(k, False) for k in ("all-groups", "all-extras")}
+        if not all(
+            isinstance(v, list) and all(isinstance(x, str) for x in v) for v in lists.values()
+        ) or not all(isinstance(v, bool) for v in flags.values()):
+            return None
+        return cls(
+            with_groups=tuple(lists["with"]),
+            without_groups=tuple(lists["without"]),
+            only_groups=tuple(lists["only"]),
+            all_groups=flags["all-groups"],
+            extras=tuple(lists["extras"]),
+            all_extras=flags["all-extras"],
+        )
+
     def as_poetry_options(self) -> str:
         """The request as ``poetry sync`` options (" --with docs -E pg"), for hints."""
         parts = [f" --with {g}" for g in self.with_groups]

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import ClassVar
+
+from cleo.helpers import option
+from poetry.console.commands.command import Command
+
+
+if TYPE_CHECKING:
+    from cleo.io.inputs.option import Option
+
+
+class LockguardFenceCommand(Command):
+    name = "lockguard fence"
+    description = "Makes pip in the project's virtualenv refuse to install (--off removes it)."
+
+    options: ClassVar[list[Option]] = [
+        option("off", None, "Remove the fence."),
+        option(
+            "python",
+            None,
+            "The interpreter (or virtualenv directory) to fence instead of the"
+            " project's environment.",
+            flag=False,
+        ),
+    ]
+
+    help = """\
+The <info>lockguard fence</info> command configures the project's virtualenv so that pip run
+inside it (<comment>.venv/bin/pip</comment>, <comment>python -m pip</comment>, \
+<comment>poetry run pip</comment>) refuses to install or upgrade anything, and leads to
+<info>poetry add</info> and <info>poetry sync</info> instead. Every guarded \
+<info>poetry install</info> puts the fence in place
+unless <comment>[tool.lockguard] pip-fence = false</comment>.
+
+  <info>poetry lockguard fence</info>
+  <info>poetry lockguard fence --off</info>
+"""
+
+    def handle(self) -> int:
+        from poetry_lockguard.app import find_project_dir
+        from poetry_lockguard.app import target_interpreter
+        from poetry_lockguard.errors import LockguardError
+        from poetry_lockguard.fence import install_fence
+        from poetry_lockguard.fence import remove_fence
+        from poetry_lockguard.report.style import escape_tags
+
+        python = self.option("python")
+        try:
+            project_dir = find_project_dir(Path.cwd())
+            interpreter = target_interpreter(project_dir, Path(python) if python else None)
+        except LockguardError as e:
+            self.line_error(f"<error>lockguard: {escape_tags(str(e))}</error>")
+            return 2
+        site = interpreter.site_dirs[0]
+        if self.option("off"):
+            removed = remove_fence(site)
+            self.line(
+                f"pip fence removed from {interpreter.prefix}"
+                if removed
+                else f"{interpreter.prefix} had no pip fence"
+            )
+            return 0
+        install_fence(site)
+        self.line(
+            f"pip fence in place in {interpreter.prefix}: pip install refuses there;"
+            " use <info>poetry add</info> / <info>poetry sync</info>"
+            " (<info>poetry lockguard fence --off</info> removes it)"
+        )
+        return 0

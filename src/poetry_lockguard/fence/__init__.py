@@ -1,0 +1,63 @@
+"""The pip fence: makes ``pip install`` inside a project's virtualenv refuse.
+
+``install_fence`` puts a module and a ``.pth`` file that imports it into the venv's
+site-packages (see ``runtime.py`` for what runs there); ``remove_fence`` takes both
+away. The fence stops pip run by the venv's own interpreter (``.venv/bin/pip``,
+``python -m pip``, ``poetry run pip``); it cannot stop installers that never start that
+interpreter (uv, pip of another Python with ``--target`` or ``--prefix``) or an
+interpreter started with ``-S``. The check still sees what those do.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pathlib import Path
+
+
+MODULE_NAME = "_lockguard_fence"
+PTH_NAME = "_lockguard_fence.pth"
+_PTH_LINE = f"import {MODULE_NAME}\n"
+
+
+def _runtime_source() -> bytes:
+    return Path(__file__).with_name("runtime.py").read_bytes()
+
+
+def install_fence(site_packages: Path) -> bool:
+    """Put (or refresh) the fence in ``site_packages``; True when a file changed."""
+    changed = False
+    for name, data in (
+        (f"{MODULE_NAME}.py", _runtime_source()),
+        (PTH_NAME, _PTH_LINE.encode()),
+    ):
+        target = site_packages / name
+        try:
+            if target.read_bytes() == data:
+                continue
+        except OSError:
+            pass
+        temporary = site_packages / f".{name}.lockguard-tmp"
+        temporary.write_bytes(data)
+        os.replace(temporary, target)
+        changed = True
+    return changed
+
+
+def remove_fence(site_packages: Path) -> bool:
+    """Take the fence out of ``site_packages``; True when there was one."""
+    removed = False
+    for name in (PTH_NAME, f"{MODULE_NAME}.py"):
+        try:
+            (site_packages / name).unlink()
+            removed = True
+        except FileNotFoundError:
+            pass
+    for compiled in (site_packages / "__pycache__").glob(f"{MODULE_NAME}.*.pyc"):
+        compiled.unlink(missing_ok=True)
+    return removed
+
+
+def is_fenced(site_packages: Path) -> bool:
+    """True when the fence's ``.pth`` file is in ``site_packages``."""
+    return (site_packages / PTH_NAME).is_file()
