@@ -22,10 +22,11 @@ if TYPE_CHECKING:
     from poetry_lockguard.app import CheckOptions
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser: ``check`` with the options ``poetry install`` has."""
+def build_parser(prog: str = "python -m poetry_lockguard") -> argparse.ArgumentParser:
+    """The argument parser: ``check`` with the options ``poetry install`` has,
+    ``compare`` and ``zipapp``."""
     parser = argparse.ArgumentParser(
-        prog="python -m poetry_lockguard",
+        prog=prog,
         description="Verify a Python environment against poetry.lock.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -39,13 +40,34 @@ def build_parser() -> argparse.ArgumentParser:
         " --python /srv/app/.venv/bin/python --format json",
     )
     add_check_arguments(check)
+    compare = sub.add_parser(
+        "compare",
+        help="compare the JSON reports of many machines",
+        description="Compare `check --format json` reports of many machines: machines"
+        " that match poetry.lock grouped by fingerprint, and what differs on the others."
+        " Exit 0: all match; 1: a machine differs; 2: a report cannot be read.",
+        epilog="example: python -m poetry_lockguard compare reports/",
+    )
+    compare.add_argument("reports", nargs="+", type=Path, metavar="REPORT",
+                         help="a JSON report, or a directory of *.json reports")
+    compare.add_argument("--format", choices=("text", "json"), default="text",
+                         help="output format (default: text)")
+    zipapp = sub.add_parser(
+        "zipapp",
+        help="write the single-file checker (a zipapp for Python 3.9+)",
+        description="Write a zipapp of the stand-alone check and compare (no Poetry"
+        " inside) that any Python 3.9+ runs with nothing installed.",
+        epilog="example: python -m poetry_lockguard zipapp lockguard.pyz &&"
+        " python3 lockguard.pyz check --project /srv/app --python /srv/app/.venv/bin/python",
+    )
+    zipapp.add_argument("output", type=Path, metavar="OUT.pyz", help="the file to write")
     return parser
 
 
 def add_check_arguments(check: argparse.ArgumentParser) -> None:
     """Add the check options (shared with the tests)."""
     check.add_argument(
-        "-C", "--directory", type=Path, default=None,
+        "-C", "--directory", "--project", dest="directory", type=Path, default=None,
         help="the project directory (default: the nearest directory at or above the"
         " current one that holds pyproject.toml, as Poetry finds it)",
     )
@@ -68,7 +90,8 @@ def add_check_arguments(check: argparse.ArgumentParser) -> None:
                        help="check only the lock (present, fresh, hashed)")
     check.add_argument("--integrity", action="store_true",
                        help="also verify every installed file against its RECORD")
-    check.add_argument("--format", choices=("text", "json", "github"), default="text",
+    check.add_argument("--format", choices=("text", "json", "github", "sarif", "markdown"),
+                       default="text",
                        help="output format (default: text)")
     check.add_argument("-v", "--verbose", action="count", default=0,
                        help="-vvv adds the traceback to an error")
@@ -98,14 +121,18 @@ def options_from_args(args: argparse.Namespace) -> CheckOptions:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 findings, 2 could not check)."""
-    parser = build_parser()
+    parser = build_parser(prog) if prog else build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:
         # argparse exits 2 on a usage error and 0 for --help/--version.
         return int(e.code or 0)
+    if args.command == "compare":
+        return _compare(args)
+    if args.command == "zipapp":
+        return _zipapp(args)
     if args.command != "check":
         parser.print_help(sys.stdout)
         return 0
@@ -132,6 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if progress is not None:
             progress.close()
+    from poetry_lockguard.step_summary import append_step_summary
+
+    warning = append_step_summary(args.format, outcome)
+    if warning:
+        sys.stderr.write(warning + "\n")
     if args.quiet:
         return outcome.exit_code
     text = outcome.stdout
@@ -141,3 +173,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.stdout.write(text)
     sys.stderr.write(outcome.stderr)
     return outcome.exit_code
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from poetry_lockguard.fleet import compare_reports
+
+    stdout, stderr, code = compare_reports(args.reports, args.format)
+    sys.stdout.write(stdout)
+    sys.stderr.write(stderr)
+    return code
+
+
+def _zipapp(args: argparse.Namespace) -> int:
+    try:
+        from poetry_lockguard.zipapp import build_zipapp
+    except ImportError:  # inside a zipapp, which does not carry its own builder
+        sys.stderr.write("lockguard: zipapp is not available in the single-file checker\n")
+        return 2
+    try:
+        info = build_zipapp(args.output)
+    except OSError as e:
+        sys.stderr.write(f"lockguard: {args.output}: cannot write ({e.strerror or e})\n")
+        return 2
+    sys.stdout.write(f"wrote {info.path} ({info.size:,} bytes, {info.files} files)\n")
+    return 0

@@ -43,7 +43,7 @@ class LockguardCheckCommand(Command):
         option(
             "format",
             "f",
-            "Output format: text, json or github.",
+            "Output format: text, json, github, sarif or markdown.",
             flag=False,
             default="text",
         ),
@@ -107,10 +107,15 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
         finally:
             if progress is not None:
                 progress.close()
+        from poetry_lockguard.step_summary import append_step_summary
+
+        warning = append_step_summary(fmt, outcome)
+        if warning:
+            self.line_error(f"<warning>{escape_tags(warning)}</warning>")
         if fmt == "text":
             self.io.write(outcome.stdout)
         else:
-            # json and github output must reach stdout exactly as rendered.
+            # The machine formats must reach stdout exactly as rendered.
             self.io.write(outcome.stdout, type=Type.RAW)
         if outcome.stderr:
             first, _, rest = outcome.stderr.partition("\n")

@@ -9,7 +9,7 @@ from typing import Protocol
 if TYPE_CHECKING:
     from poetry_lockguard.report.model import Report
 
-FORMATS = ("text", "json", "github")
+FORMATS = ("text", "json", "github", "sarif", "markdown")
 
 
 class Reporter(Protocol):
@@ -30,6 +30,14 @@ def reporter_for(name: str, sync_options: str = "") -> Reporter:
         from poetry_lockguard.report.github import GithubReporter
 
         return GithubReporter()
+    if name == "sarif":
+        from poetry_lockguard.report.sarif import SarifReporter
+
+        return SarifReporter()
+    if name == "markdown":
+        from poetry_lockguard.report.markdown import MarkdownReporter
+
+        return MarkdownReporter()
     from poetry_lockguard.report.text import TextReporter
 
     return TextReporter(sync_options)
@@ -58,4 +66,12 @@ def render_error(name: str, message: str) -> str:
         from poetry_lockguard.report.github import error_annotation
 
         return error_annotation(message)
+    if name == "sarif":
+        from poetry_lockguard.report.sarif import error_log
+
+        return error_log(message)
+    if name == "markdown":
+        from poetry_lockguard.report.markdown import error_markdown
+
+        return error_markdown(message)
     return ""

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
 
+from datetime import datetime
+from datetime import timezone
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -15,7 +18,15 @@ if TYPE_CHECKING:
 
 
 class JsonReporter:
-    """Render a Report as a JSON document following ``schema.json``."""
+    """Render a Report as a JSON document following ``schema.json``.
+
+    ``host`` and ``now`` default to this machine's name and the current time (UTC): a
+    fleet's reports are told apart and dated by them.
+    """
+
+    def __init__(self, host: str | None = None, now: datetime | None = None) -> None:
+        self._host = host
+        self._now = now
 
     def render(self, report: Report) -> str:
         """The report as indented JSON with a trailing newline."""
@@ -28,6 +39,8 @@ class JsonReporter:
             "schema_version": SCHEMA_VERSION,
             "ok": report.ok,
             "project": report.project,
+            "host": self._host if self._host is not None else socket.gethostname(),
+            "generated_at": _timestamp(self._now),
             "lock": {
                 "path": report.lock.path,
                 "version": report.lock.version,
@@ -55,3 +68,10 @@ class JsonReporter:
                 "by_code": report.counts(),
             },
         }
+
+
+def _timestamp(now: datetime | None) -> str:
+    """``now`` (default: the current time) as RFC 3339 UTC with seconds, e.g.
+    ``2025-01-31T12:00:00Z``."""
+    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import ClassVar
+
+from cleo.helpers import argument
+from cleo.helpers import option
+from poetry.console.commands.command import Command
+
+
+if TYPE_CHECKING:
+    from cleo.io.inputs.argument import Argument
+    from cleo.io.inputs.option import Option
+    from cleo.io.io import IO
+
+
+class LockguardCompareCommand(Command):
+    name = "lockguard compare"
+    description = "Compares the JSON reports of many machines with each other and the lock."
+
+    arguments: ClassVar[list[Argument]] = [
+        argument(
+            "reports",
+            "JSON reports (`lockguard check --format json`), or directories of *.json reports.",
+            multiple=True,
+        )
+    ]
+    options: ClassVar[list[Option]] = [
+        option("format", "f", "Output format: text or json.", flag=False, default="text"),
+    ]
+
+    help = """\
+The <info>lockguard compare</info> command reads the <comment>--format json</comment> reports
+that <info>lockguard check</info> wrote on many machines and prints one table: the machines
+that match poetry.lock, grouped by environment fingerprint, and for every other machine
+what differs (package, expected, found, finding code).
+
+  <info>poetry lockguard compare reports/</info>
+  <info>poetry lockguard compare web-1.json web-2.json --format json</info>
+
+Exit codes: 0 every machine matches, 1 a machine differs, 2 a report cannot be read.
+"""
+
+    def run(self, io: IO) -> int:
+        from cleo.exceptions import CleoError
+
+        try:
+            return super().run(io)
+        except CleoError as e:
+            io.write_error_line(f"<error>{e}</error>")
+            return 2
+
+    def handle(self) -> int:
+        from cleo.io.outputs.output import Type
+
+        from poetry_lockguard.fleet import compare_reports
+        from poetry_lockguard.report.style import escape_tags
+
+        fmt = self.option("format")
+        if fmt not in ("text", "json"):
+            self.line_error(f"<error>--format must be text or json, not {fmt!r}</error>")
+            return 2
+        stdout, stderr, code = compare_reports(
+            [Path(p) for p in self.argument("reports")], fmt
+        )
+        self.io.write(stdout, type=Type.RAW)
+        if stderr:
+            self.line_error(f"<error>{escape_tags(stderr.rstrip())}</error>")
+        return code

@@ -1,0 +1,29 @@
+"""The fleet view: many machines' JSON reports compared in one table."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+
+def compare_reports(paths: Sequence[Path], fmt: str = "text") -> tuple[str, str, int]:
+    """What ``compare`` writes, for both entry points: (stdout, stderr, exit code).
+
+    Exit 0 when every machine matches the lock, 1 when any differs, 2 when the reports
+    cannot be read (one line on stderr; a JSON error document on stdout with ``json``).
+    """
+    from poetry_lockguard.fleet.compare import FleetReportError
+    from poetry_lockguard.fleet.compare import compare_paths
+    from poetry_lockguard.fleet.compare import exit_code
+    from poetry_lockguard.fleet.render import render
+    from poetry_lockguard.fleet.render import render_error
+
+    try:
+        comparison = compare_paths(paths)
+    except FleetReportError as e:
+        return render_error(fmt, str(e)), f"lockguard: {e}\n", 2
+    return render(comparison, fmt), "", exit_code(comparison)

@@ -1,0 +1,208 @@
+"""Compare the ``--format json`` reports of many machines.
+
+Machines whose check passed are grouped by environment fingerprint (same packages at the
+same versions); every other machine is listed with what differs: package, expected,
+found and finding code. A report that says the check could not run (exit 2) makes its
+machine differ too. Reading is streaming and cheap: one ``json.loads`` per file and
+nothing else, so a thousand reports take about what printing them would.
+"""
+
+from __future__ import annotations
+
+import json
+
+from collections import Counter
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+from typing import Any
+
+from poetry_lockguard.errors import LockguardError
+
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Sequence
+    from pathlib import Path
+
+
+class FleetReportError(LockguardError):
+    """A report file that cannot be read or is not a lockguard JSON report."""
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One finding on one machine, as the fleet table shows it."""
+
+    code: str
+    severity: str
+    package: str | None
+    expected: str | None
+    found: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, str | None]:
+        """A JSON-ready mapping."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "package": self.package,
+            "expected": self.expected,
+            "found": self.found,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Machine:
+    """One machine's report: who, when, against which lock, and what it found."""
+
+    name: str
+    source: str
+    host: str | None
+    generated_at: str | None
+    ok: bool
+    fingerprint: str | None
+    lock_hash: str | None
+    error: str | None
+    differences: tuple[Difference, ...]
+
+
+@dataclass(frozen=True)
+class MatchingGroup:
+    """Machines that match the lock and share one fingerprint."""
+
+    fingerprint: str | None
+    lock_hash: str | None
+    machines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The fleet: matching machines grouped by fingerprint, and the differing ones."""
+
+    machines: int
+    matching: tuple[MatchingGroup, ...]
+    differing: tuple[Machine, ...]
+    lock_hashes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        """True when every machine matches the lock."""
+        return not self.differing
+
+
+def report_files(paths: Sequence[Path]) -> list[Path]:
+    """The report files named by ``paths``: files as given, directories' ``*.json``
+    files in name order. FleetReportError for a path that does not exist."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.glob("*.json") if p.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FleetReportError(f"{path}: no such report file or directory")
+    return files
+
+
+def read_machine(path: Path, name: str) -> Machine:
+    """Read one report file; FleetReportError when it is not a lockguard JSON report."""
+    try:
+        document = json.loads(path.read_bytes())
+    except OSError as e:
+        raise FleetReportError(f"{path}: cannot read ({e.strerror or e})") from e
+    except ValueError as e:
+        raise FleetReportError(f"{path}: not JSON ({e})") from e
+    if (
+        not isinstance(document, dict)
+        or document.get("schema_version") != 1
+        or not isinstance(document.get("findings"), list)
+    ):
+        raise FleetReportError(
+            f"{path}: not a lockguard JSON report (schema_version 1 with findings)"
+        )
+    return _machine(document, path, name)
+
+
+def _machine(document: dict[str, Any], path: Path, name: str) -> Machine:
+    error = document.get("error")
+    env = document.get("environment") or {}
+    lock = document.get("lock") or {}
+    differences = tuple(
+        Difference(
+            code=str(f.get("code")),
+            severity=str(f.get("severity", "error")),
+            package=f.get("package"),
+            expected=f.get("expected"),
+            found=f.get("found"),
+            message=str(f.get("message", "")),
+        )
+        for f in document["findings"]
+        if isinstance(f, dict)
+    )
+    return Machine(
+        name=name,
+        source=str(path),
+        host=document.get("host"),
+        generated_at=document.get("generated_at"),
+        ok=bool(document.get("ok")) and error is None,
+        fingerprint=env.get("fingerprint"),
+        lock_hash=lock.get("content_hash"),
+        error=None if error is None else str(error.get("message", error)),
+        differences=differences,
+    )
+
+
+def machine_names(files: Sequence[Path]) -> list[str]:
+    """A name per report: the file's stem (``web-1.json`` is ``web-1``), or its path
+    where two files share a stem."""
+    stems = [f.stem for f in files]
+    seen = Counter(stems)
+    return [stem if seen[stem] == 1 else str(f) for stem, f in zip(stems, files)]
+
+
+def compare(machines: Iterable[Machine]) -> Comparison:
+    """Group the passing machines by fingerprint and list the others with their
+    findings; machines keep their order within each part."""
+    groups: dict[tuple[str | None, str | None], list[str]] = {}
+    differing: list[Machine] = []
+    hashes: set[str] = set()
+    count = 0
+    for machine in machines:
+        count += 1
+        if machine.lock_hash:
+            hashes.add(machine.lock_hash)
+        if machine.ok:
+            groups.setdefault((machine.fingerprint, machine.lock_hash), []).append(machine.name)
+        else:
+            differing.append(machine)
+    matching = tuple(
+        MatchingGroup(fingerprint=fp, lock_hash=lock, machines=tuple(names))
+        for (fp, lock), names in sorted(
+            groups.items(), key=lambda item: (-len(item[1]), item[0][0] or "")
+        )
+    )
+    return Comparison(
+        machines=count,
+        matching=matching,
+        differing=tuple(differing),
+        lock_hashes=tuple(sorted(hashes)),
+    )
+
+
+def compare_paths(paths: Sequence[Path]) -> Comparison:
+    """Read the reports under ``paths`` and compare them; FleetReportError when a path
+    is missing, a file is not a report, or there is no report at all."""
+    files = report_files(paths)
+    if not files:
+        raise FleetReportError(
+            f"{', '.join(str(p) for p in paths)}: no *.json report found"
+        )
+    names = machine_names(files)
+    return compare(read_machine(f, n) for f, n in zip(files, names))
+
+
+def exit_code(comparison: Comparison) -> int:
+    """0 when every machine matches the lock, 1 when any differs."""
+    return 0 if comparison.ok else 1
