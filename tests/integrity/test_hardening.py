@@ -3,8 +3,13 @@ stand-alone check alike (exact codes, exact exit codes, within a timeout)."""
 
 from __future__ import annotations
 
+import os
+
 from typing import TYPE_CHECKING
 
+import pytest
+
+from tests.integrity.support import dist_info_of
 from tests.integrity.support import run_both
 from tests.integrity.support import site_packages
 
@@ -90,3 +95,59 @@ def test_dist_info_without_record_is_record_missing(installed: PoetryProject) ->
     for result in run_both(installed, "--integrity", "--format", "json"):
         assert result.returncode == 1, result.output
         assert result.findings() == [("extraneous", "norecord"), ("record-missing", "norecord")]
+
+
+def _fifo(path: Path) -> None:
+    if path.exists():
+        path.unlink()
+    os.mkfifo(path)
+
+
+def test_fifo_in_place_of_metadata_files(installed: PoetryProject) -> None:
+    # Each of these, opened for reading, blocks until a writer comes: the check hung.
+    _fifo(dist_info_of(installed, "alpha") / "direct_url.json")
+    _fifo(dist_info_of(installed, "beta") / "provenance_url.json")
+    _fifo(_plant(installed, "ghost-1.0.dist-info", b"") / "METADATA")
+    for result in run_both(installed, "--format", "json", timeout=30):
+        assert result.returncode == 1, result.output
+        assert result.findings() == [
+            ("invalid-distribution", "alpha"),
+            ("invalid-distribution", "ghost"),
+        ]
+    for result in run_both(installed, "--integrity", "--format", "json", timeout=30):
+        assert result.returncode == 1, result.output
+        assert result.findings() == [
+            ("invalid-distribution", "alpha"),
+            ("invalid-distribution", "beta"),
+            ("invalid-distribution", "ghost"),
+            ("record-invalid", "beta"),  # the receipt is listed in RECORD: not opened
+            ("record-missing", "ghost"),
+            ("unattested", "beta"),
+        ], result.findings()
+        messages = {f["message"] for f in result.json()["findings"]}
+        assert "alpha-2.0.0.dist-info: direct_url.json is a FIFO, not a regular file (not opened)" in messages
+        assert "beta 1.0.0: provenance_url.json is a FIFO, not a regular file (not opened)" in messages
+        assert "ghost-1.0.dist-info: METADATA is a FIFO, not a regular file (not opened)" in messages
+
+
+def test_metadata_symlinked_out_of_the_dist_info_is_not_followed(installed: PoetryProject, tmp_path: Path) -> None:
+    outside = tmp_path / "METADATA"
+    outside.write_bytes(b"Metadata-Version: 2.1\nName: alpha\nVersion: 2.0.0\n\n")
+    dist = site_packages(installed) / "evil-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").symlink_to(outside)
+    for result in run_both(installed, "--format", "json", timeout=30):
+        assert result.returncode == 1, result.output
+        assert result.findings() == [("invalid-distribution", "evil")]
+        [f] = result.json()["findings"]
+        assert f["message"].startswith(f"evil-1.0.dist-info: METADATA is a symlink to {outside}, outside ")
+
+
+@pytest.mark.parametrize("name", ["poetry.lock", "pyproject.toml"])
+def test_fifo_in_place_of_project_files_is_exit_2(installed: PoetryProject, name: str) -> None:
+    _fifo(installed.path / name)
+    for result in run_both(installed, timeout=30):
+        assert result.returncode == 2, result.output
+        assert "Traceback" not in result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and name in lines[0], result.output

@@ -95,7 +95,19 @@ class EnvironmentCheck:
                     )
                 )
                 continue
-            mismatch = self._source_mismatch(package, dist)
+            direct, problem = dist.read_json("direct_url.json")
+            if problem:
+                findings.append(
+                    finding(
+                        "invalid-distribution",
+                        name,
+                        f"{dist.path.name}: {problem}",
+                        line=package.line,
+                        path=str(dist.path / "direct_url.json"),
+                    )
+                )
+                continue
+            mismatch = self._source_mismatch(package, dist, direct)
             if mismatch is not None:
                 expected, found = mismatch
                 findings.append(
@@ -129,9 +141,8 @@ class EnvironmentCheck:
         return findings
 
     def _source_mismatch(
-        self, package: LockedPackage, dist: Distribution
+        self, package: LockedPackage, dist: Distribution, direct: dict[str, Any] | None
     ) -> tuple[str, str] | None:
-        direct = dist.direct_url()
         found = describe_direct_url(direct)
         source = package.source
         if source.is_registry:

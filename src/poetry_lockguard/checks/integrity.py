@@ -150,6 +150,16 @@ class IntegrityCheck:
         site_dir = os.path.realpath(dist.path.parent)
         findings = [
             finding(
+                "invalid-distribution",
+                dist.name,
+                f"{label}: {problem}",
+                path=str(dist.path / "provenance_url.json"),
+            )
+            for problem in (dist.read_json("provenance_url.json")[1],)
+            if problem
+        ]
+        findings += [
+            finding(
                 "record-invalid",
                 dist.name,
                 f"{label}: RECORD {problem.message}",

@@ -44,7 +44,19 @@ ALGORITHMS = frozenset(
     }
 )
 
-_DIGEST_SIZES = {a: hashlib.new(a).digest_size for a in ALGORITHMS}
+#: Digest sizes in bytes (constants: computing them costs ms of start-up).
+_DIGEST_SIZES = {
+    "sha224": 28,
+    "sha256": 32,
+    "sha384": 48,
+    "sha512": 64,
+    "sha3_224": 28,
+    "sha3_256": 32,
+    "sha3_384": 48,
+    "sha3_512": 64,
+    "blake2b": 64,
+    "blake2s": 32,
+}
 
 #: Algorithms PEP 376 and the wheel spec forbid because they are broken.
 WEAK_ALGORITHMS = frozenset({"md5", "sha1"})

@@ -29,14 +29,30 @@ def load_toml(
     result.
     """
     name = display or str(path)
+    return parse_toml(read_toml_bytes(path, name), name, poetry_written=poetry_written)
+
+
+def read_toml_bytes(path: Path, name: str) -> bytes:
+    """The bytes of ``path``, a regular file (symlinks followed); LockFileError if not.
+
+    A FIFO, a device or a socket is never opened, so nothing can make the check hang
+    on its input files.
+    """
+    from poetry_lockguard.env.record import UnsafeFileError
+    from poetry_lockguard.env.record import read_regular
+
     try:
-        data = path.read_bytes()
+        return read_regular(str(path), -1)
     except FileNotFoundError as e:
         raise LockFileError(f"{name}: file not found") from e
-    except IsADirectoryError as e:
-        raise LockFileError(f"{name}: is a directory, not a file") from e
+    except UnsafeFileError as e:
+        raise LockFileError(f"{name}: {e}") from e
     except OSError as e:
         raise LockFileError(f"{name}: cannot be read ({e.strerror})") from e
+
+
+def parse_toml(data: bytes, name: str, *, poetry_written: bool = False) -> dict[str, Any]:
+    """Parse ``data`` (the bytes of the file ``name``) as TOML; LockFileError if not."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
