@@ -3,15 +3,19 @@ stand-alone check alike (exact codes, exact exit codes, within a timeout)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 
 from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.integrity.support import append_record
 from tests.integrity.support import dist_info_of
 from tests.integrity.support import run_both
 from tests.integrity.support import site_packages
+from tests.integrity.wheels import record_hash
 
 
 if TYPE_CHECKING:
@@ -151,3 +155,41 @@ def test_fifo_in_place_of_project_files_is_exit_2(installed: PoetryProject, name
         assert "Traceback" not in result.output
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and name in lines[0], result.output
+
+
+def _sparse(path: Path, size: int) -> None:
+    with path.open("wb") as f:
+        f.truncate(size)  # no disk space; reads return zeros
+
+
+def test_size_differs_is_file_modified_without_reading_the_file(installed: PoetryProject) -> None:
+    # A 1 TiB sparse file whose RECORD row gives another size: hashing it took hours.
+    big = site_packages(installed) / "alpha" / "big.bin"
+    _sparse(big, 1 << 40)
+    append_record(dist_info_of(installed, "alpha"), b"alpha/big.bin," + record_hash(b"x").encode() + b",1")
+    for result in run_both(installed, "--integrity", "--format", "json", timeout=60):
+        assert result.returncode == 1, result.output
+        assert result.findings() == [("file-modified", "alpha")]
+        [f] = result.json()["findings"]
+        assert f["found"] == f"size={1 << 40}"
+        assert f["message"] == f"alpha 2.0.0: alpha/big.bin differs from RECORD (size 1 -> {1 << 40})"
+
+
+def test_one_file_listed_under_many_spellings_is_hashed_once(installed: PoetryProject) -> None:
+    # 1 GiB listed 300 times (distinct strings, one inode, hard links too): 300 GiB of
+    # hashing before each inode was hashed once.
+    size = 1024 * 1024 * 1024
+    alpha = site_packages(installed) / "alpha"
+    _sparse(alpha / "big.bin", size)
+    os.link(alpha / "big.bin", alpha / "linked.bin")
+    digest = hashlib.sha256()
+    zeros = bytes(1024 * 1024)
+    for _ in range(size // len(zeros)):
+        digest.update(zeros)
+    row_hash = b"sha256=" + base64.urlsafe_b64encode(digest.digest()).rstrip(b"=") + b",%d" % size
+    rows = [b"alpha/" + b"./" * i + b"big.bin," + row_hash for i in range(299)]
+    rows.append(b"alpha/linked.bin," + row_hash)
+    append_record(dist_info_of(installed, "alpha"), *rows)
+    for result in run_both(installed, "--integrity", "--format", "json", timeout=60):
+        assert result.returncode == 0, result.output
+        assert result.findings() == []

@@ -234,12 +234,16 @@ def _file_finding(job: _Job, state: FileState) -> Finding:
             path=state.path,
         )
     if state.status == "modified":
-        found = f"{entry.algorithm}={state.digest} size={state.size}"
         what = []
         if entry.size is not None and entry.size != state.size:
             what.append(f"size {entry.size} -> {state.size}")
-        if state.digest != entry.digest:
-            what.append(f"{entry.algorithm} digest")
+        if not state.digest:
+            # The size differs: the file was not read, so there is no digest to show.
+            found = f"size={state.size}"
+        else:
+            found = f"{entry.algorithm}={state.digest} size={state.size}"
+            if state.digest != entry.digest:
+                what.append(f"{entry.algorithm} digest")
         return finding(
             "file-modified",
             dist.name,

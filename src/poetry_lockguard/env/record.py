@@ -16,6 +16,7 @@ import errno
 import hashlib
 import os
 import stat
+import threading
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from concurrent.futures import Future
     from collections.abc import Iterator
     from pathlib import Path
     from typing import BinaryIO
@@ -380,6 +382,8 @@ class Locator:
         self._roots = frozenset(os.path.realpath(r) for r in roots)
         self._prefixes = tuple(r.rstrip(os.sep) + os.sep for r in self._roots)
         self._dirs: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._digests: dict[tuple[int, int, int, int, str], Future[tuple[str, int, str]]] = {}
 
     def inside(self, path: str) -> bool:
         """True when ``path`` (already resolved) is one of the roots or below one."""
@@ -422,7 +426,37 @@ class Locator:
                 return _missing_or_unreadable(lexical, e)
         if not stat.S_ISREG(st.st_mode):
             return FileState("invalid", lexical, problem=f"is {file_kind(st.st_mode)}, not a regular file (not opened)")
-        return _hash_file(target, lexical, entry, st)
+        if entry.size is not None and st.st_size != entry.size:
+            # Modified, whatever its digest: not read at all (it may be huge or sparse).
+            return FileState("modified", lexical, size=st.st_size)
+        digest, size, problem = self._digest(target, entry.algorithm, st)
+        if problem:
+            return FileState("invalid", lexical, problem=problem)
+        modified = digest != entry.digest or (entry.size is not None and size != entry.size)
+        return FileState("modified" if modified else "ok", lexical, digest=digest, size=size)
+
+    def _digest(self, target: str, algorithm: str, st: os.stat_result) -> tuple[str, int, str]:
+        """(digest, size, "") of the file, or ("", 0, problem); each inode is hashed
+        once per algorithm (while unchanged), however many rows name it, so a RECORD
+        listing one large file under many spellings costs one read."""
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, algorithm)
+        with self._lock:
+            pending = self._digests.get(key)
+            owner = pending is None
+            if pending is None:
+                from concurrent.futures import Future
+
+                pending = self._digests[key] = Future()
+        if not owner:
+            result: tuple[str, int, str] = pending.result()
+            return result
+        try:
+            result = _hash_file(target, algorithm, st)
+        except BaseException as e:
+            pending.set_exception(e)
+            raise
+        pending.set_result(result)
+        return result
 
 
 def _missing_or_unreadable(path: str, e: OSError) -> FileState:
@@ -431,16 +465,16 @@ def _missing_or_unreadable(path: str, e: OSError) -> FileState:
     return FileState("invalid", path, problem=f"cannot be read ({e.strerror})")
 
 
-def _hash_file(target: str, shown: str, entry: RecordEntry, st: os.stat_result) -> FileState:
+def _hash_file(target: str, algorithm: str, st: os.stat_result) -> tuple[str, int, str]:
     try:
         fd = os.open(target, _OPEN_FLAGS)
     except OSError as e:
-        return _missing_or_unreadable(shown, e)
+        return "", 0, f"cannot be read ({e.strerror})"
     try:
         fst = os.fstat(fd)
         if not stat.S_ISREG(fst.st_mode) or (fst.st_dev, fst.st_ino) != (st.st_dev, st.st_ino):
-            return FileState("invalid", shown, problem="changed while it was being checked")
-        hasher = hashlib.new(entry.algorithm)
+            return "", 0, "changed while it was being checked"
+        hasher = hashlib.new(algorithm)
         size = 0
         # One byte more than the file: a small file is read in one call, then EOF.
         view = memoryview(bytearray(min(CHUNK, fst.st_size + 1)))
@@ -452,9 +486,8 @@ def _hash_file(target: str, shown: str, entry: RecordEntry, st: os.stat_result) 
                 size += n
                 hasher.update(view[:n])
     except OSError as e:
-        return FileState("invalid", shown, problem=f"cannot be read ({e.strerror})")
+        return "", 0, f"cannot be read ({e.strerror})"
     finally:
         os.close(fd)
     digest = base64.urlsafe_b64encode(hasher.digest()).rstrip(b"=").decode("ascii")
-    modified = digest != entry.digest or (entry.size is not None and size != entry.size)
-    return FileState("modified" if modified else "ok", shown, digest=digest, size=size)
+    return digest, size, ""

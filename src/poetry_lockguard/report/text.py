@@ -107,21 +107,29 @@ class TextReporter:
 
 
 def _rpm_line(f: Finding) -> str:
-    """``S5       path  (package)``: S the size differs, 5 the digest, or ``missing``."""
+    """``S5       path  (package)``: S the size differs, 5 the digest (``?`` not
+    computed: a file whose size differs is not read), or ``missing``."""
     if f.code == "file-missing":
         flags = "missing"
     else:
         expected, found = _digest_and_size(f.expected), _digest_and_size(f.found)
         size = "S" if expected[1] is not None and expected[1] != found[1] else "."
-        digest = "5" if expected[0] != found[0] else "."
+        if not found[0]:
+            digest = "?"
+        else:
+            digest = "5" if expected[0] != found[0] else "."
         flags = size + digest
     path = _display_path(f.path or "")
     return f"  {flags:<8} {escape_tags(path)}  <comment>({escape_tags(f.package or '?')})</comment>"
 
 
 def _digest_and_size(value: str | None) -> tuple[str, str | None]:
-    """(``algorithm=digest``, size or None) from ``"sha256=... size=123"``."""
-    digest, _, size = (value or "").partition(" size=")
+    """(``algorithm=digest``, size or None) from ``"sha256=... size=123"`` or
+    ``"size=123"`` (no digest)."""
+    value = value or ""
+    if value.startswith("size="):
+        return "", value[len("size=") :]
+    digest, _, size = value.partition(" size=")
     return digest, size or None
 
 
