@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from concurrent.futures import Future
     from collections.abc import Iterator
+    from concurrent.futures import Future
     from pathlib import Path
     from typing import BinaryIO
 

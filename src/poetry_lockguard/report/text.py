@@ -114,10 +114,7 @@ def _rpm_line(f: Finding) -> str:
     else:
         expected, found = _digest_and_size(f.expected), _digest_and_size(f.found)
         size = "S" if expected[1] is not None and expected[1] != found[1] else "."
-        if not found[0]:
-            digest = "?"
-        else:
-            digest = "5" if expected[0] != found[0] else "."
+        digest = "?" if not found[0] else "5" if expected[0] != found[0] else "."
         flags = size + digest
     path = _display_path(f.path or "")
     return f"  {flags:<8} {escape_tags(path)}  <comment>({escape_tags(f.package or '?')})</comment>"
