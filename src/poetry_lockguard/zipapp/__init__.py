@@ -7,11 +7,15 @@ VENV/bin/python``. It holds the stand-alone code (no Poetry application, no cleo
 lock-version 2.0 and markers and which itself vendors ``packaging``, ``tomli`` and
 ``lark``. The poetry-core inside is the wheel in this folder, the last release that
 supports Python 3.9 (see VENDORED.md), so the zipapp runs on 3.9 whatever Python builds it.
-The archive is reproducible: same inputs, same bytes.
+poetry-core opens its grammars and schemas as files, so on its first run the zipapp
+extracts poetry-core (about 2 MB) into ``$LOCKGUARD_CACHE_DIR`` or
+``~/.cache/poetry-lockguard/zipapp/`` (a private temporary directory, removed at exit,
+where that is not writable). The archive is reproducible: same inputs, same bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import stat
@@ -31,8 +35,12 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 MAIN = '''\
 """poetry-lockguard {version}, single-file checker. Run: python3 THIS_FILE check --help"""
+import atexit
 import os
+import shutil
 import sys
+import tempfile
+import zipfile
 
 if sys.version_info < {minimum!r}:
     sys.stderr.write(
@@ -40,8 +48,53 @@ if sys.version_info < {minimum!r}:
         % sys.version.split()[0]
     )
     sys.exit(2)
-# poetry-core's vendored packaging, tomli and lark, ahead of anything the host has.
-sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)), "poetry", "core", "_vendor"))
+
+ARCHIVE = os.path.dirname(os.path.abspath(__file__))
+KEY = "{key}"
+
+
+def _extract(base):
+    """poetry-core opens its grammars and schemas as files: it runs from a directory.
+    Extract it once per version into ``base``; return that directory or None."""
+    target = os.path.join(base, KEY)
+    if os.path.isfile(os.path.join(target, ".complete")):
+        return target
+    try:
+        os.makedirs(base, mode=0o700, exist_ok=True)
+        tmp = tempfile.mkdtemp(dir=base)
+        with zipfile.ZipFile(ARCHIVE) as archive:
+            for name in archive.namelist():
+                if name.startswith("poetry/"):
+                    archive.extract(name, tmp)
+        open(os.path.join(tmp, ".complete"), "w").close()
+        try:
+            os.rename(tmp, target)
+        except OSError:  # another run got there first
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError:
+        return None
+    return target if os.path.isfile(os.path.join(target, ".complete")) else None
+
+
+def _poetry_core():
+    cache = os.environ.get("LOCKGUARD_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "poetry-lockguard",
+    )
+    found = _extract(os.path.join(cache, "zipapp"))
+    if found is None:  # no writable cache (a read-only image): a private temporary copy
+        private = tempfile.mkdtemp(prefix="lockguard-")
+        atexit.register(shutil.rmtree, private, True)
+        found = _extract(private)
+    return found
+
+
+_core = _poetry_core()
+if _core is not None:
+    # poetry-core and its vendored packaging, tomli and lark, ahead of anything else.
+    sys.path[0:0] = [os.path.join(_core, "poetry", "core", "_vendor"), _core]
+else:
+    sys.path.insert(1, os.path.join(ARCHIVE, "poetry", "core", "_vendor"))
 
 from poetry_lockguard.cli import main
 
@@ -83,9 +136,19 @@ def build_zipapp(out: Path) -> ZipappInfo:
             if name.startswith("poetry/core/") or name.endswith(("LICENSE", "METADATA")):
                 entries[name] = core.read(name)
 
+    # zipimport before 3.13 finds no namespace package: make ``poetry`` a regular one.
+    entries["poetry/__init__.py"] = b'"""poetry-core, vendored in the lockguard zipapp."""\n'
+
     minimum_text = ".".join(str(n) for n in MINIMUM_PYTHON)
+    core_digest = hashlib.sha256()
+    for name in sorted(entries):
+        if name.startswith("poetry/"):
+            core_digest.update(name.encode() + b"\0" + entries[name])
     entries["__main__.py"] = MAIN.format(
-        version=__version__, minimum=MINIMUM_PYTHON, minimum_text=minimum_text
+        version=__version__,
+        minimum=MINIMUM_PYTHON,
+        minimum_text=minimum_text,
+        key=f"poetry-core-{core_digest.hexdigest()[:16]}",
     ).encode()
 
     buffer = io.BytesIO()

@@ -1,0 +1,179 @@
+"""The single-file checker: built by ``python -m poetry_lockguard zipapp``, run by a bare
+Python 3.9 and 3.11 (venvs with nothing installed, ``-I``), same findings as the plugin."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import socket
+import subprocess
+import sys
+import zipfile
+
+from datetime import datetime
+from datetime import timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.support.scenarios import downgrade_lock_to_2_0
+from tests.team.support import drift
+from tests.team.support import installed_project
+
+
+if TYPE_CHECKING:
+    from tests.support.poetry import PoetryProject
+    from tests.support.poetry import Result
+
+
+def _pyenv(version: str) -> str | None:
+    found = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")))
+    return found[-1] if found else None
+
+
+#: Bare interpreters to run the zipapp with (the test makes an empty venv of each).
+PYTHONS = [v for v in ("3.9", "3.11") if _pyenv(v)]
+
+
+@pytest.fixture(scope="module")
+def pyz(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("zipapp") / "lockguard.pyz"
+    result = subprocess.run(
+        [sys.executable, "-m", "poetry_lockguard", "zipapp", str(out)],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"wrote {out} (")
+    return out
+
+
+@pytest.fixture(scope="module", params=PYTHONS)
+def bare_python(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv of that version with nothing in it, not even pip."""
+    base = _pyenv(request.param)
+    assert base is not None
+    venv = tmp_path_factory.mktemp(f"bare-{request.param}")
+    subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    nothing = subprocess.run(
+        [str(python), "-I", "-c", "import importlib.metadata as m; print(len(list(m.distributions())))"],
+        capture_output=True, text=True, check=True,
+    )
+    assert nothing.stdout.strip() == "0"
+    return python
+
+
+def run_pyz(project: PoetryProject, python: Path, pyz: Path, *args: str,
+            cache: Path | None = None) -> Result:
+    cache = cache or pyz.parent / "cache"
+    return project.run([str(python), "-I", str(pyz), *args], cwd=pyz.parent,
+                       env={"LOCKGUARD_CACHE_DIR": str(cache)})
+
+
+def test_zipapp_is_small_reproducible_and_has_no_poetry_application(
+    pyz: Path, tmp_path: Path
+) -> None:
+    assert pyz.stat().st_size < 1_000_000
+    assert os.access(pyz, os.X_OK)
+    assert pyz.read_bytes().startswith(b"#!/usr/bin/env python3\n")
+    names = zipfile.ZipFile(pyz).namelist()
+    assert "__main__.py" in names
+    assert "poetry_lockguard/cli.py" in names
+    assert "poetry_lockguard/fleet/compare.py" in names
+    assert "poetry/core/factory.py" in names
+    assert "poetry/core/_vendor/packaging/version.py" in names
+    assert "poetry/core/_vendor/tomli/_parser.py" in names
+    forbidden = ("poetry/console/", "poetry/installation/", "cleo/", "poetry_lockguard/guard/",
+                 "poetry_lockguard/console/", "poetry_lockguard/plugin.py", ".whl", ".pyc")
+    assert [n for n in names if n.startswith(forbidden) or n.endswith(forbidden)] == []
+    again = tmp_path / "again.pyz"
+    subprocess.run([sys.executable, "-m", "poetry_lockguard", "zipapp", str(again)], check=True,
+                   capture_output=True)
+    assert again.read_bytes() == pyz.read_bytes()
+
+
+@pytest.mark.slow
+def test_zipapp_gives_the_plugins_findings_on_a_bare_python(
+    project: PoetryProject, pyz: Path, bare_python: Path
+) -> None:
+    installed_project(project, ["beta>=1.0", "delta", "gamma[fast]"])
+    args = ("--project", str(project.path), "--python", str(project.python), "--format", "json")
+
+    clean = run_pyz(project, bare_python, pyz, "check", *args)
+    assert clean.returncode == 0, clean.output
+    document = clean.json()
+    assert document["ok"] is True
+    assert document["host"] == socket.gethostname()
+    made = datetime.strptime(document["generated_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    assert abs((datetime.now(timezone.utc) - made).total_seconds()) < 120
+    assert document["environment"]["fingerprint"] == project.lockguard("--format", "json").json()[
+        "environment"]["fingerprint"]
+
+    drift(project)
+    for extra in ((), ("--integrity",)):
+        plugin = project.lockguard("--format", "json", *extra)
+        single = run_pyz(project, bare_python, pyz, "check", *args, *extra)
+        assert single.returncode == plugin.returncode == 1, single.output
+        assert single.findings() == plugin.findings()
+        assert {("extraneous", "stray"), ("missing", "delta"), ("version-mismatch", "alpha")} <= set(
+            single.findings())
+        if not extra:
+            assert len(single.findings()) == 3
+        assert single.stderr == ""
+
+    # A file changed after install: --integrity names it, from the zipapp too.
+    init = next(project.venv.glob("lib/python*/site-packages/beta/__init__.py"))
+    init.write_text(init.read_text() + "# tampered\n")
+    single = run_pyz(project, bare_python, pyz, "check", *args, "--integrity")
+    assert ("file-modified", "beta") in single.findings()
+    assert single.findings() == project.lockguard("--format", "json", "--integrity").findings()
+
+    # Lock-version 2.0 (no groups or markers): the root is read with poetry-core.
+    downgrade_lock_to_2_0(project.lock)
+    plugin = project.lockguard("--format", "json")
+    single = run_pyz(project, bare_python, pyz, "check", *args)
+    assert single.returncode == plugin.returncode == 1, single.output
+    assert single.json()["lock"]["version"] == "2.0"
+    assert single.findings() == plugin.findings()
+
+    # Text output and the exit code of a usage error.
+    text = run_pyz(project, bare_python, pyz, "check", "--project", str(project.path),
+                   "--python", str(project.python))
+    assert text.returncode == 1
+    assert "version-mismatch (1)" in text.stdout
+    assert run_pyz(project, bare_python, pyz, "check", "--format", "xml").returncode == 2
+
+
+def test_zipapp_cannot_check_is_exit_2_and_it_has_no_zipapp_command(
+    project: PoetryProject, pyz: Path, bare_python: Path
+) -> None:
+    project.write_pyproject(["alpha"])
+    project.lock.write_text('[metadata]\nlock-version = "3.0"\n')
+    result = run_pyz(project, bare_python, pyz, "check", "--project", str(project.path),
+                     "--format", "json", "--python", str(bare_python))
+    assert result.returncode == 2, result.output
+    assert json.loads(result.stdout)["ok"] is False
+    assert result.stderr.startswith("lockguard: ") and len(result.stderr.splitlines()) == 1
+    inner = run_pyz(project, bare_python, pyz, "zipapp", str(project.path / "x.pyz"))
+    assert inner.returncode == 2
+    assert "not available" in inner.stderr
+
+
+@pytest.mark.slow
+def test_zipapp_without_a_writable_cache_uses_a_private_copy(
+    project: PoetryProject, pyz: Path, bare_python: Path, tmp_path: Path
+) -> None:
+    installed_project(project, ["alpha"])
+    downgrade_lock_to_2_0(project.lock)  # needs poetry-core's grammars as files
+    read_only = tmp_path / "read-only"
+    read_only.mkdir(mode=0o500)
+    before = set(Path("/tmp").glob("lockguard-*"))
+    result = run_pyz(project, bare_python, pyz, "check", "--project", str(project.path),
+                     "--python", str(project.python), "--format", "json", cache=read_only / "c")
+    if os.geteuid() == 0:  # root writes anywhere: the cache is used, nothing left in /tmp
+        assert (read_only / "c" / "zipapp").is_dir()
+    assert result.returncode == 0, result.output
+    assert result.json()["lock"]["version"] == "2.0"
+    assert set(Path("/tmp").glob("lockguard-*")) == before
