@@ -48,7 +48,8 @@ def render_text(comparison: Comparison) -> str:
     mark = "✓" if comparison.ok else "✗"
     lines.append(
         f"{mark} {comparison.machines} machines: {matching} match poetry.lock"
-        f" ({groups} fingerprint{'' if groups == 1 else 's'}), {differing} differ."
+        f" ({groups} fingerprint{'' if groups == 1 else 's'}),"
+        f" {differing} differ{'s' if differing == 1 else ''}."
     )
     if len(comparison.lock_hashes) > 1:
         lines.append(
