@@ -10,6 +10,8 @@ import pytest
 
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tests.support.poetry import PoetryProject
     from tests.support.poetry import Result
     from tests.types import ProjectFactory
@@ -107,7 +109,7 @@ def test_stamp_skips_the_check_until_something_changes(project_factory: ProjectF
     skipped = run(project, "-v")
     assert "nothing changed since the last clean check" in skipped.stderr, skipped.stderr
     python = str(project.python)
-    changes = [
+    changes: list[Callable[[], object]] = [
         lambda: project.lock.write_text(project.lock.read_text() + "\n"),
         lambda: project.pyproject.write_text(project.pyproject.read_text() + "\n# edited\n"),
         lambda: project.run([python, "-m", "pip", "install", "stray", "--index-url", project.index_url], env=NO_FENCE, check=True),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.artifacts import Dist
 from tests.support.differential import Harness
 from tests.support.poetry import POETRY
 from tests.support.scenarios import downgrade_lock_to_2_0
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from tests.support.differential import Comparison
+    from tests.support.index import PackageIndex
     from tests.support.poetry import PoetryProject
     from tests.types import ProjectFactory
 
@@ -173,3 +175,24 @@ def test_package_mode_install_passes_integrity(
         project.standalone("--integrity", "--format", "json"),
     ):
         assert (result.returncode, result.codes()) == (0, []), result.output
+
+
+def test_optional_is_decided_by_the_followed_edges_not_the_lock_flag(
+    harness: Harness, project_factory: ProjectFactory, index: PackageIndex
+) -> None:
+    # zeta is locked optional = false (plat-dep needs it on Windows), but on this
+    # target only the optional needs-zeta reaches it: Poetry skips it unless -E e1.
+    index.add(
+        Dist("plat-dep", "1.0.0", requires=('zeta>=1.0; sys_platform == "win32"',)),
+        Dist("needs-zeta", "1.0.0", requires=("zeta>=1.0",)),
+    )
+    project = project_factory("optional-flag")
+    project.write_pyproject(["plat-dep"], extras={"e1": ["needs-zeta"]})
+    project.poetry("lock", check=True)
+    downgrade_lock_to_2_0(project.lock)
+    assert re.search(r'name = "zeta"\nversion = "1.0.0"\n(?:.*\n)*?optional = false', project.lock.read_text())
+    comparisons = _compare(harness, project)
+    plans = _plans(comparisons)
+    assert plans[()] == [("plat-dep", "1.0.0")]
+    assert plans[("-E", "e1")] == [("needs-zeta", "1.0.0"), ("plat-dep", "1.0.0"), ("zeta", "1.0.0")]
+    assert [c.problems for c in comparisons if not c.agree] == []

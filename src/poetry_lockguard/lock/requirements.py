@@ -97,10 +97,12 @@ def _from_graph(
     Poetry solves again over the locked packages alone: from the selected groups' root
     dependencies (every extra's packages in view), through each edge whose markers hold
     in the target, taking for each name the highest locked version that satisfies every
-    edge to it and whose ``python-versions`` admits the target; then it drops the
-    ``optional`` packages that no selected extra reaches.
+    edge to it and whose ``python-versions`` admits the target. A solved package is
+    optional when every path to it through the followed edges starts at an optional
+    root dependency; those no selected extra reaches are dropped. The lock's own
+    ``optional`` flags play no part.
     """
-    root_edges, root_extras = _root_edges(project, selection, marker_env)
+    root_edges, root_optional, root_extras = _root_edges(project, selection, marker_env)
     by_name = lock.by_name()
     python = str(marker_env.get("python_full_version", ""))
 
@@ -118,9 +120,11 @@ def _from_graph(
     # walk found until the choice is stable (one or two walks on real locks).
     constraints: dict[str, list[str]] = {}
     required: dict[str, LockedPackage] = {}
+    active: dict[str, set[str]] = {}
     for _ in range(8):
         seen_constraints: dict[str, list[str]] = {}
         required = {}
+        active = {}
         done: set[tuple[str, frozenset[str]]] = set()
         stack = list(root_edges)
         while stack:
@@ -141,28 +145,35 @@ def _from_graph(
                 for spec in package.extras.get(extra, ())
             }
             edge_holds = holds_for(extras)
+            followed = active.setdefault(name, set())
             for edge in package.dependencies:
                 if edge.optional and edge.name not in extra_deps:
                     continue
                 if not _edge_holds(edge, edge_holds):
                     continue
+                followed.add(edge.name)
                 stack.append((edge.name, edge.constraint, _names(edge.extras)))
         if seen_constraints == constraints:
             break
         constraints = seen_constraints
 
-    reached = _reached_by_extras(required, root_extras, selection.extras)
+    required_path = _reached(active, [n for n, opt in root_optional.items() if not opt])
+    reached = _reached(
+        active, [n for extra in selection.extras for n in root_extras.get(extra, ())]
+    )
     return {
         name: package
         for name, package in required.items()
-        if not package.optional or name in reached
+        if name in required_path or name in reached
     }
 
 
 def _root_edges(
     project: Project, selection: Selection, marker_env: Mapping[str, Any]
-) -> tuple[list[tuple[str, str, frozenset[str]]], dict[str, list[str]]]:
-    """The root's dependency edges for the selected groups, and its extras' names."""
+) -> tuple[list[tuple[str, str, frozenset[str]]], dict[str, bool], dict[str, list[str]]]:
+    """The root's dependency edges for the selected groups whose markers hold, whether
+    each dependency name is optional (all its root dependencies are), and the root's
+    extras."""
     from poetry.core.factory import Factory
 
     try:
@@ -173,40 +184,37 @@ def _root_edges(
     env = dict(marker_env)
     env["extra"] = set(selection.extras)
     edges: list[tuple[str, str, frozenset[str]]] = []
+    optional: dict[str, bool] = {}
     for group in sorted(selection.groups):
         if not root.has_dependency_group(group):
             continue
         for dep in root.dependency_group(group).dependencies:
+            name = str(canonicalize_name(dep.name))
+            optional[name] = optional.get(name, True) and dep.is_optional()
             # Optional dependencies stay in view whatever the extras: Poetry drops the
             # packages no selected extra asks for only after solving.
             if not dep.marker.validate(env):
                 continue
-            edges.append(
-                (str(canonicalize_name(dep.name)), str(dep.constraint), _names(dep.extras))
-            )
+            edges.append((name, str(dep.constraint), _names(dep.extras)))
     extras = {
         str(canonicalize_name(extra)): [str(canonicalize_name(d.name)) for d in deps]
         for extra, deps in root.extras.items()
     }
-    return edges, extras
+    return edges, optional, extras
 
 
-def _reached_by_extras(
-    required: Mapping[str, LockedPackage],
-    root_extras: Mapping[str, list[str]],
-    selected: frozenset[str],
-) -> set[str]:
-    """Names reachable from the selected extras' packages through every dependency
-    (Poetry's ``get_extra_package_names``: markers and optional flags do not matter)."""
+def _reached(edges: Mapping[str, set[str]], start: Iterable[str]) -> set[str]:
+    """Names of solved packages reachable from ``start`` through the edges the solve
+    followed (Poetry's solved packages carry only those dependencies, and both its
+    ``optional`` computation and ``get_extra_package_names`` walk them)."""
     reached: set[str] = set()
-    stack = [name for extra in selected for name in root_extras.get(extra, ())]
+    stack = list(start)
     while stack:
         name = stack.pop()
-        package = required.get(name)
-        if package is None or name in reached:
+        if name not in edges or name in reached:
             continue
         reached.add(name)
-        stack += [edge.name for edge in package.dependencies]
+        stack += edges[name]
     return reached
 
 
