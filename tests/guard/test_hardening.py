@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+
 from typing import TYPE_CHECKING
 
 import pytest
 
+from packaging.tags import sys_tags
+
 from tests.guard.test_guard import assert_refused
+from tests.guard.test_guard import fresh_name
 from tests.guard.test_guard import locked
+from tests.guard.test_guard import site_packages
+from tests.support.artifacts import Dist
+from tests.support.artifacts import wheel_bytes
 from tests.support.scenarios import clear_files
 from tests.support.scenarios import edit_lock_package
+from tests.support.scenarios import git_repository
 
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.index import PackageIndex
     from tests.support.poetry import PoetryProject
     from tests.types import ProjectFactory
 
@@ -53,3 +67,122 @@ def test_unrecognised_source_type_with_hashes_is_verified(project: PoetryProject
     assert "hash-mismatch" not in result.output and "unhashed" not in result.output
     receipt = next(project.venv.glob("lib/python*/site-packages/alpha-2.0.0.dist-info"))
     assert (receipt / "provenance_url.json").exists()
+
+
+# -- git: the commit built must be the locked commit ---------------------------------
+def test_branch_named_like_the_locked_commit_is_refused(
+    project: PoetryProject, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    dist = Dist(fresh_name("gitredir"), "1.0.0")
+    commit = git_repository(dist, repo)
+    locked(project, [f"{dist.name} @ git+file://{repo}"])
+    assert f'resolved_reference = "{commit}"' in project.lock.read_text()
+    # Someone who can push to the repository adds a branch named like the locked commit.
+    other = redirect_branch(repo, commit)
+    # `poetry lock` left a checkout of the locked commit in .venv/src, which Poetry
+    # would reuse; a fresh environment (CI, an image) has none.
+    shutil.rmtree(project.venv / "src", ignore_errors=True)
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    env = {"LOCKGUARD_TEST_BUILD_MARKER_DIR": str(markers)}
+    before = project.snapshot()
+    result = project.poetry("install", env=env)
+    assert_refused(result, "source-mismatch", dist.name)
+    assert other in result.output and commit in result.output
+    assert list(markers.iterdir()) == []  # the other commit was never built
+    assert project.snapshot() == before
+
+    # Poetry alone builds the other commit, and its direct_url.json names the locked one.
+    plain = project.poetry("--no-plugins", "install", env=env)
+    assert plain.returncode == 0, plain.output
+    module = site_packages(project) / dist.module / "__init__.py"
+    assert "EVIL" in module.read_text()
+    dist_info = site_packages(project) / f"{dist.module}-1.0.0.dist-info"
+    direct_url = json.loads((dist_info / "direct_url.json").read_text())
+    assert direct_url["vcs_info"]["commit_id"] == commit
+
+
+def test_git_receipt_names_the_verified_commit(
+    project_factory: ProjectFactory, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    dist = Dist(fresh_name("gitok"), "1.0.0")
+    commit = git_repository(dist, repo)
+    for _ in range(2):  # the second run finds a cached build: it is built again
+        project = locked(project_factory(), [f"{dist.name} @ git+file://{repo}"])
+        result = project.poetry("install")
+        assert result.returncode == 0, result.output
+        assert f"built from source: {dist.name} 1.0.0 (git {commit[:12]})" in result.output
+        dist_info = site_packages(project) / f"{dist.module}-1.0.0.dist-info"
+        receipt = json.loads((dist_info / "provenance_url.json").read_text())
+        direct_url = json.loads((dist_info / "direct_url.json").read_text())
+        assert receipt == {
+            "url": direct_url["url"],  # the URL as poetry.lock has it
+            "vcs_info": {"vcs": "git", "commit_id": commit},
+        }
+
+
+# -- the artifact cache: what is installed is what was verified -----------------------
+def test_wheel_planted_in_the_artifact_cache_is_refused(
+    project_factory: ProjectFactory, index: PackageIndex
+) -> None:
+    dist = Dist(fresh_name("planted"), "1.0.0")
+    index.add(dist)
+    warm = locked(project_factory(), [dist.name])
+    assert warm.poetry("install").returncode == 0  # the genuine wheel is now cached
+    genuine = next((warm.home / "cache" / "artifacts").rglob(dist.wheel_name))
+    # A wheel with the best tag for this interpreter, and other bytes, next to it.
+    best = next(iter(sys_tags()))
+    planted = genuine.with_name(f"{dist.module}-1.0.0-{best}.whl")
+    planted.write_bytes(wheel_bytes(Dist(dist.name, dist.version, payload="EVIL = True\n")))
+    try:
+        project = locked(project_factory(), [dist.name])
+        before = project.snapshot()
+        result = project.poetry("install")
+        assert_refused(result, "hash-mismatch", dist.name)
+        assert planted.name in result.output
+        assert project.snapshot() == before
+
+        # Poetry alone installs the planted wheel.
+        plain = project.poetry("--no-plugins", "install")
+        assert plain.returncode == 0, plain.output
+        assert "EVIL" in (site_packages(project) / dist.module / "__init__.py").read_text()
+    finally:
+        planted.unlink()
+
+
+def test_cached_build_of_an_sdist_is_rebuilt_from_the_verified_sdist(
+    project_factory: ProjectFactory, index: PackageIndex, tmp_path: Path
+) -> None:
+    dist = Dist(fresh_name("rebuilt"), "1.0.0", wheel=False, sdist=True)
+    index.add(dist)
+    warm = locked(project_factory(), [dist.name])
+    assert warm.poetry("install").returncode == 0  # builds, and caches the build
+    sdist = next((warm.home / "cache" / "artifacts").rglob(dist.sdist_name))
+    built = list(sdist.parent.glob("*.whl"))
+    assert built, "Poetry caches the wheel it built next to the sdist"
+    # Replace the cached build with other bytes: an unverified wheel.
+    built[0].write_bytes(wheel_bytes(Dist(dist.name, dist.version, payload="EVIL = True\n")))
+    project = locked(project_factory(), [dist.name])
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    result = project.poetry("install", env={"LOCKGUARD_TEST_BUILD_MARKER_DIR": str(markers)})
+    assert result.returncode == 0, result.output
+    assert [p.name for p in markers.iterdir()] == [f"{dist.name}-1.0.0.built"]
+    assert "EVIL" not in (site_packages(project) / dist.module / "__init__.py").read_text()
+    assert f"built from source: {dist.name} 1.0.0 (sdist)" in result.output
+
+
+def redirect_branch(repo: Path, commit: str) -> str:
+    """Add a commit on a branch named ``commit`` whose build says EVIL; returns it."""
+    run = ["git", "-C", str(repo), "-c", "user.email=t@example.invalid", "-c", "user.name=t"]
+    subprocess.run([*run, "checkout", "-qb", commit], check=True)
+    backend = repo / "backend.py"
+    backend.write_text(backend.read_text().replace("# built from sdist", "# EVIL"))
+    subprocess.run([*run, "commit", "-qam", "redirect"], check=True)
+    other = subprocess.run(
+        [*run, "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    subprocess.run([*run, "checkout", "-q", "-"], check=True)
+    return other

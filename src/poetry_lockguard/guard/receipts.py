@@ -21,19 +21,25 @@ if TYPE_CHECKING:
 RECEIPT_NAME = "provenance_url.json"
 
 
-def receipt_data(url: str, sha256: str) -> dict[str, object]:
-    """The receipt's content: the artifact URL and the sha256 of the verified archive."""
+def receipt_data(url: str, sha256: str, commit: str = "") -> dict[str, object]:
+    """The receipt's content: the URL and the sha256 of the verified archive.
+
+    For a git dependency, whose verified identity is the commit checked out and built,
+    the receipt holds ``vcs_info`` in the form of direct_url.json (PEP 610) instead.
+    """
+    if commit:
+        return {"url": url, "vcs_info": {"vcs": "git", "commit_id": commit}}
     return {"url": url, "archive_info": {"hashes": {"sha256": sha256}}}
 
 
-def write_receipt(dist_info: Path, url: str, sha256: str) -> Path:
+def write_receipt(dist_info: Path, url: str, sha256: str, commit: str = "") -> Path:
     """Write the receipt into ``dist_info`` and add it to RECORD with its hash and size.
 
     RECORD lists the receipt relative to the directory that holds the dist-info (the
     site-packages directory), so that uninstalling the distribution removes it too.
     An earlier row for the receipt (a reinstall over the same dist-info) is replaced.
     """
-    data = (json.dumps(receipt_data(url, sha256), sort_keys=True) + "\n").encode()
+    data = (json.dumps(receipt_data(url, sha256, commit), sort_keys=True) + "\n").encode()
     receipt = dist_info / RECEIPT_NAME
     receipt.write_bytes(data)
     record = dist_info / "RECORD"

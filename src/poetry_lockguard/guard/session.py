@@ -11,6 +11,7 @@ from typing import Any
 from poetry_lockguard.checks.finding import Severity
 from poetry_lockguard.checks.lockfile import lock_missing_finding
 from poetry_lockguard.guard.gate import transaction_findings
+from poetry_lockguard.guard.hooks import InstallPoint
 from poetry_lockguard.guard.receipts import installed_dist_infos
 from poetry_lockguard.guard.receipts import write_receipt
 from poetry_lockguard.guard.refusal import GuardRefusal
@@ -40,8 +41,9 @@ LOCK_CONSUMERS = ("install", "sync")
 
 #: Hints for the codes only the guard reports (the check's hints cover the rest).
 GUARD_HINTS = {
-    "hash-mismatch": "the source serves other bytes than poetry.lock pins: find out why"
-    " before re-locking (`poetry lock --regenerate` would trust the new bytes)",
+    "hash-mismatch": "the source (or Poetry's artifact cache) holds other bytes than"
+    " poetry.lock pins: find out why before re-locking (`poetry lock --regenerate` would"
+    " trust the new bytes)",
     "sdist-fallback": "the locked wheel changed on the source: find out why before"
     " re-locking; set installer.no-binary for the package if building it is intended",
 }
@@ -62,7 +64,10 @@ class GuardSession:
         self.refused = False
         self.executed = False
         self.verified: dict[tuple[str, str], VerifiedArtifact] = {}
+        self.install_point: InstallPoint | None = None
         self._snapshot: dict[Path, bytes | None] = {}
+        #: Findings of the install point, refused while operations ran.
+        self.late_findings: list[Finding] = []
         #: (code, package) already printed in warn mode, not repeated by the check.
         self.reported: set[tuple[str, str | None]] = set()
 
@@ -104,8 +109,15 @@ class GuardSession:
             return status
 
         executor.execute = execute  # type: ignore[method-assign]
+        point = InstallPoint(
+            executor, self._install_point_finding, self.verified,
+            set(self.settings.policy.allow_unhashed),
+        )
+        point.arm()
+        self.install_point = point
         for method in ("_execute_install", "_execute_update"):
-            setattr(executor, method, self._with_receipt(executor, getattr(executor, method)))
+            original = point.operation(getattr(executor, method))
+            setattr(executor, method, self._with_receipt(executor, original))
 
     def before_operations(self, executor: Executor, operations: list[Operation]) -> None:
         """Steps 2 and 3: refuse unpinned packages, then verify every archive."""
@@ -127,7 +139,7 @@ class GuardSession:
                 self._refuse_or_warn(findings, self._nothing_changed())
             return
         verification = ArtifactVerifier(executor).verify(targets)
-        self.verified = verification.verified
+        self.verified.update(verification.verified)
         findings += verification.findings
         if findings:
             self._refuse_or_warn(findings, self._nothing_changed())
@@ -151,7 +163,20 @@ class GuardSession:
         for path in installed_dist_infos(
             (env.purelib, env.platlib), package.name, package.version.text
         ):
-            write_receipt(path, artifact.url, artifact.sha256)
+            write_receipt(path, artifact.url, artifact.sha256, artifact.commit)
+
+    def _install_point_finding(self, found: Finding) -> None:
+        """A finding while Poetry builds or installs: refuse that operation, or warn."""
+        if self.enforce:
+            self.refused = True
+            self.late_findings.append(found)
+            raise GuardRefusal(
+                "\n".join(
+                    [f"lockguard refused `{self.command_line}` (1 problem):",
+                     *finding_lines([found])]
+                )
+            )
+        self._refuse_or_warn([found], "")
 
     # -- TERMINATE ------------------------------------------------------------------
     def finish(self, exit_code: int, set_exit_code: Callable[[int], None]) -> None:
@@ -159,6 +184,8 @@ class GuardSession:
         if self.refused:
             self._restore()
             return
+        if self.executed:
+            self._announce_builds()
         if exit_code != 0 or not self.executed or self._option("only-root"):
             return
         try:
@@ -201,6 +228,19 @@ class GuardSession:
             lines[0] += " [warn mode: exit code unchanged]"
             for line in lines:
                 self.io.write_error_line(f"<warning>{escape_tags(line)}</warning>")
+
+    def _announce_builds(self) -> None:
+        """Name every package whose installed wheel was built here, not downloaded.
+
+        Removing a package's wheels from the lock silently turns its install into a
+        build (its build backend runs): that must not go unnoticed.
+        """
+        built = [] if self.install_point is None else self.install_point.built_from_source
+        if built:
+            names = ", ".join(sorted(str(b) for b in built))
+            self.io.write_error_line(
+                f"<comment>{escape_tags(f'lockguard: built from source: {names}')}</comment>"
+            )
 
     def _check_environment(self) -> list[Finding]:
         from poetry_lockguard.app import CheckOptions

@@ -29,10 +29,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class VerifiedArtifact:
-    """An archive whose hash matched the lock: where it came from and its sha256."""
+    """What was verified for a package: an archive (URL and sha256) or a git commit."""
 
     url: str
     sha256: str
+    commit: str = ""
 
 
 @dataclass
@@ -65,7 +66,9 @@ class ArtifactVerifier:
             source = package.source_type or ""
             if source in ARCHIVELESS_SOURCE_TYPES:
                 # git is pinned by commit (unpinned-vcs) and its checkout verified when
-                # it is built; a directory is the project's own code.
+                # it is built (hooks.py); a directory is the project's own code.
+                if source == "git":
+                    self._evict_git_builds(package)
                 continue
             if source == "url":
                 from poetry.core.packages.utils.link import Link
@@ -167,7 +170,60 @@ class ArtifactVerifier:
                 # Never leave bytes that failed verification where Poetry would use them.
                 archive.unlink(missing_ok=True)
             return found, None
+        if not isinstance(origin, Path):
+            found = self._check_preferred(package, origin, archive)
+            if found is not None:
+                return found, None
         return None, VerifiedArtifact(url=url, sha256=sha256)
+
+    def _check_preferred(self, package: Package, link: Link, archive: Path) -> Finding | None:
+        """What Poetry's executor will install instead of ``archive``, if anything.
+
+        The executor asks the artifact cache for the archive best matching the
+        environment in the link's cache directory, not for the one downloaded. Another
+        wheel there is a planted one (refused: ``hash-mismatch``) unless it is locked;
+        next to an sdist it is an earlier build, which nothing ties to the verified
+        sdist: it is removed, so Poetry builds again from the verified bytes.
+        """
+        cache = self._executor._artifact_cache
+        env = self._executor._env
+        for _ in range(100):
+            preferred = cache.get_cached_archive_for_link(link, strict=False, env=env)
+            if preferred is None or preferred == archive:
+                return None
+            if any(str(f.get("file", "")) == preferred.name for f in package.files):
+                found, _ = check_archive(package, preferred)
+                if found is None:
+                    return None
+            if archive.suffix == ".whl":
+                return finding(
+                    "hash-mismatch",
+                    package.name,
+                    f"Poetry's artifact cache holds {preferred.name} next to the verified"
+                    f" {archive.name} for {package.pretty_name} {package.version.text} and"
+                    " would install it instead; its hash is not in poetry.lock"
+                    f" ({preferred})",
+                    expected=archive.name,
+                    found=str(preferred),
+                )
+            preferred.unlink(missing_ok=True)
+        return None
+
+    def _evict_git_builds(self, package: Package) -> None:
+        """Remove wheels cached for the locked commit, so Poetry checks out and builds.
+
+        A cached build cannot be tied to the commit it was built from (an earlier run
+        may have checked out a branch named like it); the build is verified instead.
+        """
+        if not package.source_url or not package.source_resolved_reference:
+            return
+        directory = self._executor._artifact_cache.get_cache_directory_for_git(
+            package.source_url,
+            package.source_resolved_reference,
+            package.source_subdirectory,
+        )
+        for wheel in directory.glob("*.whl"):
+            wheel.unlink(missing_ok=True)
 
     def _download(self, url: str, dest: Path) -> None:
         import importlib
