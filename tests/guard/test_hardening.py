@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -186,3 +187,22 @@ def redirect_branch(repo: Path, commit: str) -> str:
     ).stdout.strip()
     subprocess.run([*run, "checkout", "-q", "-"], check=True)
     return other
+
+
+# -- builds are named ------------------------------------------------------------------
+@pytest.mark.parametrize("mode", ["enforce", "warn"])
+def test_packages_built_from_source_are_named(
+    project_factory: ProjectFactory, index: PackageIndex, mode: str
+) -> None:
+    dist = Dist(fresh_name("wheelless"), "1.0.0", sdist=True)
+    index.add(dist)
+    project = locked(project_factory(), [dist.name, "alpha"], lockguard={"mode": mode})
+    # Removing the wheel's line from the lock silently turns the install into a build.
+    edit_lock_package(
+        project.lock, dist.name, rf'^    {{file = "{re.escape(dist.wheel_name)}".*?\n', ""
+    )
+    assert dist.wheel_name not in project.lock.read_text()
+    result = project.poetry("install")
+    assert result.returncode == 0, result.output
+    assert f"lockguard: built from source: {dist.name} 1.0.0 (sdist)" in result.output
+    assert "alpha 2.0.0 (" not in result.output  # a downloaded wheel is not named
