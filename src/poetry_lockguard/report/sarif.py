@@ -46,6 +46,8 @@ _MORE_HELP: dict[str, str] = {
     " (`poetry sync`)",
     "record-invalid": "reinstall the package from a trusted artifact; a RECORD row that"
     " escapes the environment is a sign of tampering",
+    "record-unhashed": "reinstall the package with an installer that hashes every RECORD"
+    " row (`poetry sync`) so that --integrity can verify its files",
     "unattested": "install with the lockguard plugin in Poetry so that a receipt is left"
     " (`poetry sync`)",
     "artifact-not-locked": "reinstall from the locked artifact with `poetry sync`",
