@@ -193,3 +193,17 @@ def test_one_file_listed_under_many_spellings_is_hashed_once(installed: PoetryPr
     for result in run_both(installed, "--integrity", "--format", "json", timeout=60):
         assert result.returncode == 0, result.output
         assert result.findings() == []
+
+
+def test_rows_without_hash_are_record_unhashed(installed: PoetryProject) -> None:
+    alpha = site_packages(installed) / "alpha"
+    (alpha / "planted.py").write_text("import os\n")
+    (alpha / "__pycache__").mkdir(exist_ok=True)
+    append_record(dist_info_of(installed, "alpha"), b"alpha/planted.py,,",
+                  b"alpha/__pycache__/planted.cpython-311.pyc,,")
+    for result in run_both(installed, "--integrity", "--format", "json"):
+        assert result.returncode == 0, result.output  # a warning
+        assert result.findings() == [("record-unhashed", "alpha")]
+        [f] = result.json()["findings"]
+        assert f["severity"] == "warning"
+        assert f["path"] == str(alpha / "planted.py")

@@ -25,10 +25,25 @@ def _record(tmp_path: Path, data: bytes) -> Path:
 
 def test_quoted_path_with_comma_and_blank_lines(tmp_path: Path) -> None:
     h = record_hash(b"x")
-    record = read_record(_record(tmp_path, f'"a,b.py",{h},1\n\n\r\nc.py,{h},\nRECORD,,\n'.encode()))
+    own = f"{tmp_path.name}/RECORD"
+    record = read_record(_record(tmp_path, f'"a,b.py",{h},1\n\n\r\nc.py,{h},\n{own},,\n'.encode()))
     assert [(e.path, e.size) for e in record.entries] == [("a,b.py", 1), ("c.py", None)]
     assert record.problems == ()
     assert record.skipped == 1
+
+
+def test_rows_without_hash(tmp_path: Path) -> None:
+    own = tmp_path.name
+    rows = [
+        f"{own}/RECORD,,", f"{own}/RECORD.jws,,", f"{own}/RECORD.p7s,,",
+        "pkg/__pycache__/mod.cpython-311.pyc,,", "pkg/mod.cpython-311.pyc,,",
+        "pkg/mod.py,,", "pkg/mod.pyc,,", "other-1.0.dist-info/RECORD,,", "pkg/__pycache__/x.py,,",
+    ]
+    record = read_record(_record(tmp_path, "\n".join(rows).encode()))
+    assert record.skipped == 5
+    assert record.unhashed == (
+        (6, "pkg/mod.py"), (7, "pkg/mod.pyc"), (8, "other-1.0.dist-info/RECORD"), (9, "pkg/__pycache__/x.py"),
+    )
 
 
 def test_every_bad_row_is_a_problem_and_good_rows_survive(tmp_path: Path) -> None:

@@ -102,7 +102,8 @@ def test_url_artifact_replaced(project: PoetryProject, index: PackageIndex) -> N
     if not (dist_info_of(project, "lg-urlpkg") / "provenance_url.json").exists():
         plant_receipt(project, "lg-urlpkg", index)
     _require_receipts(project)
-    assert all(r.findings() == [] for r in run_both(project, "--integrity", "--format", "json"))
+    for r in run_both(project, "--integrity", "--format", "json"):
+        assert r.findings() == [], r.output
 
     # The server now serves other bytes at the locked URL; pip takes them.
     build_wheel(folder, "lg-urlpkg", "1.0.0", {"lg_urlpkg/__init__.py": b"import os\n"})

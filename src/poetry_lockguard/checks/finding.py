@@ -33,6 +33,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "file-missing": (Severity.ERROR, "a file listed in RECORD is not installed"),
     "record-missing": (Severity.ERROR, "a distribution has no RECORD"),
     "record-invalid": (Severity.ERROR, "a RECORD row is malformed or unsafe"),
+    "record-unhashed": (Severity.WARNING, "a RECORD row has no hash, so its file cannot be verified"),
     "unattested": (Severity.WARNING, "an installed package has no install receipt"),
     "artifact-not-locked": (Severity.ERROR, "the receipt's artifact hash is not in the lock"),
     "built-from-source": (Severity.ERROR, "installed from an sdist though a compatible wheel is locked"),

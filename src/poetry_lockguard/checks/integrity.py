@@ -85,7 +85,8 @@ class IntegrityCheck:
         progress: Callable[[int, int], None] | None = None,
     ) -> IntegrityResult:
         """Findings sorted by package and path: ``file-modified``, ``file-missing``,
-        ``record-missing``, ``record-invalid``, then the receipt findings."""
+        ``record-missing``, ``record-invalid``, ``record-unhashed``, then the receipt
+        findings."""
         installed = list(installed)
         locator = Locator(environment_roots(self._interpreter))
         findings: list[Finding] = []
@@ -169,6 +170,7 @@ class IntegrityCheck:
             )
             for problem in record.problems
         ]
+        findings += _unhashed_findings(dist, label, site_dir, record.unhashed)
         jobs += (_Job(dist, site_dir, entry) for entry in record.entries)
         return findings
 
@@ -258,6 +260,30 @@ def _file_finding(job: _Job, state: FileState) -> Finding:
         f"{label}: RECORD line {entry.line}: {shorten(entry.path)!r} {state.problem}",
         path=state.path,
     )
+
+
+#: The most unhashed paths a ``record-unhashed`` message names.
+_MAX_UNHASHED = 5
+
+
+def _unhashed_findings(
+    dist: Distribution, label: str, site_dir: str, rows: tuple[tuple[int, str], ...]
+) -> list[Finding]:
+    """One warning per distribution whose RECORD lists files without a hash."""
+    if not rows:
+        return []
+    shown = ", ".join(f"{shorten(path, 80)!r} (line {line})" for line, path in rows[:_MAX_UNHASHED])
+    more = f" and {len(rows) - _MAX_UNHASHED} more" if len(rows) > _MAX_UNHASHED else ""
+    plural = "s" if len(rows) != 1 else ""
+    return [
+        finding(
+            "record-unhashed",
+            dist.name,
+            f"{label}: RECORD lists {len(rows)} file{plural} without a hash, which cannot"
+            f" be verified: {shown}{more}",
+            path=os.path.normpath(os.path.join(site_dir, rows[0][1])),
+        )
+    ]
 
 
 def _label(dist: Distribution) -> str:

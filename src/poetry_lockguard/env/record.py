@@ -115,13 +115,16 @@ class RecordProblem:
 class Record:
     """A parsed RECORD: the rows to verify, and the problems found while reading it.
 
-    ``skipped`` counts the rows without a hash (RECORD itself, ``.pyc`` files), which
-    carry nothing to verify.
+    ``skipped`` counts the rows that may go without a hash (RECORD itself and its
+    signatures ``RECORD.jws``/``RECORD.p7s``, ``.pyc`` files in ``__pycache__``, which
+    installers compile after writing RECORD); ``unhashed`` holds (line, path) of every
+    other row without a hash: a file nothing can verify.
     """
 
     entries: tuple[RecordEntry, ...]
     problems: tuple[RecordProblem, ...]
     skipped: int = 0
+    unhashed: tuple[tuple[int, str], ...] = ()
 
 
 class RecordMissingError(Exception):
@@ -152,7 +155,7 @@ def read_record(record: Path) -> Record:
     with open(fd, "rb", buffering=CHUNK) as f:
         if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
             return Record((), (RecordProblem("RECORD is not a regular file"),))
-        return _parse(_lines(f))
+        return _parse(_lines(f), record.parent.name)
 
 
 def _lines(f: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
@@ -175,11 +178,18 @@ def _lines(f: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
         yield number, raw
 
 
-def _parse(lines: Iterable[tuple[int, bytes | None]]) -> Record:
+def _parse(lines: Iterable[tuple[int, bytes | None]], dist_info: str = "") -> Record:
     entries: list[RecordEntry] = []
     problems: list[RecordProblem] = []
     seen: dict[str, int] = {}
     skipped = 0
+    unhashed: list[tuple[int, str]] = []
+    # RECORD, its signatures, and direct_url.json (Poetry adds it after writing RECORD,
+    # without a hash; the source check compares its content with the lock).
+    may_be_unhashed = {
+        f"{dist_info}/{name}"
+        for name in ("RECORD", "RECORD.jws", "RECORD.p7s", "direct_url.json")
+    }
     for number, raw in lines:
         if number > MAX_ROWS:
             problems.append(
@@ -240,14 +250,41 @@ def _parse(lines: Iterable[tuple[int, bytes | None]]) -> Record:
             )
             continue
         if not hash_field:
-            skipped += 1
+            if _may_be_unhashed(path, may_be_unhashed):
+                skipped += 1
+            else:
+                unhashed.append((number, path))
             continue
         entry_or_problem = _entry(number, path, hash_field, size_field)
         if isinstance(entry_or_problem, RecordProblem):
             problems.append(entry_or_problem)
         else:
             entries.append(entry_or_problem)
-    return Record(tuple(entries), tuple(problems), skipped)
+    if any("/" not in path and path.endswith(".virtualenv") for _, path in unhashed):
+        # virtualenv's seeder (which puts pip into every venv Poetry creates) lists its
+        # scripts, INSTALLER and this marker without hashes: known, not reported.
+        return Record(tuple(entries), tuple(problems), skipped + len(unhashed))
+    return Record(tuple(entries), tuple(problems), skipped, tuple(unhashed))
+
+
+def _may_be_unhashed(path: str, record_files: set[str]) -> bool:
+    """``record_files`` (RECORD itself, its signatures, direct_url.json), and bytecode: installers (pip, Poetry,
+    virtualenv's seeder) compile ``.pyc`` files after RECORD is written and list them
+    without a hash. Exempt are ``__pycache__/*.pyc`` and tagged ``name.<tag>.pyc``
+    (neither importable without its source); a sourceless ``name.pyc`` beside the
+    package's modules is importable on its own, so it is not exempt."""
+    normalized = os.path.normpath(path).replace(os.sep, "/")
+    if os.path.isabs(path):
+        # Poetry lists the RECORD of an editable root project by its absolute path.
+        normalized = "/".join(normalized.split("/")[-2:]) if normalized.endswith(
+            tuple(f"/{name}" for name in record_files)
+        ) else normalized
+    if normalized in record_files or normalized.endswith("/__pycache__"):
+        return True  # (virtualenv's seeder lists the __pycache__ directories too)
+    if not normalized.endswith(".pyc"):
+        return False
+    parts = normalized.split("/")
+    return (len(parts) > 1 and parts[-2] == "__pycache__") or "." in parts[-1][: -len(".pyc")]
 
 
 def _entry(number: int, path: str, hash_field: str, size_field: str) -> RecordEntry | RecordProblem:
