@@ -207,3 +207,13 @@ def test_rows_without_hash_are_record_unhashed(installed: PoetryProject) -> None
         [f] = result.json()["findings"]
         assert f["severity"] == "warning"
         assert f["path"] == str(alpha / "planted.py")
+
+
+def test_escape_sequences_from_metadata_reach_the_terminal_inert(installed: PoetryProject) -> None:
+    _plant(installed, "evil-1.0.dist-info",
+           b"Metadata-Version: 2.1\nName: evil\x1b[2J\x1b]0;pwned\x07\xe2\x80\xae\xc2\x9b31m\nVersion: 1.0\n\n")
+    for args in ((), ("--format", "github")):
+        for result in run_both(installed, *args):
+            assert result.returncode == 1, result.output
+            assert not any(c in result.output for c in "\x1b\x07\u202e\x9b"), repr(result.output)
+            assert "evil\\x1b[2J\\x1b]0;pwned\\x07\\u202e\\x9b31m" in result.stdout, result.stdout

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.finding import Severity
+from poetry_lockguard.report.style import neutralise
 
 
 if TYPE_CHECKING:
@@ -51,7 +52,10 @@ def _relative(path: str) -> str:
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Newlines are the workflow command's own escapes; other control characters
+    # (terminal escape sequences in a package's METADATA) are written out inert.
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return neutralise(text)
 
 
 def _prop(text: str) -> str:

@@ -16,9 +16,35 @@ _STYLES = {
 }
 
 
+#: Characters a terminal acts on: C0 controls (ESC starts escape sequences), DEL, C1
+#: controls (CSI, OSC ...), line and paragraph separators and bidirectional overrides
+#: (which make text display other than it reads).
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def neutralise(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` with every control character written as an escape (``\\x1b``).
+
+    Text from METADATA, RECORD or the lock reaches the terminal only through this, so
+    it cannot move the cursor, recolour, retitle the terminal or forge lines.
+    """
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group(0)
+        if keep_newlines and char == "\n":
+            return char
+        code = ord(char)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _CONTROL.sub(escape, text)
+
+
 def escape_tags(text: str) -> str:
-    """Keep ``<`` in messages (paths, markers) from being read as a style tag."""
-    return text.replace("<", "\\<")
+    """Keep ``<`` in messages (paths, markers) from being read as a style tag, and
+    neutralise control characters (newlines are kept: callers compose lines)."""
+    return neutralise(text, keep_newlines=True).replace("<", "\\<")
 
 
 def render_tags(text: str, *, colour: bool) -> str:

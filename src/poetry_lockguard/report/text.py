@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from poetry_lockguard.checks.finding import CODES
 from poetry_lockguard.checks.finding import Severity
 from poetry_lockguard.report.style import escape_tags
+from poetry_lockguard.report.style import neutralise
 
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class TextReporter:
                 by_code.setdefault(f.code, []).append(_rpm_line(f))
                 continue
             where = f"  <comment>(poetry.lock:{f.line})</comment>" if f.line else ""
-            by_code.setdefault(f.code, []).append(f"  • {escape_tags(f.message)}{where}")
+            by_code.setdefault(f.code, []).append(f"  • {_safe(f.message)}{where}")
         for code in sorted(by_code, key=_code_order):
             tag = "error" if CODES.get(code, (Severity.ERROR,))[0] is Severity.ERROR else "warning"
             style = "fg=red;options=bold" if tag == "error" else "fg=yellow;options=bold"
@@ -72,8 +73,8 @@ class TextReporter:
         target = _display_env(report)
         scope = ""
         if report.selection is not None:
-            groups = ", ".join(sorted(report.selection.groups)) or "none"
-            extras = ", ".join(sorted(report.selection.extras)) or "none"
+            groups = _safe(", ".join(sorted(report.selection.groups))) or "none"
+            extras = _safe(", ".join(sorted(report.selection.extras))) or "none"
             scope = f"; groups: {groups}; extras: {extras}"
         plural = "" if report.required == 1 else "s"
         checked = f"{report.required} locked package{plural} checked"
@@ -117,7 +118,13 @@ def _rpm_line(f: Finding) -> str:
         digest = "?" if not found[0] else "5" if expected[0] != found[0] else "."
         flags = size + digest
     path = _display_path(f.path or "")
-    return f"  {flags:<8} {escape_tags(path)}  <comment>({escape_tags(f.package or '?')})</comment>"
+    return f"  {flags:<8} {_safe(path)}  <comment>({_safe(f.package or '?')})</comment>"
+
+
+def _safe(text: str) -> str:
+    """Text from METADATA, RECORD or the lock, made inert for a terminal: one line, no
+    control characters or escape sequences, no style tags."""
+    return escape_tags(neutralise(text))
 
 
 def _digest_and_size(value: str | None) -> tuple[str, str | None]:
@@ -145,7 +152,7 @@ def _display_env(report: Report) -> str:
         shown = str(path.relative_to(Path.cwd()))
     except ValueError:
         shown = str(path)
-    return f"{shown} (Python {report.environment.python_version})"
+    return f"{_safe(shown)} (Python {_safe(report.environment.python_version)})"
 
 
 def _code_order(code: str) -> int:
