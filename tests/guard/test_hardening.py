@@ -206,3 +206,30 @@ def test_packages_built_from_source_are_named(
     assert result.returncode == 0, result.output
     assert f"lockguard: built from source: {dist.name} 1.0.0 (sdist)" in result.output
     assert "alpha 2.0.0 (" not in result.output  # a downloaded wheel is not named
+
+
+# -- receipts and direct_url.json under the parallel installer ------------------------
+def test_every_package_gets_its_receipt_and_direct_url_under_the_parallel_installer(
+    project_factory: ProjectFactory, index: PackageIndex
+) -> None:
+    # Poetry fills its list of writable site directories lazily; a thread that reads it
+    # while another fills it finds nothing (roughly one fresh install in seven lost a
+    # receipt, or Poetry's own direct_url.json, for one of the first packages).
+    registry = [Dist(fresh_name(f"par{i}"), "1.0.0") for i in range(12)]
+    by_url = [Dist(fresh_name(f"url{i}"), "1.0.0") for i in range(3)]
+    index.add(*registry, *by_url)
+    files = index.url.replace("/simple/", "/files/")
+    deps = [d.name for d in registry] + [
+        f"{d.name} @ {files}{d.name}/{d.wheel_name}" for d in by_url
+    ]
+    for _ in range(4):
+        project = locked(project_factory(), deps)
+        result = project.poetry("install", env={"POETRY_INSTALLER_MAX_WORKERS": "8"})
+        assert result.returncode == 0, result.output
+        site = site_packages(project)
+        for dist in registry + by_url:
+            dist_info = site / f"{dist.module}-1.0.0.dist-info"
+            assert (dist_info / "provenance_url.json").is_file(), dist.name
+        for dist in by_url:
+            dist_info = site / f"{dist.module}-1.0.0.dist-info"
+            assert (dist_info / "direct_url.json").is_file(), dist.name

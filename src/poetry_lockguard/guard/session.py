@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from pathlib import Path
@@ -102,6 +103,7 @@ class GuardSession:
         original_execute = executor.execute
 
         def execute(operations: list[Operation]) -> int:
+            prime_site_packages(executor)
             self._guarded(lambda: self.before_operations(executor, operations))
             status = original_execute(operations)
             if status == 0 and executor.enabled and not self.dry_run:
@@ -376,6 +378,19 @@ class GuardSession:
             return read_lock(path)
         except Exception:  # noqa: BLE001 - line numbers are optional
             return None
+
+
+def prime_site_packages(executor: Executor) -> None:
+    """Fill Poetry's lazy list of writable site directories before threads read it.
+
+    ``SitePackages.writable_candidates`` is computed on first use; under the parallel
+    installer a thread that reads it while another fills it sees it empty, and Poetry
+    then writes no ``direct_url.json`` for a url, file or git package. Reading it once
+    here, before the operations start, closes that race for Poetry and the guard alike.
+    """
+    # A missing name only reopens Poetry's race; receipts do not depend on it.
+    with contextlib.suppress(Exception):
+        executor._env.site_packages.writable_candidates  # noqa: B018 - fills the cache
 
 
 def environ() -> dict[str, str]:
