@@ -217,3 +217,14 @@ def test_escape_sequences_from_metadata_reach_the_terminal_inert(installed: Poet
             assert result.returncode == 1, result.output
             assert not any(c in result.output for c in "\x1b\x07\u202e\x9b"), repr(result.output)
             assert "evil\\x1b[2J\\x1b]0;pwned\\x07\\u202e\\x9b31m" in result.stdout, result.stdout
+
+
+def test_lock_with_a_duplicate_package_is_exit_2(installed: PoetryProject) -> None:
+    text = installed.lock.read_text()
+    start = text.index("[[package]]")
+    entry = text[start : text.index("[[package]]", start + 1)]
+    installed.lock.write_text(text[:start] + entry + entry + text[start:].replace(entry, "", 0))
+    for result in run_both(installed, timeout=30):
+        assert result.returncode == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "is locked twice (also at line" in lines[0], result.output
