@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
+import time
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +16,16 @@ from poetry_lockguard.errors import EnvironmentInspectionError
 
 
 # Runs inside the target interpreter (Python 3.9+ must parse it): no third-party imports.
+# It runs with -S, so no .pth file or sitecustomize of the target executes; a venv's
+# prefix, which site.py would set on Python < 3.11, is set here the same way.
 _PROBE = r"""
-import json, os, platform, sys, sysconfig
+import json, os, sys
+_exe_dir = os.path.dirname(os.path.abspath(sys.executable))
+for _dir in (_exe_dir, os.path.dirname(_exe_dir)):
+    if os.path.isfile(os.path.join(_dir, "pyvenv.cfg")):
+        sys.prefix = sys.exec_prefix = os.path.dirname(_exe_dir)
+        break
+import platform, sysconfig
 def fmt(info):
     v = "{0.major}.{0.minor}.{0.micro}".format(info)
     if info.releaselevel != "final":
@@ -98,7 +108,8 @@ class PendingProbe:
         self._cached = _read_cache(self._cache)
         if self._cached is not None:
             return
-        args = [str(python), "-I", "-c", _PROBE]
+        args = [str(python), "-I", "-S", "-c", _PROBE]
+        self._deadline = time.monotonic() + _timeout()
         if with_tags:
             import packaging
 
@@ -111,6 +122,7 @@ class PendingProbe:
                 stderr=subprocess.PIPE,
                 text=True,
                 env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
+                start_new_session=True,  # its own process group, killed as a whole
             )
         except FileNotFoundError as e:
             self._error = _error(e, f"{python}: interpreter not found")
@@ -120,10 +132,23 @@ class PendingProbe:
             self._error = _error(e, f"{python}: cannot run interpreter ({e})")
 
     def cancel(self) -> None:
-        """Stop the probe when its answer is no longer needed."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-            self._process.communicate()
+        """Stop the probe when its answer is no longer needed.
+
+        The whole process group is killed and only the process is waited for: a
+        child it left holding the pipes cannot make this wait.
+        """
+        process = self._process
+        if process is None:
+            return
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except OSError:
+                process.kill()
+            process.wait()
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
 
     def result(self) -> Interpreter:
         """The interpreter's answer; raise EnvironmentInspectionError when it failed."""
@@ -134,11 +159,14 @@ class PendingProbe:
             raise self._error
         assert self._process is not None
         try:
-            stdout, stderr = self._process.communicate(timeout=60)
+            stdout, stderr = self._process.communicate(
+                timeout=max(0.0, self._deadline - time.monotonic())
+            )
         except subprocess.TimeoutExpired as e:
             self.cancel()
             raise EnvironmentInspectionError(
-                f"{python}: cannot run interpreter ({e})"
+                f"{python}: the interpreter did not report its environment within"
+                f" {_timeout():g} s (stopped; POETRY_LOCKGUARD_PROBE_TIMEOUT sets the limit)"
             ) from e
         if self._process.returncode != 0:
             last = (stderr.strip().splitlines() or ["no output"])[-1]
@@ -184,7 +212,13 @@ def _cache_path(python: Path, with_tags: bool) -> Path | None:
 
     from poetry_lockguard import __version__
 
-    parts: list[object] = [__version__, with_tags, str(Path(python).absolute()), os.uname()]
+    parts: list[object] = [
+        __version__,
+        sha256(_PROBE.encode()).hexdigest(),
+        with_tags,
+        str(Path(python).absolute()),
+        os.uname(),
+    ]
     try:
         for path, follow in (
             (python, False),
@@ -200,6 +234,9 @@ def _cache_path(python: Path, with_tags: bool) -> Path | None:
     except OSError:
         return None
     key = sha256(repr(parts).encode()).hexdigest()[:32]
+    explicit = os.environ.get("POETRY_LOCKGUARD_CACHE_DIR")
+    if explicit:
+        return Path(explicit, "probe", f"{key}.json")
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base, "poetry-lockguard", "probe", f"{key}.json")
 
@@ -227,6 +264,18 @@ def _write_cache(path: Path | None, text: str) -> None:
         os.replace(tmp, path)
     except OSError:
         pass
+
+
+#: Seconds the target interpreter has to answer, start-up included.
+_DEFAULT_TIMEOUT = 10.0
+
+
+def _timeout() -> float:
+    try:
+        value = float(os.environ.get("POETRY_LOCKGUARD_PROBE_TIMEOUT", _DEFAULT_TIMEOUT))
+    except ValueError:
+        return _DEFAULT_TIMEOUT
+    return value if value > 0 else _DEFAULT_TIMEOUT
 
 
 def start_probe(python: Path, *, with_tags: bool = False) -> PendingProbe:
