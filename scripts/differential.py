@@ -21,6 +21,7 @@ import tempfile
 import time
 
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import as_completed
 from pathlib import Path
 
 
@@ -29,6 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.differential import Comparison
 from tests.support.differential import Harness
+from tests.support.differential import install_and_verify
+from tests.support.differential import lock_version
 from tests.support.differential import selections
 
 
@@ -39,6 +42,9 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-plugin", action="store_true",
                         help="compare only the stand-alone entry point (faster)")
+    parser.add_argument("--install", action="store_true",
+                        help="instead: install each project for real (from the index pip"
+                        " uses) and run `check --integrity` on it")
     parser.add_argument("--work", type=Path, default=None,
                         help="where empty venvs and Poetry's cache go (default: a temp dir)")
     args = parser.parse_args()
@@ -47,20 +53,26 @@ def main() -> int:
     )
     work = args.work or Path(tempfile.mkdtemp(prefix="lockguard-differential-"))
     harness = Harness(args.poetry, work)
+    if args.install:
+        return install(harness, projects)
     started = time.monotonic()
-    # Empty venvs are made once per interpreter before the pool starts.
     agree = differ = skipped = 0
+    counts: dict[str, int] = {}
 
     def one(project: Path) -> tuple[Path, list[Comparison] | str]:
         return project, harness.compare(project.resolve(), plugin=not args.no_plugin)
 
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for project, outcome in pool.map(one, projects):
+        futures = [pool.submit(one, project) for project in projects]
+        for future in as_completed(futures):
+            project, outcome = future.result()
             if isinstance(outcome, str):
                 count = len(selections(project))
                 skipped += count
-                print(f"SKIP {project.name}: {outcome}")
+                print(f"SKIP {project.name}: {outcome}", flush=True)
                 continue
+            version = lock_version(project)
+            counts[version] = counts.get(version, 0) + 1
             for comparison in outcome:
                 if comparison.agree:
                     agree += 1
@@ -68,10 +80,22 @@ def main() -> int:
                 differ += 1
                 print(f"DIFF {project.name} {' '.join(comparison.selection) or '(default)'}")
                 for problem in comparison.problems:
-                    print(f"     {problem}")
-    print(f"{len(projects)} projects in {time.monotonic() - started:.0f} s")
+                    print(f"     {problem}", flush=True)
+    by_version = ", ".join(f"lock-version {v}: {n}" for v, n in sorted(counts.items()))
+    print(f"{len(projects)} projects ({by_version}) in {time.monotonic() - started:.0f} s")
     print(f"{agree} agree, {differ} differ, {skipped} skipped")
     return 1 if differ else 0
+
+
+def install(harness: Harness, projects: list[Path]) -> int:
+    results = {"ok": 0, "failed": 0, "skipped": 0}
+    for project in projects:
+        status, detail = install_and_verify(harness, project.resolve())
+        results[status] += 1
+        print(f"{status.upper():7} {project.name}: {detail}", flush=True)
+    print(f"{results['ok']} installed and verified, {results['failed']} failed,"
+          f" {results['skipped']} skipped")
+    return 1 if results["failed"] else 0
 
 
 if __name__ == "__main__":

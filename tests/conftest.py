@@ -44,6 +44,14 @@ def poetry_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("poetry-home")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def lockguard_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """In-process checks cache their probes under pytest's tmp path, never in ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("POETRY_LOCKGUARD_CACHE_DIR", str(tmp_path_factory.mktemp("lockguard-cache")))
+        yield
+
+
 @pytest.fixture
 def project_factory(
     tmp_path: Path, index: PackageIndex, poetry_home: Path

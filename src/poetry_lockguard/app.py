@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.env.distributions import Distribution
     from poetry_lockguard.env.probe import Interpreter
     from poetry_lockguard.env.probe import PendingProbe
     from poetry_lockguard.lock.model import Lock
@@ -93,8 +94,9 @@ def check(
 
 def _error_outcome(message: str, fmt: str, debug: bool) -> Outcome:
     from poetry_lockguard.report.formats import render_error
+    from poetry_lockguard.report.style import neutralise
 
-    line = message.splitlines()[0] if message else "unknown error"
+    line = neutralise(message.splitlines()[0]) if message else "unknown error"
     stderr = f"lockguard: {line}\n"
     if debug:
         stderr += traceback.format_exc()
@@ -120,6 +122,10 @@ class CheckOptions:
     selection: SelectionRequest = field(default_factory=SelectionRequest)
     lock_only: bool = False
     integrity: bool = False
+    #: Locked packages of unselected groups and extras are errors, not warnings.
+    strict: bool = False
+    #: With no selection option, use the selection the last guarded install recorded.
+    recorded_selection: bool = True
 
 
 def exit_code(report: Report) -> int:
@@ -142,7 +148,7 @@ def run_check(
     """
     project_dir = options.project_dir.resolve()
     pyproject = project_dir / "pyproject.toml"
-    if not pyproject.is_file():
+    if not pyproject.exists():
         raise LockFileError(f"{pyproject}: file not found (is this a Poetry project?)")
     project = read_project(pyproject)
     policy = load_policy(project.lockguard_config)
@@ -250,10 +256,26 @@ def _check_lock_and_environment(
     assert probe is not None
     interpreter = probe.result()
     python = probe.python
+    notes: tuple[str, ...] = ()
+    request = options.selection
+    if request.is_empty and options.recorded_selection:
+        recorded = _recorded_selection(interpreter.prefix)
+        if recorded is not None and not recorded.is_empty:
+            request = recorded
+            selection = resolve_selection(recorded, project)
+            notes = (
+                (
+                    "selection from the last guarded install:"
+                    f" {recorded.as_poetry_options().strip()} (options given here win)"
+                ),
+            )
     required = required_packages(lock, project, selection, interpreter.marker_env)
     findings += HashCheck().run(required.values(), policy)
     installed = scan_distributions(interpreter.site_dirs)
-    findings += EnvironmentCheck(project_dir, project.name).run(required, installed, policy)
+    unselected = _unselected(lock, project, selection, interpreter, required, installed)
+    findings += EnvironmentCheck(project_dir, project.name).run(
+        required, installed, policy, unselected, strict=options.strict
+    )
 
     files_checked = 0
     if options.integrity:
@@ -280,7 +302,50 @@ def _check_lock_and_environment(
         required=len(required),
         integrity=options.integrity,
         files_checked=files_checked,
+        notes=notes,
+        sync_options=request.as_poetry_options(),
     )
+
+
+def _recorded_selection(prefix: Path) -> SelectionRequest | None:
+    from poetry_lockguard.env.state import read_selection
+
+    return SelectionRequest.from_dict(read_selection(prefix))
+
+
+def _unselected(
+    lock: Lock,
+    project: Project,
+    selection: Selection,
+    interpreter: Interpreter,
+    required: dict[str, LockedPackage],
+    installed: list[Distribution],
+) -> dict[str, tuple[LockedPackage, str]]:
+    """Installed packages the selection does not require that one more group or extra
+    would: name -> (locked package, the option that selects it)."""
+    from poetry_lockguard.lock.selection import Selection
+
+    locked = lock.by_name()
+    candidates = {d.name for d in installed if d.name not in required and d.name in locked}
+    result: dict[str, tuple[LockedPackage, str]] = {}
+    if not candidates:
+        return result
+    widenings = [
+        (Selection(selection.groups | {g}, selection.extras), f" --with {g}")
+        for g in sorted(set(project.groups) - selection.groups)
+    ] + [
+        (Selection(selection.groups, selection.extras | {e}), f" -E {e}")
+        for e in sorted(set(project.extras) - selection.extras)
+    ]
+    for wider, option in widenings:
+        for name, package in required_packages(
+            lock, project, wider, interpreter.marker_env
+        ).items():
+            if name in candidates and name not in result:
+                result[name] = (package, option)
+        if len(result) == len(candidates):
+            break
+    return result
 
 
 def _packages_in_groups(lock: Lock, groups: frozenset[str]) -> list[LockedPackage]:

@@ -90,6 +90,8 @@ def add_check_arguments(check: argparse.ArgumentParser) -> None:
                        help="check only the lock (present, fresh, hashed)")
     check.add_argument("--integrity", action="store_true",
                        help="also verify every installed file against its RECORD")
+    check.add_argument("--strict", action="store_true",
+                       help="locked packages of unselected groups or extras are errors")
     check.add_argument("--format", choices=("text", "json", "github", "sarif", "markdown"),
                        default="text",
                        help="output format (default: text)")
@@ -118,6 +120,7 @@ def options_from_args(args: argparse.Namespace) -> CheckOptions:
         ),
         lock_only=args.lock_only,
         integrity=args.integrity,
+        strict=args.strict,
     )
 
 

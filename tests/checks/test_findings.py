@@ -137,7 +137,7 @@ def test_source_mismatch_registry_vs_file(
 ) -> None:
     installed_project(project, ["alpha==1.0.0"])
     wheel = index.root / "alpha" / "alpha-1.0.0-py3-none-any.whl"
-    project.run([str(project.python), "-m", "pip", "install", "--force-reinstall", "--no-deps", str(wheel)], check=True)
+    project.run([str(project.python), "-m", "pip", "install", "--force-reinstall", "--no-deps", str(wheel)], check=True, env={"POETRY_LOCKGUARD_FENCE": "off"})
     result = both(project)
     assert result.returncode == 1
     assert result.findings() == [("source-mismatch", "alpha")]

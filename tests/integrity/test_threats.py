@@ -54,7 +54,7 @@ def test_package_from_another_index(installed: PoetryProject, tmp_path: Path) ->
         build_wheel(other.root / "alpha", "alpha", "2.0.0",
                     {"alpha/__init__.py": b"import os  # not the locked alpha\n"})
         installed.run([str(installed.python), "-m", "pip", "install", "--force-reinstall",
-                       "--no-deps", "--index-url", other.url, "alpha==2.0.0"], check=True)
+                       "--no-deps", "--index-url", other.url, "alpha==2.0.0"], check=True, env={"POETRY_LOCKGUARD_FENCE": "off"})
     finally:
         other.close()
     for result in run_both(installed, "--integrity", "--format", "json"):
@@ -108,7 +108,7 @@ def test_url_artifact_replaced(project: PoetryProject, index: PackageIndex) -> N
     # The server now serves other bytes at the locked URL; pip takes them.
     build_wheel(folder, "lg-urlpkg", "1.0.0", {"lg_urlpkg/__init__.py": b"import os\n"})
     project.run([str(project.python), "-m", "pip", "install", "--force-reinstall", "--no-deps",
-                 url], check=True)
+                 url], check=True, env={"POETRY_LOCKGUARD_FENCE": "off"})
     for result in run_both(project, "--integrity", "--format", "json"):
         assert result.returncode == 1, result.output
         assert result.findings() == [("unattested", "lg-urlpkg")]

@@ -270,15 +270,73 @@ def _judge(comparison: Comparison) -> None:
         )
 
 
-def _python_constraint(project_dir: Path) -> str:
+def _lock_metadata(project_dir: Path) -> dict[str, Any]:
     from poetry_lockguard.lock.toml import load_toml
 
     data = load_toml(project_dir / "poetry.lock", "poetry.lock")
     metadata = data.get("metadata", {})
-    value = metadata.get("python-versions", "*") if isinstance(metadata, dict) else "*"
-    return str(value)
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def _python_constraint(project_dir: Path) -> str:
+    return str(_lock_metadata(project_dir).get("python-versions", "*"))
+
+
+def lock_version(project_dir: Path) -> str:
+    """The project's lock-version, for the run's summary."""
+    return str(_lock_metadata(project_dir).get("lock-version", "?"))
 
 
 def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     return lines[-1] if lines else "(no output)"
+
+
+def install_and_verify(harness: Harness, project_dir: Path) -> tuple[str, str]:
+    """Install a copy of the project for real with the plugin, then ``check --integrity``.
+
+    The copy gets the package index pip uses as its only source (read from pip at run
+    time) and is re-locked with the original lock as preference, so it installs real
+    wheels with real RECORDs. Returns ("ok" | "failed" | "skipped", detail).
+    """
+    import shutil
+
+    from pip._internal.models.index import PyPI
+
+    from poetry_lockguard.lock.toml import load_toml
+
+    data = load_toml(project_dir / "pyproject.toml", "pyproject.toml")
+    if data.get("tool", {}).get("poetry", {}).get("source"):
+        return "skipped", "declares its own package sources"
+    python = find_python(_python_constraint(project_dir))
+    if python is None:
+        return "skipped", "no interpreter here satisfies its python constraint"
+    copy = harness.work / "install" / project_dir.name
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(project_dir, copy)
+    pyproject = copy / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text()
+        + f'\n[[tool.poetry.source]]\nname = "index"\nurl = "{PyPI.simple_url}"\n'
+        'priority = "primary"\n'
+    )
+    env = harness.env(copy / ".venv")
+    del env["VIRTUAL_ENV"]
+    env["POETRY_VIRTUALENVS_IN_PROJECT"] = "true"
+    poetry = str(harness.poetry)
+    for step in (
+        [poetry, "env", "use", str(python)],
+        [poetry, "lock"],
+        [poetry, "install", "--no-root"],
+    ):
+        result = harness._run(step, copy, env)
+        if result.returncode != 0:
+            return "failed", f"`{' '.join(step[1:])}`: {_last_line(result.stdout + result.stderr)}"
+    check = harness._run([poetry, "lockguard", "check", "--integrity", "--format", "json"], copy, env)
+    if check.returncode != 0:
+        try:
+            codes = sorted({f["code"] for f in json.loads(check.stdout)["findings"]})
+        except (ValueError, KeyError):
+            codes = [_last_line(check.stderr)]
+        return "failed", f"check --integrity exited {check.returncode}: {', '.join(codes)}"
+    return "ok", "installed and verified"

@@ -35,8 +35,13 @@ class EnvironmentCheck:
         required: Mapping[str, LockedPackage],
         installed: list[Distribution],
         policy: Policy,
+        unselected: Mapping[str, tuple[LockedPackage, str]] | None = None,
+        *,
+        strict: bool = False,
     ) -> list[Finding]:
         """``missing``, ``version-mismatch``, ``source-mismatch``, ``extraneous``,
+        ``unselected`` (a locked package of a group or extra outside the selection,
+        installed at its locked version: a warning, an error with ``strict``),
         ``duplicate-distribution``, ``metadata-mismatch`` and ``invalid-distribution``
         findings."""
         findings: list[Finding] = []
@@ -128,6 +133,22 @@ class EnvironmentCheck:
             if name == self._root_name:
                 continue
             dist = by_name[name]
+            outside = (unselected or {}).get(name)
+            if outside is not None and same_version(dist.version, outside[0].version):
+                package, option = outside
+                findings.append(
+                    finding(
+                        "unselected",
+                        name,
+                        f"{name} {dist.version} is locked, but for {option.strip()}, which"
+                        " this check does not select",
+                        expected=option.strip(),
+                        found=dist.version,
+                        line=package.line,
+                        severity=Severity.ERROR if strict else None,
+                    )
+                )
+                continue
             findings.append(
                 finding(
                     "extraneous",

@@ -23,6 +23,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "missing": (Severity.ERROR, "required by the lock, not installed"),
     "version-mismatch": (Severity.ERROR, "installed at another version than locked"),
     "extraneous": (Severity.ERROR, "installed, not required by the selection"),
+    "unselected": (Severity.WARNING, "installed at its locked version, but its group or extra is not selected"),
     "source-mismatch": (Severity.ERROR, "installed from another source than locked"),
     "invalid-distribution": (Severity.ERROR, "an installed distribution's metadata is unreadable"),
     "metadata-mismatch": (Severity.ERROR, "a dist-info's directory name and METADATA name different packages or versions"),

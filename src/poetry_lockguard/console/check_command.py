@@ -41,6 +41,11 @@ class LockguardCheckCommand(Command):
         option("lock-only", None, "Check only the lock: present, fresh and hashed."),
         option("integrity", None, "Also verify every installed file against its RECORD."),
         option(
+            "strict",
+            None,
+            "Locked packages of unselected groups or extras are errors, not warnings.",
+        ),
+        option(
             "format",
             "f",
             "Output format: text, json, github, sarif or markdown.",
@@ -135,6 +140,7 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
             selection=SelectionRequest.from_poetry_options(self.option),
             lock_only=bool(self.option("lock-only")),
             integrity=bool(self.option("integrity")),
+            strict=bool(self.option("strict")),
         )
 
     def _project_dir(self) -> Path:

@@ -58,6 +58,7 @@ class JsonReporter:
                 "packages": env.packages,
             },
             "selection": None if report.selection is None else report.selection.as_dict(),
+            "notes": list(report.notes),
             "findings": [f.as_dict() for f in report.findings],
             "summary": {
                 "errors": len(report.errors),

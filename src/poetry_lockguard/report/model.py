@@ -51,6 +51,8 @@ class Report:
     integrity: bool = False
     files_checked: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: The selection as ``poetry sync`` options (" --with docs"), for hints.
+    sync_options: str = ""
 
     @property
     def errors(self) -> tuple[Finding, ...]:

@@ -48,6 +48,8 @@ _MORE_HELP: dict[str, str] = {
     " escapes the environment is a sign of tampering",
     "record-unhashed": "reinstall the package with an installer that hashes every RECORD"
     " row (`poetry sync`) so that --integrity can verify its files",
+    "unselected": "install its group or extra with the option the finding names, or"
+    " `poetry sync` without it to remove it",
     "unattested": "install with the lockguard plugin in Poetry so that a receipt is left"
     " (`poetry sync`)",
     "artifact-not-locked": "reinstall from the locked artifact with `poetry sync`",

@@ -27,6 +27,8 @@ HINTS: dict[str, str] = {
     "version-mismatch": "run `poetry sync{options}` to make the environment match poetry.lock",
     "source-mismatch": "run `poetry sync{options}` to make the environment match poetry.lock",
     "extraneous": "run `poetry sync{options}` to remove packages poetry.lock does not require",
+    "unselected": "check with the option the finding names, or run `poetry sync{options}`"
+    " to remove what the selection does not include",
     "file-modified": "reinstall the package: `poetry run pip install --force-reinstall"
     " --no-deps NAME==VERSION`, then `poetry lockguard check --integrity`",
 }
@@ -58,6 +60,7 @@ class TextReporter:
             lines.append(f"<{style}>{code}</> ({len(by_code[code])})")
             lines.extend(by_code[code])
             lines.append("")
+        lines.extend(f"<comment>{_safe(note)}</comment>" for note in report.notes)
         lines.append(self._summary(report))
         hint = self._hint(report)
         if hint:
@@ -103,7 +106,7 @@ class TextReporter:
     def _hint(self, report: Report) -> str:
         for code in sorted({f.code for f in report.errors}, key=_code_order):
             if code in HINTS:
-                return HINTS[code].format(options=self._sync_options)
+                return HINTS[code].format(options=report.sync_options or self._sync_options)
         return ""
 
 

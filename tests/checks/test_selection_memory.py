@@ -1,0 +1,48 @@
+"""A check without selection options uses the selection the last guarded install
+recorded; locked packages outside the selection are `unselected`, not `extraneous`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+
+if TYPE_CHECKING:
+    from tests.support.poetry import PoetryProject
+    from tests.types import ProjectFactory
+
+
+def _installed_with_docs_and_extra(project_factory: ProjectFactory) -> PoetryProject:
+    project = project_factory("memory")
+    project.write_pyproject(
+        ["beta>=1.0"], groups={"docs": ["docs-tool"]}, optional_groups={"docs"},
+        extras={"e1": ["zeta"]},
+    )
+    project.poetry("lock", check=True)
+    project.poetry("install", "--with", "docs", "-E", "e1", check=True)
+    return project
+
+
+def test_bare_check_uses_the_recorded_selection(project_factory: ProjectFactory) -> None:
+    project = _installed_with_docs_and_extra(project_factory)
+    for result in (project.lockguard("--format", "json"), project.standalone("--format", "json")):
+        assert (result.returncode, result.codes()) == (0, []), result.output
+        document = result.json()
+        assert document["selection"] == {"groups": ["docs", "main"], "extras": ["e1"]}
+        assert any("last guarded install" in note for note in document["notes"])
+    text = project.lockguard()
+    assert "selection from the last guarded install: --with docs -E e1" in text.stdout
+
+
+def test_options_win_and_outside_packages_are_unselected(project_factory: ProjectFactory) -> None:
+    project = _installed_with_docs_and_extra(project_factory)
+    for run in (project.lockguard, project.standalone):
+        result = run("--format", "json", "-E", "e1")
+        assert (result.returncode, result.findings()) == (0, [("unselected", "docs-tool")]), result.output
+        finding = result.json()["findings"][0]
+        assert (finding["severity"], finding["expected"]) == ("warning", "--with docs")
+        strict = run("--format", "json", "--with", "docs", "--strict")
+        assert (strict.returncode, strict.findings()) == (1, [("unselected", "zeta")]), strict.output
+    # A package installed by hand that no group or extra locks stays extraneous.
+    project.pip("install", "stray")
+    result = project.standalone("--format", "json", "--with", "docs")
+    assert result.findings() == [("extraneous", "stray"), ("unselected", "zeta")], result.output
