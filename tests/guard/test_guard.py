@@ -271,12 +271,19 @@ def test_warn_mode_reports_and_installs(project: PoetryProject) -> None:
     assert project.installed()["alpha"] == "2.0.0"
 
 
-def test_off_mode_does_nothing(project: PoetryProject) -> None:
+def test_off_mode_does_nothing_but_say_so(project: PoetryProject) -> None:
     locked(project, ["alpha"], lockguard={"mode": "off"})
     clear_files(project.lock, "alpha")
     result = project.poetry("install")
     assert result.returncode == 0, result.output
-    assert "lockguard" not in result.output
+    # One line, on stderr, every time: a pull request that turns the guard off shows.
+    announcement = (
+        'lockguard: the install guard is off (mode = "off" in [tool.lockguard] of'
+        " pyproject.toml): nothing is verified, no receipts are written"
+    )
+    assert [line for line in result.stderr.splitlines() if line.strip()] == [announcement]
+    assert 'the install guard is off (mode = "off" in [tool.lockguard]' in result.stderr
+    assert "lockguard" not in result.stdout
     receipt = site_packages(project) / "alpha-2.0.0.dist-info" / "provenance_url.json"
     assert not receipt.exists()
 
@@ -298,7 +305,8 @@ def test_invalid_mode_variable_refuses(project: PoetryProject) -> None:
     locked(project, ["alpha"])
     before = project.snapshot()
     result = project.poetry("install", env={"POETRY_LOCKGUARD_MODE": "loose"})
-    assert_refused(result, "POETRY_LOCKGUARD_MODE", None)
+    # The guard cannot tell which mode was meant: "could not check", exit code 2.
+    assert_refused(result, "POETRY_LOCKGUARD_MODE", None, exit_code=2)
     assert project.snapshot() == before
 
 
@@ -348,10 +356,18 @@ def test_guard_failure_refuses(project: PoetryProject, index: PackageIndex) -> N
     locked(project, [dist.name])
     before = project.snapshot()
     result = project.poetry("install")
-    assert result.returncode == 1, result.output
-    assert "lockguard: the install guard failed" in result.output
-    assert "refusing `poetry install`" in result.output
+    # The guard's own failure: exit code 2 and one line, no traceback (unless -vvv).
+    assert result.returncode == 2, result.output
+    lines = [line for line in result.output.splitlines() if "lockguard" in line]
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("lockguard: the install guard failed")
+    assert "refusing `poetry install`" in lines[0]
+    assert "Traceback" not in result.output
     assert project.snapshot() == before
+    # With -vvv the original error reaches Poetry, which shows it in full.
+    debug = project.poetry("install", "-vvv")
+    assert debug.returncode == 1, debug.output
+    assert "compatible with your environment" in debug.output
 
 
 # -- 8. Poetry as users run it ------------------------------------------------------

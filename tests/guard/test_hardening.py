@@ -233,3 +233,17 @@ def test_every_package_gets_its_receipt_and_direct_url_under_the_parallel_instal
         for dist in by_url:
             dist_info = site / f"{dist.module}-1.0.0.dist-info"
             assert (dist_info / "direct_url.json").is_file(), dist.name
+
+
+# -- mode = "off" is visible ------------------------------------------------------------
+@pytest.mark.parametrize("command", [("install",), ("sync",), ("add", "delta"),
+                                     ("update",), ("remove", "alpha")])
+def test_off_mode_is_announced_on_every_guarded_command(
+    project_factory: ProjectFactory, command: tuple[str, ...]
+) -> None:
+    project = locked(project_factory(), ["alpha"], lockguard={"mode": "off"})
+    result = project.poetry(*command)
+    assert result.returncode == 0, result.output
+    assert result.stderr.count('the install guard is off (mode = "off"') == 1, result.output
+    # Not on commands that install nothing.
+    assert "install guard is off" not in project.poetry("show").output

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import TypeVar
 
 from poetry_lockguard.checks.finding import finding
+from poetry_lockguard.guard.refusal import GuardRefusal
 from poetry_lockguard.guard.verify import VerifiedArtifact
 from poetry_lockguard.guard.verify import check_archive
 from poetry_lockguard.guard.verify import package_key
@@ -33,6 +35,9 @@ if TYPE_CHECKING:
     from poetry.installation.executor import Executor
 
     from poetry_lockguard.checks.finding import Finding
+
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,11 @@ class InstallPoint:
         on_finding: Callable[[Finding], None],
         verified: dict[tuple[str, str], VerifiedArtifact],
         allow_unhashed: frozenset[str] | set[str],
+        on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         self._executor = executor
         self._on_finding = on_finding
+        self._on_error = on_error
         self.verified = verified
         self._allow_unhashed = allow_unhashed
         self._local = threading.local()
@@ -97,6 +104,21 @@ class InstallPoint:
     def _current(self) -> Package | None:
         return getattr(self._local, "package", None)
 
+    def _safely(
+        self, check: Callable[[Package, Path], _T], package: Package, path: Path, default: _T
+    ) -> _T:
+        """Run a check; a crash goes to ``on_error``, which refuses (or, in warn mode,
+        reports and lets the operation go on with ``default``)."""
+        try:
+            return check(package, path)
+        except GuardRefusal:
+            raise  # on_finding refused: a decision, not a failure
+        except Exception as e:
+            if self._on_error is None:
+                raise
+            self._on_error(e)
+            return default
+
     # -- builds ---------------------------------------------------------------------
     def _wrap_prepare(self, prepare: Callable[..., Path]) -> Callable[..., Path]:
         @functools.wraps(prepare)
@@ -104,7 +126,9 @@ class InstallPoint:
             package = self._current()
             origin = ""
             if package is not None:
-                origin = self._check_build_input(package, Path(archive))
+                origin = self._safely(
+                    self._check_build_input, package, Path(archive), "unverified"
+                )
             result = prepare(archive, *args, **kwargs)
             if package is not None and Path(result) != Path(archive):
                 with self._lock:
@@ -153,7 +177,7 @@ class InstallPoint:
         def wrapped(wheel: Path) -> None:
             package = self._current()
             if package is not None:
-                self._check_installed_archive(package, Path(wheel))
+                self._safely(self._check_installed_archive, package, Path(wheel), None)
             install(wheel)
 
         return wrapped

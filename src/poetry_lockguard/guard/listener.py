@@ -6,8 +6,13 @@ import os
 
 from typing import TYPE_CHECKING
 
+from poetry_lockguard.guard.refusal import GuardInternalError
+from poetry_lockguard.guard.refusal import GuardRefusal
+from poetry_lockguard.report.style import escape_tags
+
 
 if TYPE_CHECKING:
+    from cleo.events.console_command_event import ConsoleCommandEvent
     from cleo.events.event import Event
     from cleo.events.event_dispatcher import EventDispatcher
     from poetry.console.application import Application
@@ -22,6 +27,7 @@ GATE_PRIORITY = 16
 def register_guard(application: Application) -> None:
     """Attach the guard to ``install``, ``sync``, ``add``, ``update`` and ``remove``."""
     from cleo.events.console_events import COMMAND
+    from cleo.events.console_events import ERROR
     from cleo.events.console_events import TERMINATE
 
     dispatcher = application.event_dispatcher
@@ -31,6 +37,7 @@ def register_guard(application: Application) -> None:
     dispatcher.add_listener(COMMAND, guard.on_command_start, priority=GATE_PRIORITY)
     # Priority 0, added after Poetry's own listeners: command.installer is set.
     dispatcher.add_listener(COMMAND, guard.on_command)
+    dispatcher.add_listener(ERROR, guard.on_error)
     dispatcher.add_listener(TERMINATE, guard.on_terminate)
     from poetry_lockguard.guard.run import RunGuard
 
@@ -73,10 +80,16 @@ def command_kind(command: object) -> str | None:
 
 
 class InstallGuard:
-    """Holds the session of the one command a Poetry process runs."""
+    """Holds the session of the one command a Poetry process runs.
+
+    Refusals exit with code 1. A failure of the guard itself (a bug, a Poetry internal
+    that is missing, an invalid configuration) refuses too, with one line and exit
+    code 2, like the check's "could not check"; ``-vvv`` shows the traceback.
+    """
 
     def __init__(self) -> None:
         self.session: GuardSession | None = None
+        self.internal_error = False
 
     def on_command_start(
         self, event: Event, event_name: str, dispatcher: EventDispatcher
@@ -87,24 +100,33 @@ class InstallGuard:
         kind = command_kind(event.command)
         if kind is None:
             return
-        from poetry_lockguard.guard.gate import guard_settings
-        from poetry_lockguard.guard.refusal import GuardRefusal
-
-        command = event.command
-        # Poetry's own errors (no pyproject.toml, ...) surface as Poetry reports them.
-        pyproject = command.poetry.pyproject  # type: ignore[attr-defined]
         try:
-            table = pyproject.data.get("tool", {}).get("lockguard")
-            settings = guard_settings(table, os.environ)
+            self._start(event, kind)
+        except GuardRefusal:
+            raise
         except Exception as e:
             if event.io.is_debug():
                 raise
-            raise GuardRefusal(
-                f"lockguard refused `poetry {kind}`: {e}. Nothing was changed."
-            ) from e
+            self._fail(event, f"lockguard refused `poetry {kind}`: {e}. Nothing was changed.")
+
+    def _start(self, event: ConsoleCommandEvent, kind: str) -> None:
+        from poetry_lockguard.guard.gate import guard_settings
+
+        command = event.command
+        # Poetry's own errors (no pyproject.toml, ...) surface as Poetry reports them.
+        try:
+            pyproject = command.poetry.pyproject  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - Poetry reports it when the command runs
+            return
+        table = pyproject.data.get("tool", {}).get("lockguard")
+        settings = guard_settings(table, os.environ)
         if settings.mode == "off":
-            if settings.override_note:
-                event.io.write_error_line(f"<comment>{settings.override_note}</comment>")
+            # Announced every time: a pull request that turns the guard off is visible.
+            note = settings.override_note or (
+                'lockguard: the install guard is off (mode = "off" in [tool.lockguard]'
+                " of pyproject.toml): nothing is verified, no receipts are written"
+            )
+            event.io.write_error_line(f"<comment>{escape_tags(note)}</comment>")
             return
         from poetry_lockguard.guard.session import GuardSession
 
@@ -117,7 +139,36 @@ class InstallGuard:
         assert isinstance(event, ConsoleCommandEvent)
         if self.session is None or self.session.command is not event.command:
             return
-        self.session.arm()
+        try:
+            self.session.arm()
+        except Exception as e:
+            if event.io.is_debug():
+                raise
+            self.session.refused = True
+            self._fail(
+                event,
+                f"lockguard: the install guard failed ({type(e).__name__}: {e}); refusing"
+                f" `{self.session.command_line}`. Nothing was changed. Run with -vvv for"
+                " details.",
+            )
+
+    def _fail(self, event: ConsoleCommandEvent, line: str) -> None:
+        """Stop the command with one line; TERMINATE turns it into exit code 2."""
+        event.io.write_error_line(f"<error>{escape_tags(line)}</error>")
+        event.disable_command()
+        event.stop_propagation()
+        self.internal_error = True
+
+    def on_error(self, event: Event, event_name: str, dispatcher: EventDispatcher) -> None:
+        from cleo.events.console_error_event import ConsoleErrorEvent
+
+        assert isinstance(event, ConsoleErrorEvent)
+        if not isinstance(event.error, GuardInternalError) or event.io.is_debug():
+            return
+        # One line, printed here; exit code 0 drops the error, TERMINATE sets 2.
+        event.io.write_error_line(f"<error>{escape_tags(event.error.line)}</error>")
+        event.set_exit_code(0)
+        self.internal_error = True
 
     def on_terminate(
         self, event: Event, event_name: str, dispatcher: EventDispatcher
@@ -125,7 +176,17 @@ class InstallGuard:
         from cleo.events.console_terminate_event import ConsoleTerminateEvent
 
         assert isinstance(event, ConsoleTerminateEvent)
-        if self.session is None or self.session.command is not event.command:
-            return
         session, self.session = self.session, None
-        session.finish(event.exit_code, event.set_exit_code)
+        if session is not None and session.command is event.command:
+            try:
+                session.finish(event.exit_code, event.set_exit_code)
+            except Exception as e:
+                if event.io.is_debug():
+                    raise
+                line = f"lockguard: the install guard failed after the command ({e})"
+                event.io.write_error_line(f"<error>{escape_tags(line)}</error>")
+                self.internal_error = True
+            if session.internal_error:
+                self.internal_error = True
+        if self.internal_error:
+            event.set_exit_code(2)

@@ -25,6 +25,14 @@ class GuardRefusal(_Base):
         super().__init__(escape_tags(text))
 
 
+class GuardInternalError(GuardRefusal):
+    """The guard itself failed and so refused the command: exit code 2, one line."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 def finding_lines(findings: Iterable[Finding]) -> list[str]:
     """``  • code: message (poetry.lock:LINE)``, one line per finding."""
     lines = []

@@ -15,6 +15,7 @@ from poetry_lockguard.guard.gate import transaction_findings
 from poetry_lockguard.guard.hooks import InstallPoint
 from poetry_lockguard.guard.receipts import installed_dist_infos
 from poetry_lockguard.guard.receipts import write_receipt
+from poetry_lockguard.guard.refusal import GuardInternalError
 from poetry_lockguard.guard.refusal import GuardRefusal
 from poetry_lockguard.guard.refusal import finding_lines
 from poetry_lockguard.guard.verify import ArtifactVerifier
@@ -63,6 +64,8 @@ class GuardSession:
         self.project_dir = command.poetry.pyproject_path.parent
         self.dry_run = bool(self._option("dry-run"))
         self.refused = False
+        #: The guard itself failed (exit code 2): set by _guarded and the install point.
+        self.internal_error = False
         self.executed = False
         self.verified: dict[tuple[str, str], VerifiedArtifact] = {}
         self.install_point: InstallPoint | None = None
@@ -113,7 +116,7 @@ class GuardSession:
         executor.execute = execute  # type: ignore[method-assign]
         point = InstallPoint(
             executor, self._install_point_finding, self.verified,
-            set(self.settings.policy.allow_unhashed),
+            set(self.settings.policy.allow_unhashed), on_error=self._install_point_error,
         )
         point.arm()
         self.install_point = point
@@ -167,6 +170,11 @@ class GuardSession:
         ):
             write_receipt(path, artifact.url, artifact.sha256, artifact.commit)
 
+    def _install_point_error(self, error: BaseException) -> None:
+        if self.io.is_debug():
+            raise error
+        self.internal_failure(error)
+
     def _install_point_finding(self, found: Finding) -> None:
         """A finding while Poetry builds or installs: refuse that operation, or warn."""
         if self.enforce:
@@ -198,7 +206,7 @@ class GuardSession:
             line = f"lockguard: could not check the environment after `{self.command_line}`: {e}"
             if self.enforce:
                 self.io.write_error_line(f"<error>{escape_tags(line)}</error>")
-                set_exit_code(1)
+                set_exit_code(2)
             else:
                 self.io.write_error_line(f"<warning>{escape_tags(line)}</warning>")
             return
@@ -296,16 +304,21 @@ class GuardSession:
         except Exception as e:
             if self.io.is_debug():
                 raise
-            message = (
-                f"lockguard: the install guard failed ({type(e).__name__}: {e})"
-            )
-            if self.enforce:
-                self.refused = True
-                raise GuardRefusal(
-                    f"{message}; refusing `{self.command_line}`."
-                    f" {self._nothing_changed()} Run with -vvv for details."
-                ) from e
-            self.io.write_error_line(f"<warning>{escape_tags(message)}; going on (warn mode)</warning>")
+            self.internal_failure(e)
+
+    def internal_failure(self, error: BaseException) -> None:
+        """The guard failed: refuse with one line and exit code 2 (enforce), or warn."""
+        message = f"lockguard: the install guard failed ({type(error).__name__}: {error})"
+        if self.enforce:
+            self.refused = True
+            self.internal_error = True
+            raise GuardInternalError(
+                f"{message}; refusing `{self.command_line}`. {self._nothing_changed()}"
+                " Run with -vvv for details."
+            ) from error
+        self.io.write_error_line(
+            f"<warning>{escape_tags(message)}; going on (warn mode)</warning>"
+        )
 
     def _refuse_or_warn(self, findings: list[Finding], outcome: str, hint: str = "") -> None:
         if not hint:
