@@ -61,11 +61,43 @@ def build_parser(prog: str = "python -m poetry_lockguard") -> argparse.ArgumentP
         " python3 lockguard.pyz check --project /srv/app --python /srv/app/.venv/bin/python",
     )
     zipapp.add_argument("output", type=Path, metavar="OUT.pyz", help="the file to write")
+    repair = sub.add_parser(
+        "repair",
+        help="reinstall, through the guard, what the check finds (needs Poetry)",
+        description="Check with --integrity, take out every package a reinstall fixes"
+        " (edited or missing files, broken RECORD, no receipt, another source), and run"
+        " one guarded `poetry install` (`poetry sync` with --remove-extraneous). Needs"
+        " Poetry with poetry-lockguard in this interpreter.",
+        epilog="example: python -m poetry_lockguard repair --dry-run",
+    )
+    add_target_arguments(repair)
+    repair.add_argument("--dry-run", action="store_true",
+                        help="list what would be done, change nothing")
+    repair.add_argument("--remove-extraneous", action="store_true",
+                        help="also remove packages poetry.lock does not require")
     return parser
 
 
 def add_check_arguments(check: argparse.ArgumentParser) -> None:
     """Add the check options (shared with the tests)."""
+    add_target_arguments(check)
+    check.add_argument("--lock-only", action="store_true",
+                       help="check only the lock (present, fresh, hashed)")
+    check.add_argument("--integrity", action="store_true",
+                       help="also verify every installed file against its RECORD")
+    check.add_argument("--strict", action="store_true",
+                       help="locked packages of unselected groups or extras are errors")
+    check.add_argument("--format", choices=("text", "json", "github", "sarif", "markdown"),
+                       default="text",
+                       help="output format (default: text)")
+    check.add_argument("-v", "--verbose", action="count", default=0,
+                       help="-vvv adds the traceback to an error")
+    check.add_argument("-q", "--quiet", action="store_true",
+                       help="print nothing; the exit code tells")
+
+
+def add_target_arguments(check: argparse.ArgumentParser) -> None:
+    """The project, the interpreter and the selection: what check and repair share."""
     check.add_argument(
         "-C", "--directory", "--project", dest="directory", type=Path, default=None,
         help="the project directory (default: the nearest directory at or above the"
@@ -86,19 +118,6 @@ def add_check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("-E", "--extras", action="append", default=[],
                        help="extras to include")
     check.add_argument("--all-extras", action="store_true", help="include every extra")
-    check.add_argument("--lock-only", action="store_true",
-                       help="check only the lock (present, fresh, hashed)")
-    check.add_argument("--integrity", action="store_true",
-                       help="also verify every installed file against its RECORD")
-    check.add_argument("--strict", action="store_true",
-                       help="locked packages of unselected groups or extras are errors")
-    check.add_argument("--format", choices=("text", "json", "github", "sarif", "markdown"),
-                       default="text",
-                       help="output format (default: text)")
-    check.add_argument("-v", "--verbose", action="count", default=0,
-                       help="-vvv adds the traceback to an error")
-    check.add_argument("-q", "--quiet", action="store_true",
-                       help="print nothing; the exit code tells")
 
 
 def options_from_args(args: argparse.Namespace) -> CheckOptions:
@@ -118,9 +137,9 @@ def options_from_args(args: argparse.Namespace) -> CheckOptions:
             extras=tuple(args.extras),
             all_extras=args.all_extras,
         ),
-        lock_only=args.lock_only,
-        integrity=args.integrity,
-        strict=args.strict,
+        lock_only=getattr(args, "lock_only", False),
+        integrity=getattr(args, "integrity", False),
+        strict=getattr(args, "strict", False),
     )
 
 
@@ -136,6 +155,8 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
         return _compare(args)
     if args.command == "zipapp":
         return _zipapp(args)
+    if args.command == "repair":
+        return _repair(args)
     if args.command != "check":
         parser.print_help(sys.stdout)
         return 0
@@ -200,3 +221,29 @@ def _zipapp(args: argparse.Namespace) -> int:
         return 2
     sys.stdout.write(f"wrote {info.path} ({info.size:,} bytes, {info.files} files)\n")
     return 0
+
+
+def _repair(args: argparse.Namespace) -> int:
+    from importlib.util import find_spec
+
+    from poetry_lockguard.errors import LockguardError
+    from poetry_lockguard.repair import run_repair
+    from poetry_lockguard.report.style import neutralise
+
+    if find_spec("poetry") is None or find_spec("poetry.console") is None:
+        sys.stderr.write(
+            "lockguard: repair installs through Poetry, which this interpreter does not"
+            " have: run `poetry lockguard repair` instead\n"
+        )
+        return 2
+    try:
+        run = run_repair(
+            options_from_args(args),
+            dry_run=args.dry_run,
+            remove_extraneous=args.remove_extraneous,
+        )
+    except LockguardError as e:
+        sys.stderr.write(f"lockguard: {neutralise(str(e))}\n")
+        return 2
+    sys.stdout.write("".join(f"{neutralise(line)}\n" for line in run.lines))
+    return run.exit_code

@@ -1,4 +1,4 @@
-"""The Poetry application plugin: registers ``lockguard check`` and the install guard."""
+"""The Poetry application plugin: registers the ``lockguard`` commands and the guard."""
 
 from __future__ import annotations
 
@@ -8,8 +8,20 @@ from poetry.plugins.application_plugin import ApplicationPlugin
 
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from poetry.console.application import Application
     from poetry.console.commands.command import Command
+
+#: Command name -> (module, class) under ``poetry_lockguard.console``, imported only
+#: when the command runs: every Poetry command pays for what activation imports.
+COMMANDS = {
+    "lockguard": ("namespace_command", "LockguardCommand"),
+    "lockguard check": ("check_command", "LockguardCheckCommand"),
+    "lockguard repair": ("repair_command", "LockguardRepairCommand"),
+    "lockguard fence": ("fence_command", "LockguardFenceCommand"),
+    "lockguard compare": ("compare_command", "LockguardCompareCommand"),
+}
 
 
 class LockguardPlugin(ApplicationPlugin):
@@ -17,54 +29,26 @@ class LockguardPlugin(ApplicationPlugin):
 
     @property
     def commands(self) -> list[type[Command]]:
-        from poetry_lockguard.console.check_command import LockguardCheckCommand
-        from poetry_lockguard.console.compare_command import LockguardCompareCommand
-        from poetry_lockguard.console.fence_command import LockguardFenceCommand
-        from poetry_lockguard.console.namespace_command import LockguardCommand
-
-        return [
-            LockguardCommand,
-            LockguardCheckCommand,
-            LockguardFenceCommand,
-            LockguardCompareCommand,
-        ]
+        return [_command_class(name) for name in COMMANDS]
 
     def activate(self, application: Application) -> None:
         """Register the commands lazily and the install guard's listeners."""
-        application.command_loader.register_factory("lockguard", _namespace_command_factory)
-        application.command_loader.register_factory(
-            "lockguard check", _check_command_factory
-        )
-        application.command_loader.register_factory(
-            "lockguard compare", _compare_command_factory
-        )
-        application.command_loader.register_factory(
-            "lockguard fence", _fence_command_factory
-        )
+        for name in COMMANDS:
+            application.command_loader.register_factory(name, _factory(name))
         from poetry_lockguard.guard.listener import register_guard
 
         register_guard(application)
 
 
-def _check_command_factory() -> Command:
-    from poetry_lockguard.console.check_command import LockguardCheckCommand
+def _command_class(name: str) -> type[Command]:
+    from importlib import import_module
 
-    return LockguardCheckCommand()
-
-
-def _namespace_command_factory() -> Command:
-    from poetry_lockguard.console.namespace_command import LockguardCommand
-
-    return LockguardCommand()
+    module, attribute = COMMANDS[name]
+    command: type[Command] = getattr(
+        import_module(f"poetry_lockguard.console.{module}"), attribute
+    )
+    return command
 
 
-def _fence_command_factory() -> Command:
-    from poetry_lockguard.console.fence_command import LockguardFenceCommand
-
-    return LockguardFenceCommand()
-
-
-def _compare_command_factory() -> Command:
-    from poetry_lockguard.console.compare_command import LockguardCompareCommand
-
-    return LockguardCompareCommand()
+def _factory(name: str) -> Callable[[], Command]:
+    return lambda: _command_class(name)()

@@ -41,6 +41,26 @@ CODES: dict[str, tuple[Severity, str]] = {
 }
 
 
+#: Codes a reinstall of the package from a verified archive fixes, and Poetry's own
+#: ``sync`` does not (it sees the right version and does nothing): what ``repair`` does.
+REINSTALL_CODES = frozenset(
+    {
+        "file-modified",
+        "file-missing",
+        "record-missing",
+        "record-invalid",
+        "record-unhashed",
+        "unattested",
+        "artifact-not-locked",
+        "built-from-source",
+        "source-mismatch",
+        "invalid-distribution",
+        "metadata-mismatch",
+        "duplicate-distribution",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Finding:
     """One deviation between the lock, the policy and the environment.

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.finding import CODES
+from poetry_lockguard.checks.finding import REINSTALL_CODES
 from poetry_lockguard.checks.finding import Severity
 from poetry_lockguard.report.style import escape_tags
 from poetry_lockguard.report.style import neutralise
@@ -29,9 +30,16 @@ HINTS: dict[str, str] = {
     "extraneous": "run `poetry sync{options}` to remove packages poetry.lock does not require",
     "unselected": "check with the option the finding names, or run `poetry sync{options}`"
     " to remove what the selection does not include",
-    "file-modified": "reinstall the package: `poetry run pip install --force-reinstall"
-    " --no-deps NAME==VERSION`, then `poetry lockguard check --integrity`",
 }
+#: Integrity findings are repaired by one command: reinstall through the guard.
+REPAIR_HINTED = REINSTALL_CODES - {"source-mismatch"}
+HINTS.update(
+    dict.fromkeys(
+        REPAIR_HINTED,
+        "run `poetry lockguard repair{options}` to reinstall the affected packages"
+        " through the guard (verified against poetry.lock, with receipts)",
+    )
+)
 
 
 #: Codes shown one file a line, as ``rpm -V`` does: what differs, then the path.
@@ -104,7 +112,10 @@ class TextReporter:
         return line
 
     def _hint(self, report: Report) -> str:
-        for code in sorted({f.code for f in report.errors}, key=_code_order):
+        codes = {f.code for f in report.errors} or {f.code for f in report.warnings}
+        # `repair` also does what `poetry sync` would: one command for everything.
+        repairable = sorted(codes & REPAIR_HINTED, key=_code_order)
+        for code in repairable or sorted(codes, key=_code_order):
             if code in HINTS:
                 return HINTS[code].format(options=report.sync_options or self._sync_options)
         return ""

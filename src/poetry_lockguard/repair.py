@@ -1,0 +1,165 @@
+"""What ``lockguard repair`` reinstalls, decided from a check's findings.
+
+Poetry's own ``sync`` fixes missing and wrong versions, but not a file edited in
+site-packages, a broken RECORD or a package installed around the guard: Poetry sees
+the right version and does nothing. ``repair`` takes those packages out first, so that
+one guarded ``poetry install`` (or ``poetry sync`` with ``--remove-extraneous``) puts
+each back from an archive verified against poetry.lock, with a receipt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+
+from poetry_lockguard.checks.finding import REINSTALL_CODES
+
+
+if TYPE_CHECKING:
+    from poetry_lockguard.app import CheckOptions
+    from poetry_lockguard.report.model import Report
+
+#: Findings the guarded install fixes by itself.
+INSTALL_CODES = frozenset({"missing", "version-mismatch"})
+
+
+@dataclass(frozen=True)
+class RepairPlan:
+    """Packages to take out and reinstall, to install, and to remove (by name)."""
+
+    reinstall: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    install: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    remove: tuple[str, ...] = ()
+    unfixable: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """True when there is nothing to do."""
+        return not (self.reinstall or self.install or self.remove)
+
+
+def plan_repair(report: Report, *, remove_extraneous: bool = False) -> RepairPlan:
+    """The repair for ``report``'s findings (package findings only; lock findings such
+    as ``lock-stale`` or ``unhashed`` cannot be repaired by reinstalling and are listed
+    as unfixable)."""
+    reinstall: dict[str, set[str]] = {}
+    install: dict[str, set[str]] = {}
+    remove: set[str] = set()
+    unfixable: set[str] = set()
+    for f in report.findings:
+        if f.package and f.code in REINSTALL_CODES:
+            reinstall.setdefault(f.package, set()).add(f.code)
+        elif f.package and f.code in INSTALL_CODES:
+            install.setdefault(f.package, set()).add(f.code)
+        elif f.code == "extraneous" and f.package:
+            if remove_extraneous:
+                remove.add(f.package)
+        elif f.code not in ("unselected",) and f.severity.value == "error":
+            unfixable.add(f.code)
+    return RepairPlan(
+        reinstall={n: tuple(sorted(c)) for n, c in sorted(reinstall.items())},
+        install={
+            n: tuple(sorted(c)) for n, c in sorted(install.items()) if n not in reinstall
+        },
+        remove=tuple(sorted(remove)),
+        unfixable=tuple(sorted(unfixable)),
+    )
+
+
+@dataclass
+class RepairRun:
+    """What a repair did: the lines to show and the exit code of the check after it."""
+
+    lines: list[str] = field(default_factory=list)
+    exit_code: int = 0
+    after: Report | None = None
+
+
+def run_repair(
+    options: CheckOptions,
+    *,
+    dry_run: bool = False,
+    remove_extraneous: bool = False,
+    poetry: list[str] | None = None,
+) -> RepairRun:
+    """Check with ``--integrity``, take out what a reinstall fixes, run one guarded
+    ``poetry install`` (``poetry sync`` with ``remove_extraneous``), check again.
+
+    ``poetry`` is the command that starts Poetry (default: this interpreter's
+    ``-m poetry``). Raises LockguardError when the project cannot be checked or Poetry
+    cannot be started.
+    """
+    import dataclasses
+    import shutil
+    import subprocess
+    import sys
+
+    from poetry_lockguard.app import exit_code
+    from poetry_lockguard.app import run_check
+    from poetry_lockguard.errors import EnvironmentInspectionError
+
+    options = dataclasses.replace(options, integrity=True, lock_only=False)
+    report = run_check(options)
+    plan = plan_repair(report, remove_extraneous=remove_extraneous)
+    run = RepairRun()
+    for name, codes in plan.reinstall.items():
+        run.lines.append(f"reinstall {name} ({', '.join(codes)})")
+    for name, codes in plan.install.items():
+        run.lines.append(f"install {name} ({', '.join(codes)})")
+    for name in plan.remove:
+        run.lines.append(f"remove {name} (extraneous)")
+    if plan.unfixable:
+        run.lines.append(
+            f"not repairable by reinstalling: {', '.join(plan.unfixable)} (see"
+            " `poetry lockguard check`)"
+        )
+    if plan.empty:
+        run.lines.append("nothing to repair")
+        run.exit_code, run.after = exit_code(report), report
+        return run
+    if dry_run:
+        run.exit_code = exit_code(report)
+        return run
+
+    from poetry_lockguard.app import target_interpreter
+    from poetry_lockguard.env.distributions import scan_distributions
+
+    interpreter = target_interpreter(options.project_dir, options.python)
+    for name in plan.reinstall:
+        subprocess.run(
+            [str(interpreter.executable), "-m", "pip", "uninstall", "-y",
+             "--disable-pip-version-check", name],
+            stdin=subprocess.DEVNULL, capture_output=True, check=False,
+        )
+        # What pip could not take out (a broken RECORD, a second copy): the metadata
+        # directories themselves, found by name directly in the site directories.
+        for dist in scan_distributions(interpreter.site_dirs):
+            if dist.name == name and dist.path.parent in interpreter.site_dirs:
+                if dist.path.is_dir() and not dist.path.is_symlink():
+                    shutil.rmtree(dist.path, ignore_errors=True)
+                else:
+                    dist.path.unlink(missing_ok=True)
+    command = poetry or [sys.executable, "-m", "poetry"]
+    verb = "sync" if remove_extraneous else "install"
+    args = [*command, verb, "--no-interaction", *options.selection.as_poetry_options().split()]
+    run.lines.append(f"running `poetry {' '.join(args[len(command):])}`")
+    try:
+        done = subprocess.run(
+            args, cwd=options.project_dir, stdin=subprocess.DEVNULL, capture_output=True,
+            text=True, check=False,
+        )
+    except OSError as e:
+        raise EnvironmentInspectionError(f"cannot start Poetry ({e.strerror})") from e
+    if done.returncode != 0:
+        tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
+        run.lines += [f"poetry {verb} failed (exit {done.returncode}):", *tail]
+    after = run_check(options)
+    run.after = after
+    run.exit_code = exit_code(after)
+    run.lines.append(
+        "repaired: the environment matches poetry.lock, every file verified"
+        if run.exit_code == 0
+        else "still differs from poetry.lock: see `poetry lockguard check --integrity`"
+    )
+    return run
