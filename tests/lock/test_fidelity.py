@@ -196,3 +196,23 @@ def test_optional_is_decided_by_the_followed_edges_not_the_lock_flag(
     assert plans[()] == [("plat-dep", "1.0.0")]
     assert plans[("-E", "e1")] == [("needs-zeta", "1.0.0"), ("plat-dep", "1.0.0"), ("zeta", "1.0.0")]
     assert [c.problems for c in comparisons if not c.agree] == []
+
+
+def test_a_package_asked_for_with_extras_is_its_own_node(
+    harness: Harness, project_factory: ProjectFactory, index: PackageIndex
+) -> None:
+    # gamma is required plainly, and gamma[fast] only through the optional wants-fast:
+    # delta (gamma's fast extra) is optional, though gamma itself is not.
+    index.add(
+        Dist("uses-gamma", "1.0.0", requires=("gamma",)),
+        Dist("wants-fast", "1.0.0", requires=("gamma[fast]",)),
+    )
+    project = project_factory("extras-node")
+    project.write_pyproject(["uses-gamma"], extras={"e1": ["wants-fast"]})
+    project.poetry("lock", check=True)
+    downgrade_lock_to_2_0(project.lock)
+    comparisons = _compare(harness, project)
+    plans = _plans(comparisons)
+    assert plans[()] == [("gamma", "1.0.0"), ("uses-gamma", "1.0.0")]
+    assert ("delta", "1.0.0") in plans[("-E", "e1")]  # type: ignore[operator]
+    assert [c.problems for c in comparisons if not c.agree] == []

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from poetry_lockguard.lock.selection import Selection
 
 
+#: A node of the solved graph: a package name and the extras it was asked for with.
+Node = tuple[str, frozenset[str]]
+
+
 def required_packages(
     lock: Lock,
     project: Project,
@@ -120,11 +124,11 @@ def _from_graph(
     # walk found until the choice is stable (one or two walks on real locks).
     constraints: dict[str, list[str]] = {}
     required: dict[str, LockedPackage] = {}
-    active: dict[str, set[str]] = {}
+    nodes: dict[Node, set[Node]] = {}
     for _ in range(8):
         seen_constraints: dict[str, list[str]] = {}
         required = {}
-        active = {}
+        nodes = {}
         done: set[tuple[str, frozenset[str]]] = set()
         stack = list(root_edges)
         while stack:
@@ -145,22 +149,40 @@ def _from_graph(
                 for spec in package.extras.get(extra, ())
             }
             edge_holds = holds_for(extras)
-            followed = active.setdefault(name, set())
+            # A package with extras is a node of its own in Poetry's solved graph,
+            # which depends on the plain package as well.
+            followed = nodes.setdefault(key, {(name, frozenset())} if extras else set())
             for edge in package.dependencies:
                 if edge.optional and edge.name not in extra_deps:
                     continue
                 if not _edge_holds(edge, edge_holds):
                     continue
-                followed.add(edge.name)
-                stack.append((edge.name, edge.constraint, _names(edge.extras)))
+                edge_extras = _names(edge.extras)
+                followed.add((edge.name, edge_extras))
+                stack.append((edge.name, edge.constraint, edge_extras))
         if seen_constraints == constraints:
             break
         constraints = seen_constraints
 
-    required_path = _reached(active, [n for n, opt in root_optional.items() if not opt])
-    reached = _reached(
-        active, [n for extra in selection.extras for n in root_extras.get(extra, ())]
-    )
+    required_path = {
+        name for name, _ in _reached(nodes, [n for n, opt in root_optional.items() if not opt])
+    }
+    by_name_edges: dict[Node, set[Node]] = {}
+    for (name, _), targets in nodes.items():
+        by_name_edges.setdefault((name, frozenset()), set()).update(
+            (target, frozenset()) for target, _ in targets
+        )
+    reached = {
+        name
+        for name, _ in _reached(
+            by_name_edges,
+            [
+                (n, frozenset())
+                for extra in selection.extras
+                for n in root_extras.get(extra, ())
+            ],
+        )
+    }
     return {
         name: package
         for name, package in required.items()
@@ -170,7 +192,7 @@ def _from_graph(
 
 def _root_edges(
     project: Project, selection: Selection, marker_env: Mapping[str, Any]
-) -> tuple[list[tuple[str, str, frozenset[str]]], dict[str, bool], dict[str, list[str]]]:
+) -> tuple[list[tuple[str, str, frozenset[str]]], dict[Node, bool], dict[str, list[str]]]:
     """The root's dependency edges for the selected groups whose markers hold, whether
     each dependency name is optional (all its root dependencies are), and the root's
     extras."""
@@ -184,13 +206,14 @@ def _root_edges(
     env = dict(marker_env)
     env["extra"] = set(selection.extras)
     edges: list[tuple[str, str, frozenset[str]]] = []
-    optional: dict[str, bool] = {}
+    optional: dict[Node, bool] = {}
     for group in sorted(selection.groups):
         if not root.has_dependency_group(group):
             continue
         for dep in root.dependency_group(group).dependencies:
             name = str(canonicalize_name(dep.name))
-            optional[name] = optional.get(name, True) and dep.is_optional()
+            node = (name, _names(dep.extras))
+            optional[node] = optional.get(node, True) and dep.is_optional()
             # Optional dependencies stay in view whatever the extras: Poetry drops the
             # packages no selected extra asks for only after solving.
             if not dep.marker.validate(env):
@@ -203,18 +226,18 @@ def _root_edges(
     return edges, optional, extras
 
 
-def _reached(edges: Mapping[str, set[str]], start: Iterable[str]) -> set[str]:
-    """Names of solved packages reachable from ``start`` through the edges the solve
+def _reached(edges: Mapping[Node, set[Node]], start: Iterable[Node]) -> set[Node]:
+    """Nodes of the solved graph reachable from ``start`` through the edges the solve
     followed (Poetry's solved packages carry only those dependencies, and both its
     ``optional`` computation and ``get_extra_package_names`` walk them)."""
-    reached: set[str] = set()
+    reached: set[Node] = set()
     stack = list(start)
     while stack:
-        name = stack.pop()
-        if name not in edges or name in reached:
+        node = stack.pop()
+        if node not in edges or node in reached:
             continue
-        reached.add(name)
-        stack += edges[name]
+        reached.add(node)
+        stack += edges[node]
     return reached
 
 
