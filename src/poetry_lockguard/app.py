@@ -16,6 +16,7 @@ from dataclasses import field
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.environment import EnvironmentCheck
+from poetry_lockguard.checks.environment import ambiguity_findings
 from poetry_lockguard.checks.lockfile import FreshnessCheck
 from poetry_lockguard.checks.lockfile import HashCheck
 from poetry_lockguard.checks.lockfile import lock_missing_finding
@@ -30,6 +31,7 @@ from poetry_lockguard.errors import LockFileError
 from poetry_lockguard.errors import LockguardError
 from poetry_lockguard.lock.project import read_project
 from poetry_lockguard.lock.reader import read_lock
+from poetry_lockguard.lock.requirements import ambiguous_packages
 from poetry_lockguard.lock.requirements import required_packages
 from poetry_lockguard.lock.selection import SelectionRequest
 from poetry_lockguard.lock.selection import resolve_selection
@@ -270,11 +272,14 @@ def _check_lock_and_environment(
                 ),
             )
     required = required_packages(lock, project, selection, interpreter.marker_env)
+    ambiguous = ambiguous_packages(lock, selection, interpreter.marker_env)
+    findings += ambiguity_findings(ambiguous)
     findings += HashCheck().run(required.values(), policy)
     installed = scan_distributions(interpreter.site_dirs)
     unselected = _unselected(lock, project, selection, interpreter, required, installed)
     findings += EnvironmentCheck(project_dir, project.name).run(
-        required, installed, policy, unselected, strict=options.strict
+        required, installed, policy, unselected, strict=options.strict,
+        alternatives=ambiguous,
     )
 
     files_checked = 0

@@ -4,6 +4,7 @@ own plan (``install --dry-run`` into an empty venv) and both entry points agree.
 from __future__ import annotations
 
 import re
+import sys
 
 from typing import TYPE_CHECKING
 
@@ -216,3 +217,29 @@ def test_a_package_asked_for_with_extras_is_its_own_node(
     assert plans[()] == [("gamma", "1.0.0"), ("uses-gamma", "1.0.0")]
     assert ("delta", "1.0.0") in plans[("-E", "e1")]  # type: ignore[operator]
     assert [c.problems for c in comparisons if not c.agree] == []
+
+
+def test_a_name_locked_twice_for_the_target_is_ambiguous_lock(
+    harness: Harness, project_factory: ProjectFactory
+) -> None:
+    # Two alpha entries that both apply (a real lock had this): Poetry installs both,
+    # one over the other; lockguard warns and accepts either version.
+    project = project_factory("ambiguous")
+    project.write_pyproject(["beta>=1.0"], lockguard={"allow-unhashed": ["alpha"]})
+    project.poetry("lock", check=True)
+    _add_entry(
+        project.lock,
+        "alpha",
+        '[[package]]\nname = "alpha"\nversion = "1.0.0"\ndescription = ""\noptional = false\n'
+        'python-versions = "*"\ngroups = ["main"]\nfiles = []\n',
+    )
+    comparisons = _compare(harness, project)
+    assert _plans(comparisons)[()] == [("alpha", "1.0.0"), ("alpha", "2.0.0"), ("beta", "1.0.0")]
+    assert [c.problems for c in comparisons if not c.agree] == []
+    # (Poetry itself, installing both at once, can leave two alpha dist-infos.)
+    project.poetry("env", "use", sys.executable, check=True)
+    project.pip("install", "beta==1.0.0", "alpha==1.0.0")
+    for version in ("1.0.0", "2.0.0"):
+        project.pip("install", f"alpha=={version}")
+        result = project.standalone("--format", "json")
+        assert (result.returncode, result.findings()) == (0, [("ambiguous-lock", "alpha")]), result.output

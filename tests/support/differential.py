@@ -42,6 +42,7 @@ class Outcome:
     plan: Plan | None
     refusal: str = ""
     stale: bool = False
+    ambiguous: frozenset[str] = frozenset()
 
     def describe(self) -> str:
         if self.plan is None:
@@ -240,6 +241,9 @@ class Harness:
                 if f["code"] == "missing"
             ),
             stale=any(f["code"] == "lock-stale" for f in findings),
+            ambiguous=frozenset(
+                str(f["package"]) for f in findings if f["code"] == "ambiguous-lock"
+            ),
         )
 
 
@@ -261,9 +265,20 @@ def _judge(comparison: Comparison) -> None:
     if lockguard.plan is None:
         problems.append(f"Poetry plans {poetry.describe()} but lockguard {lockguard.describe()}")
         return
-    if poetry.plan != lockguard.plan:
-        only_poetry = sorted(poetry.plan - lockguard.plan)
-        only_lockguard = sorted(lockguard.plan - poetry.plan)
+    poetry_plan, lockguard_plan = poetry.plan, lockguard.plan
+    names = [name for name, _ in poetry_plan]
+    for name in {n for n in names if names.count(n) > 1}:
+        # Poetry installs a name locked twice for this target once per entry: lockguard
+        # must say the lock is ambiguous there and expect one of those versions.
+        versions = {(n, v) for n, v in poetry_plan if n == name}
+        if name not in lockguard.ambiguous or not versions & lockguard_plan:
+            problems.append(f"Poetry installs {name} {len(versions)} times;"
+                            " lockguard does not report ambiguous-lock with one of them")
+        poetry_plan = poetry_plan - versions
+        lockguard_plan = lockguard_plan - versions
+    if poetry_plan != lockguard_plan:
+        only_poetry = sorted(poetry_plan - lockguard_plan)
+        only_lockguard = sorted(lockguard_plan - poetry_plan)
         problems.append(
             f"only in Poetry's plan: {only_poetry}; only in lockguard's missing:"
             f" {only_lockguard}"

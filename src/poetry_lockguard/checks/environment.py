@@ -38,6 +38,7 @@ class EnvironmentCheck:
         unselected: Mapping[str, tuple[LockedPackage, str]] | None = None,
         *,
         strict: bool = False,
+        alternatives: Mapping[str, list[LockedPackage]] | None = None,
     ) -> list[Finding]:
         """``missing``, ``version-mismatch``, ``source-mismatch``, ``extraneous``,
         ``unselected`` (a locked package of a group or extra outside the selection,
@@ -87,6 +88,11 @@ class EnvironmentCheck:
                 )
                 continue
             dist = found_dist
+            for other in (alternatives or {}).get(name, ()):
+                # A name the lock holds twice for this target (ambiguous-lock): Poetry
+                # installs both, so either version is what poetry.lock says.
+                if same_version(dist.version, other.version):
+                    package = other
             if not same_version(dist.version, package.version):
                 findings.append(
                     finding(
@@ -276,3 +282,25 @@ def _file_url_path(url: str) -> Path | None:
 def _norm_vcs(url: str) -> str:
     url = url.removeprefix("git+")
     return url.removesuffix("/").removesuffix(".git")
+
+
+def ambiguity_findings(ambiguous: Mapping[str, list[LockedPackage]]) -> list[Finding]:
+    """``ambiguous-lock`` for each name locked more than once for this target."""
+    findings = []
+    for name in sorted(ambiguous):
+        packages = ambiguous[name]
+        where = ", ".join(
+            f"{p.version}" + (f" (poetry.lock:{p.line})" if p.line else "") for p in packages
+        )
+        findings.append(
+            finding(
+                "ambiguous-lock",
+                name,
+                f"{name} is locked {len(packages)} times for this environment ({where}):"
+                " Poetry installs each, one over the other, so any of them may be"
+                " installed; run `poetry lock` to settle it",
+                expected=", ".join(p.version for p in packages),
+                line=packages[0].line,
+            )
+        )
+    return findings

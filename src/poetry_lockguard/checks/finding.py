@@ -20,6 +20,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "unhashed": (Severity.ERROR, "a package that must be hashed has no hashes in the lock"),
     "weak-hash": (Severity.ERROR, "a package's only hashes use md5 or sha1"),
     "unpinned-vcs": (Severity.ERROR, "a git package is not pinned to a full commit"),
+    "ambiguous-lock": (Severity.WARNING, "a package is locked more than once for this environment"),
     "missing": (Severity.ERROR, "required by the lock, not installed"),
     "version-mismatch": (Severity.ERROR, "installed at another version than locked"),
     "extraneous": (Severity.ERROR, "installed, not required by the selection"),

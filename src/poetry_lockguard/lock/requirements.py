@@ -75,8 +75,33 @@ def _evaluator(marker_env: Mapping[str, Any], extras: frozenset[str]) -> Callabl
 def _from_groups_and_markers(
     lock: Lock, selection: Selection, marker_env: Mapping[str, Any]
 ) -> dict[str, LockedPackage]:
+    # A name that applies twice (a lock with two meanings here, see ambiguous_packages):
+    # the later entry, as Poetry's installer, which installs both, usually ends with.
+    return {package.name: package for package in _applicable(lock, selection, marker_env)}
+
+
+def ambiguous_packages(
+    lock: Lock, selection: Selection, marker_env: Mapping[str, Any]
+) -> dict[str, list[LockedPackage]]:
+    """Names locked more than once whose entries all apply to the selection in
+    ``marker_env`` (lock-version 2.1 only: older locks are solved to one version).
+
+    Poetry then installs every one of them, one over the other, so the environment may
+    hold any of those versions.
+    """
+    if not lock.has_groups_and_markers:
+        return {}
+    by_name: dict[str, list[LockedPackage]] = {}
+    for package in _applicable(lock, selection, marker_env):
+        by_name.setdefault(package.name, []).append(package)
+    return {name: packages for name, packages in by_name.items() if len(packages) > 1}
+
+
+def _applicable(
+    lock: Lock, selection: Selection, marker_env: Mapping[str, Any]
+) -> list[LockedPackage]:
     holds = _evaluator(marker_env, selection.extras)
-    required: dict[str, LockedPackage] = {}
+    applicable: list[LockedPackage] = []
     for package in lock.packages:
         groups = set(package.groups) & selection.groups
         if not groups:
@@ -86,8 +111,8 @@ def _from_groups_and_markers(
         else:
             ok = any(holds(package.markers.get(group, "")) for group in groups)
         if ok:
-            required[package.name] = package
-    return required
+            applicable.append(package)
+    return applicable
 
 
 def _from_graph(

@@ -50,6 +50,8 @@ _MORE_HELP: dict[str, str] = {
     " row (`poetry sync`) so that --integrity can verify its files",
     "unselected": "install its group or extra with the option the finding names, or"
     " `poetry sync` without it to remove it",
+    "ambiguous-lock": "run `poetry lock` so that each package is locked once for each"
+    " environment",
     "unattested": "install with the lockguard plugin in Poetry so that a receipt is left"
     " (`poetry sync`)",
     "artifact-not-locked": "reinstall from the locked artifact with `poetry sync`",
