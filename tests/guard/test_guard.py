@@ -256,9 +256,15 @@ def test_check_uses_the_commands_selection(project: PoetryProject) -> None:
     locked(project, ["alpha"], groups={"docs": ["docs-tool"]}, optional_groups={"docs"})
     result = project.poetry("install", "--with", "docs")
     assert result.returncode == 0, result.output
-    # Without --with docs, docs-tool is extraneous for the plain selection.
+    # A plain install keeps docs-tool (Poetry's install removes nothing): it is a locked
+    # package outside the selection, unselected (a warning), not drift the install made.
     result = project.poetry("install")
-    assert_refused(result, "extraneous", "docs-tool")
+    assert result.returncode == 0, result.output
+    check = project.lockguard("--format", "json")
+    assert (check.returncode, check.findings()) == (0, [("unselected", "docs-tool")]), check.output
+    # A package no group locks is drift: the check after the install refuses.
+    project.pip("install", "stray")
+    assert_refused(project.poetry("install"), "extraneous", "stray")
 
 
 # -- 6. modes -----------------------------------------------------------------------

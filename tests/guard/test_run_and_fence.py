@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.poetry import SYNC
+
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -161,8 +163,18 @@ def test_pip_fence_refuses_installs_and_upgrades(project_factory: ProjectFactory
     # Poetry keeps working through the fence (it uses pip only to uninstall).
     project.write_pyproject(["beta>=1.0"])
     project.poetry("lock", check=True)
-    assert project.poetry("sync", check=True).returncode == 0
+    assert project.poetry(*SYNC, check=True).returncode == 0
     assert "gamma" not in project.installed()
     assert project.poetry("lockguard", "fence", "--off").returncode == 0
     project.run([pip, "install", "stray", "--index-url", project.index_url], check=True)
     assert "stray" in project.installed()
+
+
+@pytest.mark.parametrize("pip_fence", [True, False])
+def test_guarded_install_puts_the_fence_in_place_unless_configured_off(
+    project_factory: ProjectFactory, pip_fence: bool
+) -> None:
+    project = installed(project_factory, lockguard={"pip-fence": pip_fence})
+    result = project.run([str(project.venv / "bin" / "pip"), "install", "stray", "--index-url", project.index_url])
+    assert (result.returncode != 0) is pip_fence, result.output
+    assert ("stray" in project.installed()) is not pip_fence

@@ -13,6 +13,7 @@ from poetry_lockguard.checks.finding import Severity
 from poetry_lockguard.checks.lockfile import lock_missing_finding
 from poetry_lockguard.guard.gate import transaction_findings
 from poetry_lockguard.guard.hooks import InstallPoint
+from poetry_lockguard.guard.poetry_env import interpreter_of
 from poetry_lockguard.guard.receipts import installed_dist_infos
 from poetry_lockguard.guard.receipts import write_receipt
 from poetry_lockguard.guard.refusal import GuardInternalError
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from poetry.installation.operations.operation import Operation
 
     from poetry_lockguard.checks.finding import Finding
-    from poetry_lockguard.env.probe import Interpreter
     from poetry_lockguard.guard.gate import GuardSettings
 
 #: Commands whose lock is an input they must not create (like ``npm ci``).
@@ -198,6 +198,7 @@ class GuardSession:
             self._announce_builds()
         if exit_code != 0 or not self.executed or self._option("only-root"):
             return
+        self._leave_state()
         try:
             findings = self._check_environment()
         except Exception as e:
@@ -252,6 +253,26 @@ class GuardSession:
                 f"<comment>{escape_tags(f'lockguard: built from source: {names}')}</comment>"
             )
 
+    def _leave_state(self) -> None:
+        """After a good install: remember its selection in the environment (a bare
+        ``lockguard check`` and ``poetry run`` use it) and put the pip fence in place
+        (unless ``pip-fence = false``)."""
+        from poetry_lockguard.env.state import write_selection
+        from poetry_lockguard.fence import install_fence
+
+        interpreter = interpreter_of(self.command.env)
+        if interpreter is None:
+            return
+        if self.kind in LOCK_CONSUMERS:
+            write_selection(interpreter.prefix, self._selection().as_dict())
+        if self.settings.policy.pip_fence:
+            try:
+                install_fence(interpreter.site_dirs[0])
+            except OSError as e:
+                self.io.write_error_line(
+                    f"<warning>lockguard: could not put the pip fence in place: {e}</warning>"
+                )
+
     def _check_environment(self) -> list[Finding]:
         from poetry_lockguard.app import CheckOptions
         from poetry_lockguard.app import run_check
@@ -261,8 +282,9 @@ class GuardSession:
                 project_dir=self.project_dir,
                 python=Path(self.command.env.python),
                 selection=selection,
+                recorded_selection=False,
             ),
-            interpreter=self._interpreter(),
+            interpreter=interpreter_of(self.command.env),
         )
         findings = list(report.findings)
         if self.kind not in LOCK_CONSUMERS:
@@ -273,26 +295,6 @@ class GuardSession:
                 f for f in findings if not (f.code == "extraneous" and f.package in locked)
             ]
         return findings
-
-    def _interpreter(self) -> Interpreter | None:
-        """What Poetry already knows about its env, so the check need not probe it."""
-        from poetry_lockguard.env.probe import Interpreter
-
-        try:
-            env = self.command.env
-            marker_env = dict(env.marker_env)
-            paths = env.paths
-            return Interpreter(
-                executable=Path(env.python),
-                prefix=Path(env.path),
-                base_prefix=Path(env.base),
-                site_dirs=tuple(dict.fromkeys(Path(paths[k]) for k in ("purelib", "platlib"))),
-                scripts=Path(paths["scripts"]),
-                marker_env=marker_env,
-                version=str(marker_env["python_full_version"]),
-            )
-        except Exception:  # noqa: BLE001 - the check then probes the interpreter itself
-            return None
 
     # -- helpers --------------------------------------------------------------------
     def _guarded(self, step: Callable[[], None]) -> None:
