@@ -31,6 +31,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "duplicate-distribution": (Severity.ERROR, "a package is installed more than once"),
     "hash-mismatch": (Severity.ERROR, "a downloaded artifact's hash is not in the lock"),
     "sdist-fallback": (Severity.ERROR, "an sdist would be built though a compatible wheel is locked"),
+    "build-refused": (Severity.ERROR, "a package would be built from source and the build policy refuses it"),
     "file-modified": (Severity.ERROR, "an installed file differs from its RECORD entry"),
     "file-missing": (Severity.ERROR, "a file listed in RECORD is not installed"),
     "record-missing": (Severity.ERROR, "a distribution has no RECORD"),

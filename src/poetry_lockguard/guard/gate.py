@@ -102,3 +102,43 @@ def transaction_findings(
         if found is not None:
             findings.append(found)
     return findings
+
+
+def build_findings(builds: Mapping[str, str], policy: Policy) -> list[Finding]:
+    """What ``[tool.lockguard] build`` says of the packages a transaction would build
+    (name -> what is built: an sdist's file name, ``git``, ``directory``): with
+    ``refuse``, a ``build-refused`` finding for each one not in ``allow-build``."""
+    from poetry_lockguard.checks.finding import finding
+
+    if policy.build != "refuse":
+        return []
+    return [
+        finding(
+            "build-refused",
+            name,
+            f"{name} would be built from source ({builds[name]}), and [tool.lockguard]"
+            " build = \"refuse\" (allow it with allow-build = [\"" + name + "\"])",
+            found=builds[name],
+        )
+        for name in sorted(builds)
+        if name not in policy.allow_build
+    ]
+
+
+def planned_builds(
+    targets: Iterable[Package], artifact_names: Mapping[tuple[str, str], str]
+) -> dict[str, str]:
+    """Name -> what would be built, for packages installed from source: git and
+    directory packages, and those whose verified archive is an sdist."""
+    from poetry_lockguard.checks.receipts import SDIST_SUFFIXES
+
+    builds: dict[str, str] = {}
+    for package in targets:
+        source = package.source_type or ""
+        if source in ("git", "directory"):
+            builds[package.name] = source
+            continue
+        archive = artifact_names.get((package.name, package.version.text), "")
+        if archive.lower().endswith(SDIST_SUFFIXES):
+            builds[package.name] = archive
+    return builds

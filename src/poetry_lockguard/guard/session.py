@@ -11,6 +11,8 @@ from typing import Any
 
 from poetry_lockguard.checks.finding import Severity
 from poetry_lockguard.checks.lockfile import lock_missing_finding
+from poetry_lockguard.guard.gate import build_findings
+from poetry_lockguard.guard.gate import planned_builds
 from poetry_lockguard.guard.gate import transaction_findings
 from poetry_lockguard.guard.hooks import InstallPoint
 from poetry_lockguard.guard.poetry_env import interpreter_of
@@ -146,6 +148,16 @@ class GuardSession:
         verification = ArtifactVerifier(executor).verify(targets)
         self.verified.update(verification.verified)
         findings += verification.findings
+        builds = planned_builds(
+            targets,
+            {key: artifact.url.rsplit("/", 1)[-1] for key, artifact in verification.verified.items()},
+        )
+        findings += build_findings(builds, self.settings.policy)
+        if self.settings.policy.build == "warn" and builds:
+            listed = ", ".join(f"{name} ({what})" for name, what in sorted(builds.items()))
+            self.io.write_error_line(
+                f"<warning>lockguard: will build from source: {escape_tags(listed)}</warning>"
+            )
         if findings:
             self._refuse_or_warn(findings, self._nothing_changed())
 

@@ -52,6 +52,8 @@ _MORE_HELP: dict[str, str] = {
     " `poetry sync` without it to remove it",
     "ambiguous-lock": "run `poetry lock` so that each package is locked once for each"
     " environment",
+    "build-refused": "list the package under [tool.lockguard] allow-build, or lock a wheel"
+    " for it",
     "unattested": "install with the lockguard plugin in Poetry so that a receipt is left"
     " (`poetry sync`)",
     "artifact-not-locked": "reinstall from the locked artifact with `poetry sync`",
