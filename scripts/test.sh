@@ -26,6 +26,7 @@ for which in $versions; do
     "$venv/bin/mypy" || status=1
   fi
   echo "== tests with $("$venv/bin/poetry" --version) on $("$venv/bin/python" --version)"
-  "$venv/bin/python" -m pytest "$@" || status=$?
+  # Both cores; a test module's tests stay on one worker (module fixtures are costly).
+  "$venv/bin/python" -m pytest -n "${LOCKGUARD_TEST_WORKERS:-auto}" --dist loadscope "$@" || status=$?
 done
 exit $status

@@ -63,7 +63,7 @@ unless <comment>[tool.lockguard] pip-fence = false</comment>.
                 else f"{interpreter.prefix} had no pip fence"
             )
             return 0
-        install_fence(site)
+        install_fence(site, interpreter.executable)
         self.line(
             f"pip fence in place in {interpreter.prefix}: pip install refuses there;"
             " use <info>poetry add</info> / <info>poetry sync</info>"

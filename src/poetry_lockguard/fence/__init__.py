@@ -11,6 +11,9 @@ interpreter started with ``-S``. The check still sees what those do.
 from __future__ import annotations
 
 import os
+import py_compile
+import subprocess
+import sys
 
 from pathlib import Path
 
@@ -24,8 +27,12 @@ def _runtime_source() -> bytes:
     return Path(__file__).with_name("runtime.py").read_bytes()
 
 
-def install_fence(site_packages: Path) -> bool:
-    """Put (or refresh) the fence in ``site_packages``; True when a file changed."""
+def install_fence(site_packages: Path, python: Path | None = None) -> bool:
+    """Put (or refresh) the fence in ``site_packages``; True when a file changed.
+
+    ``python`` is the venv's interpreter: the module is compiled by it, so that every
+    start of that interpreter imports bytecode, not source.
+    """
     changed = False
     for name, data in (
         (f"{MODULE_NAME}.py", _runtime_source()),
@@ -41,6 +48,14 @@ def install_fence(site_packages: Path) -> bool:
         temporary.write_bytes(data)
         os.replace(temporary, target)
         changed = True
+    source = str(site_packages / f"{MODULE_NAME}.py")
+    if python is None or Path(python).resolve() == Path(sys.executable).resolve():
+        py_compile.compile(source, doraise=False, quiet=2)
+    elif changed or not any((site_packages / "__pycache__").glob(f"{MODULE_NAME}.*.pyc")):
+        subprocess.run(
+            [str(python), "-m", "py_compile", source],
+            stdin=subprocess.DEVNULL, capture_output=True, check=False, timeout=60,
+        )
     return changed
 
 

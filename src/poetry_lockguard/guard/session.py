@@ -279,7 +279,7 @@ class GuardSession:
             write_selection(interpreter.prefix, self._selection().as_dict())
         if self.settings.policy.pip_fence:
             try:
-                install_fence(interpreter.site_dirs[0])
+                install_fence(interpreter.site_dirs[0], interpreter.executable)
             except OSError as e:
                 self.io.write_error_line(
                     f"<warning>lockguard: could not put the pip fence in place: {e}</warning>"
