@@ -25,7 +25,8 @@ PER_LOCK_VERSION = 2
 
 
 def _subset() -> list[str]:
-    """The projects with the most features, ``PER_LOCK_VERSION`` of each lock-version."""
+    """``PER_LOCK_VERSION`` projects of each lock-version: the smallest locks among those
+    with at least two features (extras, markers, repeated names, ...), to stay fast."""
     sources = CORPUS / "sources.toml"
     if not sources.exists():
         return []
@@ -33,8 +34,12 @@ def _subset() -> list[str]:
     chosen: list[str] = []
     for version in sorted({p["lock-version"] for p in projects}):
         ranked = sorted(
-            (p for p in projects if p["lock-version"] == version),
-            key=lambda p: (-len(p.get("features", [])), p["slug"]),
+            (
+                p
+                for p in projects
+                if p["lock-version"] == version and len(p.get("features", [])) >= 2
+            ),
+            key=lambda p: ((CORPUS / "projects" / p["slug"] / "poetry.lock").stat().st_size, p["slug"]),
         )
         chosen += [p["slug"] for p in ranked[:PER_LOCK_VERSION]]
     return chosen

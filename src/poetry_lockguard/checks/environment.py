@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from poetry_lockguard.checks.finding import Severity
 from poetry_lockguard.checks.finding import finding
+from poetry_lockguard.versions import same_version
 
 
 if TYPE_CHECKING:
@@ -235,20 +236,6 @@ def _duplicate_finding(
         path=str(dists[0].path),
         severity=Severity.WARNING,
     )
-
-
-def same_version(installed: str, locked: str) -> bool:
-    """True when two version strings are equal under PEP 440 normalization."""
-    if installed == locked:
-        # The common case, answered without parsing (or importing packaging.version).
-        return True
-    from packaging.version import InvalidVersion
-    from packaging.version import Version
-
-    try:
-        return Version(installed) == Version(locked)
-    except InvalidVersion:
-        return installed.strip() == locked.strip()
 
 
 def describe_direct_url(direct: dict[str, Any] | None) -> str:

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 from packaging.utils import InvalidWheelFilename
 from packaging.utils import parse_wheel_filename
 
-from poetry_lockguard.checks.environment import same_version
 from poetry_lockguard.checks.finding import Severity
 from poetry_lockguard.checks.finding import finding
+from poetry_lockguard.versions import same_version
 
 
 if TYPE_CHECKING:

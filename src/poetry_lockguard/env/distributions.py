@@ -25,6 +25,7 @@ from typing import Any
 from poetry_lockguard.env.record import UnsafeFileError
 from poetry_lockguard.env.record import read_regular
 from poetry_lockguard.names import canonicalize_name
+from poetry_lockguard.versions import same_version
 
 
 #: Header bytes read from METADATA: Name and Version come first in practice.
@@ -245,21 +246,9 @@ def _directory_mismatch(stem: str, name: str, version: str) -> str:
     if rest is None:
         return f"the directory name says {stem!r}, METADATA says {shown}"
     dir_version = rest.split("-")[0]
-    if dir_version and not _same_version(dir_version.replace("_", "-"), version):
+    if dir_version and not same_version(dir_version.replace("_", "-"), version):
         return f"the directory name says version {dir_version!r}, METADATA says {shown}"
     return ""
-
-
-def _same_version(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    from packaging.version import InvalidVersion
-    from packaging.version import Version
-
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return a.strip().lower() == b.strip().lower()
 
 
 def _broken(dist: Distribution, problem: str, code: str = "invalid-distribution") -> Distribution:

@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from poetry_lockguard.checks.environment import same_version
 from poetry_lockguard.names import canonicalize_name
+from poetry_lockguard.versions import same_version
 
 
 if TYPE_CHECKING:

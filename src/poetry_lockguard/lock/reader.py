@@ -16,6 +16,7 @@ from poetry_lockguard.lock.model import LockedSource
 from poetry_lockguard.lock.toml import parse_toml
 from poetry_lockguard.lock.toml import read_toml_bytes
 from poetry_lockguard.names import canonicalize_name
+from poetry_lockguard.versions import same_version
 
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def read_lock(path: Path, display: str = "poetry.lock") -> Lock:
         line = lines[index] if index < len(lines) else None
         package = _package(raw_package, index, line, display, legacy_files)
         same_source = first_seen.setdefault((package.name, *_source_key(package.source)), [])
-        other = next((p for p in same_source if _same_version(p.version, package.version)), None)
+        other = next((p for p in same_source if same_version(p.version, package.version)), None)
         same_source.append(package)
         if other is not None:
             where = f"{display}:{line}" if line else f"{display}: package #{index + 1}"
@@ -295,18 +296,6 @@ def _string_end(text: bytes, start: int, delimiter: bytes) -> int:
         while text[end : end + 1] == delimiter[:1] and end - found < 5:
             end += 1  # up to two quotes may end the string's content
         return end
-
-
-def _same_version(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    from packaging.version import InvalidVersion
-    from packaging.version import Version
-
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return False
 
 
 def _source_key(source: LockedSource) -> tuple[str, ...]:

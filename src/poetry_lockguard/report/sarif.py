@@ -102,14 +102,7 @@ class SarifReporter:
             "version": "2.1.0",
             "runs": [
                 {
-                    "tool": {
-                        "driver": {
-                            "name": "poetry-lockguard",
-                            "semanticVersion": __version__,
-                            "informationUri": INFORMATION_URI,
-                            "rules": [_rule(code) for code in codes],
-                        }
-                    },
+                    "tool": {"driver": _driver([_rule(code) for code in codes])},
                     "automationDetails": {"id": "poetry-lockguard/"},
                     "results": results,
                     "properties": _properties(report),
@@ -187,6 +180,17 @@ def _relative_uri(path: str) -> str:
     return Path(relative).as_posix()
 
 
+def _driver(rules: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    driver: dict[str, Any] = {
+        "name": "poetry-lockguard",
+        "semanticVersion": __version__,
+        "informationUri": INFORMATION_URI,
+    }
+    if rules is not None:
+        driver["rules"] = rules
+    return driver
+
+
 def error_log(message: str) -> str:
     """The SARIF log for a check that could not run (exit 2): a failed invocation."""
     document = {
@@ -194,13 +198,7 @@ def error_log(message: str) -> str:
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "poetry-lockguard",
-                        "semanticVersion": __version__,
-                        "informationUri": INFORMATION_URI,
-                    }
-                },
+                "tool": {"driver": _driver()},
                 "invocations": [
                     {
                         "executionSuccessful": False,
