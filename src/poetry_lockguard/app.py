@@ -342,6 +342,11 @@ def _unselected(
         (Selection(selection.groups, selection.extras | {e}), f" -E {e}")
         for e in sorted(set(project.extras) - selection.extras)
     ]
+    # A package needing a group and an extra at once: everything, as a last resort.
+    widenings.append(
+        (Selection(frozenset(project.groups), frozenset(project.extras)),
+         " --all-groups --all-extras")
+    )
     for wider, option in widenings:
         for name, package in required_packages(
             lock, project, wider, interpreter.marker_env

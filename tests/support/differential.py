@@ -67,24 +67,24 @@ class Comparison:
 
 
 def find_python(constraint: str) -> Path | None:
-    """An interpreter on this machine that satisfies ``constraint`` (Poetry syntax)."""
+    """An interpreter on this machine whose exact version satisfies ``constraint``
+    (Poetry syntax; ``<=3.11`` admits 3.11.0 but not 3.11.7)."""
     from poetry.core.constraints.version import Version
     from poetry.core.constraints.version import parse_constraint
 
     allowed = parse_constraint(constraint or "*")
-    roots = [Path.home() / ".pyenv" / "versions", Path("/usr/local"), Path("/usr")]
     for minor in PYTHON_CANDIDATES:
-        if not allowed.allows(Version.parse(f"{minor}.0")) and not allowed.allows(
-            Version.parse(f"{minor}.99")
-        ):
-            continue
-        for root in roots:
-            found = sorted(root.glob(f"{minor}.*/bin/python{minor}")) if root.name == (
-                "versions"
-            ) else [root / "bin" / f"python{minor}"]
-            for candidate in found:
-                if candidate.exists():
-                    return candidate
+        candidates = sorted((Path.home() / ".pyenv" / "versions").glob(f"{minor}.*/bin/python{minor}"))
+        candidates += [Path("/usr/local/bin") / f"python{minor}", Path("/usr/bin") / f"python{minor}"]
+        for candidate in candidates:
+            if not candidate.exists():
+                continue
+            version = subprocess.run(
+                [str(candidate), "-c", "import platform; print(platform.python_version())"],
+                capture_output=True, text=True, check=False,
+            ).stdout.strip()
+            if version and allowed.allows(Version.parse(version)):
+                return candidate
     return None
 
 
