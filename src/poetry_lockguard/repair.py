@@ -141,8 +141,10 @@ def run_repair(
                 else:
                     dist.path.unlink(missing_ok=True)
     command = poetry or [sys.executable, "-m", "poetry"]
-    verb = "sync" if remove_extraneous else "install"
-    args = [*command, verb, "--no-interaction", *options.selection.as_poetry_options().split()]
+    verb = ["sync" if remove_extraneous else "install"]
+    if remove_extraneous and _poetry_version() == (2, 0, 0):
+        verb = ["install", "--sync"]  # Poetry 2.0.0's sync removes nothing (fixed in 2.0.1)
+    args = [*command, *verb, "--no-interaction", *options.selection.as_poetry_options().split()]
     run.lines.append(f"running `poetry {' '.join(args[len(command):])}`")
     try:
         done = subprocess.run(
@@ -153,7 +155,7 @@ def run_repair(
         raise EnvironmentInspectionError(f"cannot start Poetry ({e.strerror})") from e
     if done.returncode != 0:
         tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
-        run.lines += [f"poetry {verb} failed (exit {done.returncode}):", *tail]
+        run.lines += [f"poetry {' '.join(verb)} failed (exit {done.returncode}):", *tail]
     after = run_check(options)
     run.after = after
     run.exit_code = exit_code(after)
@@ -163,3 +165,13 @@ def run_repair(
         else "still differs from poetry.lock: see `poetry lockguard check --integrity`"
     )
     return run
+
+
+def _poetry_version() -> tuple[int, ...]:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version
+
+    try:
+        return tuple(int(p) for p in version("poetry").split(".")[:3])
+    except (PackageNotFoundError, ValueError):
+        return ()
