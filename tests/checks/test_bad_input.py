@@ -120,6 +120,7 @@ def test_exit_code_does_not_change_with_verbosity(
     [
         (("--python", "/nonexistent/python"), "interpreter not found"),
         (("--python", "/bin/false"), "interpreter failed to report"),
+        (("--python", "/bin/ls"), "/bin/ls: interpreter failed to report its environment (exit code 2; is it a Python interpreter?)"),
         (("--only", "nope"), "Group(s) not found: nope (via --only)"),
         (("-E", "nope"), "Extra [nope] is not specified."),
     ],
@@ -132,6 +133,7 @@ def test_bad_option_is_exit_2(base: PoetryProject, tmp_path: Path, args: tuple[s
         assert result.returncode == 2, result.output
         assert message in result.stderr
         assert "Traceback" not in result.output
+        assert "import json" not in result.output  # the probe's own script stays inside
 
 
 def test_no_environment_is_exit_2_and_none_is_created(base: PoetryProject, tmp_path: Path) -> None:

@@ -63,6 +63,8 @@ json.dump({
     "tags": tags,
 }, sys.stdout)
 """
+#: A line of the probe that a program echoing its arguments shows (see the error).
+_PROBE_FIRST_LINE = "import json, os, sys"
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,11 @@ class PendingProbe:
                 f" {_timeout():g} s (stopped; POETRY_LOCKGUARD_PROBE_TIMEOUT sets the limit)"
             ) from e
         if self._process.returncode != 0:
+            # Not a Python at all (/bin/ls) may echo the probe script back: say only
+            # that, and what a real interpreter says, cut short.
             last = (stderr.strip().splitlines() or ["no output"])[-1]
+            if _PROBE_FIRST_LINE in stderr or len(last) > 200:
+                last = f"exit code {self._process.returncode}; is it a Python interpreter?"
             raise EnvironmentInspectionError(
                 f"{python}: interpreter failed to report its environment ({last})"
             )
