@@ -7,6 +7,8 @@ from typing import ClassVar
 from cleo.helpers import option
 from poetry.console.commands.command import Command
 
+from poetry_lockguard.console.check_command import LockguardCheckCommand
+
 
 if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
@@ -18,13 +20,7 @@ class LockguardFenceCommand(Command):
 
     options: ClassVar[list[Option]] = [
         option("off", None, "Remove the fence."),
-        option(
-            "python",
-            None,
-            "The interpreter (or virtualenv directory) to fence instead of the"
-            " project's environment.",
-            flag=False,
-        ),
+        *(o for o in LockguardCheckCommand.options if o.name == "python"),
     ]
 
     help = """\

@@ -106,7 +106,7 @@ class RunGuard:
             verbosity=Verbosity.VERBOSE,
         )
         options = CheckOptions(project_dir=project_dir, selection=request)
-        errors = self._errors(run_check(options, interpreter=interpreter))
+        errors = list(run_check(options, interpreter=interpreter).errors)
         if not errors:
             write_stamp(prefix, stamp)
             return
@@ -114,7 +114,7 @@ class RunGuard:
         fix = f"poetry sync{request.as_poetry_options()}"
         if mode == "sync" and {f.code for f in errors} & SYNCABLE:
             self._sync(project_dir, request, io)
-            errors = self._errors(run_check(options, interpreter=interpreter))
+            errors = list(run_check(options, interpreter=interpreter).errors)
             remaining = [f for f in errors if f.code in SYNCABLE]
             if remaining:
                 _write(io, "error", "could not bring the environment to poetry.lock", remaining, fix)
@@ -133,10 +133,6 @@ class RunGuard:
             )
             raise _StopError(1)
         _write(io, "warning", "does not match poetry.lock", errors, fix)
-
-    @staticmethod
-    def _errors(report: object) -> list[Finding]:
-        return list(report.errors)  # type: ignore[attr-defined]
 
     @staticmethod
     def _sync(project_dir: Path, request: SelectionRequest, io: IO) -> None:
