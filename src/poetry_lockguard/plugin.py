@@ -21,6 +21,7 @@ COMMANDS = {
     "lockguard repair": ("repair_command", "LockguardRepairCommand"),
     "lockguard fence": ("fence_command", "LockguardFenceCommand"),
     "lockguard compare": ("compare_command", "LockguardCompareCommand"),
+    "lockguard sbom": ("sbom_command", "LockguardSbomCommand"),
 }
 
 

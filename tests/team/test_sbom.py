@@ -1,0 +1,241 @@
+"""`lockguard sbom`: a CycloneDX 1.6 SBOM of real guarded installs, validated by
+cyclonedx-python-lib's own validator, from both entry points."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+import pytest
+
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+
+from poetry_lockguard import __version__
+from poetry_lockguard.cli import main
+from poetry_lockguard.lock.reader import read_lock
+from tests.support.poetry import PoetryProject
+from tests.team.support import installed_project
+
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.index import PackageIndex
+    from tests.support.poetry import Result
+
+pytestmark = pytest.mark.slow
+
+VALIDATOR = JsonStrictValidator(SchemaVersion.V1_6)
+
+
+def _project(tmp_path_factory: pytest.TempPathFactory, index: PackageIndex,
+             poetry_home: Path) -> PoetryProject:
+    project = PoetryProject(tmp_path_factory.mktemp("sbom") / "app", poetry_home, index.url)
+    return installed_project(
+        project, ["beta", "gamma[fast]"], groups={"docs": ["docs-tool"]}
+    )
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory, index: PackageIndex,
+          poetry_home: Path) -> PoetryProject:
+    return _project(tmp_path_factory, index, poetry_home)
+
+
+def sbom(project: PoetryProject, name: str, *args: str, standalone: bool = False
+         ) -> tuple[Result, dict[str, Any]]:
+    """Run an entry point writing ``name``; return its result and the validated SBOM."""
+    out = project.path / name
+    if standalone:
+        result = project.run([sys.executable, "-m", "poetry_lockguard", "sbom",
+                              "-C", str(project.path), "-o", str(out), *args])
+    else:
+        result = project.poetry("lockguard", "sbom", "-o", str(out), *args)
+    assert result.stdout == ""
+    text = out.read_text(encoding="utf-8")
+    error = VALIDATOR.validate_str(text)
+    assert error is None, error
+    return result, json.loads(text)
+
+
+def by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["name"]: c for c in document["components"]}
+
+
+def props(item: dict[str, Any]) -> list[tuple[str, str]]:
+    return sorted((p["name"], p["value"]) for p in item.get("properties", []))
+
+
+def graph(document: dict[str, Any]) -> dict[str, list[str]]:
+    return {d["ref"]: sorted(d.get("dependsOn", [])) for d in document["dependencies"]}
+
+
+def wheel_sha256(index: PackageIndex, name: str, version: str) -> str:
+    (wheel,) = index.root.rglob(f"{name.replace('-', '_')}-{version}-*.whl")
+    return hashlib.sha256(wheel.read_bytes()).hexdigest()
+
+
+def test_sbom_of_a_guarded_install_lists_what_was_verified(
+    clean: PoetryProject, index: PackageIndex
+) -> None:
+    result, document = sbom(clean, "plugin.cdx.json")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert document["bomFormat"] == "CycloneDX"
+    assert document["specVersion"] == "1.6"
+    metadata = document["metadata"]
+    assert metadata["component"] == {
+        "bom-ref": "demo-app", "name": "demo-app", "type": "application", "version": "0.1.0"
+    }
+    tools = {t["name"]: t.get("version") for t in metadata["tools"]["components"]}
+    assert tools["poetry-lockguard"] == __version__
+    assert "cyclonedx-python-lib" in tools
+    assert ("lockguard:verified", "true") in props(metadata)
+    assert [v for n, v in props(metadata) if n == "lockguard:selected-group"] == ["docs", "main"]
+    assert not [v for n, v in props(metadata) if n == "lockguard:finding"]
+
+    components = by_name(document)
+    locked = {"alpha": "2.0.0", "beta": "1.0.0", "gamma": "1.0.0", "delta": "1.0.0",
+              "docs-tool": "1.0.0"}
+    assert set(locked) <= set(components)
+    lock = {p.name: p for p in read_lock(clean.lock).packages}
+    repository = index.url.rstrip("/")  # as Poetry writes it into poetry.lock
+    for name, version in locked.items():
+        component = components[name]
+        assert component["bom-ref"] == f"{name}@{version}"
+        assert component["version"] == version
+        assert component["purl"] == f"pkg:pypi/{name}@{version}?repository_url={repository}"
+        # The archive that was installed: its sha256 from the receipt, the real wheel's.
+        sha256 = wheel_sha256(index, name, version)
+        assert component["hashes"] == [{"alg": "SHA-256", "content": sha256}]
+        references = {(r["comment"], r["url"], r["hashes"][0]["content"])
+                      for r in component["externalReferences"]}
+        wheel = f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+        # ... its URL from the receipt, and every file poetry.lock lists, with its hash.
+        assert references == {
+            ("installed archive (lockguard install receipt)",
+             f"{index.url.removesuffix('simple/')}files/{name}/{wheel}", sha256),
+            *((f"from poetry.lock: {f.name}", f"{index.url}{name}/#{f.name}", f.digest)
+              for f in lock[name].files),
+        }
+        assert wheel in {f.name for f in lock[name].files}
+        assert all(r["type"] == "distribution" for r in component["externalReferences"])
+        group = "docs" if name == "docs-tool" else "main"
+        assert props(component) == [("cdx:poetry:group", group), ("lockguard:verified", "true")]
+    # The venv's own pip is there, not locked, so not verified, and no finding.
+    assert props(components["pip"]) == [("lockguard:verified", "false")]
+    assert set(components) == {*locked, "pip"}
+
+    assert graph(document) == {
+        "demo-app": ["beta@1.0.0", "docs-tool@1.0.0", "gamma@1.0.0"],
+        "alpha@2.0.0": [],
+        "beta@1.0.0": ["alpha@2.0.0"],
+        "gamma@1.0.0": ["delta@1.0.0"],  # the edge of the extra `fast` the project asks for
+        "delta@1.0.0": [],
+        "docs-tool@1.0.0": [],
+        f"pip@{components['pip']['version']}": [],
+    }
+
+
+def test_both_entry_points_write_the_same_sbom(clean: PoetryProject) -> None:
+    plugin_result, plugin = sbom(clean, "plugin.cdx.json")
+    standalone_result, standalone = sbom(clean, "standalone.cdx.json", standalone=True)
+    assert (plugin_result.returncode, standalone_result.returncode) == (0, 0)
+    for document in (plugin, standalone):
+        assert document.pop("serialNumber").startswith("urn:uuid:")
+        assert document["metadata"].pop("timestamp")
+    assert plugin == standalone
+    # Without -o the SBOM is the only thing on stdout.
+    result = clean.run([sys.executable, "-m", "poetry_lockguard", "sbom", "-C", str(clean.path)])
+    assert result.returncode == 0
+    assert VALIDATOR.validate_str(result.stdout) is None
+    # The selection options choose what is described, as for `check`.
+    result, without_docs = sbom(clean, "main.cdx.json", "--without", "docs")
+    assert result.returncode == 1
+    docs_tool = by_name(without_docs)["docs-tool"]
+    assert props(docs_tool) == [("cdx:poetry:group", "docs"), ("lockguard:finding", "unselected"),
+                                ("lockguard:verified", "false")]
+
+
+def test_a_drifted_environment_is_never_presented_as_verified(
+    tmp_path_factory: pytest.TempPathFactory, index: PackageIndex, poetry_home: Path
+) -> None:
+    project = _project(tmp_path_factory, index, poetry_home)
+    project.pip("uninstall", "-y", "delta")
+    project.pip("install", "alpha==1.0.0", "stray")
+    # beta reinstalled by pip at its locked version: the same version, no receipt.
+    project.pip("install", "--force-reinstall", "--no-deps", "beta==1.0.0")
+
+    for standalone in (False, True):
+        result, document = sbom(project, "drift.cdx.json", standalone=standalone)
+        assert result.returncode == 1
+        line, = result.stderr.strip().splitlines()
+        assert "SBOM written to" in line and "drift.cdx.json" in line
+        assert "(extraneous, missing, unattested, version-mismatch)" in line
+        components = by_name(document)
+        assert "delta" not in components
+        assert props(components["alpha"]) == [("lockguard:finding", "version-mismatch"),
+                                               ("lockguard:verified", "false")]
+        assert components["alpha"]["purl"] == "pkg:pypi/alpha@1.0.0"
+        assert "hashes" not in components["alpha"]
+        assert props(components["beta"]) == [("cdx:poetry:group", "main"),
+                                              ("lockguard:finding", "unattested"),
+                                              ("lockguard:verified", "false")]
+        assert "hashes" not in components["beta"]
+        assert props(components["stray"]) == [("lockguard:finding", "extraneous"),
+                                              ("lockguard:verified", "false")]
+        assert props(components["gamma"])[-1] == ("lockguard:verified", "true")
+        metadata = props(document["metadata"])
+        assert ("lockguard:verified", "false") in metadata
+        assert [v for n, v in metadata if n == "lockguard:finding"] == ["missing delta"]
+        edges = graph(document)
+        assert edges["gamma@1.0.0"] == []  # delta is not there
+        # The lock's edge beta -> alpha leads to the alpha that is installed.
+        assert edges["beta@1.0.0"] == ["alpha@1.0.0"]
+        assert edges["alpha@1.0.0"] == [] and edges["stray@1.0.0"] == []
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        ("no-pyproject", "no pyproject.toml in this directory or its parents"),
+        ("no-lock", "poetry.lock: file not found (an SBOM describes a locked environment"),
+        ("bad-python", "interpreter not found"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    project: PoetryProject, setup: str, expected: str
+) -> None:
+    args: list[str] = []
+    if setup != "no-pyproject":
+        project.write_pyproject(["alpha"])
+    if setup == "bad-python":
+        project.poetry("lock", check=True)
+        args = ["--python", str(project.path / "nowhere" / "bin" / "python")]
+    out = project.path / "x.json"
+    for result in (
+        project.poetry("lockguard", "sbom", "-o", str(out), *args),
+        project.run([sys.executable, "-m", "poetry_lockguard", "sbom", "-o", str(out), *args]),
+    ):
+        assert result.returncode == 2, result.output
+        assert result.stdout == ""
+        line, = result.stderr.strip().splitlines()
+        assert expected in line
+        assert not out.exists()
+
+
+def test_without_cyclonedx_the_command_names_the_extra(
+    clean: PoetryProject, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "cyclonedx", None)
+    assert main(["sbom", "-C", str(clean.path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "lockguard: sbom needs cyclonedx-python-lib: install the extra"
+        " poetry-lockguard[sbom] (poetry self add 'poetry-lockguard[sbom]')\n"
+    )
