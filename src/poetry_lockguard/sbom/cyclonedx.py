@@ -34,7 +34,6 @@ _LOCAL_SOURCES = ("file", "directory")
 def render_cyclonedx(inventory: Inventory) -> str:
     """The CycloneDX 1.6 JSON document of ``inventory`` (components, dependency graph,
     lockguard's verdict per component and for the whole environment)."""
-    from cyclonedx.builder.this import this_component
     from cyclonedx.model.bom import Bom
     from cyclonedx.model.component import Component as CdxComponent
     from cyclonedx.model.component import ComponentType
@@ -50,7 +49,7 @@ def render_cyclonedx(inventory: Inventory) -> str:
                 version=__version__,
                 description="Verifies a Python environment against poetry.lock",
             ),
-            this_component(),
+            _library_component(),
         )
     )
     root = CdxComponent(
@@ -80,6 +79,16 @@ def render_cyclonedx(inventory: Inventory) -> str:
             )
         )
     return JsonV1Dot6(bom).output_as_string(indent=2) + "\n"
+
+
+def _library_component() -> CdxComponent:
+    """cyclonedx-python-lib's own description, listed among the tools as cyclonedx-py
+    lists it."""
+    try:
+        from cyclonedx.contrib.this.builders import this_component
+    except ImportError:  # older cyclonedx-python-lib releases have it only here
+        from cyclonedx.builder.this import this_component
+    return this_component()
 
 
 def _metadata_properties(inventory: Inventory) -> list[Property]:
