@@ -17,7 +17,18 @@ from cyclonedx.validation.json import JsonStrictValidator
 
 from poetry_lockguard import __version__
 from poetry_lockguard.cli import main
+from poetry_lockguard.lock.model import LockedFile
+from poetry_lockguard.lock.model import LockedPackage
+from poetry_lockguard.lock.model import LockedSource
 from poetry_lockguard.lock.reader import read_lock
+from poetry_lockguard.lock.selection import Selection
+from poetry_lockguard.report.model import EnvironmentInfo
+from poetry_lockguard.report.model import LockInfo
+from poetry_lockguard.report.model import Report
+from poetry_lockguard.sbom.cyclonedx import render_cyclonedx
+from poetry_lockguard.sbom.inventory import Component
+from poetry_lockguard.sbom.inventory import Inventory
+from poetry_lockguard.sbom.inventory import Receipt
 from tests.support.poetry import PoetryProject
 from tests.team.support import installed_project
 
@@ -239,3 +250,73 @@ def test_without_cyclonedx_the_command_names_the_extra(
         "lockguard: sbom needs cyclonedx-python-lib: install the extra"
         " poetry-lockguard[sbom] (poetry self add 'poetry-lockguard[sbom]')\n"
     )
+
+
+def _inventory(components: tuple[Component, ...]) -> Inventory:
+    report = Report(
+        project="/srv/app",
+        lock=LockInfo(path="/srv/app/poetry.lock", version="2.1", content_hash="0" * 64,
+                      fresh=True, packages=len(components)),
+        environment=EnvironmentInfo(path="/srv/app/.venv", python="/srv/app/.venv/bin/python",
+                                    python_version="3.11.7", fingerprint="sha256:" + "a" * 64,
+                                    packages=len(components)),
+        selection=Selection(groups=frozenset({"main"}), extras=frozenset()),
+        findings=(),
+    )
+    return Inventory(report=report, project_name="app", project_version="",
+                     components=components, root_dependencies=tuple(c.ref for c in components),
+                     dependencies={}, other_findings=())
+
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+SHA = "ab" * 32
+
+
+@pytest.mark.parametrize(
+    ("source", "receipt", "purl", "references"),
+    [
+        (LockedSource(type="legacy", url="https://user:token@pkgs.example.com/simple"),
+         Receipt(url="https://user:token@pkgs.example.com/f/pkg-1.0-py3-none-any.whl", sha256=SHA),
+         "pkg:pypi/pkg@1.0?repository_url=https://pkgs.example.com/simple",
+         {("distribution", "https://pkgs.example.com/f/pkg-1.0-py3-none-any.whl"),
+          ("distribution", "https://pkgs.example.com/simple/pkg/#pkg-1.0-py3-none-any.whl")}),
+        (LockedSource(),
+         Receipt(url="https://files.example.org/pkg-1.0-py3-none-any.whl", sha256=SHA),
+         "pkg:pypi/pkg@1.0",
+         {("distribution", "https://files.example.org/pkg-1.0-py3-none-any.whl"),
+          ("distribution", "pkg-1.0-py3-none-any.whl")}),
+        (LockedSource(type="url", url="https://example.com/pkg-1.0-py3-none-any.whl"),
+         Receipt(url="https://example.com/pkg-1.0-py3-none-any.whl", sha256=SHA),
+         "pkg:pypi/pkg@1.0?download_url=https://example.com/pkg-1.0-py3-none-any.whl",
+         {("distribution", "https://example.com/pkg-1.0-py3-none-any.whl")}),
+        (LockedSource(type="git", url="https://git.example.com/pkg.git", reference="main",
+                      resolved_reference=COMMIT),
+         Receipt(url="https://git.example.com/pkg.git", commit=COMMIT),
+         f"pkg:pypi/pkg@1.0?vcs_url=git%2Bhttps://git.example.com/pkg.git%40{COMMIT}",
+         {("vcs", f"git+https://git.example.com/pkg.git#{COMMIT}")}),
+        (LockedSource(type="directory", url="../pkg"), None, None, set()),
+    ],
+    ids=["legacy-with-credentials", "default-index", "url", "git", "directory"],
+)
+def test_purl_and_references_per_source_type(
+    source: LockedSource, receipt: Receipt | None, purl: str | None,
+    references: set[tuple[str, str]]
+) -> None:
+    files = () if source.type in ("git", "directory") else (
+        LockedFile("pkg-1.0-py3-none-any.whl", f"sha256:{SHA}"),)
+    package = LockedPackage(name="pkg", version="1.0", files=files, source=source)
+    component = Component(ref="pkg@1.0", name="pkg", display_name="pkg", version="1.0",
+                          locked=package, receipt=receipt, findings=(), groups=("main",))
+    text = render_cyclonedx(_inventory((component,)))
+    assert VALIDATOR.validate_str(text) is None
+    (rendered,) = json.loads(text)["components"]
+    assert rendered.get("purl") == purl
+    assert {(r["type"], r["url"]) for r in rendered.get("externalReferences", [])} == references
+    assert "token" not in text
+    expected_props = [("cdx:poetry:group", "main"), ("lockguard:verified", "true")]
+    if source.type == "git":
+        expected_props[1:1] = [("cdx:python:package:source:vcs:commit_id", COMMIT),
+                               ("cdx:python:package:source:vcs:requested_revision", "main")]
+    assert props(rendered) == expected_props
+    assert rendered.get("hashes") == ([{"alg": "SHA-256", "content": SHA}]
+                                      if receipt and receipt.sha256 else None)
