@@ -210,6 +210,23 @@ def test_a_drifted_environment_is_never_presented_as_verified(
         assert edges["alpha@1.0.0"] == [] and edges["stray@1.0.0"] == []
 
 
+def test_a_stale_lock_is_recorded_in_metadata_and_exit_1(clean: PoetryProject) -> None:
+    original = clean.pyproject.read_text()
+    clean.pyproject.write_text(original.replace('"beta"', '"beta>=1.0"'))
+    try:
+        result, document = sbom(clean, "stale.cdx.json", standalone=True)
+    finally:
+        clean.pyproject.write_text(original)
+    assert result.returncode == 1
+    assert "with findings (lock-stale)" in result.stderr
+    metadata = props(document["metadata"])
+    assert [v for n, v in metadata if n == "lockguard:finding"] == ["lock-stale"]
+    assert ("lockguard:verified", "false") in metadata
+    # Each package is still what the lock says; the lock is what is out of date.
+    assert props(by_name(document)["beta"]) == [("cdx:poetry:group", "main"),
+                                                ("lockguard:verified", "true")]
+
+
 @pytest.mark.parametrize(
     ("setup", "expected"),
     [

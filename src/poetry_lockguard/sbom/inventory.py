@@ -131,7 +131,7 @@ def take_inventory(options: CheckOptions) -> Inventory:
     root = _root_dependencies(project, report)
     return Inventory(
         report=report,
-        project_name=_project_field(project, "name") or project.name,
+        project_name=_project_field(project, "name") or project_dir.name,
         project_version=_project_field(project, "version"),
         components=components,
         root_dependencies=tuple(c.ref for c in components if c.name in root),
