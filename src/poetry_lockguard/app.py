@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.environment import EnvironmentCheck
 from poetry_lockguard.checks.environment import ambiguity_findings
+from poetry_lockguard.checks.interpreter import PythonVersionCheck
 from poetry_lockguard.checks.lockfile import FreshnessCheck
 from poetry_lockguard.checks.lockfile import HashCheck
 from poetry_lockguard.checks.lockfile import lock_missing_finding
@@ -271,6 +272,7 @@ def _check_lock_and_environment(
                     f" {recorded.as_poetry_options().strip()} (options given here win)"
                 ),
             )
+    findings += PythonVersionCheck().run(project, interpreter.version, str(python))
     required = required_packages(lock, project, selection, interpreter.marker_env)
     ambiguous = ambiguous_packages(lock, selection, interpreter.marker_env)
     findings += ambiguity_findings(ambiguous)
@@ -299,7 +301,7 @@ def _check_lock_and_environment(
             path=str(interpreter.prefix),
             python=str(python),
             python_version=interpreter.version,
-            fingerprint=fingerprint(d for d in installed if not d.problem),
+            fingerprint=fingerprint((d for d in installed if not d.problem), lock.by_name()),
             packages=len(installed),
         ),
         selection=selection,

@@ -24,6 +24,8 @@ HINTS: dict[str, str] = {
     " or list the package under [tool.lockguard] allow-unhashed",
     "weak-hash": "run `poetry lock --regenerate` against a source that serves sha256 hashes",
     "unpinned-vcs": "pin the git dependency to a commit (rev = ...) and run `poetry lock`",
+    "python-unsupported": "use an interpreter the project's Python constraint allows"
+    " (`poetry env use`), or widen the constraint and run `poetry lock`",
     "missing": "run `poetry sync{options}` to make the environment match poetry.lock",
     "version-mismatch": "run `poetry sync{options}` to make the environment match poetry.lock",
     "source-mismatch": "run `poetry sync{options}` to make the environment match poetry.lock",

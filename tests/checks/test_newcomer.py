@@ -1,0 +1,131 @@
+"""The rough edges a new user hit (issue 11), end to end through both entry points:
+`poetry lockguard check` in a real project and `python -m poetry_lockguard check`."""
+
+from __future__ import annotations
+
+import subprocess
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+import tomlkit
+
+
+if TYPE_CHECKING:
+    from tests.support.poetry import PoetryProject
+    from tests.types import ProjectFactory
+
+PYENV = Path.home() / ".pyenv" / "versions"
+
+
+def _pyenv_python(minor: str) -> Path:
+    found = sorted(PYENV.glob(f"{minor}.*/bin/python{minor}"))
+    if not found:
+        pytest.skip(f"no Python {minor} under {PYENV}")
+    return found[-1]
+
+
+def _bare_venv(python: Path, where: Path) -> Path:
+    subprocess.run([str(python), "-m", "venv", "--without-pip", str(where)], check=True)
+    return where / "bin" / "python"
+
+
+def _version_of(python: Path) -> str:
+    return subprocess.run(
+        [str(python), "-c", "import sys; print('.'.join(map(str, sys.version_info[:3])))"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+
+
+# -- python-unsupported ------------------------------------------------------------
+
+
+@pytest.fixture
+def python_bound_project(project_factory: ProjectFactory) -> PoetryProject:
+    """A locked project without dependencies that admits Python 3.9 to 3.11."""
+    project = project_factory("python-bound")
+    project.write_pyproject([])
+    document = tomlkit.parse(project.pyproject.read_text())
+    document["project"]["requires-python"] = ">=3.9,<3.12"
+    project.pyproject.write_text(tomlkit.dumps(document))
+    project.poetry("lock", check=True)
+    return project
+
+
+def test_an_interpreter_outside_requires_python_is_a_warning(
+    python_bound_project: PoetryProject, tmp_path: Path
+) -> None:
+    project = python_bound_project
+    outside = _bare_venv(_pyenv_python("3.12"), tmp_path / "py312")
+    inside = _bare_venv(_pyenv_python("3.11"), tmp_path / "py311")
+    version = _version_of(outside)
+    for run in (project.lockguard, project.standalone):
+        result = run("--format", "json", "--python", str(outside))
+        assert (result.returncode, result.findings()) == (
+            0, [("python-unsupported", None)]
+        ), result.output
+        finding = result.json()["findings"][0]
+        assert (finding["severity"], finding["expected"], finding["found"]) == (
+            "warning", ">=3.9,<3.12", version
+        )
+        assert f"Python {version}" in finding["message"]
+        assert "requires-python (>=3.9,<3.12)" in finding["message"]
+        clean = run("--format", "json", "--python", str(inside))
+        assert (clean.returncode, clean.codes()) == (0, []), clean.output
+        strict_text = run("--python", str(outside))
+        assert strict_text.returncode == 0, strict_text.output
+        assert "python-unsupported (1)" in strict_text.stdout
+        assert "(1 warning)" in strict_text.stdout
+
+
+def test_tool_poetry_python_narrows_requires_python(
+    python_bound_project: PoetryProject, tmp_path: Path
+) -> None:
+    project = python_bound_project
+    document = tomlkit.parse(project.pyproject.read_text())
+    document["tool"]["poetry"]["dependencies"] = {"python": ">=3.10,<3.12"}
+    project.pyproject.write_text(tomlkit.dumps(document))
+    project.poetry("lock", check=True)
+    py39 = _bare_venv(_pyenv_python("3.9"), tmp_path / "py39")
+    for run in (project.lockguard, project.standalone):
+        result = run("--format", "json", "--python", str(py39))
+        assert (result.returncode, result.findings()) == (
+            0, [("python-unsupported", None)]
+        ), result.output
+        message = result.json()["findings"][0]["message"]
+        assert "[tool.poetry.dependencies] python (>=3.10,<3.12)" in message
+
+
+# -- the fingerprint covers exactly the locked packages --------------------------------
+
+
+def _fingerprints(project: PoetryProject) -> set[str]:
+    found = set()
+    for run in (project.lockguard, project.standalone):
+        result = run("--format", "json")
+        assert result.returncode in (0, 1), result.output
+        found.add(result.json()["environment"]["fingerprint"])
+    assert len(found) == 1, found  # both entry points agree
+    return found
+
+
+def test_fingerprint_ignores_pip_and_follows_locked_versions(project: PoetryProject) -> None:
+    import ensurepip
+
+    project.write_pyproject(["beta>=1.0"])
+    project.poetry("lock", check=True)
+    project.poetry("install", check=True)
+    before = _fingerprints(project)
+    pip_before = project.installed()["pip"]
+    # Another real pip, from the interpreter's own bundle: not in the lock.
+    wheel = max((Path(ensurepip.__file__).parent / "_bundled").glob("pip-*.whl"))
+    project.pip("install", "--no-deps", "--force-reinstall", str(wheel))
+    assert project.installed()["pip"] != pip_before
+    assert _fingerprints(project) == before
+    assert project.lockguard("--format", "json").codes() == []
+    # A locked package at another version changes it.
+    project.pip("install", "--no-deps", "alpha==1.0.0")
+    changed = project.standalone("--format", "json")
+    assert (changed.returncode, changed.findings()) == (1, [("version-mismatch", "alpha")])
+    assert _fingerprints(project) != before
