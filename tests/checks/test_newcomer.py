@@ -129,3 +129,72 @@ def test_fingerprint_ignores_pip_and_follows_locked_versions(project: PoetryProj
     changed = project.standalone("--format", "json")
     assert (changed.returncode, changed.findings()) == (1, [("version-mismatch", "alpha")])
     assert _fingerprints(project) != before
+
+
+# -- the smaller items -----------------------------------------------------------------
+
+
+def _installed_with_docs_and_extra(project: PoetryProject) -> PoetryProject:
+    project.write_pyproject(
+        ["beta>=1.0"], groups={"docs": ["docs-tool"]}, optional_groups={"docs"},
+        extras={"e1": ["zeta"]},
+    )
+    project.poetry("lock", check=True)
+    project.poetry("install", "--with", "docs", "-E", "e1", check=True)
+    return project
+
+
+REFUSAL = (
+    "lockguard: --lock-only and --integrity cannot be used together: --integrity"
+    " verifies the installed files, which --lock-only does not look at"
+)
+
+
+def test_lock_only_with_integrity_is_refused(project: PoetryProject) -> None:
+    project.write_pyproject(["alpha"])
+    project.poetry("lock", check=True)
+    for run in (project.lockguard, project.standalone):
+        result = run("--lock-only", "--integrity")
+        assert (result.returncode, result.stdout) == (2, ""), result.output
+        assert result.stderr.splitlines() == [REFUSAL]
+        document = run("--lock-only", "--integrity", "--format", "json")
+        assert document.returncode == 2
+        assert "--lock-only and --integrity" in document.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [("--only", "main"), ("-E", "e1"), ("--with", "docs"), ("--with", "docs", "-E", "e1")],
+)
+def test_lock_only_counts_what_the_full_check_counts(
+    project: PoetryProject, selection: tuple[str, ...]
+) -> None:
+    _installed_with_docs_and_extra(project)
+    for run in (project.lockguard, project.standalone):
+        full = run("--format", "json", *selection)
+        lock_only = run("--format", "json", "--lock-only", *selection)
+        assert (lock_only.returncode, lock_only.codes()) == (0, []), lock_only.output
+        assert full.returncode in (0, 1), full.output  # unselected packages may be errors
+        assert lock_only.json()["selection"] == full.json()["selection"]
+        assert lock_only.json()["summary"]["required"] == full.json()["summary"]["required"]
+
+
+def test_one_error_and_one_warning_are_singular_in_every_summary(project: PoetryProject) -> None:
+    project.write_pyproject(["alpha"], groups={"docs": ["docs-tool"]}, optional_groups={"docs"})
+    project.poetry("lock", check=True)
+    project.poetry("install", "--with", "docs", check=True)
+    project.pip("install", "stray")
+    for run in (project.lockguard, project.standalone):
+        result = run("--format", "json", "--only", "main")
+        assert (result.returncode, result.findings()) == (
+            1, [("extraneous", "stray"), ("unselected", "docs-tool")]
+        ), result.output
+        summaries = {
+            "text": "1 error, 1 warning; 1 locked package checked;",
+            "markdown": "1 error, 1 warning; 1 locked package checked (lock-version 2.1);",
+            "github": "lockguard failed: 1 error, 1 warning, 1 locked package checked",
+        }
+        for fmt, summary in summaries.items():
+            output = run("--format", fmt, "--only", "main")
+            assert output.returncode == 1, output.output
+            assert summary in output.stdout, (fmt, output.stdout)
