@@ -98,7 +98,8 @@ def main() -> int:
         run([str(POETRY), "lockguard", "check"], env, app, expect=0)
 
         step("Drift: someone installs an old demo-web and a stray tool by hand")
-        pip = [str(app / ".venv" / "bin" / "python"), "-m", "pip", "--isolated", "-q"]
+        pip = [str(app / ".venv" / "bin" / "python"), "-m", "pip", "--isolated",
+               "--disable-pip-version-check", "-q"]
         drift = [*pip, "install", "--index-url", index.url, "demo-web==2.0.1", "leftover-tool"]
         print("The pip fence the guarded install left in the venv refuses (exit 1):")
         run(drift, env, app, expect=1)
