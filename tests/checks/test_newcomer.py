@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 from pathlib import Path
@@ -198,3 +199,27 @@ def test_one_error_and_one_warning_are_singular_in_every_summary(project: Poetry
             output = run("--format", fmt, "--only", "main")
             assert output.returncode == 1, output.output
             assert summary in output.stdout, (fmt, output.stdout)
+
+
+def test_record_invalid_findings_come_in_record_order(project: PoetryProject) -> None:
+    project.write_pyproject(["alpha"])
+    project.poetry("lock", check=True)
+    project.poetry("install", check=True)
+    record = next(project.venv.glob("lib/python*/site-packages/alpha-*.dist-info/RECORD"))
+    rows = record.read_text().splitlines()
+    # Bad rows whose paths, made absolute, sort in another order than their lines (and
+    # in an order that depends on where the venv lives).
+    bad = ["../../../../etc/passwd,sha256=AAAA,12", "/abs/file.py,sha256=BBBB,3",
+           "x.py,md5=abc,1", "too,many,cols,here"]
+    record.write_text("\n".join([*rows, *bad]) + "\n")
+    first_bad = len(rows) + 1
+    for run in (project.lockguard, project.standalone):
+        result = run("--integrity", "--format", "json")
+        assert (result.returncode, result.findings()) == (
+            1, [("record-invalid", "alpha")] * 4
+        ), result.output
+        lines = [
+            int(re.search(r"RECORD line (\d+)", f["message"]).group(1))  # type: ignore[union-attr]
+            for f in result.json()["findings"]
+        ]
+        assert lines == list(range(first_bad, first_bad + 4))
