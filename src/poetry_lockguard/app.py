@@ -369,13 +369,10 @@ def _unselected(
 def _lock_only_packages(
     lock: Lock, project: Project, selection: Selection
 ) -> list[LockedPackage]:
-    """What ``--lock-only`` checks: the packages the selection installs on some platform.
-
-    Groups and extras count as in the full check, so both count the same packages
-    wherever the lock has no platform or Python markers; any other marker is taken as
-    possibly true (there is no interpreter to ask), so the packages of every platform
-    are checked.
-    """
+    """What ``--lock-only`` checks: the packages the selection installs on some
+    platform. Groups and extras count as in the full check, so both count the same
+    packages wherever the lock has no platform or Python markers; any other marker is
+    taken as possibly true (there is no interpreter to ask)."""
     if not lock.has_groups_and_markers:
         return list(required_packages(lock, project, selection, {}).values())
     extras = {"extra": set(selection.extras)}

@@ -35,11 +35,9 @@ Release = tuple[int, ...]
 
 
 def allows(constraint: str, version: str) -> bool | None:
-    """Whether ``constraint`` admits the release ``version``, as poetry-core decides.
-
+    """Whether ``constraint`` admits the release ``version``, as poetry-core decides;
     None when neither this module nor poetry-core (absent, or unable to read the
-    constraint) can tell.
-    """
+    constraint) can tell."""
     fast = allows_release(constraint, version)
     if fast is not None:
         return fast
@@ -76,12 +74,9 @@ def allows_release(constraint: str, version: str) -> bool | None:
 
 def project_python_constraint(data: Mapping[str, Any]) -> tuple[str, str] | None:
     """The Python constraint Poetry holds a project to, from a parsed pyproject.toml,
-    and where it is written.
-
-    ``[tool.poetry.dependencies] python`` when set (poetry-core lets it narrow
-    ``requires-python``), else ``[project] requires-python``; None when neither is
-    given or it is ``*`` (any Python).
-    """
+    and where it is written: ``[tool.poetry.dependencies] python`` when set
+    (poetry-core lets it narrow ``requires-python``), else ``[project]
+    requires-python``; None when neither is given or it is ``*`` (any Python)."""
     tool = data.get("tool")
     poetry = tool.get("poetry") if isinstance(tool, dict) else None
     dependencies = poetry.get("dependencies") if isinstance(poetry, dict) else None
