@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-MARKER = "<!-- sample output: a real run, kept so by tests/test_readme.py -->"
+MARKER = "<!-- sample output: a real run, kept so by tests/test_readme.py (LOCKGUARD_UPDATE_README=1 rewrites it) -->"
 BLOCK = re.compile(re.escape(MARKER) + r"\n```text\n(?P<body>.*?)```\n", re.DOTALL)
 PYTHON = re.compile(r"\(Python \d+\.\d+\.\d+\)")
 
