@@ -3,7 +3,8 @@
 Run by scripts/demo.sh with the isolated Poetry's interpreter. It builds a few small
 wheels, serves them as a PEP 503 index on 127.0.0.1, locks and installs a demo
 project, then runs `poetry lockguard check` on a clean environment (pass) and after
-the kind of drift that makes "works on my machine" (an old version, a stray package).
+the kind of drift that makes "works on my machine" (an old version, a stray package,
+forced past the pip fence the guarded install leaves in the venv).
 """
 
 from __future__ import annotations
@@ -48,13 +49,9 @@ def run(args: list[str], env: dict[str, str], cwd: Path, expect: int | None = 0)
     return code
 
 
-def main() -> int:
-    shutil.rmtree(WORK, ignore_errors=True)
-    WORK.mkdir(parents=True)
-    index = PackageIndex(WORK / "index")
-    index.add(*PACKAGES)
-    app = WORK / "app"
-    app.mkdir()
+def write_project(app: Path, index_url: str) -> None:
+    """The demo project's pyproject.toml (tests/test_readme.py builds the same one)."""
+    app.mkdir(parents=True, exist_ok=True)
     (app / "pyproject.toml").write_text(
         f"""[project]
 name = "demo-app"
@@ -67,10 +64,19 @@ package-mode = false
 
 [[tool.poetry.source]]
 name = "local"
-url = "{index.url}"
+url = "{index_url}"
 priority = "primary"
 """
     )
+
+
+def main() -> int:
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    index = PackageIndex(WORK / "index")
+    index.add(*PACKAGES)
+    app = WORK / "app"
+    write_project(app, index.url)
     env = {
         k: v
         for k, v in os.environ.items()
@@ -92,8 +98,13 @@ priority = "primary"
         run([str(POETRY), "lockguard", "check"], env, app, expect=0)
 
         step("Drift: someone installs an old demo-web and a stray tool by hand")
-        pip = [str(app / ".venv" / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
-        run([*pip, "install", "--index-url", index.url, "demo-web==2.0.1", "leftover-tool"], env, app)
+        pip = [str(app / ".venv" / "bin" / "python"), "-m", "pip", "--isolated",
+               "--disable-pip-version-check", "-q"]
+        drift = [*pip, "install", "--index-url", index.url, "demo-web==2.0.1", "leftover-tool"]
+        print("The pip fence the guarded install left in the venv refuses (exit 1):")
+        run(drift, env, app, expect=1)
+        print("... so they force their way past it:")
+        run(["env", "POETRY_LOCKGUARD_FENCE=off", *drift], env, app)
 
         step("The same check now names every difference (exit 1)")
         run([str(POETRY), "lockguard", "check"], env, app, expect=1)

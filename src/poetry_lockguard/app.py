@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.environment import EnvironmentCheck
 from poetry_lockguard.checks.environment import ambiguity_findings
+from poetry_lockguard.checks.interpreter import PythonVersionCheck
 from poetry_lockguard.checks.lockfile import FreshnessCheck
 from poetry_lockguard.checks.lockfile import HashCheck
 from poetry_lockguard.checks.lockfile import lock_missing_finding
@@ -148,6 +149,12 @@ def run_check(
     knows about its env, saving a subprocess); it wins over ``python``.
     Raises LockguardError when something cannot be checked.
     """
+    if options.lock_only and options.integrity:
+        # As Poetry refuses contradicting options rather than ignore one of them.
+        raise LockguardError(
+            "--lock-only and --integrity cannot be used together: --integrity verifies"
+            " the installed files, which --lock-only does not look at"
+        )
     project_dir = options.project_dir.resolve()
     pyproject = project_dir / "pyproject.toml"
     if not pyproject.exists():
@@ -242,7 +249,7 @@ def _check_lock_and_environment(
     )
 
     if options.lock_only:
-        in_selection = _packages_in_groups(lock, selection.groups)
+        in_selection = _lock_only_packages(lock, project, selection)
         findings += HashCheck().run(in_selection, policy)
         return Report(
             project=str(project_dir),
@@ -271,6 +278,7 @@ def _check_lock_and_environment(
                     f" {recorded.as_poetry_options().strip()} (options given here win)"
                 ),
             )
+    findings += PythonVersionCheck().run(project, interpreter.version, str(python))
     required = required_packages(lock, project, selection, interpreter.marker_env)
     ambiguous = ambiguous_packages(lock, selection, interpreter.marker_env)
     findings += ambiguity_findings(ambiguous)
@@ -299,7 +307,7 @@ def _check_lock_and_environment(
             path=str(interpreter.prefix),
             python=str(python),
             python_version=interpreter.version,
-            fingerprint=fingerprint(d for d in installed if not d.problem),
+            fingerprint=fingerprint((d for d in installed if not d.problem), lock.by_name()),
             packages=len(installed),
         ),
         selection=selection,
@@ -358,10 +366,41 @@ def _unselected(
     return result
 
 
-def _packages_in_groups(lock: Lock, groups: frozenset[str]) -> list[LockedPackage]:
+def _lock_only_packages(
+    lock: Lock, project: Project, selection: Selection
+) -> list[LockedPackage]:
+    """What ``--lock-only`` checks: the packages the selection installs on some
+    platform. Groups and extras count as in the full check, so both count the same
+    packages wherever the lock has no platform or Python markers; any other marker is
+    taken as possibly true (there is no interpreter to ask)."""
     if not lock.has_groups_and_markers:
-        return list(lock.packages)
-    return [p for p in lock.packages if set(p.groups) & groups]
+        return list(required_packages(lock, project, selection, {}).values())
+    extras = {"extra": set(selection.extras)}
+
+    def may_hold(marker: str) -> bool:
+        if "extra" not in marker:
+            return True
+        from poetry_lockguard.lock.markers import evaluate_marker
+
+        known = evaluate_marker(marker, extras)
+        if known is not None:
+            return known
+        from poetry.core.version.markers import parse_marker
+
+        # poetry-core takes a variable missing from the environment as satisfied.
+        return bool(parse_marker(marker).validate(extras))
+
+    packages = []
+    for package in lock.packages:
+        groups = set(package.groups) & selection.groups
+        markers = package.markers
+        if groups and (
+            not markers
+            or (may_hold(markers) if isinstance(markers, str)
+                else any(may_hold(markers.get(g, "")) for g in groups))
+        ):
+            packages.append(package)
+    return packages
 
 
 __all__ = ["CheckOptions", "Outcome", "check", "exit_code", "find_project_dir", "run_check", "target_interpreter"]

@@ -21,6 +21,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "weak-hash": (Severity.ERROR, "a package's only hashes use md5 or sha1"),
     "unpinned-vcs": (Severity.ERROR, "a git package is not pinned to a full commit"),
     "ambiguous-lock": (Severity.WARNING, "a package is locked more than once for this environment"),
+    "python-unsupported": (Severity.WARNING, "the interpreter's version is outside the project's Python constraint"),
     "missing": (Severity.ERROR, "required by the lock, not installed"),
     "version-mismatch": (Severity.ERROR, "installed at another version than locked"),
     "extraneous": (Severity.ERROR, "installed, not required by the selection"),

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 #: Files at least this large (by RECORD) are hashed on the thread pool.
 _POOL_MIN_SIZE = 128 * 1024
+#: Codes about one installed file: sorted by its path.
+_FILE_CODES = frozenset({"file-modified", "file-missing"})
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,9 @@ class IntegrityCheck:
         *,
         progress: Callable[[int, int], None] | None = None,
     ) -> IntegrityResult:
-        """Findings sorted by package and path: ``file-modified``, ``file-missing``,
-        ``record-missing``, ``record-invalid``, ``record-unhashed``, then the receipt
-        findings."""
+        """Findings by package: ``record-missing``, ``record-invalid`` and
+        ``record-unhashed`` in RECORD order, ``file-modified`` and ``file-missing`` by
+        path, then the receipt findings."""
         installed = list(installed)
         locator = Locator(environment_roots(self._interpreter))
         findings: list[Finding] = []
@@ -103,7 +105,16 @@ class IntegrityCheck:
             if state.status != "ok":
                 findings.append(_file_finding(job, state))
 
-        findings.sort(key=lambda f: (f.package or "", f.path or "", f.message))
+        # A package's RECORD findings in RECORD order (a stable sort keeps it), then its
+        # files by path: never by the absolute paths of RECORD rows, whose order
+        # depends on where the environment lives.
+        findings.sort(
+            key=lambda f: (
+                f.package or "",
+                f.code in _FILE_CODES,
+                f.path or "" if f.code in _FILE_CODES else "",
+            )
+        )
         findings += ReceiptCheck(self._policy, self._interpreter.tags).run(installed, required)
         return IntegrityResult(findings=findings, files_checked=checked)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.finding import Severity
 from poetry_lockguard.report.style import neutralise
+from poetry_lockguard.report.text import counted
 
 
 if TYPE_CHECKING:
@@ -33,8 +34,8 @@ class GithubReporter:
         errors, warnings = len(report.errors), len(report.warnings)
         state = "ok" if report.ok else "failed"
         lines.append(
-            f"lockguard {state}: {errors} errors, {warnings} warnings,"
-            f" {report.required} locked packages checked"
+            f"lockguard {state}: {counted(errors, 'error')}, {counted(warnings, 'warning')},"
+            f" {counted(report.required, 'locked package')} checked"
         )
         return "\n".join(lines) + "\n"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.finding import Severity
+from poetry_lockguard.report.text import counted
 
 
 if TYPE_CHECKING:
@@ -36,8 +37,8 @@ class MarkdownReporter:
         lines = [
             head,
             "",
-            (f"{errors} errors, {warnings} warnings; {report.required} locked packages"
-            f" checked ({lock}){scope}."),
+            (f"{counted(errors, 'error')}, {counted(warnings, 'warning')};"
+             f" {counted(report.required, 'locked package')} checked ({lock}){scope}."),
         ]
         if env is not None:
             lines += ["", f"Fingerprint `{env.fingerprint}`"]

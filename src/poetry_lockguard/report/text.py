@@ -24,6 +24,8 @@ HINTS: dict[str, str] = {
     " or list the package under [tool.lockguard] allow-unhashed",
     "weak-hash": "run `poetry lock --regenerate` against a source that serves sha256 hashes",
     "unpinned-vcs": "pin the git dependency to a commit (rev = ...) and run `poetry lock`",
+    "python-unsupported": "use an interpreter the project's Python constraint allows"
+    " (`poetry env use`), or widen the constraint and run `poetry lock`",
     "missing": "run `poetry sync{options}` to make the environment match poetry.lock",
     "version-mismatch": "run `poetry sync{options}` to make the environment match poetry.lock",
     "source-mismatch": "run `poetry sync{options}` to make the environment match poetry.lock",
@@ -87,15 +89,15 @@ class TextReporter:
             groups = _safe(", ".join(sorted(report.selection.groups))) or "none"
             extras = _safe(", ".join(sorted(report.selection.extras))) or "none"
             scope = f"; groups: {groups}; extras: {extras}"
-        plural = "" if report.required == 1 else "s"
-        checked = f"{report.required} locked package{plural} checked"
+        checked = f"{counted(report.required, 'locked package')} checked"
         if report.integrity:
-            checked += f", {report.files_checked} files verified"
-        errors, warnings = len(report.errors), len(report.warnings)
+            checked += f", {counted(report.files_checked, 'file')} verified"
+        errors = counted(len(report.errors), "error")
+        warnings = counted(len(report.warnings), "warning")
         if report.ok:
             mark = "<info>✓</info>"
             verdict = f"{target} matches {lock}" if report.environment else f"{lock} is sound"
-            tail = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
+            tail = f" ({warnings})" if report.warnings else ""
             line = f"{mark} {verdict}: {checked}{scope}{tail}."
         else:
             verdict = (
@@ -103,10 +105,7 @@ class TextReporter:
                 if report.environment
                 else f"{lock} has problems"
             )
-            line = (
-                f"<error>✗ {verdict}</error>: {errors} error{'s' if errors != 1 else ''},"
-                f" {warnings} warning{'s' if warnings != 1 else ''}; {checked}{scope}."
-            )
+            line = f"<error>✗ {verdict}</error>: {errors}, {warnings}; {checked}{scope}."
         if report.environment is not None:
             line += f"\n  fingerprint {report.environment.fingerprint}"
         return line
@@ -119,6 +118,11 @@ class TextReporter:
             if code in HINTS:
                 return HINTS[code].format(options=report.sync_options or self._sync_options)
         return ""
+
+
+def counted(count: int, noun: str) -> str:
+    """``"1 error"``, ``"2 errors"``: a count with its noun in the right number."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _rpm_line(f: Finding) -> str:
