@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 
+from poetry_lockguard.fleet.compare import Machine
+from poetry_lockguard.fleet.compare import compare as compare_machines
+from poetry_lockguard.fleet.render import render_text
 from tests.team.support import installed_project
 
 
@@ -139,3 +142,22 @@ def test_compare_missing_path_and_empty_directory_are_exit_2(project: PoetryProj
     assert empty.returncode == 2
     assert "no *.json report found" in empty.stderr
     assert compare(project).returncode == 2  # no REPORT at all: a usage error
+
+
+@pytest.mark.parametrize(
+    ("oks", "summary"),
+    [
+        ((True,), "✓ 1 machine: 1 matches poetry.lock (1 fingerprint), 0 differ."),
+        ((False,), "✗ 1 machine: 0 match poetry.lock (0 fingerprints), 1 differs."),
+        ((True, True, False, False), "✗ 4 machines: 2 match poetry.lock (1 fingerprint), 2 differ."),
+    ],
+)
+def test_summary_line_counts_in_the_right_number(oks: tuple[bool, ...], summary: str) -> None:
+    machines = [
+        Machine(
+            name=f"m{i}", source=f"m{i}.json", host=None, generated_at=None, ok=ok,
+            fingerprint="sha256:00", lock_hash="sha256:11", error=None, differences=(),
+        )
+        for i, ok in enumerate(oks)
+    ]
+    assert render_text(compare_machines(machines)).splitlines()[-1] == summary

@@ -7,6 +7,8 @@ import json
 from typing import TYPE_CHECKING
 from typing import Any
 
+from poetry_lockguard.report.text import counted
+
 
 if TYPE_CHECKING:
     from poetry_lockguard.fleet.compare import Comparison
@@ -47,8 +49,9 @@ def render_text(comparison: Comparison) -> str:
     groups = len(comparison.matching)
     mark = "✓" if comparison.ok else "✗"
     lines.append(
-        f"{mark} {comparison.machines} machines: {matching} match poetry.lock"
-        f" ({groups} fingerprint{'' if groups == 1 else 's'}),"
+        f"{mark} {counted(comparison.machines, 'machine')}:"
+        f" {matching} match{'es' if matching == 1 else ''} poetry.lock"
+        f" ({counted(groups, 'fingerprint')}),"
         f" {differing} differ{'s' if differing == 1 else ''}."
     )
     if len(comparison.lock_hashes) > 1:
