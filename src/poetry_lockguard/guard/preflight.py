@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from poetry_lockguard.config import Policy
     from poetry_lockguard.guard.poetry_internals import ExecutorInternals
     from poetry_lockguard.guard.verify import VerifiedArtifact
+    from poetry_lockguard.lock.model import LockedPackage
 
 
 @dataclass
@@ -32,11 +33,17 @@ class Preflight:
     builds: dict[str, str]
 
 
-def preflight(internals: ExecutorInternals, targets: list[Package], policy: Policy) -> Preflight:
-    """Verify the archives of ``targets`` and apply ``[tool.lockguard] build``."""
+def preflight(
+    internals: ExecutorInternals,
+    targets: list[Package],
+    planned: list[LockedPackage],
+    policy: Policy,
+) -> Preflight:
+    """Verify the archives of ``targets`` (``planned``: the same as the lock model) and
+    apply ``[tool.lockguard] build``."""
     verification = ArtifactVerifier(internals).verify(targets)
     builds = planned_builds(
-        targets,
+        planned,
         {key: artifact.url.rsplit("/", 1)[-1] for key, artifact in verification.verified.items()},
     )
     findings = verification.findings + build_findings(builds, policy)

@@ -17,6 +17,8 @@ from typing import Any
 from poetry_lockguard.checks.lockfile import lock_missing_finding
 from poetry_lockguard.guard.gate import transaction_findings
 from poetry_lockguard.guard.hooks import InstallPoint
+from poetry_lockguard.guard.plan import locked_packages
+from poetry_lockguard.guard.plan import planned_packages
 from poetry_lockguard.guard.poetry_env import interpreter_of
 from poetry_lockguard.guard.poetry_internals import ExecutorInternals
 from poetry_lockguard.guard.poetry_internals import executor_of
@@ -124,22 +126,17 @@ class GuardSession:
 
         if not internals.executor.enabled and not self.dry_run:
             return  # --lock: nothing is installed
-        targets = [
-            op.package
-            for op in operations
-            if op.job_type in ("install", "update") and not op.skipped
-        ]
+        targets = planned_packages(operations)
         if not targets:
             return
         nothing_changed = self.verdict.nothing_changed
-        findings = transaction_findings(
-            targets, self.settings.policy, lock_lines(self.project_dir)
-        )
+        planned = locked_packages(targets, lock_lines(self.project_dir))
+        findings = transaction_findings(planned, self.settings.policy)
         if findings and (self.verdict.enforce or self.dry_run):
             self.verdict.refuse_or_warn(findings, nothing_changed)
         if self.dry_run:
             return  # a dry run downloads nothing: archives are verified only for real
-        checked = preflight(internals, targets, self.settings.policy)
+        checked = preflight(internals, targets, planned, self.settings.policy)
         self.verified.update(checked.verified)
         findings += checked.findings
         if self.settings.policy.build == "warn" and checked.builds:
