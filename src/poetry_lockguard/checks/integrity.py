@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from poetry_lockguard.env.probe import Interpreter
     from poetry_lockguard.env.record import RecordEntry
     from poetry_lockguard.env.safe_files import FileState
-    from poetry_lockguard.lock.model import Lock
     from poetry_lockguard.lock.model import LockedPackage
 
 #: Files at least this large (by RECORD) are hashed on the thread pool.
@@ -67,13 +66,11 @@ class IntegrityCheck:
     def __init__(
         self,
         interpreter: Interpreter,
-        lock: Lock,
         policy: Policy,
         *,
         workers: int | None = None,
     ) -> None:
         self._interpreter = interpreter
-        self._lock = lock
         self._policy = policy
         self._workers = workers or max(2, _cpu_count())
 

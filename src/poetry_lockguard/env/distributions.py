@@ -62,10 +62,6 @@ class Distribution:
         """True for a setuptools ``.egg-info`` (which has no RECORD)."""
         return self.path.name.endswith(".egg-info")
 
-    def direct_url(self) -> dict[str, Any] | None:
-        """The parsed ``direct_url.json`` (PEP 610), None when absent or unusable."""
-        return self.read_json("direct_url.json")[0]
-
     def provenance(self) -> dict[str, Any] | None:
         """The parsed ``provenance_url.json`` receipt (PEP 710), None when absent."""
         return self.read_json("provenance_url.json")[0]
