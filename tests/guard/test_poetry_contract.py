@@ -8,6 +8,7 @@ enforce mode with one line and exit code 2 (simulated by taking a name away in-p
 from __future__ import annotations
 
 import ast
+import hashlib
 import inspect
 import subprocess
 import sys
@@ -32,11 +33,14 @@ from poetry_lockguard.guard import poetry_internals
 from poetry_lockguard.guard.poetry_internals import EXECUTOR_CONTRACT
 from poetry_lockguard.guard.poetry_internals import ExecutorInternals
 from poetry_lockguard.guard.poetry_internals import MissingInternalsError
+from poetry_lockguard.guard.poetry_internals import NoLockedArtifactError
 from poetry_lockguard.guard.poetry_internals import missing_names
 from poetry_lockguard.guard.poetry_internals import poetry_version
+from tests.support.artifacts import Dist
 
 
 if TYPE_CHECKING:
+    from tests.support.index import PackageIndex
     from tests.support.poetry import PoetryProject
 
 
@@ -79,6 +83,18 @@ def test_names_outside_the_executor() -> None:
     assert internals.supports_wheel("demo-1.0.0-py3-none-any.whl")
     assert not internals.supports_wheel("demo-1.0.0-py2-none-any.whl")
     assert internals.allows_wheel(Package("demo", "1.0.0"))
+    assert all(isinstance(p, Path) for p in internals.site_dirs())
+    assert isinstance(internals.env.site_packages.writable_candidates, list)
+    # Public names the guard relies on as well: the installer's executor, the env.
+    from poetry.console.commands.installer_command import InstallerCommand
+    from poetry.installation.installer import Installer
+    from poetry.utils.env import Env
+
+    assert isinstance(InstallerCommand.installer, property)
+    assert isinstance(Installer.executor, property)
+    for name in ("marker_env", "paths", "python", "path", "base", "purelib", "platlib",
+                 "site_packages"):
+        assert hasattr(Env, name), name
     # Package.clone and the files setter tell a hash mismatch from other failures.
     package = Package("demo", "1.0.0")
     package.files = [{"file": "demo-1.0.0.tar.gz", "hash": "sha256:00"}]
@@ -151,7 +167,7 @@ SIMULATIONS = [
 
 
 @pytest.fixture(scope="module")
-def locked_project(tmp_path_factory: pytest.TempPathFactory, index: Any) -> PoetryProject:
+def locked_project(tmp_path_factory: pytest.TempPathFactory, index: PackageIndex) -> PoetryProject:
     from tests.support.poetry import PoetryProject
 
     home = tmp_path_factory.mktemp("contract-home")
@@ -220,3 +236,41 @@ def test_the_session_refuses_before_wrapping_anything() -> None:
     assert raised.value.names == ["Executor._chooser.choose_for(package)",
                                   "Executor._chooser._no_binary_policy.allows(package_name)"]
     assert e.execute == original
+
+
+# -- a hash mismatch is told by asking again without the hashes, not by Poetry's text --
+def chooser_internals(index: PackageIndex, tmp_path: Path) -> ExecutorInternals:
+    from poetry.repositories.legacy_repository import LegacyRepository
+
+    config = Config()
+    config.merge({"cache-dir": str(tmp_path / "cache")})
+    pool = RepositoryPool([LegacyRepository("local", index.url, config=config)], config=config)
+    return ExecutorInternals(Executor(MockEnv(), pool, config, NullIO()))
+
+
+def index_package(index: PackageIndex, dist: Dist, sha256: str) -> Package:
+    package = Package(dist.name, dist.version, source_type="legacy", source_url=index.url,
+                      source_reference="local")
+    package.files = [{"file": dist.wheel_name, "hash": f"sha256:{sha256}"}]
+    return package
+
+
+def test_the_chooser_finds_the_locked_wheel_or_says_no_locked_artifact(
+    index: PackageIndex, tmp_path: Path
+) -> None:
+    internals = chooser_internals(index, tmp_path)
+    dist = Dist("alpha", "2.0.0")
+    good = hashlib.sha256((index.root / "alpha" / dist.wheel_name).read_bytes()).hexdigest()
+    assert internals.choose(index_package(index, dist, good)).filename == dist.wheel_name
+    with pytest.raises(NoLockedArtifactError):
+        internals.choose(index_package(index, dist, "0" * 64))
+
+
+def test_other_chooser_errors_are_poetrys_own(index: PackageIndex, tmp_path: Path) -> None:
+    # A wheel the environment cannot install: no candidate at all, hashes or not.
+    dist = Dist("py2only-contract", "1.0.0", python_tag="py2")
+    index.add(dist)
+    good = hashlib.sha256((index.root / dist.name / dist.wheel_name).read_bytes()).hexdigest()
+    with pytest.raises(Exception, match="Unable to find installation candidates") as raised:
+        chooser_internals(index, tmp_path).choose(index_package(index, dist, good))
+    assert not isinstance(raised.value, NoLockedArtifactError)
