@@ -7,6 +7,8 @@ go to stderr as warnings and the command goes on.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.guard.refusal import GuardInternalError
@@ -30,6 +32,7 @@ GUARD_HINTS = {
 }
 
 
+@dataclass
 class Verdict:
     """Refuses or warns for one guarded command, and remembers what it did.
 
@@ -37,19 +40,16 @@ class Verdict:
     is the sentence that ends a refusal before anything ran.
     """
 
-    def __init__(
-        self, io: IO, *, enforce: bool, dry_run: bool, command_line: str, nothing_changed: str
-    ) -> None:
-        self.io = io
-        self.enforce = enforce
-        self.dry_run = dry_run
-        self.command_line = command_line
-        self.nothing_changed = nothing_changed
-        self.refused = False
-        #: The guard itself failed (exit code 2).
-        self.internal_error = False
-        #: (code, package) already printed in warn mode, not repeated by the check.
-        self.reported: set[tuple[str, str | None]] = set()
+    io: IO
+    enforce: bool
+    dry_run: bool
+    command_line: str
+    nothing_changed: str
+    refused: bool = False
+    #: The guard itself failed (exit code 2).
+    internal_error: bool = False
+    #: (code, package) already printed in warn mode, not repeated by the check.
+    reported: set[tuple[str, str | None]] = field(default_factory=set)
 
     def refuse_or_warn(self, findings: list[Finding], outcome: str, hint: str = "") -> None:
         """Refuse with every finding (enforce), or print them as a warning."""
