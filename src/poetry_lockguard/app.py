@@ -294,7 +294,7 @@ def _check_lock_and_environment(
     if options.integrity:
         from poetry_lockguard.checks.integrity import IntegrityCheck
 
-        integrity = IntegrityCheck(interpreter, lock, policy).run(
+        integrity = IntegrityCheck(interpreter, policy).run(
             installed, required, progress=progress
         )
         findings += integrity.findings

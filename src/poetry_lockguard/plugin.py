@@ -28,10 +28,6 @@ COMMANDS = {
 class LockguardPlugin(ApplicationPlugin):
     """Adds the ``lockguard`` commands and the guard around installing commands."""
 
-    @property
-    def commands(self) -> list[type[Command]]:
-        return [_command_class(name) for name in COMMANDS]
-
     def activate(self, application: Application) -> None:
         """Register the commands lazily and the install guard's listeners."""
         for name in COMMANDS:

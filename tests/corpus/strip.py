@@ -20,7 +20,6 @@ import math
 import re
 import sys
 
-from hashlib import sha256
 from pathlib import Path
 from pathlib import PurePosixPath
 from typing import Any
@@ -356,12 +355,6 @@ def strip(raw: Path, out: Path) -> list[str]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8", newline="\n")
     return sorted(written)
-
-
-def content_hash_inputs_digest(path: Path) -> str:
-    """sha256 of a pyproject.toml's content-hash inputs (for quick comparisons)."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return sha256(hashed_parts(data).encode()).hexdigest()
 
 
 def main(argv: list[str]) -> int:

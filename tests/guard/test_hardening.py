@@ -71,12 +71,17 @@ def test_unrecognised_source_type_with_hashes_is_verified(project: PoetryProject
 
 
 # -- git: the commit built must be the locked commit ---------------------------------
+def git_dist(tmp_path: Path, stem: str) -> tuple[Path, Dist, str]:
+    """A git repository of a fresh distribution: (repository, distribution, commit)."""
+    repo = tmp_path / "repo"
+    dist = Dist(fresh_name(stem), "1.0.0")
+    return repo, dist, git_repository(dist, repo)
+
+
 def test_branch_named_like_the_locked_commit_is_refused(
     project: PoetryProject, tmp_path: Path
 ) -> None:
-    repo = tmp_path / "repo"
-    dist = Dist(fresh_name("gitredir"), "1.0.0")
-    commit = git_repository(dist, repo)
+    repo, dist, commit = git_dist(tmp_path, "gitredir")
     locked(project, [f"{dist.name} @ git+file://{repo}"])
     assert f'resolved_reference = "{commit}"' in project.lock.read_text()
     # Someone who can push to the repository adds a branch named like the locked commit.
@@ -107,9 +112,7 @@ def test_branch_named_like_the_locked_commit_is_refused(
 def test_git_receipt_names_the_verified_commit(
     project_factory: ProjectFactory, tmp_path: Path
 ) -> None:
-    repo = tmp_path / "repo"
-    dist = Dist(fresh_name("gitok"), "1.0.0")
-    commit = git_repository(dist, repo)
+    repo, dist, commit = git_dist(tmp_path, "gitok")
     for _ in range(2):  # the second run finds a cached build: it is built again
         project = locked(project_factory(), [f"{dist.name} @ git+file://{repo}"])
         result = project.poetry("install")

@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 
 ONE = record_hash(b"x").encode() + b",1"
 
-Plant = "Callable[[PoetryProject, Path], None]"
-
 
 def _alpha(project: PoetryProject) -> Path:
     return site_packages(project) / "alpha"

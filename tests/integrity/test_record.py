@@ -6,14 +6,18 @@ import os
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 from poetry_lockguard.env.record import MAX_LINE
-from poetry_lockguard.env.record import Locator
 from poetry_lockguard.env.record import RecordEntry
+from poetry_lockguard.env.record import RecordMissingError
 from poetry_lockguard.env.record import read_record
+from poetry_lockguard.env.safe_files import Locator
 from tests.integrity.wheels import record_hash
 
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 
@@ -108,3 +112,24 @@ def test_locator_refuses_and_verifies(tmp_path: Path) -> None:
     assert state("pkg/fifo")[1] == "is a FIFO, not a regular file (not opened)"
     assert state("pkg/dir")[1] == "is a directory, not a regular file (not opened)"
     assert state("pkg/")[0] == "invalid"
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (os.mkfifo, "RECORD is a FIFO, not a regular file"),
+        (os.mkdir, "RECORD is a directory, not a regular file"),
+        (lambda p: os.symlink("/dev/zero", p), "RECORD is a symlink, not a regular file"),
+    ],
+)
+def test_a_record_that_is_not_a_regular_file_is_never_read(
+    tmp_path: Path, make: Callable[[Path], None], problem: str
+) -> None:
+    make(tmp_path / "RECORD")
+    record = read_record(tmp_path / "RECORD")
+    assert (record.entries, [p.message for p in record.problems]) == ((), [problem])
+
+
+def test_a_missing_record_is_an_error_of_its_own(tmp_path: Path) -> None:
+    with pytest.raises(RecordMissingError):
+        read_record(tmp_path / "RECORD")

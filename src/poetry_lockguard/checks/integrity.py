@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.finding import finding
 from poetry_lockguard.checks.receipts import ReceiptCheck
-from poetry_lockguard.env.record import Locator
 from poetry_lockguard.env.record import RecordMissingError
 from poetry_lockguard.env.record import read_record
 from poetry_lockguard.env.record import shorten
+from poetry_lockguard.env.safe_files import Locator
 
 
 if TYPE_CHECKING:
@@ -33,9 +33,8 @@ if TYPE_CHECKING:
     from poetry_lockguard.config import Policy
     from poetry_lockguard.env.distributions import Distribution
     from poetry_lockguard.env.probe import Interpreter
-    from poetry_lockguard.env.record import FileState
     from poetry_lockguard.env.record import RecordEntry
-    from poetry_lockguard.lock.model import Lock
+    from poetry_lockguard.env.safe_files import FileState
     from poetry_lockguard.lock.model import LockedPackage
 
 #: Files at least this large (by RECORD) are hashed on the thread pool.
@@ -69,13 +68,11 @@ class IntegrityCheck:
     def __init__(
         self,
         interpreter: Interpreter,
-        lock: Lock,
         policy: Policy,
         *,
         workers: int | None = None,
     ) -> None:
         self._interpreter = interpreter
-        self._lock = lock
         self._policy = policy
         self._workers = workers or max(2, _cpu_count())
 

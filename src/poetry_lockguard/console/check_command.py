@@ -6,7 +6,8 @@ from typing import ClassVar
 
 from cleo.helpers import option
 from poetry.console.commands.command import Command
-from poetry.console.commands.group_command import GroupCommand
+
+from poetry_lockguard.guard.poetry_internals import group_dependency_options
 
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ class LockguardCheckCommand(Command):
     description = "Checks that the environment is exactly what poetry.lock says."
 
     options: ClassVar[list[Option]] = [
-        *GroupCommand._group_dependency_options(),
+        *group_dependency_options(),
         option("all-groups", None, "Include every dependency group."),
         option(
             "extras",

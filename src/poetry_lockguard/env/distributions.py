@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from poetry_lockguard.env.record import UnsafeFileError
-from poetry_lockguard.env.record import read_regular
+from poetry_lockguard.env.safe_files import UnsafeFileError
+from poetry_lockguard.env.safe_files import read_regular
 from poetry_lockguard.names import canonicalize_name
 from poetry_lockguard.versions import same_version
 
@@ -61,10 +61,6 @@ class Distribution:
     def is_egg_info(self) -> bool:
         """True for a setuptools ``.egg-info`` (which has no RECORD)."""
         return self.path.name.endswith(".egg-info")
-
-    def direct_url(self) -> dict[str, Any] | None:
-        """The parsed ``direct_url.json`` (PEP 610), None when absent or unusable."""
-        return self.read_json("direct_url.json")[0]
 
     def provenance(self) -> dict[str, Any] | None:
         """The parsed ``provenance_url.json`` receipt (PEP 710), None when absent."""

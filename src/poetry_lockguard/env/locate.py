@@ -33,15 +33,21 @@ def interpreter_in(path: Path) -> Path:
 def find_project_interpreter(project_dir: Path, project_name: str) -> Path:
     """The interpreter of the environment Poetry would use for ``project_dir``.
 
-    The order is Poetry's: an active ``VIRTUAL_ENV`` (or non-base conda env), the
-    in-project ``.venv``, then ``{virtualenvs.path}/{name}-{hash}-py{X.Y}``; with
-    ``virtualenvs.create = false``, the base interpreter of the running Python, as
-    Poetry uses. Nothing is ever created; raise EnvironmentInspectionError when no
-    environment exists.
+    The order is Poetry's (``EnvManager.get``): an active ``VIRTUAL_ENV`` (or non-base
+    conda env) unless envs.toml names a Python for this project (``poetry env use``);
+    then the in-project ``.venv`` (unless ``virtualenvs.in-project = false``); then
+    ``{virtualenvs.path}/{name}-{hash}-py{X.Y}``, ``{cache-dir}`` expanded as Poetry
+    does. With ``virtualenvs.create = false``, the base interpreter of the running
+    Python, as Poetry uses. Nothing is ever created; raise EnvironmentInspectionError
+    when no environment exists.
     """
     config = _poetry_config(project_dir)
-    active = os.environ.get("VIRTUAL_ENV") or os.environ.get("CONDA_PREFIX")
-    if active and os.environ.get("CONDA_DEFAULT_ENV") != "base":
+    venvs = _virtualenvs_path(config)
+    base = generate_env_name(project_name, str(project_dir))
+    chosen = _chosen_minor(venvs, base)
+    # Poetry reads VIRTUAL_ENV first and CONDA_PREFIX only when VIRTUAL_ENV is unset.
+    active = os.environ.get("VIRTUAL_ENV", os.environ.get("CONDA_PREFIX"))
+    if active and os.environ.get("CONDA_DEFAULT_ENV") != "base" and not chosen:
         return interpreter_in(Path(active))
 
     in_project = project_dir / ".venv"
@@ -51,12 +57,11 @@ def find_project_interpreter(project_dir: Path, project_name: str) -> Path:
     if config.get("virtualenvs.create") is False:
         return interpreter_in(Path(sys.base_prefix))
 
-    venvs = _virtualenvs_path(config)
-    base = generate_env_name(project_name, str(project_dir))
-    candidates = sorted(venvs.glob(f"{base}-py*")) if venvs.is_dir() else []
-    chosen = _chosen_minor(venvs, base)
     if chosen:
-        candidates = [c for c in candidates if c.name == f"{base}-py{chosen}"] or candidates
+        named = venvs / f"{base}-py{chosen}"
+        candidates = [named] if named.exists() else []
+    else:
+        candidates = sorted(venvs.glob(f"{base}-py*")) if venvs.is_dir() else []
     if len(candidates) > 1:
         minor = f"{sys.version_info[0]}.{sys.version_info[1]}"
         candidates = [c for c in candidates if c.name.endswith(f"-py{minor}")] or candidates
@@ -126,17 +131,18 @@ def _config_dir() -> Path:
 
 
 def _virtualenvs_path(config: dict[str, Any]) -> Path:
-    if config.get("virtualenvs.path"):
-        return Path(str(config["virtualenvs.path"])).expanduser()
+    """``virtualenvs.path`` with ``{cache-dir}`` expanded (Poetry's default is
+    ``{cache-dir}/virtualenvs``); the cache directory defaults as platformdirs does."""
     if config.get("cache-dir"):
-        cache = Path(str(config["cache-dir"])).expanduser()
+        cache = str(Path(str(config["cache-dir"])).expanduser())
     elif sys.platform == "darwin":
-        cache = Path.home() / "Library" / "Caches" / "pypoetry"
+        cache = str(Path.home() / "Library" / "Caches" / "pypoetry")
     elif sys.platform == "win32":
-        cache = Path(os.environ.get("LOCALAPPDATA", Path.home())) / "pypoetry" / "Cache"
+        cache = str(Path(os.environ.get("LOCALAPPDATA", Path.home())) / "pypoetry" / "Cache")
     else:
-        cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pypoetry"
-    return cache / "virtualenvs"
+        cache = str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pypoetry")
+    path = str(config.get("virtualenvs.path") or os.path.join("{cache-dir}", "virtualenvs"))
+    return Path(path.replace("{cache-dir}", cache)).expanduser()
 
 
 def _chosen_minor(venvs: Path, base: str) -> str:

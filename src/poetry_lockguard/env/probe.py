@@ -80,11 +80,6 @@ class Interpreter:
     version: str
     tags: tuple[str, ...] = ()
 
-    @property
-    def is_virtualenv(self) -> bool:
-        """True when the interpreter belongs to a virtual environment."""
-        return self.prefix != self.base_prefix
-
 
 def probe_interpreter(python: Path, *, with_tags: bool = False) -> Interpreter:
     """Run ``python`` once and return its marker environment and install paths.

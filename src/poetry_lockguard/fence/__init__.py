@@ -71,8 +71,3 @@ def remove_fence(site_packages: Path) -> bool:
     for compiled in (site_packages / "__pycache__").glob(f"{MODULE_NAME}.*.pyc"):
         compiled.unlink(missing_ok=True)
     return removed
-
-
-def is_fenced(site_packages: Path) -> bool:
-    """True when the fence's ``.pth`` file is in ``site_packages``."""
-    return (site_packages / PTH_NAME).is_file()

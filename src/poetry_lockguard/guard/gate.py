@@ -1,7 +1,9 @@
 """Which mode the guard runs in, and which packages of a transaction it refuses.
 
-Nothing here imports Poetry's application: the listener hands in plain values
-(Poetry's ``Package`` objects are read only through the attributes every Poetry 2.x has).
+Pure decisions on lockguard's own model: the planned packages arrive as the lock
+model's ``LockedPackage`` (``plan.py`` turns Poetry's operations into them), so that
+every decision is a function of (lock model, planned packages, policy) and is
+unit-tested without Poetry.
 """
 
 from __future__ import annotations
@@ -15,18 +17,14 @@ from poetry_lockguard.config import MODE_VARIABLE
 from poetry_lockguard.config import Policy
 from poetry_lockguard.config import load_policy
 from poetry_lockguard.config import mode_override
-from poetry_lockguard.lock.model import LockedFile
-from poetry_lockguard.lock.model import LockedPackage
-from poetry_lockguard.lock.model import LockedSource
 
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from collections.abc import Mapping
 
-    from poetry.core.packages.package import Package
-
     from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.lock.model import LockedPackage
 
 
 @dataclass(frozen=True)
@@ -66,42 +64,10 @@ def _note(override: str, configured: str) -> str:
     )
 
 
-def locked_package(package: Package, line: int | None = None) -> LockedPackage:
-    """The lock's view of one of Poetry's packages, for the checks of ``checks.lockfile``."""
-    files = tuple(
-        LockedFile(name=str(f.get("file", "")), hash=str(f.get("hash", "") or ""))
-        for f in package.files
-    )
-    return LockedPackage(
-        name=package.name,
-        version=package.version.text,
-        display_name=package.pretty_name,
-        files=files,
-        source=LockedSource(
-            type=package.source_type or "",
-            url=package.source_url or "",
-            reference=package.source_reference or "",
-            resolved_reference=package.source_resolved_reference or "",
-            subdirectory=package.source_subdirectory or "",
-        ),
-        develop=package.develop,
-        line=line,
-    )
-
-
-def transaction_findings(
-    packages: Iterable[Package],
-    policy: Policy,
-    lines: Mapping[tuple[str, str], int] | None = None,
-) -> list[Finding]:
+def transaction_findings(packages: Iterable[LockedPackage], policy: Policy) -> list[Finding]:
     """``unhashed``/``weak-hash``/``unpinned-vcs`` for the packages about to be installed."""
-    findings: list[Finding] = []
-    for package in packages:
-        line = (lines or {}).get((package.name, package.version.text))
-        found = package_hash_finding(locked_package(package, line), policy)
-        if found is not None:
-            findings.append(found)
-    return findings
+    found = (package_hash_finding(package, policy) for package in packages)
+    return [f for f in found if f is not None]
 
 
 def build_findings(builds: Mapping[str, str], policy: Policy) -> list[Finding]:
@@ -126,7 +92,7 @@ def build_findings(builds: Mapping[str, str], policy: Policy) -> list[Finding]:
 
 
 def planned_builds(
-    targets: Iterable[Package], artifact_names: Mapping[tuple[str, str], str]
+    targets: Iterable[LockedPackage], artifact_names: Mapping[tuple[str, str], str]
 ) -> dict[str, str]:
     """Name -> what would be built, for packages installed from source: git and
     directory packages, and those whose verified archive is an sdist."""
@@ -134,11 +100,10 @@ def planned_builds(
 
     builds: dict[str, str] = {}
     for package in targets:
-        source = package.source_type or ""
-        if source in ("git", "directory"):
-            builds[package.name] = source
+        if package.source.type in ("git", "directory"):
+            builds[package.name] = package.source.type
             continue
-        archive = artifact_names.get((package.name, package.version.text), "")
+        archive = artifact_names.get((package.name, package.version), "")
         if archive.lower().endswith(SDIST_SUFFIXES):
             builds[package.name] = archive
     return builds

@@ -5,8 +5,7 @@ guard expects Poetry to use. Poetry can still use others: its executor prefers a
 cached wheel from the same cache directory, and for a git dependency it checks out a
 tag or branch named like the locked commit before the commit itself. So the guard also
 wraps the two places where bytes become code: the build of a source tree or an sdist
-(``Executor._chef.prepare``) and the install of a wheel
-(``Executor._wheel_installer.install``). What they are handed must be a locked
+and the install of a wheel (both reached through ``poetry_internals``). What they are handed must be a locked
 artifact, a checkout of the locked commit, or a wheel built in this run from one.
 """
 
@@ -32,9 +31,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from poetry.core.packages.package import Package
-    from poetry.installation.executor import Executor
 
     from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.guard.poetry_internals import ExecutorInternals
 
 
 _T = TypeVar("_T")
@@ -62,13 +61,13 @@ class InstallPoint:
 
     def __init__(
         self,
-        executor: Executor,
+        internals: ExecutorInternals,
         on_finding: Callable[[Finding], None],
         verified: dict[tuple[str, str], VerifiedArtifact],
         allow_unhashed: frozenset[str] | set[str],
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
-        self._executor = executor
+        self._internals = internals
         self._on_finding = on_finding
         self._on_error = on_error
         self.verified = verified
@@ -81,13 +80,11 @@ class InstallPoint:
 
     def arm(self) -> None:
         """Replace the executor's chef.prepare and wheel installer's install with checks."""
-        chef = self._executor._chef
-        chef.prepare = self._wrap_prepare(chef.prepare)  # type: ignore[method-assign]
-        installer = self._executor._wheel_installer
-        installer.install = self._wrap_install(installer.install)  # type: ignore[method-assign,assignment]
+        self._internals.wrap_build(self._wrap_prepare)
+        self._internals.wrap_wheel_install(self._wrap_install)
 
     def operation(self, run: Callable[[Any], int]) -> Callable[[Any], int]:
-        """Wrap ``Executor._execute_install``: the hooks know which package is in hand."""
+        """Wrap the run of one operation: the hooks know which package is in hand."""
 
         @functools.wraps(run)
         def wrapped(operation: Any) -> int:

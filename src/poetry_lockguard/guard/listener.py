@@ -56,19 +56,14 @@ def command_kind(command: object) -> str | None:
     from poetry.console.commands.add import AddCommand
     from poetry.console.commands.install import InstallCommand
     from poetry.console.commands.remove import RemoveCommand
+    from poetry.console.commands.sync import SyncCommand
     from poetry.console.commands.update import UpdateCommand
-
-    try:
-        from poetry.console.commands.sync import SyncCommand
-    except ImportError:  # pragma: no cover - every Poetry 2.x has it
-        SyncCommand = None  # type: ignore[assignment,misc]  # noqa: N806
 
     name = str(getattr(command, "name", "") or "")
     if name == "self" or name.startswith("self "):
         return None
-    if SyncCommand is not None and isinstance(command, SyncCommand):
-        return "sync"
     for cls, kind in (
+        (SyncCommand, "sync"),
         (InstallCommand, "install"),
         (AddCommand, "add"),
         (UpdateCommand, "update"),
@@ -139,16 +134,33 @@ class InstallGuard:
         assert isinstance(event, ConsoleCommandEvent)
         if self.session is None or self.session.command is not event.command:
             return
+        from poetry_lockguard.guard.poetry_internals import MissingInternalsError
+
+        session = self.session
         try:
-            self.session.arm()
+            session.arm()
+        except MissingInternalsError as e:
+            if not session.verdict.enforce:
+                event.io.write_error_line(
+                    f"<warning>lockguard: {escape_tags(str(e))}; `{session.command_line}` runs"
+                    " without the guard (warn mode)</warning>"
+                )
+                self.session = None
+                return
+            session.verdict.refused = True
+            self._fail(
+                event,
+                f"lockguard: {e}; refusing `{session.command_line}` (enforce mode)."
+                " Nothing was changed. POETRY_LOCKGUARD_MODE=warn runs it without the guard.",
+            )
         except Exception as e:
             if event.io.is_debug():
                 raise
-            self.session.refused = True
+            session.verdict.refused = True
             self._fail(
                 event,
                 f"lockguard: the install guard failed ({type(e).__name__}: {e}); refusing"
-                f" `{self.session.command_line}`. Nothing was changed. Run with -vvv for"
+                f" `{session.command_line}`. Nothing was changed. Run with -vvv for"
                 " details.",
             )
 
@@ -186,7 +198,7 @@ class InstallGuard:
                 line = f"lockguard: the install guard failed after the command ({e})"
                 event.io.write_error_line(f"<error>{escape_tags(line)}</error>")
                 self.internal_error = True
-            if session.internal_error:
+            if session.verdict.internal_error:
                 self.internal_error = True
         if self.internal_error:
             event.set_exit_code(2)

@@ -78,3 +78,11 @@ def installed_dist_infos(sites: Iterable[Path], name: str, version: str) -> list
             ):
                 found.append(Path(site, entry))
     return found
+
+
+def write_receipts(
+    sites: Iterable[Path], name: str, version: str, url: str, sha256: str, commit: str = ""
+) -> None:
+    """Write the receipt into every dist-info of ``name`` at ``version`` in ``sites``."""
+    for path in installed_dist_infos(sites, name, version):
+        write_receipt(path, url, sha256, commit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from poetry_lockguard.guard.poetry_internals import refusal_base
 from poetry_lockguard.report.style import escape_tags
 
 
@@ -12,10 +13,10 @@ if TYPE_CHECKING:
 
     from poetry_lockguard.checks.finding import Finding
 
-try:  # Poetry >= 2.1 prints a PoetryRuntimeError's text without a trace.
-    from poetry.console.exceptions import PoetryRuntimeError as _Base
-except ImportError:  # Poetry 2.0: cleo prints str(error) as one red block.
-    _Base = RuntimeError  # type: ignore[assignment,misc]
+if TYPE_CHECKING:
+    _Base = RuntimeError
+else:  # Poetry prints its PoetryRuntimeError's text without a trace (Poetry >= 2.1)
+    _Base = refusal_base()
 
 
 class GuardRefusal(_Base):

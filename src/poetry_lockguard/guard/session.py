@@ -1,28 +1,32 @@
-"""One guarded command run: gate, verification, receipts, check, and undo on refusal."""
+"""One guarded command run: its state and the order of the guard's steps.
+
+What each step does lives in its own module: the gate's decisions (``gate.py``), the
+verification before the first operation (``preflight.py``), the checks at the point
+of use (``hooks.py``), receipts (``receipts.py``), the check after a good install
+(``after_install.py``), what it leaves in the environment (``install_state.py``), the
+project files a refusal restores (``project_files.py``), refusing or warning
+(``verdict.py``) and every contact with Poetry's internals (``poetry_internals.py``).
+"""
 
 from __future__ import annotations
-
-import contextlib
-import os
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
-from poetry_lockguard.checks.finding import Severity
 from poetry_lockguard.checks.lockfile import lock_missing_finding
-from poetry_lockguard.guard.gate import build_findings
-from poetry_lockguard.guard.gate import planned_builds
 from poetry_lockguard.guard.gate import transaction_findings
 from poetry_lockguard.guard.hooks import InstallPoint
+from poetry_lockguard.guard.plan import locked_packages
+from poetry_lockguard.guard.plan import planned_packages
 from poetry_lockguard.guard.poetry_env import interpreter_of
-from poetry_lockguard.guard.receipts import installed_dist_infos
-from poetry_lockguard.guard.receipts import write_receipt
-from poetry_lockguard.guard.refusal import GuardInternalError
+from poetry_lockguard.guard.poetry_internals import ExecutorInternals
+from poetry_lockguard.guard.poetry_internals import executor_of
+from poetry_lockguard.guard.project_files import ProjectSnapshot
+from poetry_lockguard.guard.project_files import lock_lines
+from poetry_lockguard.guard.project_files import locked_names
 from poetry_lockguard.guard.refusal import GuardRefusal
-from poetry_lockguard.guard.refusal import finding_lines
-from poetry_lockguard.guard.verify import ArtifactVerifier
-from poetry_lockguard.guard.verify import VerifiedArtifact
+from poetry_lockguard.guard.verdict import Verdict
 from poetry_lockguard.guard.verify import package_key
 from poetry_lockguard.lock.selection import SelectionRequest
 from poetry_lockguard.report.style import escape_tags
@@ -33,24 +37,13 @@ if TYPE_CHECKING:
 
     from cleo.io.io import IO
     from poetry.console.commands.installer_command import InstallerCommand
-    from poetry.core.packages.package import Package
-    from poetry.installation.executor import Executor
     from poetry.installation.operations.operation import Operation
 
-    from poetry_lockguard.checks.finding import Finding
     from poetry_lockguard.guard.gate import GuardSettings
+    from poetry_lockguard.guard.verify import VerifiedArtifact
 
 #: Commands whose lock is an input they must not create (like ``npm ci``).
 LOCK_CONSUMERS = ("install", "sync")
-
-#: Hints for the codes only the guard reports (the check's hints cover the rest).
-GUARD_HINTS = {
-    "hash-mismatch": "the source (or Poetry's artifact cache) holds other bytes than"
-    " poetry.lock pins: find out why before re-locking (`poetry lock --regenerate` would"
-    " trust the new bytes)",
-    "sdist-fallback": "the locked wheel changed on the source: find out why before"
-    " re-locking; set installer.no-binary for the package if building it is intended",
-}
 
 
 class GuardSession:
@@ -64,37 +57,32 @@ class GuardSession:
         self.io = io
         self.settings = settings
         self.project_dir = command.poetry.pyproject_path.parent
-        self.dry_run = bool(self._option("dry-run"))
-        self.refused = False
-        #: The guard itself failed (exit code 2): set by _guarded and the install point.
-        self.internal_error = False
+        dry_run = bool(self._option("dry-run"))
+        self.dry_run = dry_run
+        self.command_line = f"poetry {kind}" + (" --dry-run" if dry_run else "")
+        if dry_run:
+            nothing_changed = "Nothing was changed (dry run)."
+        elif kind in LOCK_CONSUMERS:
+            nothing_changed = "Nothing was installed."
+        else:
+            nothing_changed = "Nothing was installed; pyproject.toml and poetry.lock are unchanged."
+        self.verdict = Verdict(
+            io, enforce=settings.mode == "enforce", dry_run=dry_run,
+            command_line=self.command_line, nothing_changed=nothing_changed,
+        )
         self.executed = False
         self.verified: dict[tuple[str, str], VerifiedArtifact] = {}
         self.install_point: InstallPoint | None = None
-        self._snapshot: dict[Path, bytes | None] = {}
-        #: Findings of the install point, refused while operations ran.
-        self.late_findings: list[Finding] = []
-        #: (code, package) already printed in warn mode, not repeated by the check.
-        self.reported: set[tuple[str, str | None]] = set()
-
-    @property
-    def enforce(self) -> bool:
-        return self.settings.mode == "enforce"
-
-    @property
-    def command_line(self) -> str:
-        return f"poetry {self.kind}" + (" --dry-run" if self.dry_run else "")
+        self.snapshot: ProjectSnapshot | None = None
 
     # -- COMMAND, before Poetry configures the env and installer --------------------
     def start(self) -> None:
         """Print the override note, snapshot the project files, refuse a missing lock."""
         if self.settings.override_note:
             self.io.write_error_line(f"<comment>{self.settings.override_note}</comment>")
-        for name in ("pyproject.toml", "poetry.lock"):
-            path = self.project_dir / name
-            self._snapshot[path] = path.read_bytes() if path.exists() else None
+        self.snapshot = ProjectSnapshot(self.project_dir)
         if self.kind in LOCK_CONSUMERS and not (self.project_dir / "poetry.lock").exists():
-            self._refuse_or_warn(
+            self.verdict.refuse_or_warn(
                 [lock_missing_finding()],
                 "Nothing was resolved, locked or installed.",
                 hint="run `poetry lock`, review and commit poetry.lock, then"
@@ -103,146 +91,128 @@ class GuardSession:
 
     # -- COMMAND, after Poetry set command.installer --------------------------------
     def arm(self) -> None:
-        """Wrap the installer's executor so the guard runs before and after operations."""
-        executor = self.command.installer.executor
-        original_execute = executor.execute
+        """Wrap the installer's executor so the guard runs before and after operations.
 
-        def execute(operations: list[Operation]) -> int:
-            prime_site_packages(executor)
-            self._guarded(lambda: self.before_operations(executor, operations))
-            status = original_execute(operations)
-            if status == 0 and executor.enabled and not self.dry_run:
-                self.executed = True
-            return status
+        Raises MissingInternalsError when the running Poetry lacks a name the guard
+        needs: the listener refuses (enforce) or runs without the guard (warn).
+        """
+        internals = ExecutorInternals(executor_of(self.command))
 
-        executor.execute = execute  # type: ignore[method-assign]
+        def wrap_execute(original: Callable[[list[Operation]], int]) -> Callable[..., int]:
+            def execute(operations: list[Operation]) -> int:
+                internals.prime_site_packages()
+                self._guarded(lambda: self.before_operations(internals, operations))
+                status = original(operations)
+                if status == 0 and internals.executor.enabled and not self.dry_run:
+                    self.executed = True
+                return status
+
+            return execute
+
+        internals.wrap_execute(wrap_execute)
         point = InstallPoint(
-            executor, self._install_point_finding, self.verified,
+            internals, self.verdict.refuse_operation, self.verified,
             set(self.settings.policy.allow_unhashed), on_error=self._install_point_error,
         )
         point.arm()
         self.install_point = point
-        for method in ("_execute_install", "_execute_update"):
-            original = point.operation(getattr(executor, method))
-            setattr(executor, method, self._with_receipt(executor, original))
+        internals.wrap_operations(
+            lambda original: self._with_receipt(internals, point.operation(original))
+        )
 
-    def before_operations(self, executor: Executor, operations: list[Operation]) -> None:
-        """Steps 2 and 3: refuse unpinned packages, then verify every archive."""
-        if not executor.enabled and not self.dry_run:
+    def before_operations(self, internals: ExecutorInternals, operations: list[Operation]) -> None:
+        """Refuse unpinned packages, then verify every archive and plan the builds."""
+        from poetry_lockguard.guard.preflight import preflight
+
+        if not internals.executor.enabled and not self.dry_run:
             return  # --lock: nothing is installed
-        targets = [
-            op.package
-            for op in operations
-            if op.job_type in ("install", "update") and not op.skipped
-        ]
+        targets = planned_packages(operations)
         if not targets:
             return
-        findings = transaction_findings(targets, self.settings.policy, self._lock_lines())
-        if findings and self.enforce:
-            self._refuse_or_warn(findings, self._nothing_changed())
+        nothing_changed = self.verdict.nothing_changed
+        planned = locked_packages(targets, lock_lines(self.project_dir))
+        findings = transaction_findings(planned, self.settings.policy)
+        if findings and (self.verdict.enforce or self.dry_run):
+            self.verdict.refuse_or_warn(findings, nothing_changed)
         if self.dry_run:
-            # A dry run downloads nothing, so archives are verified only for real.
-            if findings:
-                self._refuse_or_warn(findings, self._nothing_changed())
-            return
-        verification = ArtifactVerifier(executor).verify(targets)
-        self.verified.update(verification.verified)
-        findings += verification.findings
-        builds = planned_builds(
-            targets,
-            {key: artifact.url.rsplit("/", 1)[-1] for key, artifact in verification.verified.items()},
-        )
-        findings += build_findings(builds, self.settings.policy)
-        if self.settings.policy.build == "warn" and builds:
-            listed = ", ".join(f"{name} ({what})" for name, what in sorted(builds.items()))
+            return  # a dry run downloads nothing: archives are verified only for real
+        checked = preflight(internals, targets, planned, self.settings.policy)
+        self.verified.update(checked.verified)
+        findings += checked.findings
+        if self.settings.policy.build == "warn" and checked.builds:
+            listed = ", ".join(f"{name} ({what})" for name, what in sorted(checked.builds.items()))
             self.io.write_error_line(
                 f"<warning>lockguard: will build from source: {escape_tags(listed)}</warning>"
             )
         if findings:
-            self._refuse_or_warn(findings, self._nothing_changed())
+            self.verdict.refuse_or_warn(findings, nothing_changed)
 
     def _with_receipt(
-        self, executor: Executor, original: Callable[[Any], int]
+        self, internals: ExecutorInternals, original: Callable[[Any], int]
     ) -> Callable[[Any], int]:
+        from poetry_lockguard.guard.receipts import write_receipts
+
         def run(operation: Any) -> int:
             result = original(operation)
-            if result == 0:
-                self._write_receipt(executor, operation.package)
+            artifact = self.verified.get(package_key(operation.package))
+            if result == 0 and artifact is not None:
+                write_receipts(
+                    internals.site_dirs(), operation.package.name,
+                    operation.package.version.text, artifact.url, artifact.sha256,
+                    artifact.commit,
+                )
             return result
 
         return run
 
-    def _write_receipt(self, executor: Executor, package: Package) -> None:
-        artifact = self.verified.get(package_key(package))
-        if artifact is None:
-            return
-        env = executor._env
-        for path in installed_dist_infos(
-            (env.purelib, env.platlib), package.name, package.version.text
-        ):
-            write_receipt(path, artifact.url, artifact.sha256, artifact.commit)
-
     def _install_point_error(self, error: BaseException) -> None:
         if self.io.is_debug():
             raise error
-        self.internal_failure(error)
-
-    def _install_point_finding(self, found: Finding) -> None:
-        """A finding while Poetry builds or installs: refuse that operation, or warn."""
-        if self.enforce:
-            self.refused = True
-            self.late_findings.append(found)
-            raise GuardRefusal(
-                "\n".join(
-                    [f"lockguard refused `{self.command_line}` (1 problem):",
-                     *finding_lines([found])]
-                )
-            )
-        self._refuse_or_warn([found], "")
+        self.verdict.internal_failure(error)
 
     # -- TERMINATE ------------------------------------------------------------------
     def finish(self, exit_code: int, set_exit_code: Callable[[int], None]) -> None:
         """Undo file changes of a refused run; check the environment after a good one."""
-        if self.refused:
-            self._restore()
+        if self.verdict.refused:
+            if self.snapshot is not None:
+                self.snapshot.restore()
             return
         if self.executed:
             self._announce_builds()
         if exit_code != 0 or not self.executed or self._option("only-root"):
             return
-        self._leave_state()
+        interpreter = interpreter_of(self.command.env)
+        if interpreter is not None:
+            from poetry_lockguard.guard.install_state import leave_state
+
+            recorded = self._selection() if self.kind in LOCK_CONSUMERS else None
+            leave_state(interpreter, recorded, self.settings.policy.pip_fence, self.io)
+        self._check_environment(interpreter, set_exit_code)
+
+    def _check_environment(self, interpreter: Any, set_exit_code: Callable[[int], None]) -> None:
+        from poetry_lockguard.guard.after_install import check_after_install
+        from poetry_lockguard.guard.after_install import drift_lines
+
+        enforce = self.verdict.enforce
         try:
-            findings = self._check_environment()
+            findings = check_after_install(
+                self.project_dir, Path(self.command.env.python), interpreter,
+                self._selection(),
+                None if self.kind in LOCK_CONSUMERS else locked_names(self.project_dir),
+            )
         except Exception as e:
             if self.io.is_debug():
                 raise
             line = f"lockguard: could not check the environment after `{self.command_line}`: {e}"
-            if self.enforce:
-                self.io.write_error_line(f"<error>{escape_tags(line)}</error>")
+            style = "error" if enforce else "warning"
+            self.io.write_error_line(f"<{style}>{escape_tags(line)}</{style}>")
+            if enforce:
                 set_exit_code(2)
-            else:
-                self.io.write_error_line(f"<warning>{escape_tags(line)}</warning>")
             return
-        errors = [
-            f
-            for f in findings
-            if f.severity is Severity.ERROR and (f.code, f.package) not in self.reported
-        ]
-        if not errors:
+        lines = drift_lines(findings, self.verdict.reported, self.command_line, self._selection())
+        if not lines:
             return
-        from poetry_lockguard.report.text import HINTS
-
-        head = (
-            f"lockguard: after `{self.command_line}` the environment does not match"
-            f" poetry.lock ({len(errors)} error{'s' if len(errors) != 1 else ''})"
-        )
-        hint = next(
-            (HINTS[f.code] for f in errors if f.code in HINTS), ""
-        ).format(options=self._selection().as_poetry_options())
-        lines = [head, *finding_lines(errors)]
-        if hint:
-            lines.append(f"Hint: {hint}")
-        if self.enforce:
+        if enforce:
             self.io.write_error_line(f"<error>{escape_tags(lines[0])}</error>")
             for line in lines[1:]:
                 self.io.write_error_line(escape_tags(line))
@@ -265,49 +235,6 @@ class GuardSession:
                 f"<comment>{escape_tags(f'lockguard: built from source: {names}')}</comment>"
             )
 
-    def _leave_state(self) -> None:
-        """After a good install: remember its selection in the environment (a bare
-        ``lockguard check`` and ``poetry run`` use it) and put the pip fence in place
-        (unless ``pip-fence = false``)."""
-        from poetry_lockguard.env.state import write_selection
-        from poetry_lockguard.fence import install_fence
-
-        interpreter = interpreter_of(self.command.env)
-        if interpreter is None:
-            return
-        if self.kind in LOCK_CONSUMERS:
-            write_selection(interpreter.prefix, self._selection().as_dict())
-        if self.settings.policy.pip_fence:
-            try:
-                install_fence(interpreter.site_dirs[0], interpreter.executable)
-            except OSError as e:
-                self.io.write_error_line(
-                    f"<warning>lockguard: could not put the pip fence in place: {e}</warning>"
-                )
-
-    def _check_environment(self) -> list[Finding]:
-        from poetry_lockguard.app import CheckOptions
-        from poetry_lockguard.app import run_check
-        selection = self._selection()
-        report = run_check(
-            CheckOptions(
-                project_dir=self.project_dir,
-                python=Path(self.command.env.python),
-                selection=selection,
-                recorded_selection=False,
-            ),
-            interpreter=interpreter_of(self.command.env),
-        )
-        findings = list(report.findings)
-        if self.kind not in LOCK_CONSUMERS:
-            # add/update/remove install the default groups and leave other locked
-            # groups' packages in place: those are not drift they caused.
-            locked = self._locked_names()
-            findings = [
-                f for f in findings if not (f.code == "extraneous" and f.package in locked)
-            ]
-        return findings
-
     # -- helpers --------------------------------------------------------------------
     def _guarded(self, step: Callable[[], None]) -> None:
         """Run a guard step; a crash refuses in enforce mode (fail closed), warns else."""
@@ -318,62 +245,7 @@ class GuardSession:
         except Exception as e:
             if self.io.is_debug():
                 raise
-            self.internal_failure(e)
-
-    def internal_failure(self, error: BaseException) -> None:
-        """The guard failed: refuse with one line and exit code 2 (enforce), or warn."""
-        message = f"lockguard: the install guard failed ({type(error).__name__}: {error})"
-        if self.enforce:
-            self.refused = True
-            self.internal_error = True
-            raise GuardInternalError(
-                f"{message}; refusing `{self.command_line}`. {self._nothing_changed()}"
-                " Run with -vvv for details."
-            ) from error
-        self.io.write_error_line(
-            f"<warning>{escape_tags(message)}; going on (warn mode)</warning>"
-        )
-
-    def _refuse_or_warn(self, findings: list[Finding], outcome: str, hint: str = "") -> None:
-        if not hint:
-            from poetry_lockguard.report.text import HINTS
-
-            hints = {**HINTS, **GUARD_HINTS}
-            hint = next((hints[f.code] for f in findings if f.code in hints), "")
-        count = len(findings)
-        what = f"{count} problem{'s' if count != 1 else ''}"
-        body = finding_lines(findings)
-        if hint:
-            body.append(f"Hint: {hint}")
-        if self.enforce:
-            self.refused = True
-            verb = "would refuse" if self.dry_run else "refused"
-            raise GuardRefusal(
-                "\n".join(
-                    [f"lockguard {verb} `{self.command_line}` ({what}):", *body, outcome]
-                )
-            )
-        self.reported.update((f.code, f.package) for f in findings)
-        lines = [f"lockguard (warn mode) would refuse `{self.command_line}` ({what}):", *body]
-        for line in lines:
-            self.io.write_error_line(f"<warning>{escape_tags(line)}</warning>")
-
-    def _nothing_changed(self) -> str:
-        if self.dry_run:
-            return "Nothing was changed (dry run)."
-        if self.kind in LOCK_CONSUMERS:
-            return "Nothing was installed."
-        return "Nothing was installed; pyproject.toml and poetry.lock are unchanged."
-
-    def _restore(self) -> None:
-        for path, data in self._snapshot.items():
-            current = path.read_bytes() if path.exists() else None
-            if current == data:
-                continue
-            if data is None:
-                path.unlink()
-            else:
-                path.write_bytes(data)
+            self.verdict.internal_failure(e)
 
     def _option(self, name: str) -> Any:
         # At COMMAND time the command has no io yet; the input is already bound.
@@ -384,42 +256,3 @@ class GuardSession:
     def _selection(self) -> SelectionRequest:
         """The groups and extras the command was run with (None where it has no option)."""
         return SelectionRequest.from_poetry_options(self._option)
-
-    def _lock_lines(self) -> dict[tuple[str, str], int]:
-        lock = self._read_lock()
-        if lock is None:
-            return {}
-        return {(p.name, p.version): p.line for p in lock.packages if p.line is not None}
-
-    def _locked_names(self) -> set[str]:
-        lock = self._read_lock()
-        return set() if lock is None else {p.name for p in lock.packages}
-
-    def _read_lock(self) -> Any:
-        from poetry_lockguard.lock.reader import read_lock
-
-        path = self.project_dir / "poetry.lock"
-        if not path.exists():
-            return None
-        try:
-            return read_lock(path)
-        except Exception:  # noqa: BLE001 - line numbers are optional
-            return None
-
-
-def prime_site_packages(executor: Executor) -> None:
-    """Fill Poetry's lazy list of writable site directories before threads read it.
-
-    ``SitePackages.writable_candidates`` is computed on first use; under the parallel
-    installer a thread that reads it while another fills it sees it empty, and Poetry
-    then writes no ``direct_url.json`` for a url, file or git package. Reading it once
-    here, before the operations start, closes that race for Poetry and the guard alike.
-    """
-    # A missing name only reopens Poetry's race; receipts do not depend on it.
-    with contextlib.suppress(Exception):
-        executor._env.site_packages.writable_candidates  # noqa: B018 - fills the cache
-
-
-def environ() -> dict[str, str]:
-    """The process environment, as the mode override reads it."""
-    return dict(os.environ)

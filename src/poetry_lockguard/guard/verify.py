@@ -1,7 +1,7 @@
 """Verify before build: download every archive a transaction needs and check its hash.
 
 The archives are fetched with the executor's own chooser and into its own artifact
-cache, so that Poetry's run afterwards finds them cached and installs exactly the bytes
+cache (through ``poetry_internals``), so that Poetry's run afterwards finds them cached and installs exactly the bytes
 verified here. A mismatching archive is removed from the cache and never built.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.finding import finding
+from poetry_lockguard.guard.poetry_internals import NoLockedArtifactError
 from poetry_lockguard.lock.model import ARCHIVELESS_SOURCE_TYPES
 from poetry_lockguard.lock.model import WEAK_ALGORITHMS
 
@@ -22,9 +23,9 @@ from poetry_lockguard.lock.model import WEAK_ALGORITHMS
 if TYPE_CHECKING:
     from poetry.core.packages.package import Package
     from poetry.core.packages.utils.link import Link
-    from poetry.installation.executor import Executor
 
     from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.guard.poetry_internals import ExecutorInternals
 
 
 @dataclass(frozen=True)
@@ -52,15 +53,15 @@ def package_key(package: Package) -> tuple[str, str]:
 class ArtifactVerifier:
     """Fetches and verifies the archives of the packages an executor is about to install."""
 
-    def __init__(self, executor: Executor) -> None:
-        self._executor = executor
+    def __init__(self, internals: ExecutorInternals) -> None:
+        self._internals = internals
 
     def verify(self, packages: list[Package]) -> Verification:
         """Check every package's archive; all of them, so that a refusal names them all."""
         result = Verification(findings=[], verified={})
         jobs: list[tuple[Package, Link | Path]] = []
         for package in packages:
-            # Dispatch exactly as Poetry's executor does (Executor._install): only "git"
+            # Dispatch exactly as Poetry's executor does: only "git"
             # and "directory", spelled so, install without an archive; every other
             # type, "Legacy" or "hg" included, is downloaded from a package index.
             source = package.source_type or ""
@@ -83,7 +84,7 @@ class ArtifactVerifier:
                 link = self._choose(package, result.findings)
                 if link is not None:
                     jobs.append((package, link))
-        workers = max(1, min(len(jobs), int(getattr(self._executor, "_max_workers", 1))))
+        workers = max(1, min(len(jobs), self._internals.max_workers))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             outcomes = list(pool.map(lambda job: self._fetch_and_check(*job), jobs))
         for (package, _), (found, artifact) in zip(jobs, outcomes):
@@ -95,23 +96,20 @@ class ArtifactVerifier:
 
     def _choose(self, package: Package, findings: list[Finding]) -> Link | None:
         try:
-            link = self._executor._chooser.choose_for(package)
-        except Exception as e:
-            text = str(e)
-            if "checksum" in text or "digest" in text:
-                findings.append(
-                    finding(
-                        "hash-mismatch",
-                        package.name,
-                        f"no artifact of {package.pretty_name} {package.version.text}"
-                        " on the source matches a hash in poetry.lock",
-                        expected="an artifact hashed in poetry.lock",
-                        found="none",
-                    )
+            link = self._internals.choose(package)
+        except NoLockedArtifactError:
+            findings.append(
+                finding(
+                    "hash-mismatch",
+                    package.name,
+                    f"no artifact of {package.pretty_name} {package.version.text}"
+                    " on the source matches a hash in poetry.lock",
+                    expected="an artifact hashed in poetry.lock",
+                    found="none",
                 )
-                return None
-            raise
-        if not link.is_wheel and self._wheel_allowed(package):
+            )
+            return None
+        if not link.is_wheel and self._internals.allows_wheel(package):
             wheels = self._compatible_locked_wheels(package)
             if wheels:
                 findings.append(
@@ -128,27 +126,14 @@ class ArtifactVerifier:
                 return None
         return link
 
-    def _wheel_allowed(self, package: Package) -> bool:
-        policy = getattr(self._executor._chooser, "_no_binary_policy", None)
-        if policy is None:
-            return True
-        try:
-            return bool(policy.allows(package.name)) and not bool(
-                policy.has_exact_package(package.name)
-            )
-        except AttributeError:
-            return bool(policy.allows(package.name))
-
     def _compatible_locked_wheels(self, package: Package) -> list[str]:
-        from poetry.utils.wheel import Wheel
-
         names = []
         for f in package.files:
             name = str(f.get("file", ""))
             if not name.endswith(".whl"):
                 continue
             try:
-                if Wheel(name).is_supported_by_environment(self._executor._env):
+                if self._internals.supports_wheel(name):
                     names.append(name)
             except ValueError:  # not a valid wheel file name
                 continue
@@ -160,9 +145,7 @@ class ArtifactVerifier:
         if isinstance(origin, Path):
             archive, url = origin, origin.as_uri()
         else:
-            archive = self._executor._artifact_cache.get_cached_archive_for_link(
-                origin, strict=True, download_func=self._download
-            )
+            archive = self._internals.cached_archive(origin)
             url = origin.url_without_fragment
         found, sha256 = check_archive(package, archive)
         if found is not None:
@@ -185,10 +168,8 @@ class ArtifactVerifier:
         next to an sdist it is an earlier build, which nothing ties to the verified
         sdist: it is removed, so Poetry builds again from the verified bytes.
         """
-        cache = self._executor._artifact_cache
-        env = self._executor._env
         for _ in range(100):
-            preferred = cache.get_cached_archive_for_link(link, strict=False, env=env)
+            preferred = self._internals.preferred_archive(link)
             if preferred is None or preferred == archive:
                 return None
             if any(str(f.get("file", "")) == preferred.name for f in package.files):
@@ -217,30 +198,13 @@ class ArtifactVerifier:
         """
         if not package.source_url or not package.source_resolved_reference:
             return
-        directory = self._executor._artifact_cache.get_cache_directory_for_git(
+        directory = self._internals.git_cache_directory(
             package.source_url,
             package.source_resolved_reference,
             package.source_subdirectory,
         )
         for wheel in directory.glob("*.whl"):
             wheel.unlink(missing_ok=True)
-
-    def _download(self, url: str, dest: Path) -> None:
-        import importlib
-
-        try:
-            module = importlib.import_module("poetry.utils.download")
-        except ImportError:  # Poetry < 2.1 keeps it in poetry.utils.helpers
-            module = importlib.import_module("poetry.utils.helpers")
-        downloader_class = module.Downloader
-        downloader = downloader_class(
-            url,
-            dest,
-            self._executor._authenticator,
-            max_retries=self._executor._max_retries,
-        )
-        for _ in downloader.download_with_progress(chunk_size=64 * 1024):
-            pass
 
 
 def check_archive(package: Package, archive: Path) -> tuple[Finding | None, str]:

@@ -1,0 +1,252 @@
+"""Files of a hostile environment, opened, sized and hashed safely.
+
+A listed path is resolved and checked to stay inside the environment before anything
+is opened; only regular files are ever opened (with ``O_NOFOLLOW | O_NONBLOCK``, then
+checked again with ``fstat``, so a FIFO or device never hangs a read and a file swapped
+in between is refused); a file whose size differs from RECORD's is not read at all; and
+files are hashed in fixed-size chunks, so a file of any size costs the same memory.
+"""
+
+from __future__ import annotations
+
+import base64
+import errno
+import hashlib
+import os
+import stat
+import threading
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from concurrent.futures import Future
+    from pathlib import Path
+    from typing import BinaryIO
+
+    from poetry_lockguard.env.record import RecordEntry
+
+
+#: Bytes read and hashed at a time.
+CHUNK = 1024 * 1024
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+_KINDS = (
+    (stat.S_ISLNK, "a symlink"),
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def file_kind(mode: int) -> str:
+    """A short description of a non-regular file's type, for messages."""
+    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
+
+
+class UnsafeFileError(Exception):
+    """A file that must not be opened: not a regular file, or a symlink leaving its place."""
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for reading, which must be a regular file (not a symlink).
+
+    Raises FileNotFoundError when it does not exist, UnsafeFileError when it is not a
+    regular file (never opened, or refused after ``fstat``), OSError when it cannot be
+    opened.
+    """
+    st = os.lstat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeFileError(f"is {file_kind(st.st_mode)}, not a regular file")
+    f = open(os.open(path, _OPEN_FLAGS), "rb", buffering=CHUNK)  # noqa: SIM115 - returned
+    if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+        f.close()
+        raise UnsafeFileError("is not a regular file")
+    return f
+
+
+def read_regular(path: str, limit: int, *, within: str | None = None) -> bytes:
+    """At most ``limit`` bytes of ``path``, which must be a regular file.
+
+    Raises FileNotFoundError when it does not exist, UnsafeFileError when it is a FIFO,
+    a device, a socket or a directory (never opened, so nothing hangs), or a symlink
+    whose target lies outside ``within`` (not followed), and OSError when it cannot be
+    read. Without ``within`` symlinks are followed. The file is opened with
+    ``O_NONBLOCK`` and checked again with ``fstat``, so a file swapped in between is
+    refused too.
+    """
+    st = os.lstat(path)
+    target = path
+    if stat.S_ISLNK(st.st_mode):
+        target = os.path.realpath(path)
+        if within is not None:
+            root = os.path.realpath(within)
+            if not target.startswith(root.rstrip(os.sep) + os.sep):
+                raise UnsafeFileError(
+                    f"is a symlink to {target}, outside {root} (not followed)"
+                )
+        st = os.lstat(target)
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeFileError(f"is {file_kind(st.st_mode)}, not a regular file (not opened)")
+    fd = os.open(target, _OPEN_FLAGS)
+    try:
+        fst = os.fstat(fd)
+        if not stat.S_ISREG(fst.st_mode) or (fst.st_dev, fst.st_ino) != (st.st_dev, st.st_ino):
+            raise UnsafeFileError("changed while it was being read (not read)")
+        with open(fd, "rb", closefd=False) as f:
+            return f.read(limit)
+    finally:
+        os.close(fd)
+
+
+# -- verifying one file -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What was found for one RECORD entry.
+
+    ``status`` is "ok", "modified", "missing" or "invalid"; ``digest`` and ``size`` are
+    what the file on disk has (for "ok" and "modified"); ``problem`` explains "invalid".
+    """
+
+    status: str
+    path: str
+    digest: str = ""
+    size: int = 0
+    problem: str = ""
+
+
+class Locator:
+    """Resolves RECORD paths of one environment and refuses any that leave it.
+
+    ``roots`` are the directories files may live in (the environment's prefix and the
+    base of each site directory), compared after resolving symlinks.
+    """
+
+    def __init__(self, roots: Iterable[Path]) -> None:
+        self._roots = frozenset(os.path.realpath(r) for r in roots)
+        self._prefixes = tuple(r.rstrip(os.sep) + os.sep for r in self._roots)
+        self._dirs: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._digests: dict[tuple[int, int, int, int, str], Future[tuple[str, int, str]]] = {}
+
+    def inside(self, path: str) -> bool:
+        """True when ``path`` (already resolved) is one of the roots or below one."""
+        return path.startswith(self._prefixes) or path in self._roots
+
+    def verify(self, site_dir: str, entry: RecordEntry) -> FileState:
+        """Resolve ``entry`` against ``site_dir``, refuse unsafe paths, hash the file."""
+        joined = os.path.join(site_dir, entry.path)
+        lexical = os.path.normpath(joined)
+        if not self.inside(lexical):
+            return FileState("invalid", lexical, problem="leaves the environment (not opened)")
+        head, tail = os.path.split(joined)
+        real_dir = self._dirs.get(head)
+        if real_dir is None:
+            real_dir = os.path.realpath(head)
+            self._dirs[head] = real_dir
+        if not tail or tail in (".", ".."):
+            return FileState("invalid", lexical, problem="names a directory, not a file")
+        target = os.path.join(real_dir, tail)
+        if not self.inside(target):
+            return FileState(
+                "invalid", lexical, problem=f"resolves through a symlink to {target}, outside the environment (not opened)"
+            )
+        try:
+            st = os.lstat(target)
+        except OSError as e:
+            return _missing_or_unreadable(lexical, e)
+        if stat.S_ISLNK(st.st_mode):
+            resolved = os.path.realpath(target)
+            if not self.inside(resolved):
+                return FileState(
+                    "invalid",
+                    lexical,
+                    problem=f"is a symlink to {resolved}, outside the environment (not opened)",
+                )
+            target = resolved
+            try:
+                st = os.lstat(target)
+            except OSError as e:
+                return _missing_or_unreadable(lexical, e)
+        if not stat.S_ISREG(st.st_mode):
+            return FileState("invalid", lexical, problem=f"is {file_kind(st.st_mode)}, not a regular file (not opened)")
+        if entry.size is not None and st.st_size != entry.size:
+            # Modified, whatever its digest: not read at all (it may be huge or sparse).
+            return FileState("modified", lexical, size=st.st_size)
+        digest, size, problem = self._digest(target, entry.algorithm, st)
+        if problem:
+            return FileState("invalid", lexical, problem=problem)
+        modified = digest != entry.digest or (entry.size is not None and size != entry.size)
+        return FileState("modified" if modified else "ok", lexical, digest=digest, size=size)
+
+    def _digest(self, target: str, algorithm: str, st: os.stat_result) -> tuple[str, int, str]:
+        """(digest, size, "") of the file, or ("", 0, problem); each inode is hashed
+        once per algorithm (while unchanged), however many rows name it, so a RECORD
+        listing one large file under many spellings costs one read."""
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, algorithm)
+        with self._lock:
+            pending = self._digests.get(key)
+            owner = pending is None
+            if pending is None:
+                from concurrent.futures import Future
+
+                pending = self._digests[key] = Future()
+        if not owner:
+            result: tuple[str, int, str] = pending.result()
+            return result
+        try:
+            result = _hash_file(target, algorithm, st)
+        except BaseException as e:
+            pending.set_exception(e)
+            raise
+        pending.set_result(result)
+        return result
+
+
+def _missing_or_unreadable(path: str, e: OSError) -> FileState:
+    if e.errno in (errno.ENOENT, errno.ENOTDIR):
+        return FileState("missing", path)
+    return FileState("invalid", path, problem=f"cannot be read ({e.strerror})")
+
+
+def _hash_file(target: str, algorithm: str, st: os.stat_result) -> tuple[str, int, str]:
+    try:
+        fd = os.open(target, _OPEN_FLAGS)
+    except OSError as e:
+        return "", 0, f"cannot be read ({e.strerror})"
+    try:
+        fst = os.fstat(fd)
+        if not stat.S_ISREG(fst.st_mode) or (fst.st_dev, fst.st_ino) != (st.st_dev, st.st_ino):
+            return "", 0, "changed while it was being checked"
+        hasher = hashlib.new(algorithm)
+        size = 0
+        # One byte more than the file: a small file is read in one call, then EOF.
+        view = memoryview(bytearray(min(CHUNK, fst.st_size + 1)))
+        with open(fd, "rb", buffering=0, closefd=False) as f:
+            while True:
+                n = f.readinto(view)
+                if not n:
+                    break
+                size += n
+                hasher.update(view[:n])
+    except OSError as e:
+        return "", 0, f"cannot be read ({e.strerror})"
+    finally:
+        os.close(fd)
+    digest = base64.urlsafe_b64encode(hasher.digest()).rstrip(b"=").decode("ascii")
+    return digest, size, ""

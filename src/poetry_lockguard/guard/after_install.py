@@ -1,0 +1,75 @@
+"""After a good install: the environment checked against poetry.lock, as ``check`` does."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from poetry_lockguard.checks.finding import Severity
+from poetry_lockguard.guard.refusal import finding_lines
+
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from pathlib import Path
+
+    from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.env.probe import Interpreter
+    from poetry_lockguard.lock.selection import SelectionRequest
+
+
+def check_after_install(
+    project_dir: Path,
+    python: Path,
+    interpreter: Interpreter | None,
+    selection: SelectionRequest,
+    locked: Collection[str] | None,
+) -> list[Finding]:
+    """The check's findings for ``selection``. With ``locked`` (add/update/remove, which
+    install the default groups and leave other locked groups' packages in place), an
+    ``extraneous`` package that the lock holds is not drift the command caused."""
+    from poetry_lockguard.app import CheckOptions
+    from poetry_lockguard.app import run_check
+
+    report = run_check(
+        CheckOptions(
+            project_dir=project_dir,
+            python=python,
+            selection=selection,
+            recorded_selection=False,
+        ),
+        interpreter=interpreter,
+    )
+    findings = list(report.findings)
+    if locked is not None:
+        findings = [f for f in findings if not (f.code == "extraneous" and f.package in locked)]
+    return findings
+
+
+def drift_lines(
+    findings: list[Finding],
+    reported: Collection[tuple[str, str | None]],
+    command_line: str,
+    selection: SelectionRequest,
+) -> list[str]:
+    """The message for error findings not ``reported`` already: a head line, one line
+    a finding and a hint; empty when there are none."""
+    from poetry_lockguard.report.text import HINTS
+
+    errors = [
+        f
+        for f in findings
+        if f.severity is Severity.ERROR and (f.code, f.package) not in reported
+    ]
+    if not errors:
+        return []
+    head = (
+        f"lockguard: after `{command_line}` the environment does not match"
+        f" poetry.lock ({len(errors)} error{'s' if len(errors) != 1 else ''})"
+    )
+    hint = next((HINTS[f.code] for f in errors if f.code in HINTS), "").format(
+        options=selection.as_poetry_options()
+    )
+    lines = [head, *finding_lines(errors)]
+    if hint:
+        lines.append(f"Hint: {hint}")
+    return lines

@@ -1,0 +1,50 @@
+"""Before the first operation: verify every archive of a transaction, plan its builds.
+
+The findings of this step (``hash-mismatch``, ``sdist-fallback``, ``build-refused``)
+refuse the whole transaction before anything is built or installed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from poetry_lockguard.guard.gate import build_findings
+from poetry_lockguard.guard.gate import planned_builds
+from poetry_lockguard.guard.verify import ArtifactVerifier
+
+
+if TYPE_CHECKING:
+    from poetry.core.packages.package import Package
+
+    from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.config import Policy
+    from poetry_lockguard.guard.poetry_internals import ExecutorInternals
+    from poetry_lockguard.guard.verify import VerifiedArtifact
+    from poetry_lockguard.lock.model import LockedPackage
+
+
+@dataclass
+class Preflight:
+    """What the step found, the artifacts it verified, and name -> what will be built."""
+
+    findings: list[Finding]
+    verified: dict[tuple[str, str], VerifiedArtifact]
+    builds: dict[str, str]
+
+
+def preflight(
+    internals: ExecutorInternals,
+    targets: list[Package],
+    planned: list[LockedPackage],
+    policy: Policy,
+) -> Preflight:
+    """Verify the archives of ``targets`` (``planned``: the same as the lock model) and
+    apply ``[tool.lockguard] build``."""
+    verification = ArtifactVerifier(internals).verify(targets)
+    builds = planned_builds(
+        planned,
+        {key: artifact.url.rsplit("/", 1)[-1] for key, artifact in verification.verified.items()},
+    )
+    findings = verification.findings + build_findings(builds, policy)
+    return Preflight(findings, verification.verified, builds)

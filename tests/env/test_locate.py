@@ -1,0 +1,178 @@
+"""locate.py finds exactly the environment ``poetry env info -p`` names, asked of the real Poetry."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from poetry_lockguard.env.locate import find_project_interpreter
+from poetry_lockguard.env.locate import generate_env_name
+from poetry_lockguard.errors import EnvironmentInspectionError
+from tests.support.poetry import POETRY
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+NAME = "demo-app"
+OTHER_PYTHON = Path.home() / ".pyenv" / "versions" / "3.12.1" / "bin" / "python3.12"
+
+
+class Layout:
+    """A project, Poetry's config and cache directories, and the environments made."""
+
+    def __init__(self, root: Path) -> None:
+        self.project = root / "project"
+        self.config = root / "config"
+        self.cache = root / "cache"
+        self.project.mkdir()
+        self.config.mkdir()
+        self.project.joinpath("pyproject.toml").write_text(
+            f'[project]\nname = "{NAME}"\nversion = "0.1.0"\n\n'
+            "[tool.poetry]\npackage-mode = false\n"
+        )
+        self.env = {
+            "POETRY_CONFIG_DIR": str(self.config),
+            "POETRY_CACHE_DIR": str(self.cache),
+            "POETRY_VIRTUALENVS_USE_POETRY_PYTHON": "true",
+        }
+
+    @property
+    def base(self) -> str:
+        return generate_env_name(NAME, str(self.project))
+
+    def venv(self, path: Path, python: Path = Path(sys.executable)) -> Path:
+        subprocess.run([str(python), "-m", "venv", "--without-pip", str(path)], check=True)
+        return path
+
+    def named_venv(self, directory: Path, python: Path = Path(sys.executable)) -> Path:
+        done = subprocess.run(
+            [str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True, text=True, check=True,
+        )
+        return self.venv(directory / f"{self.base}-py{done.stdout.strip()}", python)
+
+    def config_toml(self, text: str) -> None:
+        self.config.joinpath("config.toml").write_text(text)
+
+    def poetry_answer(self) -> Path | None:
+        environ = {
+            k: v for k, v in os.environ.items()
+            if not k.startswith(("POETRY_", "VIRTUAL_ENV", "CONDA_"))
+        }
+        done = subprocess.run(
+            [str(POETRY), "--no-plugins", "env", "info", "-p"], cwd=self.project,
+            env={**environ, **self.env}, capture_output=True, text=True, check=False,
+        )
+        return Path(done.stdout.strip()) if done.returncode == 0 else None
+
+    def locate_answer(self, monkeypatch: pytest.MonkeyPatch) -> Path | None:
+        for name in list(os.environ):
+            if name.startswith(("POETRY_", "VIRTUAL_ENV", "CONDA_")):
+                monkeypatch.delenv(name)
+        for name, value in self.env.items():
+            monkeypatch.setenv(name, value)
+        try:
+            return find_project_interpreter(self.project, NAME).parent.parent
+        except EnvironmentInspectionError:
+            return None
+
+
+def in_project_unset(layout: Layout) -> Path:
+    layout.named_venv(layout.cache / "virtualenvs")
+    return layout.venv(layout.project / ".venv")
+
+
+def in_project_true(layout: Layout) -> Path:
+    layout.env["POETRY_VIRTUALENVS_IN_PROJECT"] = "true"
+    return layout.venv(layout.project / ".venv")
+
+
+def in_project_false(layout: Layout) -> Path:
+    layout.config_toml("[virtualenvs]\nin-project = false\n")
+    layout.venv(layout.project / ".venv")
+    return layout.named_venv(layout.cache / "virtualenvs")
+
+
+def default_path_under_the_cache_dir(layout: Layout) -> Path:
+    return layout.named_venv(layout.cache / "virtualenvs")
+
+
+def path_with_cache_dir_in_config_toml(layout: Layout) -> Path:
+    layout.config_toml('[virtualenvs]\npath = "{cache-dir}/custom-envs"\n')
+    return layout.named_venv(layout.cache / "custom-envs")
+
+
+def path_with_cache_dir_in_the_variable(layout: Layout) -> Path:
+    layout.env["POETRY_VIRTUALENVS_PATH"] = "{cache-dir}/from-variable"
+    return layout.named_venv(layout.cache / "from-variable")
+
+
+def cache_dir_in_config_toml(layout: Layout) -> Path:
+    del layout.env["POETRY_CACHE_DIR"]
+    other = layout.cache.parent / "configured-cache"
+    layout.config_toml(f'cache-dir = "{other}"\n')
+    return layout.named_venv(other / "virtualenvs")
+
+
+def envs_toml_names_another_python(layout: Layout) -> Path:
+    venvs = layout.cache / "virtualenvs"
+    layout.named_venv(venvs)
+    chosen = layout.named_venv(venvs, OTHER_PYTHON)
+    venvs.joinpath("envs.toml").write_text(f'[{layout.base}]\nminor = "3.12"\npatch = "3.12.1"\n')
+    return chosen
+
+
+def virtual_env_wins_over_in_project(layout: Layout) -> Path:
+    layout.venv(layout.project / ".venv")
+    active = layout.venv(layout.cache.parent / "active")
+    layout.env["VIRTUAL_ENV"] = str(active)
+    return active
+
+
+def envs_toml_wins_over_virtual_env(layout: Layout) -> Path:
+    venvs = layout.cache / "virtualenvs"
+    chosen = layout.named_venv(venvs, OTHER_PYTHON)
+    venvs.joinpath("envs.toml").write_text(f'[{layout.base}]\nminor = "3.12"\npatch = "3.12.1"\n')
+    layout.env["VIRTUAL_ENV"] = str(layout.venv(layout.cache.parent / "active"))
+    return chosen
+
+
+CASES = [
+    in_project_unset,
+    in_project_true,
+    in_project_false,
+    default_path_under_the_cache_dir,
+    path_with_cache_dir_in_config_toml,
+    path_with_cache_dir_in_the_variable,
+    cache_dir_in_config_toml,
+    envs_toml_names_another_python,
+    virtual_env_wins_over_in_project,
+    envs_toml_wins_over_virtual_env,
+]
+
+
+@pytest.mark.skipif(not OTHER_PYTHON.exists(), reason="needs a second Python (3.12)")
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.__name__)
+def test_locate_finds_what_poetry_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: Callable[[Layout], Path]
+) -> None:
+    layout = Layout(tmp_path)
+    expected = case(layout)
+    assert layout.poetry_answer() == expected
+    assert layout.locate_answer(monkeypatch) == expected
+
+
+def test_no_environment_is_an_error_naming_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout = Layout(tmp_path)
+    assert layout.locate_answer(monkeypatch) is None
+    with pytest.raises(EnvironmentInspectionError, match="no environment found for this project"):
+        find_project_interpreter(layout.project, NAME)
