@@ -116,7 +116,8 @@ def take_inventory(options: CheckOptions) -> Inventory:
     # The check probed this interpreter with its tags just now: the probe cache answers.
     interpreter = probe_interpreter(Path(environment.python), with_tags=True)
     installed = scan_distributions(interpreter.site_dirs)
-    if fingerprint(d for d in installed if not d.problem) != environment.fingerprint:
+    current = fingerprint((d for d in installed if not d.problem), lock.by_name())
+    if current != environment.fingerprint:
         raise EnvironmentInspectionError(
             f"{environment.path}: the environment changed while the SBOM was made; run again"
         )
