@@ -23,7 +23,7 @@ class GithubReporter:
         lock_file = _relative(report.lock.path)
         lines = []
         for f in report.findings:
-            level = "error" if f.severity is Severity.ERROR else "warning"
+            level = _LEVELS[f.severity]
             props = [f"file={_prop(lock_file)}"]
             if f.line:
                 props.append(f"line={f.line}")
@@ -32,11 +32,16 @@ class GithubReporter:
             lines.append(f"::{level} {','.join(props)}::{_data(f.message)}")
         errors, warnings = len(report.errors), len(report.warnings)
         state = "ok" if report.ok else "failed"
+        notices = f", {len(report.infos)} notices" if report.infos else ""
         lines.append(
-            f"lockguard {state}: {errors} errors, {warnings} warnings,"
+            f"lockguard {state}: {errors} errors, {warnings} warnings{notices},"
             f" {report.required} locked packages checked"
         )
         return "\n".join(lines) + "\n"
+
+
+#: The workflow command of each severity.
+_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def error_annotation(message: str) -> str:

@@ -23,6 +23,7 @@ class MarkdownReporter:
         env = report.environment
         target = "the lock" if env is None else f"`{env.path.replace('`', '')}` (Python {env.python_version})"
         errors, warnings = len(report.errors), len(report.warnings)
+        infos = f", {len(report.infos)} info" if report.infos else ""
         if report.ok:
             head = f"### ✅ lockguard: {target} matches poetry.lock"
         else:
@@ -36,7 +37,7 @@ class MarkdownReporter:
         lines = [
             head,
             "",
-            (f"{errors} errors, {warnings} warnings; {report.required} locked packages"
+            (f"{errors} errors, {warnings} warnings{infos}; {report.required} locked packages"
             f" checked ({lock}){scope}."),
         ]
         if env is not None:
@@ -48,12 +49,16 @@ class MarkdownReporter:
                 "|---|---|---|---|---|---|---|",
             ]
             for f in report.findings:
-                icon = "❌" if f.severity is Severity.ERROR else "⚠️"
+                icon = _ICONS[f.severity]
                 lines.append(
                     f"| {icon} | `{f.code}` | {cell(f.package)} | {cell(f.expected)}"
                     f" | {cell(f.found)} | {f.line or ''} | {cell(f.message)} |"
                 )
         return "\n".join(lines) + "\n"
+
+
+#: The mark of each severity in the table.
+_ICONS = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 
 
 def cell(text: str | None) -> str:
