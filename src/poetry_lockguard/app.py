@@ -283,7 +283,7 @@ def _check_lock_and_environment(
     ambiguous = ambiguous_packages(lock, selection, interpreter.marker_env)
     findings += ambiguity_findings(ambiguous)
     findings += HashCheck().run(required.values(), policy)
-    installed = scan_distributions(interpreter.site_dirs)
+    installed = scan_distributions(interpreter.search_path, interpreter.origins)
     unselected = _unselected(lock, project, selection, interpreter, required, installed)
     findings += EnvironmentCheck(project_dir, project.name).run(
         required, installed, policy, unselected, strict=options.strict,

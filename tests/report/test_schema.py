@@ -90,7 +90,8 @@ def test_every_code_and_severity_validates() -> None:
     document = json.loads(JsonReporter().render(report))
     assert_valid(document)
     assert {f["code"] for f in document["findings"]} == set(CODES)
-    assert {f["severity"] for f in document["findings"]} == {"error", "warning"}
+    assert {f["severity"] for f in document["findings"]} == {"error", "warning", "info"}
+    assert document["summary"]["infos"] == 1
     assert document["ok"] is False
     assert document["summary"]["by_code"] == dict.fromkeys(sorted(CODES), 1)
 
@@ -100,7 +101,7 @@ def test_every_code_and_severity_validates() -> None:
     [
         (lambda d: d["findings"][0].update(code="no-such-code"), ["findings", 0, "code"]),
         (lambda d: d["findings"][0].pop("expected"), ["findings", 0]),
-        (lambda d: d["findings"][0].update(severity="info"), ["findings", 0, "severity"]),
+        (lambda d: d["findings"][0].update(severity="notice"), ["findings", 0, "severity"]),
         (lambda d: d["environment"].update(fingerprint="abc"), ["environment", "fingerprint"]),
         (lambda d: d["lock"].update(version="3.0"), ["lock", "version"]),
         (lambda d: d["summary"]["by_code"].update({"bogus": 1}), ["summary", "by_code"]),

@@ -73,7 +73,8 @@ def test_every_code_has_a_rule_with_description_and_help_and_validates() -> None
     for rule in rules:
         assert rule["shortDescription"]["text"].startswith(rule["id"] + ": ")
         assert rule["help"]["text"].endswith(".")
-        assert rule["defaultConfiguration"]["level"] == CODES[rule["id"]][0].value
+        severity = CODES[rule["id"]][0].value
+        assert rule["defaultConfiguration"]["level"] == {"info": "note"}.get(severity, severity)
     # Every code has its own help: a hint of the text reporter or one of SARIF's.
     assert set(CODES) <= set(HINTS) | set(_MORE_HELP)
     results = document["runs"][0]["results"]

@@ -55,7 +55,7 @@ class EnvironmentCheck:
                     finding(
                         dist.problem_code,
                         dist.name,
-                        f"{dist.path.name}: {dist.problem}",
+                        f"{dist.path.name}: {dist.problem}{dist.location}",
                         path=str(dist.path),
                     )
                 )
@@ -64,6 +64,9 @@ class EnvironmentCheck:
         ambiguous: set[str] = set()
         for name in sorted(seen):
             by_name[name] = seen[name][0]
+            shadowing = len({d.path.parent for d in seen[name]}) == len(seen[name])
+            if shadowing and name not in required and name in policy.allow_extraneous:
+                continue  # pip in the venv over the base interpreter's pip: nothing to say
             if len(seen[name]) > 1:
                 duplicate = _duplicate_finding(name, seen[name], required.get(name))
                 findings.append(duplicate)
@@ -100,7 +103,7 @@ class EnvironmentCheck:
                         "version-mismatch",
                         name,
                         f"{name} is installed at {dist.version}, poetry.lock has"
-                        f" {package.version}",
+                        f" {package.version}{dist.location}",
                         expected=package.version,
                         found=dist.version,
                         line=package.line,
@@ -113,7 +116,7 @@ class EnvironmentCheck:
                     finding(
                         "invalid-distribution",
                         name,
-                        f"{dist.path.name}: {problem}",
+                        f"{dist.path.name}: {problem}{dist.location}",
                         line=package.line,
                         path=str(dist.path / "direct_url.json"),
                     )
@@ -127,7 +130,7 @@ class EnvironmentCheck:
                         "source-mismatch",
                         name,
                         f"{name} {dist.version} is installed from {found}, poetry.lock"
-                        f" has it from {expected}",
+                        f" has it from {expected}{dist.location}",
                         expected=expected,
                         found=found,
                         line=package.line,
@@ -148,7 +151,7 @@ class EnvironmentCheck:
                         "unselected",
                         name,
                         f"{name} {dist.version} is locked, but for {option.strip()}, which"
-                        " this check does not select",
+                        f" this check does not select{dist.location}",
                         expected=option.strip(),
                         found=dist.version,
                         line=package.line,
@@ -161,9 +164,10 @@ class EnvironmentCheck:
                     "extraneous",
                     name,
                     f"{name} {dist.version} is installed but not required by poetry.lock"
-                    " for this selection",
+                    f" for this selection{dist.location}",
                     expected=None,
                     found=dist.version,
+                    path=str(dist.path) if dist.origin else None,
                 )
             )
         return findings

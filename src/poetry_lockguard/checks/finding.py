@@ -7,10 +7,13 @@ from enum import Enum
 
 
 class Severity(str, Enum):
-    """Errors fail the check (exit 1); warnings are reported and allowed."""
+    """Errors fail the check (exit 1); warnings are reported and allowed; info says
+    something worth knowing that is not a deviation (never the exit code, not even
+    with ``--strict``)."""
 
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"
 
 
 #: Every code lockguard can report, with its default severity and a one-line meaning.
@@ -41,6 +44,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "unattested": (Severity.WARNING, "an installed package has no install receipt"),
     "artifact-not-locked": (Severity.ERROR, "the receipt's artifact hash is not in the lock"),
     "built-from-source": (Severity.ERROR, "installed from an sdist though a compatible wheel is locked"),
+    "source-built": (Severity.INFO, "built from an sdist: poetry.lock has no wheel this environment can install"),
 }
 
 

@@ -220,10 +220,11 @@ def environment_roots(interpreter: Interpreter) -> list[Path]:
 
     The prefix, the scripts directory, and the base of each site directory
     (``<base>/lib/pythonX.Y/site-packages``): on some system Pythons the site
-    directory lies under ``/usr/local`` while the prefix is ``/usr``.
+    directory lies under ``/usr/local`` while the prefix is ``/usr``. The user site
+    and the base interpreter's site-packages count too where the target sees them.
     """
     roots = [interpreter.prefix, interpreter.scripts]
-    for site in interpreter.site_dirs:
+    for site in interpreter.search_path:
         if site.parent.name.startswith("python") and site.parent.parent.name.startswith("lib"):
             roots.append(site.parent.parent.parent)
         else:

@@ -1,8 +1,9 @@
 """Receipts read back: did each locked package come from an artifact the lock allows?
 
 The install guard leaves a ``provenance_url.json`` (PEP 710 layout) in every
-dist-info it installs: the artifact's URL and its sha256. This check compares that
-receipt with poetry.lock.
+dist-info it installs: the artifact's URL and its sha256, or for a git package the
+commit it verified was checked out and built. This check compares that receipt with
+poetry.lock.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ class ReceiptCheck:
     """Compare install receipts with the lock's hashes and the environment's wheel tags.
 
     Only packages that the lock pins and the selection requires, and that are installed
-    at the locked version, are expected to carry a receipt; packages from git or a
-    directory have no artifact to hash and are left to the source check.
+    at the locked version, are expected to carry a receipt. A git package's receipt
+    names the commit the guard verified; a directory package has nothing to attest and
+    is left to the source check.
     """
 
     def __init__(self, policy: Policy, tags: Iterable[str]) -> None:
@@ -48,7 +50,8 @@ class ReceiptCheck:
     def run(
         self, installed: Iterable[Distribution], required: Mapping[str, LockedPackage]
     ) -> list[Finding]:
-        """``unattested``, ``artifact-not-locked`` and ``built-from-source`` findings."""
+        """``unattested``, ``artifact-not-locked``, ``built-from-source``,
+        ``source-built`` (info) and, for git packages, ``source-mismatch`` findings."""
         findings: list[Finding] = []
         seen: set[str] = set()
         for dist in sorted(installed, key=lambda d: d.name):
@@ -58,28 +61,59 @@ class ReceiptCheck:
             seen.add(dist.name)
             if dist.name in self._policy.allow_extraneous:
                 continue
-            if not package.needs_hashes or not same_version(dist.version, package.version):
+            if not same_version(dist.version, package.version):
                 continue
-            findings += self._check(dist, package)
+            if package.source.type == "git":
+                findings += self._check_git(dist, package)
+            elif package.needs_hashes:
+                findings += self._check(dist, package)
         return findings
+
+    def _unattested(self, dist: Distribution, package: LockedPackage) -> Finding:
+        severity = Severity.ERROR if self._policy.require_receipts else Severity.WARNING
+        return finding(
+            "unattested",
+            package.name,
+            f"{package.name} {package.version} has no install receipt"
+            " (provenance_url.json): it was not installed through the lockguard install"
+            f" guard{dist.location}",
+            line=package.line,
+            path=str(dist.path / "provenance_url.json"),
+            severity=severity,
+        )
+
+    def _check_git(self, dist: Distribution, package: LockedPackage) -> list[Finding]:
+        """The commit the guard verified and built, against the lock's full commit."""
+        receipt = dist.provenance()
+        if receipt is None:
+            return [self._unattested(dist, package)]
+        vcs = receipt.get("vcs_info")
+        commit = vcs.get("commit_id") if isinstance(vcs, dict) else None
+        commit = commit.strip().lower() if isinstance(commit, str) else ""
+        locked = package.source.resolved_reference.lower()
+        if commit and commit == locked:
+            return []
+        url = package.source.url
+        return [
+            finding(
+                "source-mismatch",
+                package.name,
+                f"{package.name} {package.version}: the install receipt says commit"
+                f" {commit or '(none)'} of {url} was verified and built, poetry.lock pins"
+                f" {locked or '(no commit)'}",
+                expected=f"git {url}@{locked}",
+                found=f"git {url}@{commit or '?'}",
+                line=package.line,
+                path=str(dist.path / "provenance_url.json"),
+            )
+        ]
 
     def _check(self, dist: Distribution, package: LockedPackage) -> list[Finding]:
         receipt = dist.provenance()
         where = str(dist.path / "provenance_url.json")
         label = f"{package.name} {package.version}"
         if receipt is None:
-            severity = Severity.ERROR if self._policy.require_receipts else Severity.WARNING
-            return [
-                finding(
-                    "unattested",
-                    package.name,
-                    f"{label} has no install receipt (provenance_url.json): it was not"
-                    " installed through the lockguard install guard",
-                    line=package.line,
-                    path=where,
-                    severity=severity,
-                )
-            ]
+            return [self._unattested(dist, package)]
         url, sha256 = _receipt_fields(receipt)
         findings: list[Finding] = []
         locked = {f.digest for f in package.files if f.algorithm == "sha256"}
@@ -100,7 +134,19 @@ class ReceiptCheck:
         name = _file_name(url)
         if name.lower().endswith(SDIST_SUFFIXES):
             wheels = [f.name for f in package.files if self._compatible(f.name)]
-            if wheels:
+            if not wheels:
+                findings.append(
+                    finding(
+                        "source-built",
+                        package.name,
+                        f"{label} was built from the sdist {name}: poetry.lock lists no"
+                        " wheel this environment can install",
+                        found=name,
+                        line=package.line,
+                        path=where,
+                    )
+                )
+            else:
                 findings.append(
                     finding(
                         "built-from-source",

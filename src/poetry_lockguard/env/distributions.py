@@ -19,7 +19,9 @@ import os
 import re
 
 from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 from poetry_lockguard.env.safe_files import UnsafeFileError
@@ -27,6 +29,9 @@ from poetry_lockguard.env.safe_files import read_regular
 from poetry_lockguard.names import canonicalize_name
 from poetry_lockguard.versions import same_version
 
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 #: Header bytes read from METADATA: Name and Version come first in practice.
 _HEADER_LIMIT = 64 * 1024
@@ -56,6 +61,15 @@ class Distribution:
     display_name: str = ""
     problem: str = ""
     problem_code: str = "invalid-distribution"
+    #: Where it lives when outside the environment ("the user site", "the base
+    #: interpreter's site-packages"); "" for the environment's own site directories.
+    origin: str = ""
+
+    @property
+    def location(self) -> str:
+        """`` (in the user site /path)`` for a distribution outside the environment,
+        "" for one inside it: what findings about it append to their message."""
+        return f" (in {self.origin} {self.path.parent})" if self.origin else ""
 
     @property
     def is_egg_info(self) -> bool:
@@ -91,15 +105,20 @@ class Distribution:
         return parsed, ""
 
 
-def scan_distributions(site_dirs: tuple[Path, ...]) -> list[Distribution]:
+def scan_distributions(
+    site_dirs: tuple[Path, ...], origins: Mapping[Path, str] | None = None
+) -> list[Distribution]:
     """Every distribution in ``site_dirs``, in directory order then by name.
 
     A broken one comes back with a ``problem``. The order is deterministic (sorted
     within each directory, directories in the order given, which is ``sys.path``'s),
-    so that duplicates are always reported the same way.
+    so that duplicates are always reported the same way, and the first of a name is
+    the one Python imports. ``origins`` names the directories outside the environment
+    (see ``Interpreter.origins``); their distributions carry it as ``origin``.
     """
     found: list[Distribution] = []
     for site in site_dirs:
+        start = len(found)
         try:
             entries = os.scandir(site)
         except OSError:
@@ -118,6 +137,9 @@ def scan_distributions(site_dirs: tuple[Path, ...]) -> list[Distribution]:
             elif os.path.isfile(path):
                 # A distutils install: the .egg-info file is the metadata itself.
                 found.append(_read_dist(Path(path), ""))
+        origin = (origins or {}).get(site, "")
+        if origin:
+            found[start:] = [replace(d, origin=origin) for d in found[start:]]
     return found
 
 
@@ -248,11 +270,4 @@ def _directory_mismatch(stem: str, name: str, version: str) -> str:
 
 
 def _broken(dist: Distribution, problem: str, code: str = "invalid-distribution") -> Distribution:
-    return Distribution(
-        name=dist.name,
-        version=dist.version,
-        path=dist.path,
-        display_name=dist.display_name,
-        problem=problem,
-        problem_code=code,
-    )
+    return replace(dist, problem=problem, problem_code=code)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -12,20 +13,37 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from poetry_lockguard.env.safe_files import UnsafeFileError
+from poetry_lockguard.env.safe_files import read_regular
 from poetry_lockguard.errors import EnvironmentInspectionError
 
 
 # Runs inside the target interpreter (Python 3.9+ must parse it): no third-party imports.
-# It runs with -S, so no .pth file or sitecustomize of the target executes; a venv's
-# prefix, which site.py would set on Python < 3.11, is set here the same way.
+# It runs with -S, so no .pth file or sitecustomize of the target executes. What site.py
+# would do is done here by hand, in its order (site.main: the venv's site-packages, the
+# user site, then the base prefixes'), with site's own path functions, which do not run
+# anything when site is imported under -S: a venv's prefix (site.venv sets it on Python
+# < 3.11), pyvenv.cfg's include-system-site-packages (absent means true, the last line
+# wins), and the user site, which a venv without system site packages turns off.
 _PROBE = r"""
 import json, os, sys
-_exe_dir = os.path.dirname(os.path.abspath(sys.executable))
-for _dir in (_exe_dir, os.path.dirname(_exe_dir)):
-    if os.path.isfile(os.path.join(_dir, "pyvenv.cfg")):
-        sys.prefix = sys.exec_prefix = os.path.dirname(_exe_dir)
+opts = json.loads(sys.argv[1])
+exe_dir = os.path.dirname(os.path.abspath(sys.executable))
+venv_cfg = None
+for cfg in (os.path.join(exe_dir, "pyvenv.cfg"), os.path.join(os.path.dirname(exe_dir), "pyvenv.cfg")):
+    if os.path.isfile(cfg):
+        venv_cfg = cfg
         break
-import platform, sysconfig
+system_site = "true"
+if venv_cfg:
+    with open(venv_cfg, encoding="utf-8") as f:
+        for line in f:
+            if "=" in line:
+                key, _, value = line.partition("=")
+                if key.strip().lower() == "include-system-site-packages":
+                    system_site = value.strip().lower()
+    sys.prefix = sys.exec_prefix = os.path.dirname(exe_dir)
+import platform, site, sysconfig
 def fmt(info):
     v = "{0.major}.{0.minor}.{0.micro}".format(info)
     if info.releaselevel != "final":
@@ -46,9 +64,23 @@ env = {
     "sys_platform": sys.platform,
 }
 paths = sysconfig.get_paths()
+own = [paths["purelib"], paths["platlib"]]
+if opts["userbase"]:
+    os.environ["PYTHONUSERBASE"] = opts["userbase"]
+user = [] if opts["no_user_site"] else [site.getusersitepackages()]
+if hasattr(os, "geteuid") and (os.geteuid(), os.getegid()) != (os.getuid(), os.getgid()):
+    user = []
+if venv_cfg:
+    own = site.getsitepackages([sys.prefix]) + own
+    system = [sys.base_prefix, sys.base_exec_prefix] if system_site == "true" else []
+    visible = [(d, "") for d in own] + [(d, "user") for d in user if system] + [
+        (d, "system") for d in site.getsitepackages(system)]
+else:
+    own += site.getsitepackages([sys.prefix, sys.exec_prefix])
+    visible = [(d, "user") for d in user] + [(d, "") for d in own]
 tags = []
-if len(sys.argv) > 1:
-    sys.path.insert(0, sys.argv[1])
+if opts["packaging"]:
+    sys.path.insert(0, opts["packaging"])
     from packaging.tags import sys_tags
     tags = [str(t) for t in sys_tags()]
     del sys.path[0]
@@ -58,6 +90,7 @@ json.dump({
     "base_prefix": getattr(sys, "base_prefix", sys.prefix),
     "executable": sys.executable,
     "site_dirs": [paths["purelib"], paths["platlib"]],
+    "visible_dirs": visible,
     "scripts": paths["scripts"],
     "version_info": list(sys.version_info[:3]),
     "tags": tags,
@@ -79,6 +112,52 @@ class Interpreter:
     marker_env: dict[str, Any]
     version: str
     tags: tuple[str, ...] = ()
+    #: Every site directory on the target's ``sys.path`` (first wins), with where it
+    #: comes from: "" (the environment's own), "user" (the user site) or "system"
+    #: (the base interpreter's, for a venv with system site packages).
+    visible_dirs: tuple[tuple[Path, str], ...] = ()
+
+    @property
+    def search_path(self) -> tuple[Path, ...]:
+        """The site directories Python imports distributions from, in ``sys.path``
+        order: the environment's own, the user site and the base interpreter's where
+        the target enables them (``site_dirs`` alone when that is not known)."""
+        if not self.visible_dirs:
+            return self.site_dirs
+        return tuple(path for path, _ in self.visible_dirs)
+
+    @property
+    def origins(self) -> dict[Path, str]:
+        """Site directories outside the environment, each with a phrase saying where
+        it is ("the user site", "the base interpreter's site-packages")."""
+        return {
+            path: _ORIGINS[origin] for path, origin in self.visible_dirs if origin in _ORIGINS
+        }
+
+
+_ORIGINS = {"user": "the user site", "system": "the base interpreter's site-packages"}
+
+
+def sees_outside_site(python: Path) -> bool:
+    """Whether ``python`` may import from site directories outside its environment:
+    False only for a venv whose pyvenv.cfg turns the system site packages off (which
+    turns the user site off too), read as site.py reads it; an unreadable pyvenv.cfg
+    is True (the probe then asks the interpreter)."""
+    bin_dir = Path(python).absolute().parent
+    for cfg in (bin_dir / "pyvenv.cfg", bin_dir.parent / "pyvenv.cfg"):
+        try:
+            text = read_regular(str(cfg), _CFG_LIMIT).decode("utf-8")
+        except FileNotFoundError:
+            continue
+        except (OSError, UnsafeFileError, UnicodeDecodeError):
+            return True
+        value = "true"
+        for line in re.split(r"\r\n|\r|\n", text):  # as open() reads lines, not splitlines()
+            key, sep, rest = line.partition("=")
+            if sep and key.strip().lower() == "include-system-site-packages":
+                value = rest.strip().lower()
+        return value == "true"
+    return True
 
 
 def probe_interpreter(python: Path, *, with_tags: bool = False) -> Interpreter:
@@ -105,12 +184,13 @@ class PendingProbe:
         self._cached = _read_cache(self._cache)
         if self._cached is not None:
             return
-        args = [str(python), "-I", "-S", "-c", _PROBE]
-        self._deadline = time.monotonic() + _timeout()
+        options = _site_options()
         if with_tags:
             import packaging
 
-            args.append(str(Path(packaging.__file__).parent.parent))
+            options["packaging"] = str(Path(packaging.__file__).parent.parent)
+        args = [str(python), "-I", "-S", "-c", _PROBE, json.dumps(options)]
+        self._deadline = time.monotonic() + _timeout()
         try:
             self._process = subprocess.Popen(
                 args,
@@ -185,13 +265,27 @@ class PendingProbe:
         return interpreter
 
 
+def _site_options() -> dict[str, Any]:
+    """What of this process's environment decides the target's user site: the probe
+    runs without the ``PYTHON*`` variables (and with ``-I``), the target will not."""
+    return {
+        "userbase": os.environ.get("PYTHONUSERBASE", ""),
+        "no_user_site": bool(os.environ.get("PYTHONNOUSERSITE")),
+        "packaging": "",
+    }
+
+
 def _interpreter(data: dict[str, Any]) -> Interpreter:
     site_dirs = tuple(dict.fromkeys(Path(p) for p in data["site_dirs"]))
+    visible: dict[Path, str] = {}
+    for path, origin in data["visible_dirs"]:
+        visible.setdefault(Path(path), str(origin))
     return Interpreter(
         executable=Path(data["executable"]),
         prefix=Path(data["prefix"]),
         base_prefix=Path(data["base_prefix"]),
         site_dirs=site_dirs,
+        visible_dirs=tuple(visible.items()),
         scripts=Path(data["scripts"]),
         marker_env=data["marker_env"],
         version=".".join(str(v) for v in data["version_info"]),
@@ -219,20 +313,26 @@ def _cache_path(python: Path, with_tags: bool) -> Path | None:
         with_tags,
         str(Path(python).absolute()),
         os.uname(),
+        _site_options(),
+        os.environ.get("HOME"),  # the default user site is under it
+        (os.getuid(), os.geteuid(), os.getgid(), os.getegid()),
     ]
+    bin_dir = Path(python).absolute().parent
     try:
-        for path, follow in (
-            (python, False),
-            (python, True),
-            (Path(python).absolute().parent.parent / "pyvenv.cfg", True),
-        ):
+        for path, follow in ((python, False), (python, True)):
+            st = os.stat(path, follow_symlinks=follow)
+            parts.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
+        # Both places site.py looks for pyvenv.cfg, by content too: an edit within the
+        # file system's timestamp granularity, at the same size, still changes the key.
+        for cfg in (bin_dir / "pyvenv.cfg", bin_dir.parent / "pyvenv.cfg"):
             try:
-                st = os.stat(path, follow_symlinks=follow)
+                content = sha256(read_regular(str(cfg), _CFG_LIMIT)).hexdigest()
+                st = os.stat(cfg)
             except FileNotFoundError:
                 parts.append(None)
                 continue
-            parts.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
-    except OSError:
+            parts.append((content, st.st_dev, st.st_ino, st.st_mtime_ns))
+    except (OSError, UnsafeFileError):
         return None
     key = sha256(repr(parts).encode()).hexdigest()[:32]
     explicit = os.environ.get("POETRY_LOCKGUARD_CACHE_DIR")
@@ -266,6 +366,9 @@ def _write_cache(path: Path | None, text: str) -> None:
     except OSError:
         pass
 
+
+#: The largest pyvenv.cfg read for the cache key (a larger one is not cached).
+_CFG_LIMIT = 64 * 1024
 
 #: Seconds the target interpreter has to answer, start-up included.
 _DEFAULT_TIMEOUT = 10.0

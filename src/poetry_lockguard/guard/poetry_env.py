@@ -16,7 +16,18 @@ def interpreter_of(env: Env) -> Interpreter | None:
     """The Interpreter of Poetry's ``env`` (no probe subprocess), None when Poetry
     cannot tell (the check then probes the interpreter itself)."""
     from poetry_lockguard.env.probe import Interpreter
+    from poetry_lockguard.env.probe import sees_outside_site
 
+    if sees_outside_site(Path(env.python)):
+        # The user site or the base interpreter's site-packages are on its sys.path:
+        # the probe (cached) works them out as the check does.
+        from poetry_lockguard.env.probe import probe_interpreter
+        from poetry_lockguard.errors import LockguardError
+
+        try:
+            return probe_interpreter(Path(env.python))
+        except LockguardError:
+            return None
     try:
         marker_env = dict(env.marker_env)
         paths = env.paths

@@ -48,6 +48,8 @@ _TOKEN = re.compile(
 _RELEASE = re.compile(r"[0-9]+(?:\.[0-9]+){0,2}")
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.\-]+")
 _EXTRA_SEPARATORS = re.compile(r"[-_.]+")
+#: A valid extra name (PEP 685: as a package name).
+_EXTRA_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
 class _UnsupportedError(Exception):
@@ -149,6 +151,12 @@ def _compare(variable: str, operator: str, literal: str, environment: Mapping[st
         if operator not in ("==", "!="):
             raise _UnsupportedError
         extras = {current} if isinstance(current, str) else current
+        # poetry-core refuses an extra that is not a valid name ("a b") and answers
+        # False to `extra != ""` whatever the extras: only valid names are answered here.
+        if not _EXTRA_NAME.fullmatch(literal) or not all(
+            isinstance(e, str) and _EXTRA_NAME.fullmatch(e) for e in extras
+        ):
+            raise _UnsupportedError
         normalized = {_normalize_extra(str(e)) for e in extras}
         found = _normalize_extra(literal) in normalized
         return found if operator == "==" else not found

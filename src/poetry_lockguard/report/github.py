@@ -24,7 +24,7 @@ class GithubReporter:
         lock_file = _relative(report.lock.path)
         lines = []
         for f in report.findings:
-            level = "error" if f.severity is Severity.ERROR else "warning"
+            level = _LEVELS[f.severity]
             props = [f"file={_prop(lock_file)}"]
             if f.line:
                 props.append(f"line={f.line}")
@@ -33,11 +33,16 @@ class GithubReporter:
             lines.append(f"::{level} {','.join(props)}::{_data(f.message)}")
         errors, warnings = len(report.errors), len(report.warnings)
         state = "ok" if report.ok else "failed"
+        notices = f", {counted(len(report.infos), 'notice')}" if report.infos else ""
         lines.append(
-            f"lockguard {state}: {counted(errors, 'error')}, {counted(warnings, 'warning')},"
+            f"lockguard {state}: {counted(errors, 'error')}, {counted(warnings, 'warning')}{notices},"
             f" {counted(report.required, 'locked package')} checked"
         )
         return "\n".join(lines) + "\n"
+
+
+#: The workflow command of each severity.
+_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def error_annotation(message: str) -> str:

@@ -63,6 +63,7 @@ class JsonReporter:
             "summary": {
                 "errors": len(report.errors),
                 "warnings": len(report.warnings),
+                "infos": len(report.infos),
                 "required": report.required,
                 "integrity": report.integrity,
                 "files_checked": report.files_checked,

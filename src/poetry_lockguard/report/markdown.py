@@ -24,6 +24,7 @@ class MarkdownReporter:
         env = report.environment
         target = "the lock" if env is None else f"`{env.path.replace('`', '')}` (Python {env.python_version})"
         errors, warnings = len(report.errors), len(report.warnings)
+        infos = f", {len(report.infos)} info" if report.infos else ""
         if report.ok:
             head = f"### ✅ lockguard: {target} matches poetry.lock"
         else:
@@ -37,7 +38,7 @@ class MarkdownReporter:
         lines = [
             head,
             "",
-            (f"{counted(errors, 'error')}, {counted(warnings, 'warning')};"
+            (f"{counted(errors, 'error')}, {counted(warnings, 'warning')}{infos};"
              f" {counted(report.required, 'locked package')} checked ({lock}){scope}."),
         ]
         if env is not None:
@@ -49,12 +50,16 @@ class MarkdownReporter:
                 "|---|---|---|---|---|---|---|",
             ]
             for f in report.findings:
-                icon = "❌" if f.severity is Severity.ERROR else "⚠️"
+                icon = _ICONS[f.severity]
                 lines.append(
                     f"| {icon} | `{f.code}` | {cell(f.package)} | {cell(f.expected)}"
                     f" | {cell(f.found)} | {f.line or ''} | {cell(f.message)} |"
                 )
         return "\n".join(lines) + "\n"
+
+
+#: The mark of each severity in the table.
+_ICONS = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 
 
 def cell(text: str | None) -> str:

@@ -65,6 +65,11 @@ class Report:
         return tuple(f for f in self.findings if f.severity is Severity.WARNING)
 
     @property
+    def infos(self) -> tuple[Finding, ...]:
+        """Findings of info severity (never the exit code)."""
+        return tuple(f for f in self.findings if f.severity is Severity.INFO)
+
+    @property
     def ok(self) -> bool:
         """True when there is no error finding."""
         return not self.errors

@@ -48,6 +48,8 @@ _MORE_HELP: dict[str, str] = {
     " escapes the environment is a sign of tampering",
     "record-unhashed": "reinstall the package with an installer that hashes every RECORD"
     " row (`poetry sync`) so that --integrity can verify its files",
+    "source-built": "nothing to do unless the build is unwanted: poetry.lock has no wheel"
+    " for this environment; `build = \"refuse\"` in [tool.lockguard] refuses such builds",
     "unselected": "install its group or extra with the option the finding names, or"
     " `poetry sync` without it to remove it",
     "ambiguous-lock": "run `poetry lock` so that each package is locked once for each"
@@ -75,7 +77,7 @@ def _rule_name(code: str) -> str:
 
 
 def _level(severity: Severity) -> str:
-    return "error" if severity is Severity.ERROR else "warning"
+    return {Severity.ERROR: "error", Severity.WARNING: "warning"}.get(severity, "note")
 
 
 class SarifReporter:

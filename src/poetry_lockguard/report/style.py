@@ -13,6 +13,7 @@ _STYLES = {
     "warning": "33",
     "fg=red;options=bold": "1;31",
     "fg=yellow;options=bold": "1;33",
+    "fg=cyan;options=bold": "1;36",
 }
 
 

@@ -44,6 +44,13 @@ HINTS.update(
 )
 
 
+#: The style of a code's heading, by its severity.
+_HEADING_STYLES = {
+    Severity.ERROR: "fg=red;options=bold",
+    Severity.WARNING: "fg=yellow;options=bold",
+    Severity.INFO: "fg=cyan;options=bold",
+}
+
 #: Codes shown one file a line, as ``rpm -V`` does: what differs, then the path.
 RPM_CODES = frozenset({"file-modified", "file-missing"})
 
@@ -65,8 +72,7 @@ class TextReporter:
             where = f"  <comment>(poetry.lock:{f.line})</comment>" if f.line else ""
             by_code.setdefault(f.code, []).append(f"  • {_safe(f.message)}{where}")
         for code in sorted(by_code, key=_code_order):
-            tag = "error" if CODES.get(code, (Severity.ERROR,))[0] is Severity.ERROR else "warning"
-            style = "fg=red;options=bold" if tag == "error" else "fg=yellow;options=bold"
+            style = _HEADING_STYLES[CODES.get(code, (Severity.ERROR,))[0]]
             lines.append(f"<{style}>{code}</> ({len(by_code[code])})")
             lines.extend(by_code[code])
             lines.append("")
@@ -94,18 +100,19 @@ class TextReporter:
             checked += f", {counted(report.files_checked, 'file')} verified"
         errors = counted(len(report.errors), "error")
         warnings = counted(len(report.warnings), "warning")
+        infos = f", {len(report.infos)} info" if report.infos else ""
         if report.ok:
             mark = "<info>✓</info>"
             verdict = f"{target} matches {lock}" if report.environment else f"{lock} is sound"
-            tail = f" ({warnings})" if report.warnings else ""
-            line = f"{mark} {verdict}: {checked}{scope}{tail}."
+            tail = f"{warnings}{infos}" if report.warnings else infos.removeprefix(", ")
+            line = f"{mark} {verdict}: {checked}{scope}{f' ({tail})' if tail else ''}."
         else:
             verdict = (
                 f"{target} does not match {lock}"
                 if report.environment
                 else f"{lock} has problems"
             )
-            line = f"<error>✗ {verdict}</error>: {errors}, {warnings}; {checked}{scope}."
+            line = f"<error>✗ {verdict}</error>: {errors}, {warnings}{infos}; {checked}{scope}."
         if report.environment is not None:
             line += f"\n  fingerprint {report.environment.fingerprint}"
         return line
