@@ -53,7 +53,7 @@ def test_only_an_sdist_locked_is_source_built_info(project: PoetryProject, tmp_p
         assert lines[0].startswith("::notice file=poetry.lock,line=")
         assert "title=lockguard source-built%3A onlysdist::" in lines[0]
         assert lines[-1] == (
-            "lockguard ok: 0 errors, 0 warnings, 1 notices, 2 locked packages checked"
+            "lockguard ok: 0 errors, 0 warnings, 1 notice, 2 locked packages checked"
         )
 
     for result in run_both(project, "--integrity", "--format", "sarif"):
