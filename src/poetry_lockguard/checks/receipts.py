@@ -114,7 +114,7 @@ class ReceiptCheck:
         label = f"{package.name} {package.version}"
         if receipt is None:
             return [self._unattested(dist, package)]
-        url, sha256 = _receipt_fields(receipt)
+        url, sha256 = receipt_fields(receipt)
         findings: list[Finding] = []
         locked = {f.digest for f in package.files if f.algorithm == "sha256"}
         if package.strong_files and sha256 not in locked:
@@ -171,7 +171,9 @@ class ReceiptCheck:
         return any(str(tag) in self._tags for tag in tags)
 
 
-def _receipt_fields(receipt: dict[str, Any]) -> tuple[str, str]:
+def receipt_fields(receipt: dict[str, Any]) -> tuple[str, str]:
+    """The archive URL and sha256 a receipt (provenance_url.json) names, ("", "")
+    where it names none; the one reading shared by the receipt check and the SBOM."""
     url = receipt.get("url")
     info = receipt.get("archive_info")
     hashes = info.get("hashes") if isinstance(info, dict) else None

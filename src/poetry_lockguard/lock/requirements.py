@@ -169,7 +169,7 @@ def _from_graph(
             package = _pick(candidates, constraints.get(name) or [constraint], python)
             required[name] = package
             extra_deps = {
-                str(canonicalize_name(_requirement_name(spec)))
+                str(canonicalize_name(requirement_name(spec)))
                 for extra in extras
                 for spec in package.extras.get(extra, ())
             }
@@ -316,7 +316,7 @@ def _edge_holds(dep: LockedDependency, holds: Callable[[str], bool]) -> bool:
     return True
 
 
-def _requirement_name(spec: str) -> str:
+def requirement_name(spec: str) -> str:
     """``"foo (>=1.0)"`` or ``"foo[bar] >=1"`` -> ``"foo"``."""
     for i, ch in enumerate(spec):
         if ch in " ([<>=!~;":

@@ -190,12 +190,12 @@ def _components(
 
 def _receipt(dist: Distribution) -> Receipt | None:
     # The receipt check's own reading of the receipt, so both agree on its fields.
-    from poetry_lockguard.checks.receipts import _receipt_fields
+    from poetry_lockguard.checks.receipts import receipt_fields
 
     data = dist.provenance()
     if data is None:
         return None
-    url, sha256 = _receipt_fields(data)
+    url, sha256 = receipt_fields(data)
     vcs = data.get("vcs_info")
     commit = vcs.get("commit_id") if isinstance(vcs, dict) else None
     return Receipt(url=url, sha256=sha256, commit=commit if isinstance(commit, str) else "")
@@ -251,7 +251,7 @@ def _edges(
     any installed package's edge.
     """
     from poetry_lockguard.lock.markers import evaluate_marker
-    from poetry_lockguard.lock.requirements import _requirement_name
+    from poetry_lockguard.lock.requirements import requirement_name
 
     asked: dict[str, set[str]] = {name: set(extras) for name, extras in root.items()}
     for c in components:
@@ -268,7 +268,7 @@ def _edges(
             continue
         extras = asked.get(c.name, set())
         by_extra = {
-            str(canonicalize_name(_requirement_name(spec)))
+            str(canonicalize_name(requirement_name(spec)))
             for extra in extras
             for spec in c.locked.extras.get(extra, ())
         }
