@@ -38,6 +38,7 @@ unless <comment>[tool.lockguard] pip-fence = false</comment>.
     def handle(self) -> int:
         from poetry_lockguard.app import find_project_dir
         from poetry_lockguard.app import target_interpreter
+        from poetry_lockguard.env.state import is_virtualenv
         from poetry_lockguard.errors import LockguardError
         from poetry_lockguard.fence import install_fence
         from poetry_lockguard.fence import remove_fence
@@ -59,6 +60,12 @@ unless <comment>[tool.lockguard] pip-fence = false</comment>.
                 else f"{interpreter.prefix} had no pip fence"
             )
             return 0
+        if not is_virtualenv(interpreter.prefix):
+            self.line_error(
+                f"<error>lockguard: {escape_tags(str(interpreter.prefix))} is not a virtualenv"
+                " (no pyvenv.cfg): the pip fence is put only into a project's virtualenv</error>"
+            )
+            return 2
         install_fence(site, interpreter.executable)
         self.line(
             f"pip fence in place in {interpreter.prefix}: pip install refuses there;"

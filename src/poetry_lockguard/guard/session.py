@@ -266,24 +266,30 @@ class GuardSession:
             )
 
     def _leave_state(self) -> None:
-        """After a good install: remember its selection in the environment (a bare
-        ``lockguard check`` and ``poetry run`` use it) and put the pip fence in place
-        (unless ``pip-fence = false``)."""
+        """After Poetry's operations succeeded: remember the selection in the environment
+        (a bare ``lockguard check`` and ``poetry run`` use it) and put the pip fence in
+        place (``pip-fence = false`` removes it), whatever the check after it finds (it
+        installed that selection; the fence keeps pip from adding to any drift). Only in
+        a virtualenv: ``env.state`` and ``refresh_fence`` leave any other Python alone."""
         from poetry_lockguard.env.state import write_selection
-        from poetry_lockguard.fence import install_fence
+        from poetry_lockguard.fence import refresh_fence
 
         interpreter = interpreter_of(self.command.env)
         if interpreter is None:
             return
         if self.kind in LOCK_CONSUMERS:
             write_selection(interpreter.prefix, self._selection().as_dict())
-        if self.settings.policy.pip_fence:
-            try:
-                install_fence(interpreter.site_dirs[0], interpreter.executable)
-            except OSError as e:
-                self.io.write_error_line(
-                    f"<warning>lockguard: could not put the pip fence in place: {e}</warning>"
-                )
+        try:
+            note = refresh_fence(
+                interpreter.prefix, interpreter.site_dirs[0], interpreter.executable,
+                self.settings.policy.pip_fence,
+            )
+        except OSError as e:
+            line = f"lockguard: could not update the pip fence: {e}"
+            self.io.write_error_line(f"<warning>{escape_tags(line)}</warning>")
+            return
+        if note:
+            self.io.write_error_line(f"<comment>{escape_tags(f'lockguard: {note}')}</comment>")
 
     def _check_environment(self) -> list[Finding]:
         from poetry_lockguard.app import CheckOptions
@@ -299,6 +305,8 @@ class GuardSession:
             interpreter=interpreter_of(self.command.env),
         )
         findings = list(report.findings)
+        if run_sync():
+            findings = [f for f in findings if f.code != "extraneous"]
         if self.kind not in LOCK_CONSUMERS:
             # add/update/remove install the default groups and leave other locked
             # groups' packages in place: those are not drift they caused.
@@ -418,6 +426,14 @@ def prime_site_packages(executor: Executor) -> None:
     # A missing name only reopens Poetry's race; receipts do not depend on it.
     with contextlib.suppress(Exception):
         executor._env.site_packages.writable_candidates  # noqa: B018 - fills the cache
+
+
+def run_sync() -> bool:
+    """True for the ``poetry install`` that ``on-run = "sync"`` runs: it installs and
+    removes nothing, and ``poetry run`` reports what is extraneous after it."""
+    from poetry_lockguard.guard.run import RUN_SYNC_VARIABLE
+
+    return os.environ.get(RUN_SYNC_VARIABLE) == "1"
 
 
 def environ() -> dict[str, str]:
