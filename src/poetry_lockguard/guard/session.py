@@ -141,17 +141,16 @@ class GuardSession:
         if findings and self.enforce:
             self._refuse_or_warn(findings, self._nothing_changed())
         if self.dry_run:
-            # A dry run downloads nothing, so archives are verified only for real.
-            if findings:
-                self._refuse_or_warn(findings, self._nothing_changed())
-            return
-        verification = ArtifactVerifier(executor).verify(targets)
-        self.verified.update(verification.verified)
-        findings += verification.findings
-        builds = planned_builds(
-            targets,
-            {key: artifact.url.rsplit("/", 1)[-1] for key, artifact in verification.verified.items()},
-        )
+            archives = self._dry_run_archives(executor, targets, findings)
+        else:
+            verification = ArtifactVerifier(executor).verify(targets)
+            self.verified.update(verification.verified)
+            findings += verification.findings
+            archives = {
+                key: artifact.url.rsplit("/", 1)[-1]
+                for key, artifact in verification.verified.items()
+            }
+        builds = planned_builds(targets, archives)
         findings += build_findings(builds, self.settings.policy)
         if self.settings.policy.build == "warn" and builds:
             listed = ", ".join(f"{name} ({what})" for name, what in sorted(builds.items()))
@@ -160,6 +159,16 @@ class GuardSession:
             )
         if findings:
             self._refuse_or_warn(findings, self._nothing_changed())
+
+    def _dry_run_archives(
+        self, executor: Executor, targets: list[Package], findings: list[Finding]
+    ) -> dict[tuple[str, str], str]:
+        """A dry run downloads and verifies nothing; with ``build = "warn"``/``"refuse"``
+        it still asks the source which archive each package would come from, so that it
+        names the same builds (``build-refused``) as the real run."""
+        if self.settings.policy.build == "allow":
+            return {}
+        return ArtifactVerifier(executor).planned_archives(targets, findings)
 
     def _with_receipt(
         self, executor: Executor, original: Callable[[Any], int]
