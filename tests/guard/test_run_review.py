@@ -225,8 +225,7 @@ def test_sync_reports_extraneous_once(project: PoetryProject) -> None:
     assert lines == [
         "lockguard: running `poetry install --no-root --no-interaction`",
         "lockguard: after the sync, the environment still differs from poetry.lock:",
-        "  • extraneous: delta 1.0.0 is installed but not required by poetry.lock for this"
-        " selection",
+        "  • extraneous: delta 1.0.0 is installed but not required by poetry.lock for this selection",
         "Fix: run `poetry sync` to remove packages poetry.lock does not require",
     ], result.stderr
 
@@ -255,3 +254,21 @@ def test_stamp_sees_in_place_metadata_edit(project: PoetryProject) -> None:
     result = run(project)
     assert (result.returncode, ran(project)) == (1, False), result.output
     assert "  • metadata-mismatch: " in result.stderr, result.stderr
+
+
+def test_warn_runs_cmd_when_the_check_cannot_run(project: PoetryProject) -> None:
+    installed(project, ["alpha"])
+    project.lock.write_text("[[package]\n")  # not TOML
+    warned = run(project, env={"POETRY_LOCKGUARD_ON_RUN": "warn"})
+    assert (warned.returncode, ran(project)) == (7, True), warned.output
+    assert warned.stderr.startswith("lockguard: could not check the environment: "), warned.stderr
+    refused = run(project)
+    assert (refused.returncode, ran(project)) == (2, False), refused.output
+    assert refused.stderr.startswith("lockguard: could not check the environment: ")
+
+
+def test_the_fence_variable_is_spelled_once_per_side() -> None:
+    from poetry_lockguard.fence import VARIABLE
+    from poetry_lockguard.fence import _runtime_source
+
+    assert f'VARIABLE = "{VARIABLE}"' in _runtime_source().decode()
