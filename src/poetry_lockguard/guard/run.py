@@ -110,7 +110,9 @@ class RunGuard:
             verbosity=Verbosity.VERBOSE,
         )
         request = _selection(project_dir, prefix, io)
-        options = CheckOptions(project_dir=project_dir, selection=request, recorded_selection=False)
+        options = CheckOptions(
+            project_dir=project_dir, selection=request, recorded_selection=False
+        )
         report = run_check(options, interpreter=interpreter)
         if report.ok:
             write_stamp(prefix, stamp)
@@ -121,17 +123,20 @@ class RunGuard:
             self._sync(project_dir, request, io)
             report = run_check(options, interpreter=interpreter)
             if not {f.code for f in report.errors} <= LEFT_IN_PLACE:
-                _write(io, "error", "the sync could not bring the environment to poetry.lock", report)
+                head = "the sync could not bring the environment to poetry.lock"
+                _write(io, "error", head, report)
                 raise _StopError(1)
             if report.ok:
                 write_stamp(
                     prefix, environment_stamp(project_dir, interpreter.site_dirs, recorded)
                 )
             else:
-                _write(io, "warning", "after the sync, the environment still differs from poetry.lock", report)
+                head = "after the sync, the environment still differs from poetry.lock"
+                _write(io, "warning", head, report)
             return
         if mode == "refuse" or (mode == "sync" and not codes <= LEFT_IN_PLACE):
-            _write(io, "error", "the environment does not match poetry.lock; the command was not started", report)
+            head = "the environment does not match poetry.lock; the command was not started"
+            _write(io, "error", head, report)
             io.write_error_line(
                 "<comment>To run anyway: POETRY_LOCKGUARD_ON_RUN=warn poetry run ...</comment>"
             )

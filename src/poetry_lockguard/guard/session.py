@@ -438,8 +438,8 @@ def prime_site_packages(executor: Executor) -> None:
 
 
 def run_sync() -> bool:
-    """True for the ``poetry install`` that ``on-run = "sync"`` runs: it installs and
-    removes nothing, and ``poetry run`` reports what is extraneous after it."""
+    """True for the ``poetry install`` that ``on-run = "sync"`` runs: it installs what is
+    missing and removes nothing, and ``poetry run`` reports what is extraneous after it."""
     from poetry_lockguard.guard.run import RUN_SYNC_VARIABLE
 
     return os.environ.get(RUN_SYNC_VARIABLE) == "1"
