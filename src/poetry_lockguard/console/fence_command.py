@@ -29,7 +29,8 @@ inside it (<comment>.venv/bin/pip</comment>, <comment>python -m pip</comment>, \
 <comment>poetry run pip</comment>) refuses to install or upgrade anything, and leads to
 <info>poetry add</info> and <info>poetry sync</info> instead. Every guarded \
 <info>poetry install</info> puts the fence in place
-unless <comment>[tool.lockguard] pip-fence = false</comment>.
+unless <comment>[tool.lockguard] pip-fence = false</comment>. Only a virtualenv (with
+<comment>pyvenv.cfg</comment>) is fenced; pip installs into a directory outside it (<comment>--target</comment>, <comment>--prefix</comment>) are let through.
 
   <info>poetry lockguard fence</info>
   <info>poetry lockguard fence --off</info>
