@@ -268,11 +268,12 @@ def _check_lock_and_environment(
     notes: tuple[str, ...] = ()
     request = options.selection
     if request.is_empty and options.recorded_selection:
-        recorded = _recorded_selection(interpreter.prefix)
+        recorded, dropped = _recorded_selection(interpreter.prefix, project)
+        notes = (dropped,) if dropped else ()
         if recorded is not None and not recorded.is_empty:
             request = recorded
             selection = resolve_selection(recorded, project)
-            notes = (
+            notes += (
                 (
                     "selection from the last guarded install:"
                     f" {recorded.as_poetry_options().strip()} (options given here win)"
@@ -320,10 +321,10 @@ def _check_lock_and_environment(
     )
 
 
-def _recorded_selection(prefix: Path) -> SelectionRequest | None:
-    from poetry_lockguard.env.state import read_selection
+def _recorded_selection(prefix: Path, project: Project) -> tuple[SelectionRequest | None, str]:
+    from poetry_lockguard.env.state import recorded_request
 
-    return SelectionRequest.from_dict(read_selection(prefix))
+    return recorded_request(prefix, project)
 
 
 def _unselected(

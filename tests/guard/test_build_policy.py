@@ -50,3 +50,28 @@ def test_warn_names_builds_before_installing(
     assert ("will build from source: onlysdist (onlysdist-1.0.0.tar.gz)" in output) is announced
     # Every policy names what was built in the install summary.
     assert "built from source: onlysdist 1.0.0" in output
+
+
+@pytest.mark.parametrize(
+    ("policy", "code", "line"),
+    [
+        ("refuse", 1, "  • build-refused: onlysdist would be built from source (onlysdist-1.0.0.tar.gz)"),
+        ("warn", 0, "lockguard: will build from source: onlysdist (onlysdist-1.0.0.tar.gz)"),
+    ],
+)
+def test_dry_run_names_builds_as_the_real_run_does(
+    project: PoetryProject, tmp_path: Path, policy: str, code: int, line: str
+) -> None:
+    locked(project, ["alpha", "onlysdist"], lockguard={"build": policy})
+    before = project.snapshot()
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    result = project.poetry(
+        "install", "--dry-run", env={"LOCKGUARD_TEST_BUILD_MARKER_DIR": str(markers)}
+    )
+    assert result.returncode == code, result.output
+    assert line in result.output, result.output
+    if policy == "refuse":
+        assert "lockguard would refuse `poetry install --dry-run` (1 problem):" in result.output
+        assert "Nothing was changed (dry run)." in result.output
+    assert (project.snapshot(), list(markers.iterdir())) == (before, [])

@@ -31,6 +31,8 @@ class Dist:
     sdist: bool = False
     python_tag: str = "py3"
     payload: str = ""
+    #: The sdist's ``[build-system] requires``.
+    build_requires: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
@@ -136,8 +138,9 @@ def sdist_bytes(dist: Dist) -> bytes:
     )
     files = {
         f"{root}/pyproject.toml": (
-            b'[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
-        ),
+            f"[build-system]\nrequires = {list(dist.build_requires)!r}\n"
+            'build-backend = "backend"\nbackend-path = ["."]\n'
+        ).encode(),
         f"{root}/backend.py": backend.encode(),
         f"{root}/PKG-INFO": _metadata(dist).encode(),
     }

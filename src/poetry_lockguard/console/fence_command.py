@@ -29,7 +29,8 @@ inside it (<comment>.venv/bin/pip</comment>, <comment>python -m pip</comment>, \
 <comment>poetry run pip</comment>) refuses to install or upgrade anything, and leads to
 <info>poetry add</info> and <info>poetry sync</info> instead. Every guarded \
 <info>poetry install</info> puts the fence in place
-unless <comment>[tool.lockguard] pip-fence = false</comment>.
+unless <comment>[tool.lockguard] pip-fence = false</comment>. Only a virtualenv (with
+<comment>pyvenv.cfg</comment>) is fenced; pip installs into a directory outside it (<comment>--target</comment>, <comment>--prefix</comment>) are let through.
 
   <info>poetry lockguard fence</info>
   <info>poetry lockguard fence --off</info>
@@ -38,6 +39,7 @@ unless <comment>[tool.lockguard] pip-fence = false</comment>.
     def handle(self) -> int:
         from poetry_lockguard.app import find_project_dir
         from poetry_lockguard.app import target_interpreter
+        from poetry_lockguard.env.state import is_virtualenv
         from poetry_lockguard.errors import LockguardError
         from poetry_lockguard.fence import install_fence
         from poetry_lockguard.fence import remove_fence
@@ -59,6 +61,12 @@ unless <comment>[tool.lockguard] pip-fence = false</comment>.
                 else f"{interpreter.prefix} had no pip fence"
             )
             return 0
+        if not is_virtualenv(interpreter.prefix):
+            self.line_error(
+                f"<error>lockguard: {escape_tags(str(interpreter.prefix))} is not a virtualenv"
+                " (no pyvenv.cfg): the pip fence is put only into a project's virtualenv</error>"
+            )
+            return 2
         install_fence(site, interpreter.executable)
         self.line(
             f"pip fence in place in {interpreter.prefix}: pip install refuses there;"

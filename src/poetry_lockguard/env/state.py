@@ -1,10 +1,16 @@
-"""What lockguard keeps inside an environment: the last guarded install's selection and
+"""What lockguard keeps inside a virtualenv: the last guarded install's selection and
 the stamp of the last clean check, in ``<prefix>/.lockguard/``.
 
+Nothing is written into an interpreter that is not a virtualenv (no ``pyvenv.cfg``:
+a base Python, a conda environment): lockguard does not own it.
+
 The stamp lets ``poetry run`` skip its check when nothing that could change the answer
-has changed: the bytes of poetry.lock and pyproject.toml, the selection, and every
+has changed: the bytes of poetry.lock and pyproject.toml, the selection, every
 distribution directory of the environment (name and modification time, which pip and
-Poetry both change when they install, upgrade or remove one).
+Poetry both change when they install, upgrade or remove one) and, in each, the files
+the check reads (METADATA, direct_url.json, provenance_url.json, an egg-info's PKG-INFO:
+modification time and size, which an edit in place changes while the directory's
+stays).
 """
 
 from __future__ import annotations
@@ -14,22 +20,40 @@ import hashlib
 import json
 import os
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from typing import Any
+
+from poetry_lockguard.lock.selection import SelectionRequest
+from poetry_lockguard.lock.selection import split_extras
+from poetry_lockguard.lock.selection import split_names
+from poetry_lockguard.names import canonicalize_name
 
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
+    from poetry_lockguard.lock.project import Project
+
 STATE_DIR = ".lockguard"
 SELECTION_FILE = "selection.json"
 STAMP_FILE = "run-stamp"
+#: The files of a distribution directory the check reads (see the module docstring).
+_READ_FILES = {
+    ".dist-info": ("METADATA", "direct_url.json", "provenance_url.json"),
+    ".egg-info": ("PKG-INFO",),
+}
+
+
+def is_virtualenv(prefix: Path) -> bool:
+    """True when ``prefix`` is a virtualenv's (it holds ``pyvenv.cfg``)."""
+    return (prefix / "pyvenv.cfg").is_file()
 
 
 def write_selection(prefix: Path, selection: dict[str, Any]) -> None:
     """Record the selection (``SelectionRequest.as_dict()``) a guarded install used."""
-    _write(prefix / STATE_DIR / SELECTION_FILE, json.dumps(selection, sort_keys=True) + "\n")
+    _write(prefix, SELECTION_FILE, json.dumps(selection, sort_keys=True) + "\n")
 
 
 def read_selection(prefix: Path) -> dict[str, Any] | None:
@@ -42,6 +66,37 @@ def read_selection(prefix: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def recorded_request(prefix: Path, project: Project) -> tuple[SelectionRequest | None, str]:
+    """The recorded selection without the groups and extras ``project`` no longer has
+    (a branch switch can drop one), and a note naming what was dropped ("" when nothing
+    was); (None, "") when nothing usable is recorded."""
+    request = SelectionRequest.from_dict(read_selection(prefix))
+    if request is None:
+        return None, ""
+    groups, extras = set(project.groups), set(project.extras)
+    dropped: list[str] = []
+
+    def known(flag: str, names: list[str], there: set[str]) -> tuple[str, ...]:
+        dropped.extend(f"{flag} {n}" for n in names if str(canonicalize_name(n)) not in there)
+        return tuple(n for n in names if str(canonicalize_name(n)) in there)
+
+    kept = replace(
+        request,
+        with_groups=known("--with", split_names(request.with_groups), groups),
+        without_groups=known("--without", split_names(request.without_groups), groups),
+        only_groups=known("--only", split_names(request.only_groups), groups),
+        extras=known("-E", split_extras(request.extras), extras),
+    )
+    if not dropped:
+        return request, ""
+    note = (
+        "the selection the last guarded install recorded names what pyproject.toml no"
+        f" longer has: {', '.join(dropped)} (dropped; the next `poetry install` or"
+        " `poetry sync` records a new selection)"
+    )
+    return kept, note
 
 
 def environment_stamp(
@@ -69,7 +124,22 @@ def environment_stamp(
             names = []
         for name, mtime in names:
             digest.update(f"{name}\0{mtime}\0".encode())
+            files = _READ_FILES.get(os.path.splitext(name)[1], ())
+            if files:
+                digest.update(_files_stamp(os.path.join(site, name), files).encode())
     return digest.hexdigest()
+
+
+def _files_stamp(directory: str, files: tuple[str, ...]) -> str:
+    parts = []
+    for name in files:
+        try:
+            st = os.stat(os.path.join(directory, name))
+        except OSError:
+            parts.append("-")
+        else:
+            parts.append(f"{st.st_mtime_ns}:{st.st_size}")
+    return "\0".join(parts) + "\0"
 
 
 def stamp_matches(prefix: Path, stamp: str) -> bool:
@@ -82,7 +152,7 @@ def stamp_matches(prefix: Path, stamp: str) -> bool:
 
 def write_stamp(prefix: Path, stamp: str) -> None:
     """Remember that the environment was clean at ``stamp``."""
-    _write(prefix / STATE_DIR / STAMP_FILE, stamp + "\n")
+    _write(prefix, STAMP_FILE, stamp + "\n")
 
 
 def clear_stamp(prefix: Path) -> None:
@@ -91,7 +161,10 @@ def clear_stamp(prefix: Path) -> None:
         (prefix / STATE_DIR / STAMP_FILE).unlink()
 
 
-def _write(path: Path, text: str) -> None:
+def _write(prefix: Path, name: str, text: str) -> None:
+    if not is_virtualenv(prefix):
+        return
+    path = prefix / STATE_DIR / name
     try:
         path.parent.mkdir(exist_ok=True)
         temporary = path.with_name(f".{path.name}.tmp")

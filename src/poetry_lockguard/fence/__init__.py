@@ -2,7 +2,9 @@
 
 ``install_fence`` puts a module and a ``.pth`` file that imports it into the venv's
 site-packages (see ``runtime.py`` for what runs there); ``remove_fence`` takes both
-away. The fence stops pip run by the venv's own interpreter (``.venv/bin/pip``,
+away; ``refresh_fence`` does what ``[tool.lockguard] pip-fence`` says after a guarded
+install. Only a virtualenv (``pyvenv.cfg``) is ever fenced: a base Python or a conda
+environment is not the project's to fence. The fence stops pip run by the venv's own interpreter (``.venv/bin/pip``,
 ``python -m pip``, ``poetry run pip``); it cannot stop installers that never start that
 interpreter (uv, pip of another Python with ``--target`` or ``--prefix``) or an
 interpreter started with ``-S``. The check still sees what those do.
@@ -21,6 +23,9 @@ from pathlib import Path
 MODULE_NAME = "_lockguard_fence"
 PTH_NAME = "_lockguard_fence.pth"
 _PTH_LINE = f"import {MODULE_NAME}\n"
+#: ``off`` lets pip through; runtime.py, which runs on its own in the venv, spells it too
+#: (importing runtime.py here would put the fence into the importing interpreter).
+VARIABLE = "POETRY_LOCKGUARD_FENCE"
 
 
 def _runtime_source() -> bytes:
@@ -71,3 +76,16 @@ def remove_fence(site_packages: Path) -> bool:
     for compiled in (site_packages / "__pycache__").glob(f"{MODULE_NAME}.*.pyc"):
         compiled.unlink(missing_ok=True)
     return removed
+
+
+def refresh_fence(prefix: Path, site_packages: Path, python: Path, wanted: bool) -> str:
+    """Put the fence in place (``wanted``) or take it away, in a virtualenv only; a note
+    for the user when a fence was removed, else ""."""
+    from poetry_lockguard.env.state import is_virtualenv
+
+    if not is_virtualenv(prefix):
+        return ""
+    if wanted:
+        install_fence(site_packages, python)
+        return ""
+    return "pip fence removed (pip-fence = false)" if remove_fence(site_packages) else ""

@@ -3,10 +3,14 @@
 A ``.pth`` line imports this module when the venv's interpreter starts. It adds one
 finder to ``sys.meta_path`` that waits for pip's install command to be imported and
 then makes ``pip install`` refuse, with a message that leads to Poetry. Nothing else is
-imported at start-up: the finder costs one string comparison per import. Poetry itself
-never runs ``pip install`` (it installs wheels with ``installer`` and runs pip only to
-uninstall), so the fence does not get in its way; ``POETRY_LOCKGUARD_FENCE=off`` lets
-pip through for one command.
+imported at start-up: the finder costs one string comparison per import.
+
+Let through: ``pip install --dry-run``, an install whose destination (``--target``,
+``--prefix``, ``--root``) lies outside this venv (pip's own build isolation installs
+build requirements with ``--prefix`` into a temporary directory), and any install when
+``POETRY_LOCKGUARD_FENCE=off``: the guard sets it while Poetry runs a guarded command,
+so that pip runs Poetry itself starts (an editable install with a generated setup.py)
+are not refused.
 """
 
 from __future__ import annotations
@@ -47,12 +51,38 @@ class _FencedLoader:
         original = command.run
 
         def run(self: Any, options: Any, args: Any) -> int:
-            if os.environ.get(VARIABLE) == "off" or getattr(options, "dry_run", False):
+            if (
+                os.environ.get(VARIABLE) == "off"
+                or getattr(options, "dry_run", False)
+                or _elsewhere(options)
+            ):
                 return int(original(self, options, args))
             sys.stderr.write(MESSAGE)
             return 1
 
         command.run = run
+
+
+def _elsewhere(options: Any) -> bool:
+    """True when every destination option given points outside this venv (and the venv
+    is not inside it): such an install does not change the venv."""
+    here = os.path.realpath(sys.prefix)
+    destinations = [
+        os.path.realpath(value)
+        for value in (
+            getattr(options, "target_dir", None),
+            getattr(options, "prefix_path", None),
+            getattr(options, "root_path", None),
+        )
+        if value
+    ]
+    return bool(destinations) and not any(
+        _within(here, there) or _within(there, here) for there in destinations
+    )
+
+
+def _within(path: str, parent: str) -> bool:
+    return path == parent or path.startswith(parent.rstrip(os.sep) + os.sep)
 
 
 class _Fence:

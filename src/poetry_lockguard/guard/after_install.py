@@ -40,9 +40,21 @@ def check_after_install(
         interpreter=interpreter,
     )
     findings = list(report.findings)
+    if run_sync():
+        findings = [f for f in findings if f.code != "extraneous"]
     if locked is not None:
         findings = [f for f in findings if not (f.code == "extraneous" and f.package in locked)]
     return findings
+
+
+def run_sync() -> bool:
+    """True for the ``poetry install`` that ``on-run = "sync"`` runs: it installs what is
+    missing and removes nothing, and ``poetry run`` reports what is extraneous after it."""
+    import os
+
+    from poetry_lockguard.guard.run import RUN_SYNC_VARIABLE
+
+    return os.environ.get(RUN_SYNC_VARIABLE) == "1"
 
 
 def drift_lines(

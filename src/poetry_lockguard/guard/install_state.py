@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from poetry_lockguard.report.style import escape_tags
+
 
 if TYPE_CHECKING:
     from cleo.io.io import IO
@@ -20,16 +22,25 @@ if TYPE_CHECKING:
 def leave_state(
     interpreter: Interpreter, selection: SelectionRequest | None, pip_fence: bool, io: IO
 ) -> None:
-    """Record ``selection`` (None: leave the recorded one) and put the fence in place."""
+    """Record ``selection`` (None: leave the recorded one) and put the fence in place
+    (``pip_fence`` false: take it away), whatever the check after the install finds: it
+    installed that selection, and the fence keeps pip from adding to any drift. Only in
+    a virtualenv: any other Python (``virtualenvs.create = false``) is left alone."""
+    from poetry_lockguard.env.state import is_virtualenv
     from poetry_lockguard.env.state import write_selection
-    from poetry_lockguard.fence import install_fence
+    from poetry_lockguard.fence import refresh_fence
 
+    if not is_virtualenv(interpreter.prefix):
+        return
     if selection is not None:
         write_selection(interpreter.prefix, selection.as_dict())
-    if pip_fence:
-        try:
-            install_fence(interpreter.site_dirs[0], interpreter.executable)
-        except OSError as e:
-            io.write_error_line(
-                f"<warning>lockguard: could not put the pip fence in place: {e}</warning>"
-            )
+    try:
+        note = refresh_fence(
+            interpreter.prefix, interpreter.site_dirs[0], interpreter.executable, pip_fence
+        )
+    except OSError as e:
+        line = f"lockguard: could not update the pip fence: {e}"
+        io.write_error_line(f"<warning>{escape_tags(line)}</warning>")
+        return
+    if note:
+        io.write_error_line(f"<comment>{escape_tags(f'lockguard: {note}')}</comment>")

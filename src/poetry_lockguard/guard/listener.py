@@ -12,6 +12,8 @@ from poetry_lockguard.report.style import escape_tags
 
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from cleo.events.console_command_event import ConsoleCommandEvent
     from cleo.events.event import Event
     from cleo.events.event_dispatcher import EventDispatcher
@@ -45,6 +47,24 @@ def register_guard(application: Application) -> None:
     # Priority 0, after Poetry's own listeners: command.env is set.
     dispatcher.add_listener(COMMAND, run_guard.on_command)
     dispatcher.add_listener(TERMINATE, run_guard.on_terminate)
+
+
+def open_fence() -> Callable[[], None]:
+    """Let pip through the pip fence for the rest of this guarded command, in any mode:
+    Poetry itself runs pip in the venv (an editable install with a generated setup.py),
+    and its subprocesses inherit ``POETRY_LOCKGUARD_FENCE=off``. Returns the undo."""
+    from poetry_lockguard.fence import VARIABLE
+
+    before = os.environ.get(VARIABLE)
+    os.environ[VARIABLE] = "off"
+
+    def undo() -> None:
+        if before is None:
+            os.environ.pop(VARIABLE, None)
+        else:
+            os.environ[VARIABLE] = before
+
+    return undo
 
 
 def command_kind(command: object) -> str | None:
@@ -85,6 +105,7 @@ class InstallGuard:
     def __init__(self) -> None:
         self.session: GuardSession | None = None
         self.internal_error = False
+        self._fence_off: Callable[[], None] | None = None
 
     def on_command_start(
         self, event: Event, event_name: str, dispatcher: EventDispatcher
@@ -95,6 +116,7 @@ class InstallGuard:
         kind = command_kind(event.command)
         if kind is None:
             return
+        self._fence_off = open_fence()
         try:
             self._start(event, kind)
         except GuardRefusal:
@@ -202,3 +224,6 @@ class InstallGuard:
                 self.internal_error = True
         if self.internal_error:
             event.set_exit_code(2)
+        if self._fence_off is not None:
+            self._fence_off()
+            self._fence_off = None

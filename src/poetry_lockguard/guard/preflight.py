@@ -38,13 +38,21 @@ def preflight(
     targets: list[Package],
     planned: list[LockedPackage],
     policy: Policy,
+    *,
+    dry_run: bool = False,
 ) -> Preflight:
     """Verify the archives of ``targets`` (``planned``: the same as the lock model) and
-    apply ``[tool.lockguard] build``."""
-    verification = ArtifactVerifier(internals).verify(targets)
-    builds = planned_builds(
-        planned,
-        {key: artifact.url.rsplit("/", 1)[-1] for key, artifact in verification.verified.items()},
-    )
-    findings = verification.findings + build_findings(builds, policy)
-    return Preflight(findings, verification.verified, builds)
+    apply ``[tool.lockguard] build``. A ``dry_run`` downloads and verifies nothing: it
+    asks the source which archive each package would come from, so that it names the
+    same builds as the real run."""
+    verifier = ArtifactVerifier(internals)
+    if dry_run:
+        findings: list[Finding] = []
+        verified: dict[tuple[str, str], VerifiedArtifact] = {}
+        archives = verifier.planned_archives(targets, findings)
+    else:
+        verification = verifier.verify(targets)
+        findings, verified = verification.findings, verification.verified
+        archives = {key: artifact.url.rsplit("/", 1)[-1] for key, artifact in verified.items()}
+    builds = planned_builds(planned, archives)
+    return Preflight(findings + build_findings(builds, policy), verified, builds)

@@ -24,11 +24,17 @@ if TYPE_CHECKING:
     from cleo.events.event_dispatcher import EventDispatcher
     from cleo.io.io import IO
 
-    from poetry_lockguard.checks.finding import Finding
     from poetry_lockguard.lock.selection import SelectionRequest
+    from poetry_lockguard.report.model import Report
 
 #: The finding codes ``on-run = "sync"`` repairs with a (non-removing) guarded install.
 SYNCABLE = frozenset({"missing", "version-mismatch", "source-mismatch"})
+#: What ``on-run = "sync"`` reports and leaves in place, CMD still runs (like uv's
+#: inexact sync). Any other error stops CMD as ``refuse`` does: a sync cannot fix it.
+LEFT_IN_PLACE = frozenset({"extraneous"})
+#: Set for the inner ``poetry install`` of ``on-run = "sync"``: its own check after the
+#: install leaves ``extraneous`` to ``poetry run``, which reports it once.
+RUN_SYNC_VARIABLE = "POETRY_LOCKGUARD_RUN_SYNC"
 
 
 class RunGuard:
@@ -47,13 +53,20 @@ class RunGuard:
             return
         from poetry_lockguard.errors import LockguardError
 
+        mode = None
         try:
-            self._check(command, event.io)
+            mode = _mode(command)
+            if mode != "off":
+                self._check(command, mode, event.io)
         except _StopError as stop:
             self._exit_code = stop.code
             event.disable_command()
         except LockguardError as e:
-            event.io.write_error_line(f"<error>lockguard: {_escape(str(e))}</error>")
+            line = f"lockguard: could not check the environment: {e}"
+            if mode == "warn":  # warn never stops CMD
+                event.io.write_error_line(f"<warning>{_escape(line)}</warning>")
+                return
+            event.io.write_error_line(f"<error>{_escape(line)}</error>")
             self._exit_code = 2
             event.disable_command()
 
@@ -67,32 +80,23 @@ class RunGuard:
             event.set_exit_code(self._exit_code)
             self._exit_code = None
 
-    def _check(self, command: object, io: IO) -> None:
+    def _check(self, command: object, mode: str, io: IO) -> None:
         from poetry_lockguard.app import CheckOptions
         from poetry_lockguard.app import run_check
-        from poetry_lockguard.config import load_policy
-        from poetry_lockguard.config import on_run_override
         from poetry_lockguard.env.state import clear_stamp
         from poetry_lockguard.env.state import environment_stamp
         from poetry_lockguard.env.state import read_selection
         from poetry_lockguard.env.state import stamp_matches
         from poetry_lockguard.env.state import write_stamp
         from poetry_lockguard.guard.poetry_env import interpreter_of
-        from poetry_lockguard.lock.selection import SelectionRequest
 
-        poetry = command.poetry  # type: ignore[attr-defined]
-        project_dir = Path(poetry.pyproject_path).parent
-        table = poetry.pyproject.data.get("tool", {}).get("lockguard")
-        mode = on_run_override(os.environ) or load_policy(table).on_run
-        if mode == "off":
-            return
-        env = command.env  # type: ignore[attr-defined]
-        interpreter = interpreter_of(env)
+        project_dir = Path(command.poetry.pyproject_path).parent  # type: ignore[attr-defined]
+        interpreter = interpreter_of(command.env)  # type: ignore[attr-defined]
         if interpreter is None:
             return  # Poetry cannot describe its env: `poetry run` fails on its own
         prefix = interpreter.prefix
-        request = SelectionRequest.from_dict(read_selection(prefix)) or SelectionRequest()
-        stamp = environment_stamp(project_dir, interpreter.site_dirs, request.as_dict())
+        recorded = read_selection(prefix) or {}
+        stamp = environment_stamp(project_dir, interpreter.search_path, recorded)
         from cleo.io.outputs.output import Verbosity
 
         if stamp_matches(prefix, stamp):
@@ -105,47 +109,75 @@ class RunGuard:
             "lockguard: checking the environment before `poetry run`",
             verbosity=Verbosity.VERBOSE,
         )
-        options = CheckOptions(project_dir=project_dir, selection=request)
-        errors = list(run_check(options, interpreter=interpreter).errors)
-        if not errors:
+        request = _selection(project_dir, prefix, io)
+        options = CheckOptions(
+            project_dir=project_dir, selection=request, recorded_selection=False
+        )
+        report = run_check(options, interpreter=interpreter)
+        if report.ok:
             write_stamp(prefix, stamp)
             return
         clear_stamp(prefix)
-        fix = f"poetry sync{request.as_poetry_options()}"
-        if mode == "sync" and {f.code for f in errors} & SYNCABLE:
+        codes = {f.code for f in report.errors}
+        if mode == "sync" and codes & SYNCABLE and codes <= SYNCABLE | LEFT_IN_PLACE:
             self._sync(project_dir, request, io)
-            errors = list(run_check(options, interpreter=interpreter).errors)
-            remaining = [f for f in errors if f.code in SYNCABLE]
-            if remaining:
-                _write(io, "error", "could not bring the environment to poetry.lock", remaining, fix)
+            report = run_check(options, interpreter=interpreter)
+            if not {f.code for f in report.errors} <= LEFT_IN_PLACE:
+                head = "the sync could not bring the environment to poetry.lock"
+                _write(io, "error", head, report)
                 raise _StopError(1)
-            if errors:
-                _write(io, "warning", "after the sync, still differs from poetry.lock", errors, fix)
-            else:
+            if report.ok:
                 write_stamp(
-                    prefix, environment_stamp(project_dir, interpreter.site_dirs, request.as_dict())
+                    prefix, environment_stamp(project_dir, interpreter.search_path, recorded)
                 )
+            else:
+                head = "after the sync, the environment still differs from poetry.lock"
+                _write(io, "warning", head, report)
             return
-        if mode == "refuse":
-            _write(io, "error", "does not match poetry.lock; the command was not started", errors, fix)
+        if mode == "refuse" or (mode == "sync" and not codes <= LEFT_IN_PLACE):
+            head = "the environment does not match poetry.lock; the command was not started"
+            _write(io, "error", head, report)
             io.write_error_line(
                 "<comment>To run anyway: POETRY_LOCKGUARD_ON_RUN=warn poetry run ...</comment>"
             )
             raise _StopError(1)
-        _write(io, "warning", "does not match poetry.lock", errors, fix)
+        _write(io, "warning", "the environment does not match poetry.lock", report)
 
     @staticmethod
     def _sync(project_dir: Path, request: SelectionRequest, io: IO) -> None:
         """``poetry install`` with the recorded selection: through the guard (verified,
-        receipts), and, unlike ``poetry sync``, removing nothing."""
+        receipts), and, unlike ``poetry sync``, removing nothing (so its own check leaves
+        extraneous packages to this one, which reports them once)."""
         args = [sys.executable, "-m", "poetry", "install", "--no-root", "--no-interaction"]
         args += request.as_poetry_options().split()
         io.write_error_line(f"<comment>lockguard: running `{' '.join(args[2:])}`</comment>")
-        env = dict(os.environ, POETRY_LOCKGUARD_ON_RUN="off")
+        env = dict(os.environ, POETRY_LOCKGUARD_ON_RUN="off", **{RUN_SYNC_VARIABLE: "1"})
         subprocess.run(
             args, cwd=project_dir, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr,
             stderr=sys.stderr, check=False,
         )
+
+
+def _mode(command: object) -> str:
+    """``on-run`` for this run: the variable, else ``[tool.lockguard]``."""
+    from poetry_lockguard.config import load_policy
+    from poetry_lockguard.config import on_run_override
+
+    poetry = command.poetry  # type: ignore[attr-defined]
+    table = poetry.pyproject.data.get("tool", {}).get("lockguard")
+    return on_run_override(os.environ) or load_policy(table).on_run
+
+
+def _selection(project_dir: Path, prefix: Path, io: IO) -> SelectionRequest:
+    """The recorded selection, less what pyproject.toml no longer has (with a note)."""
+    from poetry_lockguard.env.state import recorded_request
+    from poetry_lockguard.lock.project import read_project
+    from poetry_lockguard.lock.selection import SelectionRequest
+
+    request, note = recorded_request(prefix, read_project(project_dir / "pyproject.toml"))
+    if note:
+        io.write_error_line(f"<comment>{_escape(f'lockguard: {note}')}</comment>")
+    return request or SelectionRequest()
 
 
 class _StopError(Exception):
@@ -154,13 +186,18 @@ class _StopError(Exception):
         self.code = code
 
 
-def _write(io: IO, style: str, what: str, findings: list[Finding], fix: str) -> None:
+def _write(io: IO, style: str, head: str, report: Report) -> None:
+    """``lockguard: HEAD:``, the error findings (the warnings when there are none) and
+    the one command that fixes them, from the check's own hints."""
     from poetry_lockguard.guard.refusal import finding_lines
+    from poetry_lockguard.report.text import report_hint
 
-    io.write_error_line(f"<{style}>lockguard: the environment {what}:</{style}>")
-    for line in finding_lines(findings):
+    io.write_error_line(f"<{style}>lockguard: {head}:</{style}>")
+    for line in finding_lines(report.errors or report.warnings):
         io.write_error_line(_escape(line))
-    io.write_error_line(f"<comment>Fix: {fix}</comment>")
+    fix = report_hint(report)
+    if fix:
+        io.write_error_line(f"<comment>Fix: {_escape(fix)}</comment>")
 
 
 def _escape(text: str) -> str:

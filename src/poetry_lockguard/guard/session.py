@@ -134,9 +134,13 @@ class GuardSession:
         findings = transaction_findings(planned, self.settings.policy)
         if findings and (self.verdict.enforce or self.dry_run):
             self.verdict.refuse_or_warn(findings, nothing_changed)
-        if self.dry_run:
+        if self.dry_run and self.settings.policy.build == "allow":
             return  # a dry run downloads nothing: archives are verified only for real
-        checked = preflight(internals, targets, planned, self.settings.policy)
+        # A dry run asks the source which archive each package would come from (nothing
+        # downloaded), so that it names the same builds (build-refused) as the real run.
+        checked = preflight(
+            internals, targets, planned, self.settings.policy, dry_run=self.dry_run
+        )
         self.verified.update(checked.verified)
         findings += checked.findings
         if self.settings.policy.build == "warn" and checked.builds:

@@ -59,6 +59,31 @@ class ArtifactVerifier:
     def verify(self, packages: list[Package]) -> Verification:
         """Check every package's archive; all of them, so that a refusal names them all."""
         result = Verification(findings=[], verified={})
+        jobs = self._archives(packages, result.findings, evict=True)
+        workers = max(1, min(len(jobs), self._internals.max_workers))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            outcomes = list(pool.map(lambda job: self._fetch_and_check(*job), jobs))
+        for (package, _), (found, artifact) in zip(jobs, outcomes):
+            if found is not None:
+                result.findings.append(found)
+            elif artifact is not None:
+                result.verified[package_key(package)] = artifact
+        return result
+
+    def planned_archives(
+        self, packages: list[Package], findings: list[Finding]
+    ) -> dict[tuple[str, str], str]:
+        """The file name of the archive each package would be installed from, chosen as
+        ``verify`` chooses but with nothing downloaded or evicted (a dry run); what the
+        choice finds (``hash-mismatch``, ``sdist-fallback``) goes to ``findings``."""
+        return {
+            package_key(package): archive.name if isinstance(archive, Path) else archive.filename
+            for package, archive in self._archives(packages, findings, evict=False)
+        }
+
+    def _archives(
+        self, packages: list[Package], findings: list[Finding], *, evict: bool
+    ) -> list[tuple[Package, Link | Path]]:
         jobs: list[tuple[Package, Link | Path]] = []
         for package in packages:
             # Dispatch exactly as Poetry's executor does: only "git"
@@ -68,7 +93,7 @@ class ArtifactVerifier:
             if source in ARCHIVELESS_SOURCE_TYPES:
                 # git is pinned by commit (unpinned-vcs) and its checkout verified when
                 # it is built (hooks.py); a directory is the project's own code.
-                if source == "git":
+                if source == "git" and evict:
                     self._evict_git_builds(package)
                 continue
             if source == "url":
@@ -81,18 +106,10 @@ class ArtifactVerifier:
                     path = package.root_dir / path
                 jobs.append((package, path.resolve()))
             else:
-                link = self._choose(package, result.findings)
+                link = self._choose(package, findings)
                 if link is not None:
                     jobs.append((package, link))
-        workers = max(1, min(len(jobs), self._internals.max_workers))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            outcomes = list(pool.map(lambda job: self._fetch_and_check(*job), jobs))
-        for (package, _), (found, artifact) in zip(jobs, outcomes):
-            if found is not None:
-                result.findings.append(found)
-            elif artifact is not None:
-                result.verified[package_key(package)] = artifact
-        return result
+        return jobs
 
     def _choose(self, package: Package, findings: list[Finding]) -> Link | None:
         try:

@@ -118,13 +118,19 @@ class TextReporter:
         return line
 
     def _hint(self, report: Report) -> str:
-        codes = {f.code for f in report.errors} or {f.code for f in report.warnings}
-        # `repair` also does what `poetry sync` would: one command for everything.
-        repairable = sorted(codes & REPAIR_HINTED, key=_code_order)
-        for code in repairable or sorted(codes, key=_code_order):
-            if code in HINTS:
-                return HINTS[code].format(options=report.sync_options or self._sync_options)
-        return ""
+        return report_hint(report, self._sync_options)
+
+
+def report_hint(report: Report, sync_options: str = "") -> str:
+    """The one command that fixes the report's errors (its warnings when it has none),
+    "" when no hint applies; ``sync_options`` when the report carries none."""
+    codes = {f.code for f in report.errors} or {f.code for f in report.warnings}
+    # `repair` also does what `poetry sync` would: one command for everything.
+    repairable = sorted(codes & REPAIR_HINTED, key=_code_order)
+    for code in repairable or sorted(codes, key=_code_order):
+        if code in HINTS:
+            return HINTS[code].format(options=report.sync_options or sync_options)
+    return ""
 
 
 def counted(count: int, noun: str) -> str:
