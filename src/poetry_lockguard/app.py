@@ -9,8 +9,6 @@ arguments and write what ``check`` returns.
 
 from __future__ import annotations
 
-import traceback
-
 from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
@@ -101,6 +99,8 @@ def _error_outcome(message: str, fmt: str, debug: bool) -> Outcome:
     line = neutralise(message.splitlines()[0]) if message else "unknown error"
     stderr = f"lockguard: {line}\n"
     if debug:
+        import traceback
+
         stderr += traceback.format_exc()
     return Outcome(render_error(fmt, line), stderr, 2)
 
