@@ -8,6 +8,7 @@ import statistics
 import sys
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from benchmarks.check_bench import Index
 from benchmarks.check_bench import build
@@ -27,7 +28,10 @@ from benchmarks.workload import publish_real
 from benchmarks.workload import real_packages
 from benchmarks.workload import real_requirements
 from benchmarks.workload import uv_twin
-from tests.support.poetry import PoetryProject
+
+
+if TYPE_CHECKING:
+    from tests.support.poetry import PoetryProject
 
 
 BIN = Path(sys.executable).parent
@@ -162,17 +166,34 @@ def _plugin(real: PoetryProject, repeat: int, samples: list[Sample]) -> list[Fig
     ]
 
 
+#: Runs the stand-alone check and prints its peak RSS in KiB (``VmHWM``). Not the
+#: ``ru_maxrss`` that ``wait4`` gives: Linux carries the parent's high-water mark over
+#: fork and exec into it, and this benchmark's own process is the larger one.
+_PEAK = """
+import runpy, sys
+sys.argv = ["poetry_lockguard", *sys.argv[1:]]
+try:
+    runpy.run_module("poetry_lockguard", run_name="__main__", alter_sys=True)
+except SystemExit:
+    pass
+with open("/proc/self/status") as f:
+    print(next(line.split()[1] for line in f if line.startswith("VmHWM:")))
+"""
+
+
 def _scale(small: PoetryProject, large: PoetryProject, repeat: int,
            samples: list[Sample]) -> list[Figure]:
     a = _check("stand-alone check, 2000 packages", large)
     b = _check("stand-alone check, 200 packages", small)
     interleaved(repeat, a, b)
     samples += [a, b]
-    peak = max(a.rss) / 1024
+    peak = Sample("peak RSS, 2000 packages", [PYTHON, "-c", _PEAK, "check", "-q"],
+                  large.path, large.env())
+    megabytes = int(peak.once().split()[-1]) / 1024
     return [
         ratio_figure("stand-alone check, 2000 / 200 packages", a, b, 10),
-        Figure("peak RSS of the 2000-package check (MB)", peak, "< 100", peak < 100,
-               f"max over {len(a.rss)} runs of ru_maxrss (the check and its probe)"),
+        Figure("peak RSS of the 2000-package check (MB)", megabytes, "< 100",
+               megabytes < 100, "VmHWM of the process running the check"),
     ]
 
 

@@ -193,10 +193,12 @@ def table(figures: list[Figure], quick: bool, wall: float) -> str:
 
     load = os.getloadavg()[0]
     lines = [
-        f"{os.cpu_count()} CPUs, {platform.system()} {platform.machine()}, Python"
-        f" {platform.python_version()}, Poetry {version('poetry')}, uv {version('uv')};"
-        f" {'--quick' if quick else 'full'} run, {wall:.0f} s, load average {load:.1f}"
-        " at the end",
+        (
+            f"{os.cpu_count()} CPUs, {platform.system()} {platform.machine()}, Python"
+            f" {platform.python_version()}, Poetry {version('poetry')}, uv {version('uv')};"
+            f" {'--quick' if quick else 'full'} run, {wall:.0f} s, load average {load:.1f}"
+            " at the end"
+        ),
         "",
         "| figure | measured | goal | result |",
         "|---|---|---|---|",
