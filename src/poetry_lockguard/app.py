@@ -9,8 +9,6 @@ arguments and write what ``check`` returns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from dataclasses import field
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.environment import EnvironmentCheck
@@ -36,6 +34,8 @@ from poetry_lockguard.lock.selection import resolve_selection
 from poetry_lockguard.report.model import EnvironmentInfo
 from poetry_lockguard.report.model import LockInfo
 from poetry_lockguard.report.model import Report
+from poetry_lockguard.structs import dataclass
+from poetry_lockguard.structs import field
 
 
 if TYPE_CHECKING:

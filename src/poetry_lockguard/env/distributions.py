@@ -18,13 +18,13 @@ import json
 import os
 import re
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from poetry_lockguard.env.record import UnsafeFileError
 from poetry_lockguard.env.record import read_regular
 from poetry_lockguard.names import canonicalize_name
+from poetry_lockguard.structs import dataclass
 from poetry_lockguard.versions import same_version
 
 

@@ -6,12 +6,12 @@ import json
 import os
 import time
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
 from poetry_lockguard.errors import EnvironmentInspectionError
+from poetry_lockguard.structs import dataclass
 
 
 if TYPE_CHECKING:
