@@ -9,17 +9,13 @@ fixed-size chunks so a file of any size costs the same memory.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import csv
 import errno
-import hashlib
 import os
 import stat
-import threading
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from poetry_lockguard.structs import dataclass
 
 
 if TYPE_CHECKING:
@@ -211,6 +207,8 @@ def _parse(lines: Iterable[tuple[int, bytes | None]], dist_info: str = "") -> Re
             continue
         if '"' in text:
             # Only a path holding a comma or a quote is quoted: the rare, slow case.
+            import csv
+
             try:
                 rows = list(csv.reader([text]))
             except csv.Error as e:
@@ -288,6 +286,11 @@ def _may_be_unhashed(path: str, record_files: set[str]) -> bool:
 
 
 def _entry(number: int, path: str, hash_field: str, size_field: str) -> RecordEntry | RecordProblem:
+    # Imported here, as hashlib, csv and threading below: every check reads METADATA
+    # through this module, only --integrity reads RECORD.
+    import base64
+    import binascii
+
     algorithm, sep, digest = hash_field.partition("=")
     algorithm = algorithm.strip().lower()
     if not sep or not digest:
@@ -418,6 +421,8 @@ class Locator:
     def __init__(self, roots: Iterable[Path]) -> None:
         self._roots = frozenset(os.path.realpath(r) for r in roots)
         self._prefixes = tuple(r.rstrip(os.sep) + os.sep for r in self._roots)
+        import threading
+
         self._dirs: dict[str, str] = {}
         self._lock = threading.Lock()
         self._digests: dict[tuple[int, int, int, int, str], Future[tuple[str, int, str]]] = {}
@@ -503,6 +508,9 @@ def _missing_or_unreadable(path: str, e: OSError) -> FileState:
 
 
 def _hash_file(target: str, algorithm: str, st: os.stat_result) -> tuple[str, int, str]:
+    import base64
+    import hashlib
+
     try:
         fd = os.open(target, _OPEN_FLAGS)
     except OSError as e:
