@@ -101,6 +101,8 @@ class Index:
             self._server = _IndexServer(("127.0.0.1", 0), handler)
         self._server.root = root
         self._server.unhashed = set()
+        # Installers drop connections they no longer need (range requests): quiet.
+        self._server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
         port_file.write_text(str(self._server.server_address[1]))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()

@@ -46,10 +46,14 @@ PREFIX = "lgguard"
 TARGETS = {"no-op install": 1.15, "fresh install": 1.10}
 
 
-def run(project: PoetryProject, *args: str, env: dict[str, str] | None = None) -> float:
+def run(
+    project: PoetryProject, *args: str, env: dict[str, str] | None = None, poetry: Path = POETRY
+) -> float:
+    """Run ``poetry ARGS`` in the project (``poetry``: another Poetry's executable);
+    return the wall seconds, exit on a failure."""
     start = time.perf_counter()
     proc = subprocess.run(
-        [str(POETRY), *args], cwd=project.path, env=project.env(**(env or {})),
+        [str(poetry), *args], cwd=project.path, env=project.env(**(env or {})),
         capture_output=True,
         text=True, check=False,
     )

@@ -9,10 +9,6 @@ arguments and write what ``check`` returns.
 
 from __future__ import annotations
 
-import traceback
-
-from dataclasses import dataclass
-from dataclasses import field
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.environment import EnvironmentCheck
@@ -39,6 +35,8 @@ from poetry_lockguard.lock.selection import resolve_selection
 from poetry_lockguard.report.model import EnvironmentInfo
 from poetry_lockguard.report.model import LockInfo
 from poetry_lockguard.report.model import Report
+from poetry_lockguard.structs import dataclass
+from poetry_lockguard.structs import field
 
 
 if TYPE_CHECKING:
@@ -102,6 +100,8 @@ def _error_outcome(message: str, fmt: str, debug: bool) -> Outcome:
     line = neutralise(message.splitlines()[0]) if message else "unknown error"
     stderr = f"lockguard: {line}\n"
     if debug:
+        import traceback
+
         stderr += traceback.format_exc()
     return Outcome(render_error(fmt, line), stderr, 2)
 

@@ -6,17 +6,19 @@ poetry.installation): it has to start fast in production images.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from poetry_lockguard import __version__
 
 
 if TYPE_CHECKING:
+    import argparse
+
     from collections.abc import Sequence
 
     from poetry_lockguard.app import CheckOptions
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 def build_parser(prog: str = "python -m poetry_lockguard") -> argparse.ArgumentParser:
     """The argument parser: ``check`` with the options ``poetry install`` has,
     ``compare``, ``zipapp``, ``repair`` and ``sbom``."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Verify a Python environment against poetry.lock.",
@@ -134,7 +138,7 @@ def add_target_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("--all-extras", action="store_true", help="include every extra")
 
 
-def options_from_args(args: argparse.Namespace) -> CheckOptions:
+def options_from_args(args: argparse.Namespace | SimpleNamespace) -> CheckOptions:
     """CheckOptions from parsed arguments (the project is searched for upwards)."""
     from poetry_lockguard.app import CheckOptions
     from poetry_lockguard.app import find_project_dir
@@ -157,14 +161,82 @@ def options_from_args(args: argparse.Namespace) -> CheckOptions:
     )
 
 
+#: The check's options that take a value: option -> (namespace attribute, appends).
+_VALUE_OPTIONS = {
+    "-C": ("directory", False),
+    "--directory": ("directory", False),
+    "--project": ("directory", False),
+    "--python": ("python", False),
+    "--with": ("with_groups", True),
+    "--without": ("without_groups", True),
+    "--only": ("only_groups", True),
+    "-E": ("extras", True),
+    "--extras": ("extras", True),
+    "--format": ("format", False),
+}
+_FLAG_OPTIONS = {
+    "--all-groups": "all_groups",
+    "--all-extras": "all_extras",
+    "--lock-only": "lock_only",
+    "--integrity": "integrity",
+    "--strict": "strict",
+    "-q": "quiet",
+    "--quiet": "quiet",
+}
+_FORMATS = ("text", "json", "github", "sarif", "markdown")
+
+
+def fast_check_args(argv: Sequence[str]) -> SimpleNamespace | None:
+    """The namespace argparse would make of a plain ``check ...`` command line, without
+    importing argparse (a tenth of the stand-alone check's start-up), or None when the
+    line uses anything else (help, abbreviations, grouped short options, a value that
+    starts with ``-``, an unknown option): argparse then parses it, and reports errors."""
+    if not argv or argv[0] != "check":
+        return None
+    args = SimpleNamespace(
+        command="check", directory=None, python=None, with_groups=[], without_groups=[],
+        only_groups=[], all_groups=False, extras=[], all_extras=False, lock_only=False,
+        integrity=False, strict=False, format="text", verbose=0, quiet=False,
+    )
+    rest = list(argv[1:])
+    while rest:
+        word = rest.pop(0)
+        option, equals, value = word.partition("=") if word.startswith("--") else (word, "", "")
+        if option in _VALUE_OPTIONS:
+            if not equals:
+                if not rest or rest[0].startswith("-"):
+                    return None
+                value = rest.pop(0)
+            name, appends = _VALUE_OPTIONS[option]
+            if appends:
+                getattr(args, name).append(value)
+            elif name != "format":
+                setattr(args, name, Path(value))
+            elif value in _FORMATS:
+                args.format = value
+            else:
+                return None
+        elif option in _FLAG_OPTIONS and not equals:
+            setattr(args, _FLAG_OPTIONS[option], True)
+        elif word in ("-v", "-vv", "-vvv", "--verbose"):
+            args.verbose += 1 if word == "--verbose" else len(word) - 1
+        else:
+            return None
+    return args
+
+
 def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 findings, 2 could not check)."""
-    parser = build_parser(prog) if prog else build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as e:
-        # argparse exits 2 on a usage error and 0 for --help/--version.
-        return int(e.code or 0)
+    args: argparse.Namespace | SimpleNamespace | None = fast_check_args(
+        sys.argv[1:] if argv is None else argv
+    )
+    if args is None:
+        parser = build_parser(prog) if prog else build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as e:
+            # argparse exits 2 on a usage error and 0 for --help/--version.
+            return int(e.code or 0)
     if args.command == "compare":
         return _compare(args)
     if args.command == "zipapp":
@@ -174,7 +246,7 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     if args.command == "sbom":
         return _sbom(args)
     if args.command != "check":
-        parser.print_help(sys.stdout)
+        build_parser(prog or "python -m poetry_lockguard").print_help(sys.stdout)
         return 0
 
     from poetry_lockguard.app import Outcome
@@ -215,7 +287,7 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     return outcome.exit_code
 
 
-def _compare(args: argparse.Namespace) -> int:
+def _compare(args: argparse.Namespace | SimpleNamespace) -> int:
     from poetry_lockguard.fleet import compare_reports
 
     stdout, stderr, code = compare_reports(args.reports, args.format)
@@ -224,7 +296,7 @@ def _compare(args: argparse.Namespace) -> int:
     return code
 
 
-def _zipapp(args: argparse.Namespace) -> int:
+def _zipapp(args: argparse.Namespace | SimpleNamespace) -> int:
     try:
         from poetry_lockguard.zipapp import build_zipapp
     except ImportError:  # inside a zipapp, which does not carry its own builder
@@ -239,7 +311,7 @@ def _zipapp(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sbom(args: argparse.Namespace) -> int:
+def _sbom(args: argparse.Namespace | SimpleNamespace) -> int:
     from poetry_lockguard.errors import LockguardError
     from poetry_lockguard.sbom import make_sbom
 
@@ -254,7 +326,7 @@ def _sbom(args: argparse.Namespace) -> int:
     return code
 
 
-def _repair(args: argparse.Namespace) -> int:
+def _repair(args: argparse.Namespace | SimpleNamespace) -> int:
     from importlib.util import find_spec
 
     from poetry_lockguard.errors import LockguardError

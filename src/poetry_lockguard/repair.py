@@ -9,11 +9,11 @@ each back from an archive verified against poetry.lock, with a receipt.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from dataclasses import field
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.finding import REINSTALL_CODES
+from poetry_lockguard.structs import dataclass
+from poetry_lockguard.structs import field
 
 
 if TYPE_CHECKING:
@@ -90,7 +90,6 @@ def run_repair(
     ``-m poetry``). Raises LockguardError when the project cannot be checked or Poetry
     cannot be started.
     """
-    import dataclasses
     import shutil
     import subprocess
     import sys
@@ -98,8 +97,9 @@ def run_repair(
     from poetry_lockguard.app import exit_code
     from poetry_lockguard.app import run_check
     from poetry_lockguard.errors import EnvironmentInspectionError
+    from poetry_lockguard.structs import replace
 
-    options = dataclasses.replace(options, integrity=True, lock_only=False)
+    options = replace(options, integrity=True, lock_only=False)
     report = run_check(options)
     plan = plan_repair(report, remove_extraneous=remove_extraneous)
     run = RepairRun()

@@ -27,17 +27,19 @@ def build_wheel(
     files: Mapping[str, bytes],
     *,
     scripts: Mapping[str, str] | None = None,
+    metadata_extra: str = "",
 ) -> Path:
     """Write ``<name>-<version>-py3-none-any.whl`` into ``folder`` and return its path.
 
     ``files`` maps paths inside the wheel to their bytes; ``scripts`` maps console
-    script names to ``module:function`` (the installer writes them into ``bin/``).
+    script names to ``module:function`` (the installer writes them into ``bin/``);
+    ``metadata_extra`` is added to METADATA (``Requires-Dist:`` lines, for example).
     """
     module = name.replace("-", "_")
     dist_info = f"{module}-{version}.dist-info"
     content = dict(files)
     content[f"{dist_info}/METADATA"] = (
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\n"
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{metadata_extra}\n"
     ).encode()
     content[f"{dist_info}/WHEEL"] = (
         b"Wheel-Version: 1.0\nGenerator: lockguard-tests\nRoot-Is-Purelib: true\n"

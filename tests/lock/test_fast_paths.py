@@ -6,7 +6,7 @@ import itertools
 import random
 import sys
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,9 +20,6 @@ from poetry_lockguard.lock.fast_toml import parse_lock_toml
 from poetry_lockguard.lock.markers import evaluate_marker
 from poetry_lockguard.lock.reader import _package_lines
 
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -93,6 +90,22 @@ def test_fast_toml_reads_a_poetry_lock_as_tomllib_does() -> None:
     assert fast == tomllib.loads(RICH_LOCK)
     crlf = RICH_LOCK.replace("\n", "\r\n")
     assert parse_lock_toml(crlf) == tomllib.loads(crlf)
+
+
+def test_fast_toml_reads_real_pyproject_files_as_tomllib_does() -> None:
+    """pyproject.toml goes through the fast reader too (so that tomllib is not even
+    imported): over the corpus of real projects it must accept nearly all of them and
+    agree with tomllib on every one it accepts."""
+    paths = sorted(Path(__file__).parent.parent.glob("corpus/projects/*/pyproject.toml"))
+    assert len(paths) > 50
+    accepted = 0
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        fast = parse_lock_toml(text)
+        if fast is not None:
+            accepted += 1
+            assert fast == tomllib.loads(text), path
+    assert accepted >= len(paths) * 0.9
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,6 @@ import json
 import os
 import re
 
-from dataclasses import dataclass
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -27,6 +25,8 @@ from typing import Any
 from poetry_lockguard.env.safe_files import UnsafeFileError
 from poetry_lockguard.env.safe_files import read_regular
 from poetry_lockguard.names import canonicalize_name
+from poetry_lockguard.structs import dataclass
+from poetry_lockguard.structs import replace
 from poetry_lockguard.versions import same_version
 
 

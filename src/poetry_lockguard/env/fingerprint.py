@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from hashlib import sha256
 from typing import TYPE_CHECKING
+
+from poetry_lockguard.digest import sha256
 
 
 if TYPE_CHECKING:

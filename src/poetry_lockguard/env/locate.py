@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import re
 import sys
@@ -83,7 +81,11 @@ def generate_env_name(name: str, cwd: str) -> str:
     """The ``{name}-{hash}`` prefix Poetry gives a project's virtualenvs."""
     sanitized = re.sub(r'[ $`!*@"\\\r\n\t]', "_", name.lower())[:42]
     normalized_cwd = os.path.normcase(os.path.realpath(cwd))
-    digest = hashlib.sha256(normalized_cwd.encode()).digest()
+    import base64
+
+    from poetry_lockguard.digest import sha256
+
+    digest = sha256(normalized_cwd.encode()).digest()
     return f"{sanitized}-{base64.urlsafe_b64encode(digest).decode()[:8]}"
 
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import subprocess
 import time
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 from poetry_lockguard.env.safe_files import UnsafeFileError
 from poetry_lockguard.env.safe_files import read_regular
 from poetry_lockguard.errors import EnvironmentInspectionError
+from poetry_lockguard.structs import dataclass
+
+
+if TYPE_CHECKING:
+    import subprocess
 
 
 # Runs inside the target interpreter (Python 3.9+ must parse it): no third-party imports.
@@ -184,6 +187,9 @@ class PendingProbe:
         self._cached = _read_cache(self._cache)
         if self._cached is not None:
             return
+        # Imported only here: subprocess costs more start-up than a cached check's work.
+        import subprocess
+
         options = _site_options()
         if with_tags:
             import packaging
@@ -218,6 +224,8 @@ class PendingProbe:
         if process is None:
             return
         if process.poll() is None:
+            import signal
+
             try:
                 os.killpg(process.pid, signal.SIGKILL)
             except OSError:
@@ -235,6 +243,8 @@ class PendingProbe:
         if self._error is not None:
             raise self._error
         assert self._process is not None
+        import subprocess
+
         try:
             stdout, stderr = self._process.communicate(
                 timeout=max(0.0, self._deadline - time.monotonic())
@@ -303,9 +313,8 @@ def _cache_path(python: Path, with_tags: bool) -> Path | None:
     """
     if os.name != "posix" or os.environ.get("POETRY_LOCKGUARD_NO_CACHE"):
         return None
-    from hashlib import sha256
-
     from poetry_lockguard import __version__
+    from poetry_lockguard.digest import sha256
 
     parts: list[object] = [
         __version__,

@@ -9,16 +9,13 @@ while the sound rows are returned. Opening and hashing the files it lists is
 
 from __future__ import annotations
 
-import base64
-import binascii
-import csv
 import os
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.env.safe_files import UnsafeFileError
 from poetry_lockguard.env.safe_files import open_regular
+from poetry_lockguard.structs import dataclass
 
 
 if TYPE_CHECKING:
@@ -189,6 +186,8 @@ def _parse(lines: Iterable[tuple[int, bytes | None]], dist_info: str = "") -> Re
             continue
         if '"' in text:
             # Only a path holding a comma or a quote is quoted: the rare, slow case.
+            import csv
+
             try:
                 rows = list(csv.reader([text]))
             except csv.Error as e:
@@ -266,6 +265,11 @@ def _may_be_unhashed(path: str, record_files: set[str]) -> bool:
 
 
 def _entry(number: int, path: str, hash_field: str, size_field: str) -> RecordEntry | RecordProblem:
+    # Imported here, as csv above and hashlib in safe_files: every check reads METADATA
+    # through these modules, only --integrity reads RECORD.
+    import base64
+    import binascii
+
     algorithm, sep, digest = hash_field.partition("=")
     algorithm = algorithm.strip().lower()
     if not sep or not digest:

@@ -9,15 +9,13 @@ files are hashed in fixed-size chunks, so a file of any size costs the same memo
 
 from __future__ import annotations
 
-import base64
 import errno
-import hashlib
 import os
 import stat
-import threading
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from poetry_lockguard.structs import dataclass
 
 
 if TYPE_CHECKING:
@@ -140,9 +138,14 @@ class Locator:
     def __init__(self, roots: Iterable[Path]) -> None:
         self._roots = frozenset(os.path.realpath(r) for r in roots)
         self._prefixes = tuple(r.rstrip(os.sep) + os.sep for r in self._roots)
+        import threading
+
         self._dirs: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._digests: dict[tuple[int, int, int, int, str], Future[tuple[str, int, str]]] = {}
+        self._digests: dict[
+            tuple[int, int, int, int, str],
+            tuple[str, int, str] | Future[tuple[str, int, str]] | None,
+        ] = {}
 
     def inside(self, path: str) -> bool:
         """True when ``path`` (already resolved) is one of the roots or below one."""
@@ -197,26 +200,43 @@ class Locator:
     def _digest(self, target: str, algorithm: str, st: os.stat_result) -> tuple[str, int, str]:
         """(digest, size, "") of the file, or ("", 0, problem); each inode is hashed
         once per algorithm (while unchanged), however many rows name it, so a RECORD
-        listing one large file under many spellings costs one read."""
+        listing one large file under many spellings costs one read.
+
+        The entry of a key is None while its first caller hashes, then the result; a
+        Future is made only when a second caller has to wait for the first (creating
+        one per file was a seventh of the time spent on a small file).
+        """
         key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, algorithm)
         with self._lock:
-            pending = self._digests.get(key)
-            owner = pending is None
-            if pending is None:
-                from concurrent.futures import Future
+            owner = key not in self._digests
+            if owner:
+                self._digests[key] = None
+            else:
+                known = self._digests[key]
+                if known is None:
+                    from concurrent.futures import Future
 
-                pending = self._digests[key] = Future()
+                    known = self._digests[key] = Future()
         if not owner:
-            result: tuple[str, int, str] = pending.result()
-            return result
+            if isinstance(known, tuple):
+                return known
+            assert known is not None  # replaced by a Future above
+            waited: tuple[str, int, str] = known.result()
+            return waited
         try:
             result = _hash_file(target, algorithm, st)
         except BaseException as e:
-            pending.set_exception(e)
+            with self._lock:
+                waiter = self._digests.pop(key)
+            if waiter is not None and not isinstance(waiter, tuple):
+                waiter.set_exception(e)
             raise
-        pending.set_result(result)
+        with self._lock:
+            waiter = self._digests[key]
+            self._digests[key] = result
+        if waiter is not None and not isinstance(waiter, tuple):
+            waiter.set_result(result)
         return result
-
 
 def _missing_or_unreadable(path: str, e: OSError) -> FileState:
     if e.errno in (errno.ENOENT, errno.ENOTDIR):
@@ -225,6 +245,9 @@ def _missing_or_unreadable(path: str, e: OSError) -> FileState:
 
 
 def _hash_file(target: str, algorithm: str, st: os.stat_result) -> tuple[str, int, str]:
+    import base64
+    import hashlib
+
     try:
         fd = os.open(target, _OPEN_FLAGS)
     except OSError as e:

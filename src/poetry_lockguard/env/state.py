@@ -16,11 +16,9 @@ stays).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -28,6 +26,7 @@ from poetry_lockguard.lock.selection import SelectionRequest
 from poetry_lockguard.lock.selection import split_extras
 from poetry_lockguard.lock.selection import split_names
 from poetry_lockguard.names import canonicalize_name
+from poetry_lockguard.structs import replace
 
 
 if TYPE_CHECKING:
@@ -103,6 +102,8 @@ def environment_stamp(
     project_dir: Path, site_dirs: Iterable[Path], selection: dict[str, Any]
 ) -> str:
     """A digest of everything a check's answer depends on (see the module docstring)."""
+    import hashlib  # here: a check that only reads the recorded selection needs none
+
     digest = hashlib.sha256()
     for name in ("poetry.lock", "pyproject.toml"):
         try:

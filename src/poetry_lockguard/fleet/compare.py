@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 
 from collections import Counter
-from dataclasses import dataclass
-from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
 
 from poetry_lockguard.errors import LockguardError
+from poetry_lockguard.structs import dataclass
+from poetry_lockguard.structs import field
 
 
 if TYPE_CHECKING:

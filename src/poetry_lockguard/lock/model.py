@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Union
+
+from poetry_lockguard.structs import dataclass
+from poetry_lockguard.structs import field
 
 
 if TYPE_CHECKING:

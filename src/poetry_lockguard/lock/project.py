@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from dataclasses import dataclass
-from hashlib import sha256
 from typing import TYPE_CHECKING
 from typing import Any
 
+from poetry_lockguard.digest import sha256
 from poetry_lockguard.lock.toml import load_toml
 from poetry_lockguard.names import canonicalize_name
+from poetry_lockguard.structs import dataclass
 
 
 if TYPE_CHECKING:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
 
 from poetry_lockguard.errors import SelectionError
 from poetry_lockguard.names import canonicalize_name
+from poetry_lockguard.structs import dataclass
 
 
 if TYPE_CHECKING:

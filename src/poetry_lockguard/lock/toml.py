@@ -10,26 +10,19 @@ from typing import Any
 from poetry_lockguard.errors import LockFileError
 
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
-
 if TYPE_CHECKING:
     from pathlib import Path
 
 
-def load_toml(
-    path: Path, display: str | None = None, *, poetry_written: bool = False
-) -> dict[str, Any]:
+def load_toml(path: Path, display: str | None = None) -> dict[str, Any]:
     """Parse ``path`` as TOML; raise LockFileError naming ``display`` on any failure.
 
-    With ``poetry_written`` (poetry.lock) the regular TOML Poetry writes is read by a
+    The regular TOML that Poetry writes (and most pyproject.toml files) is read by a
     faster reader first; anything outside its subset goes to tomllib, with the same
     result.
     """
     name = display or str(path)
-    return parse_toml(read_toml_bytes(path, name), name, poetry_written=poetry_written)
+    return parse_toml(read_toml_bytes(path, name), name)
 
 
 def read_toml_bytes(path: Path, name: str) -> bytes:
@@ -51,20 +44,27 @@ def read_toml_bytes(path: Path, name: str) -> bytes:
         raise LockFileError(f"{name}: cannot be read ({e.strerror})") from e
 
 
-def parse_toml(data: bytes, name: str, *, poetry_written: bool = False) -> dict[str, Any]:
-    """Parse ``data`` (the bytes of the file ``name``) as TOML; LockFileError if not."""
+def parse_toml(data: bytes, name: str) -> dict[str, Any]:
+    """Parse ``data`` (the bytes of the file ``name``) as TOML; LockFileError if not.
+
+    tomllib is imported only for a file the fast reader leaves to it: importing it
+    costs more than reading a small project's files.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise LockFileError(
             f"{name}: not valid UTF-8 (byte {e.start} is {data[e.start]:#04x})"
         ) from e
-    if poetry_written:
-        from poetry_lockguard.lock.fast_toml import parse_lock_toml
+    from poetry_lockguard.lock.fast_toml import parse_lock_toml
 
-        document = parse_lock_toml(text)
-        if document is not None:
-            return document
+    document = parse_lock_toml(text)
+    if document is not None:
+        return document
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11 only
+        import tomli as tomllib
     try:
         result: dict[str, Any] = tomllib.loads(text)
         return result

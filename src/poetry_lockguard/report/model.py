@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from dataclasses import field
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.finding import Severity
+from poetry_lockguard.structs import dataclass
+from poetry_lockguard.structs import field
 
 
 if TYPE_CHECKING:

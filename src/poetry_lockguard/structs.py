@@ -1,0 +1,121 @@
+"""``dataclass``, ``field`` and ``replace`` for the models, at a fraction of the start-up cost.
+
+The standard ``dataclasses`` module imports ``inspect`` (and with it ``ast``, ``dis``,
+``tokenize``) and compiles half a dozen methods per class one by one: measured with
+callgrind, importing it and decorating the twenty models a stand-alone check loads was
+about a third of all the instructions the check ran. This module does the part of it
+this package uses (fields with defaults or ``default_factory``, ``frozen``, the
+generated ``__init__``, ``__repr__``, ``__eq__`` and, for frozen classes, ``__hash__``),
+compiling each class's methods in one go. The generated methods behave as the standard
+ones do (a test compares them); type checkers see the standard module itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+
+if TYPE_CHECKING:
+    from dataclasses import FrozenInstanceError
+    from dataclasses import dataclass
+    from dataclasses import field
+    from dataclasses import replace
+else:
+    _MISSING = object()
+
+    class FrozenInstanceError(AttributeError):
+        """Assigning to or deleting a field of a frozen instance."""
+
+    class _Field:
+        __slots__ = ("default", "default_factory")
+
+        def __init__(self, default, default_factory):
+            self.default = default
+            self.default_factory = default_factory
+
+    def field(*, default=_MISSING, default_factory=_MISSING):
+        """A field with a default value or a factory for one."""
+        return _Field(default, default_factory)
+
+    def dataclass(cls=None, /, *, frozen=False):
+        """Add ``__init__``, ``__repr__``, ``__eq__`` (and ``__hash__`` when frozen)."""
+
+        def wrap(cls):
+            return _process(cls, frozen)
+
+        return wrap if cls is None else wrap(cls)
+
+    def replace(obj, /, **changes):
+        """A copy of ``obj`` with ``changes`` applied to its fields."""
+        if not hasattr(obj, "__struct_fields__"):  # a standard dataclass
+            import dataclasses
+
+            return dataclasses.replace(obj, **changes)
+        values = {name: getattr(obj, name) for name in obj.__struct_fields__}
+        unknown = set(changes) - set(values)
+        if unknown:
+            raise TypeError(f"{type(obj).__name__} has no field {min(unknown)!r}")
+        values.update(changes)
+        return type(obj)(**values)
+
+    def _process(cls, frozen):
+        # The class's own annotations (strings: postponed evaluation), in order.
+        names = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063
+        scope = {"_MISSING": _MISSING, "_set": object.__setattr__,
+                 "FrozenInstanceError": FrozenInstanceError}
+        params, body = [], []
+        for name in names:
+            value = cls.__dict__.get(name, _MISSING)
+            expr = name
+            if isinstance(value, _Field):
+                if value.default_factory is not _MISSING:
+                    scope[f"_factory_{name}"] = value.default_factory
+                    params.append(f"{name}=_MISSING")
+                    expr = f"_factory_{name}() if {name} is _MISSING else {name}"
+                else:
+                    scope[f"_default_{name}"] = value.default
+                    params.append(f"{name}=_default_{name}")
+                if value.default is _MISSING:
+                    delattr(cls, name)
+                else:
+                    setattr(cls, name, value.default)
+            elif value is not _MISSING:
+                scope[f"_default_{name}"] = value
+                params.append(f"{name}=_default_{name}")
+            else:
+                params.append(name)
+            body.append(f" _set(self, {name!r}, {expr})" if frozen else f" self.{name} = {expr}")
+        mine = "".join(f"self.{n}," for n in names)
+        theirs = "".join(f"other.{n}," for n in names)
+        shown = " + ', ' + ".join(f"{n + '='!r} + repr(self.{n})" for n in names) or "''"
+        lines = [
+            f"def __init__(self, {', '.join(params)}):", *body, " pass",
+            "def __repr__(self):",
+            f" return {cls.__qualname__ + '('!r} + {shown} + ')'",
+            "def __eq__(self, other):",
+            " if other.__class__ is not self.__class__:",
+            "  return NotImplemented",
+            f" return ({mine}) == ({theirs})",
+        ]
+        if frozen:
+            lines += [
+                "def __hash__(self):", f" return hash(({mine}))",
+                "def __setattr__(self, name, value):",
+                " raise FrozenInstanceError(f'cannot assign to field {name!r}')",
+                "def __delattr__(self, name):",
+                " raise FrozenInstanceError(f'cannot delete field {name!r}')",
+            ]
+        methods = {}
+        exec("\n".join(lines), scope, methods)  # noqa: S102 - our own generated source
+        for method_name, method in methods.items():
+            if method_name not in cls.__dict__:  # what the class defines itself stays
+                method.__qualname__ = f"{cls.__qualname__}.{method_name}"
+                setattr(cls, method_name, method)
+        if not frozen and "__hash__" not in cls.__dict__:
+            cls.__hash__ = None
+        cls.__struct_fields__ = names
+        cls.__match_args__ = names
+        return cls
+
+
+__all__ = ["FrozenInstanceError", "dataclass", "field", "replace"]

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import json
+import sys
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from poetry_lockguard.cli import build_parser
+from poetry_lockguard.cli import fast_check_args
+
+
+if TYPE_CHECKING:
+    from tests.support.poetry import PoetryProject
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check"],
+        ["check", "-C", "/srv/app", "--python", "/srv/app/.venv/bin/python"],
+        ["check", "--project=/srv/app", "--format=sarif", "--integrity"],
+        ["check", "--directory", "rel/dir", "--format", "json", "-q"],
+        ["check", "--with", "docs", "--with=test", "--without", "dev", "--only", "main",
+         "-E", "socks", "--extras", "http2", "--all-groups", "--all-extras"],
+        ["check", "--lock-only", "--strict", "-v", "-vv", "--verbose"],
+        ["check", "--with=", "--format", "text", "--format", "markdown", "-C", "a", "-C", "b"],
+    ],
+)
+def test_plain_check_lines_parse_as_argparse_parses_them(argv: list[str]) -> None:
+    fast = fast_check_args(argv)
+    assert fast is not None
+    assert vars(fast) == vars(build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["compare", "reports/"],
+        ["check", "--help"],
+        ["check", "--integ"],  # argparse's abbreviation
+        ["check", "-qv"],  # grouped short options
+        ["check", "-Csrv"],  # value attached to a short option
+        ["check", "--python", "-x"],  # argparse: expected one argument
+        ["check", "-C"],
+        ["check", "--format", "yaml"],  # argparse: invalid choice
+        ["check", "--verbose=1"],
+        ["check", "--strict=yes"],
+        ["check", "extra-positional"],
+        ["check", "--", "x"],
+    ],
+)
+def test_anything_else_is_left_to_argparse(argv: list[str]) -> None:
+    assert fast_check_args(argv) is None
+
+
+#: Modules a check never needs: argparse (the fast path parses a plain line) and shutil
+#: (argparse's help formatter), tomllib (the fast reader reads these files), subprocess
+#: (the probe's answer is cached after the first run), traceback (only for -vvv),
+#: dataclasses and inspect (poetry_lockguard.structs), hashlib (nothing is hashed but a
+#: few small inputs, with the built-in sha256), csv (RECORD is not read).
+UNUSED = ("argparse", "tomllib", "subprocess", "traceback", "shutil", "dataclasses",
+          "inspect", "hashlib", "csv")
+
+
+def test_a_check_imports_nothing_it_does_not_use(project: PoetryProject) -> None:
+    project.write_pyproject(["beta>=1.0"])
+    project.poetry("lock", check=True)
+    project.poetry("install", check=True)
+    code = (
+        "import sys, json\n"
+        "before = set(sys.modules)\n"
+        "from poetry_lockguard.cli import main\n"
+        f"code = main(['check', '-C', {str(project.path)!r}, '--format', 'json'])\n"
+        "sys.stderr.write(json.dumps({'code': code,"
+        f" 'loaded': sorted(set(sys.modules) - before & set({list(UNUSED)!r}))}}))\n"
+    )
+    project.run([sys.executable, "-c", code], check=True)  # the first run fills the cache
+    result = project.run([sys.executable, "-c", code])
+    outcome = json.loads(result.stderr.strip().splitlines()[-1])
+    assert outcome == {"code": 0, "loaded": []}
