@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -9,11 +11,16 @@ import sys
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 import tomlkit
 
 from packaging.utils import canonicalize_name
+
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 POETRY = Path(sys.executable).parent / "poetry"
@@ -160,14 +167,56 @@ class PoetryProject:
         return self.run([str(POETRY), *args], check=check, env=env, timeout=timeout)
 
     def lockguard(self, *args: str, env: dict[str, str] | None = None) -> Result:
-        """``poetry lockguard check ARGS``."""
-        return self.poetry("lockguard", "check", *args, env=env)
+        """``poetry lockguard check ARGS``, run in this process by Poetry's own Application.
+
+        The plugin is loaded from its entry point as in a ``poetry`` process; a test
+        whose subject is the ``poetry`` executable itself uses :meth:`poetry` instead.
+        """
+        return self.poetry_in_process("lockguard", "check", *args, env=env)
+
+    def poetry_in_process(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        """``poetry ARGS`` run by Poetry's Application in this process (no start-up cost)."""
+        from cleo.io.inputs.argv_input import ArgvInput
+        from cleo.io.outputs.buffered_output import BufferedOutput
+        from poetry.console.application import Application
+
+        argv = ArgvInput(["poetry", *args])
+        argv.interactive(False)
+        stdout, stderr = BufferedOutput(), BufferedOutput()
+        application = Application()
+        application.auto_exits(False)
+        with self._environment(env):
+            code = application.run(argv, stdout, stderr)
+        return Result(["poetry", *args], code, stdout.fetch(), stderr.fetch())
 
     def standalone(self, *args: str, env: dict[str, str] | None = None,
                    python: str = sys.executable) -> Result:
-        """``python -m poetry_lockguard check -C PROJECT ARGS``."""
-        return self.run([python, "-m", "poetry_lockguard", "check", "-C", str(self.path), *args],
-                        env=env)
+        """``python -m poetry_lockguard check -C PROJECT ARGS``; in this process (its
+        ``main``) unless another ``python`` is asked for."""
+        argv = ["check", "-C", str(self.path), *args]
+        if python != sys.executable:
+            return self.run([python, "-m", "poetry_lockguard", *argv], env=env)
+        from poetry_lockguard.cli import main
+
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with self._environment(env), contextlib.redirect_stdout(stdout), \
+                contextlib.redirect_stderr(stderr):
+            code = main(argv)
+        return Result(["poetry_lockguard", *argv], code, stdout.getvalue(), stderr.getvalue())
+
+    @contextlib.contextmanager
+    def _environment(self, extra: dict[str, str] | None) -> Iterator[None]:
+        """The environment and working directory a subprocess of :meth:`run` would get."""
+        saved, cwd = dict(os.environ), Path.cwd()
+        os.environ.clear()
+        os.environ.update(self.env(**(extra or {})))
+        os.chdir(self.path)
+        try:
+            yield
+        finally:
+            os.chdir(cwd)
+            os.environ.clear()
+            os.environ.update(saved)
 
     def run(self, args: list[str], *, check: bool = False, env: dict[str, str] | None = None,
             timeout: float = 300, cwd: Path | None = None) -> Result:
