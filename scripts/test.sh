@@ -111,7 +111,7 @@ for log in lint "${labels[@]}"; do
   fi
 done
 
-if [ "${LOCKGUARD_COVERAGE:-1}" != 0 ] && ls .venvs/coverage/* >/dev/null 2>&1; then
+if [ "${LOCKGUARD_COVERAGE:-1}" != 0 ] && [ -n "$(ls -A .venvs/coverage 2>/dev/null)" ]; then
   echo "== coverage of src/ (lines and branches; every run and its subprocesses)"
   unset COVERAGE_FILE
   .venvs/poetry-newest/bin/coverage combine --quiet --data-file=.venvs/coverage/.coverage .venvs/coverage/

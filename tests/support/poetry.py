@@ -6,8 +6,10 @@ import contextlib
 import io
 import json
 import os
+import resource
 import subprocess
 import sys
+import time
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,10 @@ if TYPE_CHECKING:
 
 
 POETRY = Path(sys.executable).parent / "poetry"
+
+#: A file to which every subprocess of :meth:`PoetryProject.run` appends one JSON line
+#: (command, wall and CPU seconds, test): where the suite's time goes.
+TIMINGS = os.environ.get("LOCKGUARD_TEST_TIMINGS")
 
 
 def poetry_version() -> tuple[int, ...]:
@@ -220,10 +226,13 @@ class PoetryProject:
 
     def run(self, args: list[str], *, check: bool = False, env: dict[str, str] | None = None,
             timeout: float = 300, cwd: Path | None = None) -> Result:
+        start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.run(
             args, cwd=cwd or self.path, capture_output=True, text=True, timeout=timeout,
             env=self.env(**(env or {})), stdin=subprocess.DEVNULL, check=False,
         )
+        if TIMINGS:
+            _log_timing(TIMINGS, args, time.perf_counter() - start, before)
         result = Result(args, proc.returncode, proc.stdout, proc.stderr)
         if check and proc.returncode != 0:
             raise AssertionError(
@@ -278,6 +287,17 @@ class PoetryProject:
             elif verb == "Removing":
                 plan["remove"].add(name)
         return plan
+
+
+def _log_timing(path: str, args: list[str], wall: float,
+                before: resource.struct_rusage) -> None:
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    words = [Path(args[0]).name, *(a[:30] for a in args[1:] if not a.startswith("-"))][:3]
+    line = {"command": " ".join(words), "wall": round(wall, 3), "cpu": round(cpu, 3),
+            "test": os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0]}
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(line) + "\n")
 
 
 def _poetry_dep(spec: str) -> tuple[str, str]:
