@@ -10,7 +10,8 @@
 # The runs, and lint with types, go on side by side; each prints its log when done.
 # Usage: bash scripts/test.sh [pytest args...]  (with args: exactly those tests, every label)
 # LOCKGUARD_POETRY_VERSIONS limits the labels (default "newest oldest latest");
-# LOCKGUARD_TEST_WORKERS sets pytest-xdist's workers per run (default 2 for newest, 1 else);
+# LOCKGUARD_TEST_WORKERS sets pytest-xdist's workers per run (default 2: the runs share the
+# two cores, and the one that ends last keeps both busy);
 # LOCKGUARD_COVERAGE=0 turns coverage off.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,9 +90,7 @@ for which in $versions; do
     echo "== latest: Poetry $(poetry_of latest) is the newest release the registry serves, and the newest our pin admits: tested as newest"
     continue
   fi
-  default_workers=1
-  [ "$which" = newest ] && default_workers=2
-  run_tests "$which" "${LOCKGUARD_TEST_WORKERS:-$default_workers}" "$@" &
+  run_tests "$which" "${LOCKGUARD_TEST_WORKERS:-2}" "$@" &
   pids+=($!)
   labels+=("$which")
 done

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.support.artifacts import Dist
+from tests.support.poetry import installed_project
 from tests.support.scenarios import clear_files
 from tests.support.scenarios import edit_lock_package
 from tests.support.scenarios import git_repository
@@ -20,13 +21,6 @@ if TYPE_CHECKING:
     from tests.support.index import PackageIndex
     from tests.support.poetry import PoetryProject
     from tests.support.poetry import Result
-
-
-def installed_project(project: PoetryProject, deps: list[str], **kwargs: object) -> PoetryProject:
-    project.write_pyproject(deps, **kwargs)  # type: ignore[arg-type]
-    project.poetry("lock", check=True)
-    project.poetry("install", check=True)
-    return project
 
 
 def both(project: PoetryProject, *args: str) -> Result:

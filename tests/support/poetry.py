@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -287,6 +289,35 @@ class PoetryProject:
             elif verb == "Removing":
                 plan["remove"].add(name)
         return plan
+
+
+def installed_project(project: PoetryProject, deps: list[str], **kwargs: Any) -> PoetryProject:
+    """``project`` with ``deps`` locked and installed by the real Poetry (and its guard).
+
+    The first install of a pyproject.toml in a test session is kept as a template; a
+    later project with the same pyproject.toml gets a copy of its poetry.lock and venv
+    instead of a second identical ``poetry lock`` and ``poetry install``. Projects whose
+    venv holds paths of their own (package mode's editable root, url, file, git and
+    path dependencies) are always installed.
+    """
+    project.write_pyproject(deps, **kwargs)
+    text = project.pyproject.read_bytes()
+    template = project.home / "installed" / hashlib.sha256(text).hexdigest()[:16]
+    own_paths = kwargs.get("package_mode") or any("@" in d for d in deps)
+    if not own_paths and template.is_dir():
+        shutil.copy2(template / "poetry.lock", project.lock)
+        shutil.copytree(template / ".venv", project.venv, symlinks=True)
+        return project
+    project.poetry("lock", check=True)
+    project.poetry("install", check=True)
+    if not own_paths:
+        partial = template.with_suffix(f".{os.getpid()}")
+        partial.mkdir(parents=True)
+        shutil.copy2(project.lock, partial / "poetry.lock")
+        shutil.copytree(project.venv, partial / ".venv", symlinks=True)
+        with contextlib.suppress(OSError):  # another worker made the same template
+            partial.rename(template)
+    return project
 
 
 def _log_timing(path: str, args: list[str], wall: float,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.team.support import installed_project
+from tests.support.poetry import installed_project
 
 
 if TYPE_CHECKING:
