@@ -35,14 +35,20 @@ setup() {  # setup LABEL: make .venvs/poetry-LABEL with that Poetry and this che
   case $which in
     oldest) spec="poetry==2.0.0" ;;
     newest) spec="poetry>=2.0,<3" ;;
-    latest)
-      # Past our own pins: the newest Poetry and its poetry-core and cleo, whatever major.
-      printf 'poetry\npoetry-core\ncleo\n' >.venvs/latest-overrides.txt
-      spec="poetry"; overrides=(--override .venvs/latest-overrides.txt) ;;
+    latest) spec="poetry" ;;
     *) echo "unknown Poetry version label: $which" >&2; exit 2 ;;
   esac
   if [ ! -x "$venv/bin/python" ]; then
     "$uv" venv --quiet --seed --python "$PYTHON" "$venv"
+  fi
+  if [ "$which" = latest ]; then
+    # The newest Poetry with the poetry-core and cleo it wants, then this checkout with
+    # our pins on those three overridden by what is installed.
+    "$uv" pip install --quiet --python "$venv/bin/python" --upgrade poetry
+    "$venv/bin/python" -c 'from importlib.metadata import version as v
+print("\n".join(f"{n}=={v(n)}" for n in ("poetry", "poetry-core", "cleo")))' \
+      >.venvs/latest-overrides.txt
+    overrides=(--override .venvs/latest-overrides.txt)
   fi
   "$uv" pip install --quiet --python "$venv/bin/python" --upgrade "${overrides[@]}" \
     "$spec" -e ".[test,dev]"
@@ -99,7 +105,10 @@ done
 wait "${pids[@]}"
 
 status=0
-for log in lint "${labels[@]}"; do
+ordered=(lint)  # the newest run's log last: its closing line is the whole suite's
+for which in "${labels[@]}"; do [ "$which" = newest ] || ordered+=("$which"); done
+[[ " ${labels[*]} " == *" newest "* ]] && ordered+=(newest)
+for log in "${ordered[@]}"; do
   [ -f "$logs/$log.log" ] || continue
   cat "$logs/$log.log"
   code=$(cat "$logs/$log.status" 2>/dev/null || echo 1)
