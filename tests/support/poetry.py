@@ -315,8 +315,7 @@ def installed_project(project: PoetryProject, deps: list[str], **kwargs: Any) ->
         partial.mkdir(parents=True)
         shutil.copy2(project.lock, partial / "poetry.lock")
         shutil.copytree(project.venv, partial / ".venv", symlinks=True)
-        with contextlib.suppress(OSError):  # another worker made the same template
-            partial.rename(template)
+        partial.rename(template)  # whole or not at all
     return project
 
 
