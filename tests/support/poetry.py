@@ -162,6 +162,9 @@ class PoetryProject:
             POETRY_DATA_DIR=str(self.home / "data"),
             POETRY_VIRTUALENVS_IN_PROJECT="true",
             POETRY_LOCKGUARD_CACHE_DIR=str(self.home / "lockguard-cache"),
+            # pip's and virtualenv's caches too stay under pytest's tmp path.
+            PIP_CACHE_DIR=str(self.home / "pip-cache"),
+            VIRTUALENV_OVERRIDE_APP_DATA=str(self.home / "virtualenv"),
             POETRY_NO_INTERACTION="1",
             PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
             POETRY_KEYRING_ENABLED="false",
