@@ -15,6 +15,31 @@ if TYPE_CHECKING:
 
     from tests.types import ProjectFactory
 
+#: Tests whose subject is Poetry itself (the install guard, its hooks into Poetry's
+#: internals, the plugin's commands and option parsing, repair, envs Poetry names) carry
+#: the ``poetry`` marker: CI runs them on every Poetry version it tests. The rest (lock/,
+#: env/, checks/, report/, fleet, zipapp, the stand-alone) do not depend on which Poetry
+#: runs them and run once, on the newest. A module outside these paths opts in with
+#: ``pytestmark = pytest.mark.poetry``.
+POETRY_FACING = (
+    "tests/guard/",
+    "tests/checks/test_smoke.py",
+    "tests/checks/test_selection_memory.py",
+    "tests/env/test_locate",
+    "tests/integrity/test_repair.py",
+    "tests/integrity/test_source_built.py",
+    "tests/integrity/test_git_receipts.py",
+    "tests/env/test_site_dirs.py",
+    "tests/team/test_sbom.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.relative_to(config.rootpath).as_posix().startswith(POETRY_FACING):
+            item.add_marker(pytest.mark.poetry)
+
+
 #: The catalogue every test can install from.
 CATALOGUE = (
     Dist("alpha", "1.0.0"),

@@ -115,6 +115,7 @@ def test_exit_code_does_not_change_with_verbosity(
     assert github.stdout.startswith("::error title=lockguard could not check::poetry.lock: invalid TOML")
 
 
+@pytest.mark.poetry  # cleo's and Poetry's usage errors
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -145,6 +146,7 @@ def test_no_environment_is_exit_2_and_none_is_created(base: PoetryProject, tmp_p
     assert not list((base.home / "cache").glob("virtualenvs/*"))
 
 
+@pytest.mark.poetry  # cleo's and Poetry's usage errors
 def test_format_usage_error_is_exit_2(base: PoetryProject, tmp_path: Path) -> None:
     project = _copy(base, tmp_path)
     assert project.standalone("--format", "xml").returncode == 2

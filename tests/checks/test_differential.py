@@ -75,7 +75,6 @@ def test_verdict_matches_poetry_sync_dry_run(diff_project: PoetryProject, drift:
     for selection in SELECTIONS:
         plan = project.dry_run_sync(*selection)
         result = project.standalone("--format", "json", *selection)
-        assert result.returncode in (0, 1), result.output
         found: dict[str, set[str]] = {"install": set(), "update": set(), "remove": set()}
         unselected: set[str] = set()
         for f in result.json()["findings"]:
@@ -90,5 +89,5 @@ def test_verdict_matches_poetry_sync_dry_run(diff_project: PoetryProject, drift:
                     unselected.add(f["package"])
         assert found == plan, (drift[0], selection, result.output)
         errors = plan["install"] or plan["update"] or plan["remove"] - unselected
-        assert result.returncode == (1 if errors else 0)
+        assert result.returncode == (1 if errors else 0), result.output
         assert project.lockguard("--format", "json", *selection).findings() == result.findings()

@@ -13,7 +13,9 @@ def test_clean_install_passes(project: PoetryProject) -> None:
     project.write_pyproject(["beta>=1.0"])
     project.poetry("lock", check=True)
     project.poetry("install", check=True)
-    result = project.lockguard("--format", "json")
+    # The real `poetry` executable, plugin loaded from its entry point (other tests run
+    # the command in-process).
+    result = project.poetry("lockguard", "check", "--format", "json")
     assert result.returncode == 0, result.output
     assert result.codes() == []
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
+import re
 import subprocess
 import sys
 
@@ -84,3 +87,21 @@ def test_json_and_github_carry_the_same_findings(installed: PoetryProject) -> No
         assert result.returncode == 1
         assert "file-modified" in result.stdout
         assert "alpha/__init__.py" in result.stdout
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_ends_full_and_is_erased(installed: PoetryProject) -> None:
+    from poetry_lockguard.cli import main
+
+    stdout, stderr = io.StringIO(), _Terminal()
+    with installed._environment(None), contextlib.redirect_stdout(stdout), \
+            contextlib.redirect_stderr(stderr):
+        code = main(["check", "-C", str(installed.path), "--integrity"])
+    assert code == 0, stdout.getvalue() + stderr.getvalue()
+    drawn = stderr.getvalue()
+    assert re.fullmatch(r"(\r\[#* *\] \d+/\d+ files)*\r\[#{30}\] (\d+)/\2 files\r\x1b\[K", drawn), drawn
+    assert int(re.findall(r"(\d+)/\d+ files", drawn)[-1]) > 0

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
 import json
 import os
+import resource
+import shutil
 import subprocess
 import sys
+import time
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 import tomlkit
@@ -16,7 +23,15 @@ import tomlkit
 from packaging.utils import canonicalize_name
 
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
 POETRY = Path(sys.executable).parent / "poetry"
+
+#: A file to which every subprocess of :meth:`PoetryProject.run` appends one JSON line
+#: (command, wall and CPU seconds, test): where the suite's time goes.
+TIMINGS = os.environ.get("LOCKGUARD_TEST_TIMINGS")
 
 
 def poetry_version() -> tuple[int, ...]:
@@ -147,6 +162,9 @@ class PoetryProject:
             POETRY_DATA_DIR=str(self.home / "data"),
             POETRY_VIRTUALENVS_IN_PROJECT="true",
             POETRY_LOCKGUARD_CACHE_DIR=str(self.home / "lockguard-cache"),
+            # pip's and virtualenv's caches too stay under pytest's tmp path.
+            PIP_CACHE_DIR=str(self.home / "pip-cache"),
+            VIRTUALENV_OVERRIDE_APP_DATA=str(self.home / "virtualenv"),
             POETRY_NO_INTERACTION="1",
             PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
             POETRY_KEYRING_ENABLED="false",
@@ -160,21 +178,66 @@ class PoetryProject:
         return self.run([str(POETRY), *args], check=check, env=env, timeout=timeout)
 
     def lockguard(self, *args: str, env: dict[str, str] | None = None) -> Result:
-        """``poetry lockguard check ARGS``."""
-        return self.poetry("lockguard", "check", *args, env=env)
+        """``poetry lockguard check ARGS``, run in this process by Poetry's own Application.
+
+        The plugin is loaded from its entry point as in a ``poetry`` process; a test
+        whose subject is the ``poetry`` executable itself uses :meth:`poetry` instead.
+        """
+        return self.poetry_in_process("lockguard", "check", *args, env=env)
+
+    def poetry_in_process(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        """``poetry ARGS`` run by Poetry's Application in this process (no start-up cost)."""
+        from cleo.io.inputs.argv_input import ArgvInput
+        from cleo.io.outputs.buffered_output import BufferedOutput
+        from poetry.console.application import Application
+
+        argv = ArgvInput(["poetry", *args])
+        argv.interactive(False)
+        stdout, stderr = BufferedOutput(), BufferedOutput()
+        application = Application()
+        application.auto_exits(False)
+        with self._environment(env):
+            code = application.run(argv, stdout, stderr)
+        return Result(["poetry", *args], code, stdout.fetch(), stderr.fetch())
 
     def standalone(self, *args: str, env: dict[str, str] | None = None,
                    python: str = sys.executable) -> Result:
-        """``python -m poetry_lockguard check -C PROJECT ARGS``."""
-        return self.run([python, "-m", "poetry_lockguard", "check", "-C", str(self.path), *args],
-                        env=env)
+        """``python -m poetry_lockguard check -C PROJECT ARGS``; in this process (its
+        ``main``) unless another ``python`` is asked for."""
+        argv = ["check", "-C", str(self.path), *args]
+        if python != sys.executable:
+            return self.run([python, "-m", "poetry_lockguard", *argv], env=env)
+        from poetry_lockguard.cli import main
+
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with self._environment(env), contextlib.redirect_stdout(stdout), \
+                contextlib.redirect_stderr(stderr):
+            code = main(argv)
+        return Result(["poetry_lockguard", *argv], code, stdout.getvalue(), stderr.getvalue())
+
+    @contextlib.contextmanager
+    def _environment(self, extra: dict[str, str] | None) -> Iterator[None]:
+        """The environment and working directory a subprocess of :meth:`run` would get."""
+        saved, cwd = dict(os.environ), Path.cwd()
+        os.environ.clear()
+        os.environ.update(self.env(**(extra or {})))
+        os.chdir(self.path)
+        try:
+            yield
+        finally:
+            os.chdir(cwd)
+            os.environ.clear()
+            os.environ.update(saved)
 
     def run(self, args: list[str], *, check: bool = False, env: dict[str, str] | None = None,
             timeout: float = 300, cwd: Path | None = None) -> Result:
+        start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.run(
             args, cwd=cwd or self.path, capture_output=True, text=True, timeout=timeout,
             env=self.env(**(env or {})), stdin=subprocess.DEVNULL, check=False,
         )
+        if TIMINGS:
+            _log_timing(TIMINGS, args, time.perf_counter() - start, before)
         result = Result(args, proc.returncode, proc.stdout, proc.stderr)
         if check and proc.returncode != 0:
             raise AssertionError(
@@ -229,6 +292,45 @@ class PoetryProject:
             elif verb == "Removing":
                 plan["remove"].add(name)
         return plan
+
+
+def installed_project(project: PoetryProject, deps: list[str], **kwargs: Any) -> PoetryProject:
+    """``project`` with ``deps`` locked and installed by the real Poetry (and its guard).
+
+    The first install of a pyproject.toml in a test session is kept as a template; a
+    later project with the same pyproject.toml gets a copy of its poetry.lock and venv
+    instead of a second identical ``poetry lock`` and ``poetry install``. Projects whose
+    venv holds paths of their own (package mode's editable root, url, file, git and
+    path dependencies) are always installed.
+    """
+    project.write_pyproject(deps, **kwargs)
+    text = project.pyproject.read_bytes()
+    template = project.home / "installed" / hashlib.sha256(text).hexdigest()[:16]
+    own_paths = kwargs.get("package_mode") or any("@" in d for d in deps)
+    if not own_paths and template.is_dir():
+        shutil.copy2(template / "poetry.lock", project.lock)
+        shutil.copytree(template / ".venv", project.venv, symlinks=True)
+        return project
+    project.poetry("lock", check=True)
+    project.poetry("install", check=True)
+    if not own_paths:
+        partial = template.with_suffix(f".{os.getpid()}")
+        partial.mkdir(parents=True)
+        shutil.copy2(project.lock, partial / "poetry.lock")
+        shutil.copytree(project.venv, partial / ".venv", symlinks=True)
+        partial.rename(template)  # whole or not at all
+    return project
+
+
+def _log_timing(path: str, args: list[str], wall: float,
+                before: resource.struct_rusage) -> None:
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    words = [Path(args[0]).name, *(a[:30] for a in args[1:] if not a.startswith("-"))][:3]
+    line = {"command": " ".join(words), "wall": round(wall, 3), "cpu": round(cpu, 3),
+            "test": os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0]}
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(line) + "\n")
 
 
 def _poetry_dep(spec: str) -> tuple[str, str]:

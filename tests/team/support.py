@@ -23,13 +23,6 @@ SARIF_SCHEMA: dict[str, Any] = json.loads(
 )
 
 
-def installed_project(project: PoetryProject, deps: list[str], **kwargs: Any) -> PoetryProject:
-    project.write_pyproject(deps, **kwargs)
-    project.poetry("lock", check=True)
-    project.poetry("install", check=True)
-    return project
-
-
 def drift(project: PoetryProject) -> None:
     """alpha at another version, delta missing, stray extraneous."""
     project.pip("uninstall", "-y", "delta")

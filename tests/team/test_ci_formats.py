@@ -22,9 +22,9 @@ from poetry_lockguard.report.model import Report
 from poetry_lockguard.report.sarif import _MORE_HELP
 from poetry_lockguard.report.sarif import SarifReporter
 from poetry_lockguard.report.text import HINTS
+from tests.support.poetry import installed_project
 from tests.team.support import SARIF_SCHEMA
 from tests.team.support import drift
-from tests.team.support import installed_project
 from tests.team.support import lock_line
 from tests.team.support import sarif_results
 

@@ -13,7 +13,7 @@ import pytest
 from poetry_lockguard.fleet.compare import Machine
 from poetry_lockguard.fleet.compare import compare as compare_machines
 from poetry_lockguard.fleet.render import render_text
-from tests.team.support import installed_project
+from tests.support.poetry import installed_project
 
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.support.poetry import SYNC
-from tests.team.support import installed_project
+from tests.support.poetry import installed_project
 
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.team.support import installed_project
+from tests.support.poetry import installed_project
 
 
 if TYPE_CHECKING:

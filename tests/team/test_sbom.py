@@ -30,7 +30,7 @@ from poetry_lockguard.sbom.inventory import Component
 from poetry_lockguard.sbom.inventory import Inventory
 from poetry_lockguard.sbom.inventory import Receipt
 from tests.support.poetry import PoetryProject
-from tests.team.support import installed_project
+from tests.support.poetry import installed_project
 
 
 if TYPE_CHECKING:

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.poetry import installed_project
 from tests.support.scenarios import downgrade_lock_to_2_0
 from tests.team.support import drift
-from tests.team.support import installed_project
 
 
 if TYPE_CHECKING:
