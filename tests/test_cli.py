@@ -9,6 +9,7 @@ import pytest
 
 from poetry_lockguard.cli import build_parser
 from poetry_lockguard.cli import fast_check_args
+from tests.support.poetry import installed_project
 
 
 if TYPE_CHECKING:
@@ -66,9 +67,7 @@ UNUSED = ("argparse", "tomllib", "subprocess", "traceback", "shutil", "dataclass
 
 
 def test_a_check_imports_nothing_it_does_not_use(project: PoetryProject) -> None:
-    project.write_pyproject(["beta>=1.0"])
-    project.poetry("lock", check=True)
-    project.poetry("install", check=True)
+    installed_project(project, ["beta>=1.0"])
     code = (
         "import sys, json\n"
         "before = set(sys.modules)\n"

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import pytest
 import tomlkit
 
+from tests.support.scenarios import installed_with_docs_and_extra
+
 
 if TYPE_CHECKING:
     from tests.support.poetry import PoetryProject
@@ -135,16 +137,6 @@ def test_fingerprint_ignores_pip_and_follows_locked_versions(project: PoetryProj
 # -- the smaller items -----------------------------------------------------------------
 
 
-def _installed_with_docs_and_extra(project: PoetryProject) -> PoetryProject:
-    project.write_pyproject(
-        ["beta>=1.0"], groups={"docs": ["docs-tool"]}, optional_groups={"docs"},
-        extras={"e1": ["zeta"]},
-    )
-    project.poetry("lock", check=True)
-    project.poetry("install", "--with", "docs", "-E", "e1", check=True)
-    return project
-
-
 REFUSAL = (
     "lockguard: --lock-only and --integrity cannot be used together: --integrity"
     " verifies the installed files, which --lock-only does not look at"
@@ -170,7 +162,7 @@ def test_lock_only_with_integrity_is_refused(project: PoetryProject) -> None:
 def test_lock_only_counts_what_the_full_check_counts(
     project: PoetryProject, selection: tuple[str, ...]
 ) -> None:
-    _installed_with_docs_and_extra(project)
+    installed_with_docs_and_extra(project)
     for run in (project.lockguard, project.standalone):
         full = run("--format", "json", *selection)
         lock_only = run("--format", "json", "--lock-only", *selection)

@@ -5,25 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tests.support.scenarios import installed_with_docs_and_extra
+
 
 if TYPE_CHECKING:
-    from tests.support.poetry import PoetryProject
     from tests.types import ProjectFactory
 
 
-def _installed_with_docs_and_extra(project_factory: ProjectFactory) -> PoetryProject:
-    project = project_factory("memory")
-    project.write_pyproject(
-        ["beta>=1.0"], groups={"docs": ["docs-tool"]}, optional_groups={"docs"},
-        extras={"e1": ["zeta"]},
-    )
-    project.poetry("lock", check=True)
-    project.poetry("install", "--with", "docs", "-E", "e1", check=True)
-    return project
-
-
 def test_bare_check_uses_the_recorded_selection(project_factory: ProjectFactory) -> None:
-    project = _installed_with_docs_and_extra(project_factory)
+    project = installed_with_docs_and_extra(project_factory("memory"))
     for result in (project.lockguard("--format", "json"), project.standalone("--format", "json")):
         assert (result.returncode, result.codes()) == (0, []), result.output
         document = result.json()
@@ -34,7 +24,7 @@ def test_bare_check_uses_the_recorded_selection(project_factory: ProjectFactory)
 
 
 def test_options_win_and_outside_packages_are_unselected(project_factory: ProjectFactory) -> None:
-    project = _installed_with_docs_and_extra(project_factory)
+    project = installed_with_docs_and_extra(project_factory("memory"))
     for run in (project.lockguard, project.standalone):
         result = run("--format", "json", "-E", "e1")
         assert (result.returncode, result.findings()) == (0, [("unselected", "docs-tool")]), result.output

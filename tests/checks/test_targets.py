@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.poetry import installed_project
 from tests.support.scenarios import downgrade_lock_to_2_0
 
 
@@ -73,9 +74,7 @@ def test_markers_are_evaluated_in_the_target_interpreter(
 
 
 def test_standalone_never_imports_poetry_application(project: PoetryProject) -> None:
-    project.write_pyproject(["alpha"])
-    project.poetry("lock", check=True)
-    project.poetry("install", check=True)
+    installed_project(project, ["alpha"])
     code = (
         "import runpy, sys, json\n"
         f"sys.argv = ['poetry_lockguard', 'check', '-C', {str(project.path)!r}, '--format', 'json']\n"
