@@ -12,9 +12,8 @@ ones do (a test compares them); type checkers see the standard module itself.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dataclasses import FrozenInstanceError
     from dataclasses import dataclass

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from typing import TYPE_CHECKING
-
 from poetry_lockguard.checks.finding import finding
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
 

@@ -19,8 +19,6 @@ import os
 import re
 
 from pathlib import Path
-from typing import TYPE_CHECKING
-from typing import Any
 
 from poetry_lockguard.env.safe_files import UnsafeFileError
 from poetry_lockguard.env.safe_files import read_regular
@@ -30,8 +28,10 @@ from poetry_lockguard.structs import replace
 from poetry_lockguard.versions import same_version
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Any
 
 #: Header bytes read from METADATA: Name and Version come first in practice.
 _HEADER_LIMIT = 64 * 1024

@@ -7,9 +7,13 @@ import re
 import sys
 
 from pathlib import Path
-from typing import Any
 
 from poetry_lockguard.errors import EnvironmentInspectionError
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def interpreter_in(path: Path) -> Path:

@@ -8,8 +8,6 @@ import re
 import time
 
 from pathlib import Path
-from typing import TYPE_CHECKING
-from typing import Any
 
 from poetry_lockguard.env.safe_files import UnsafeFileError
 from poetry_lockguard.env.safe_files import read_regular
@@ -17,8 +15,11 @@ from poetry_lockguard.errors import EnvironmentInspectionError
 from poetry_lockguard.structs import dataclass
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import subprocess
+
+    from typing import Any
 
 
 # Runs inside the target interpreter (Python 3.9+ must parse it): no third-party imports.

@@ -13,11 +13,10 @@ import errno
 import os
 import stat
 
-from typing import TYPE_CHECKING
-
 from poetry_lockguard.structs import dataclass
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from concurrent.futures import Future

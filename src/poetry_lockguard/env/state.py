@@ -19,9 +19,6 @@ import contextlib
 import json
 import os
 
-from typing import TYPE_CHECKING
-from typing import Any
-
 from poetry_lockguard.lock.selection import SelectionRequest
 from poetry_lockguard.lock.selection import split_extras
 from poetry_lockguard.lock.selection import split_names
@@ -29,9 +26,11 @@ from poetry_lockguard.names import canonicalize_name
 from poetry_lockguard.structs import replace
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
+    from typing import Any
 
     from poetry_lockguard.lock.project import Project
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import re
 
-from typing import TYPE_CHECKING
-from typing import Any
 
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Any
 
 #: Variables compared as plain strings (``==`` and ``!=`` only).
 _STRING_VARIABLES = frozenset(

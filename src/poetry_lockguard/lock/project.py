@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 
-from typing import TYPE_CHECKING
-from typing import Any
-
 from poetry_lockguard.digest import sha256
 from poetry_lockguard.lock.toml import load_toml
 from poetry_lockguard.names import canonicalize_name
 from poetry_lockguard.structs import dataclass
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
 
 MAIN_GROUP = "main"
 

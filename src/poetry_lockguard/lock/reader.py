@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 
-from typing import TYPE_CHECKING
-from typing import Any
-
 from poetry_lockguard.errors import LockFileError
 from poetry_lockguard.lock.model import Lock
 from poetry_lockguard.lock.model import LockedDependency
@@ -19,8 +16,10 @@ from poetry_lockguard.names import canonicalize_name
 from poetry_lockguard.versions import same_version
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
 
 #: Lock versions this reader understands; 1.x is read for hashes only.
 SUPPORTED_LOCK_VERSIONS = ("1.0", "1.1", "2.0", "2.1")
