@@ -14,7 +14,6 @@ is not followed.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 
@@ -96,6 +95,8 @@ class Distribution:
             return None, f"{name} {e}"
         except OSError as e:
             return None, f"{name} cannot be read ({e.strerror})"
+        import json  # only when a dist-info has one: most have none
+
         try:
             parsed = json.loads(data)
         except ValueError:
