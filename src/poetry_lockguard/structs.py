@@ -8,8 +8,8 @@ this package uses (fields with defaults or ``default_factory``, ``frozen``, the
 generated ``__init__``, ``__repr__``, ``__eq__`` and, for frozen classes, ``__hash__``).
 The methods behave as the standard ones do (a test compares them); type checkers see
 the standard module itself. Only ``__init__`` is compiled for each class (compiling was
-most of what a model cost at start-up); the other methods are shared by all models and
-read the class's field names.
+most of what a model cost at start-up), when its first instance is made; the other
+methods are shared by all models and read the class's field names.
 """
 
 from __future__ import annotations
@@ -112,15 +112,22 @@ else:
                 params.append(name)
             body.append(f" _set(self, {name!r}, {expr})" if frozen else f" self.{name} = {expr}")
         # Only __init__ is compiled per class (compiling is most of the cost of a
-        # model); the other methods are shared and read the field names from the class.
-        methods = {}
+        # model), and only when the first instance is made: a check makes instances of
+        # about half of the models. The other methods are shared and read the class's
+        # field names.
         source = "\n".join([f"def __init__(self, {', '.join(params)}):", *body, " pass"])
-        exec(source, scope, methods)  # noqa: S102 - our own generated source
-        methods.update(_SHARED_FROZEN if frozen else _SHARED)
+
+        def first_init(self, *args, **kwargs):
+            methods = {}
+            exec(source, scope, methods)  # noqa: S102 - our own generated source
+            init = methods["__init__"]
+            init.__qualname__ = f"{cls.__qualname__}.__init__"
+            cls.__init__ = init
+            init(self, *args, **kwargs)
+
+        methods = {"__init__": first_init, **(_SHARED_FROZEN if frozen else _SHARED)}
         for method_name, method in methods.items():
             if method_name not in cls.__dict__:  # what the class defines itself stays
-                if method_name == "__init__":
-                    method.__qualname__ = f"{cls.__qualname__}.__init__"
                 setattr(cls, method_name, method)
         if not frozen and "__hash__" not in cls.__dict__:
             cls.__hash__ = None

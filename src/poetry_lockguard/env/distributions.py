@@ -42,7 +42,7 @@ _JSON_LIMIT = 1024 * 1024
 _FIELD_NAME = re.compile(r"[\x21-\x39\x3b-\x7e]+")
 
 #: Line breaks as Python's email parser (and so importlib.metadata) splits them.
-_EMAIL_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_EMAIL_LINE_BREAK = r"\r\n|\r|\n"  # compiled when first used (re caches it)
 
 
 @dataclass(frozen=True)
@@ -202,7 +202,7 @@ def read_metadata_header(text: str, *, truncated: bool = False) -> tuple[tuple[s
         return ("", ""), problem
     if "\r" in text:
         other, other_problem = _header_fields(
-            _EMAIL_LINE_BREAK.split(text)[:-1] if truncated else _EMAIL_LINE_BREAK.split(text),
+            re.split(_EMAIL_LINE_BREAK, text)[:-1] if truncated else re.split(_EMAIL_LINE_BREAK, text),
             truncated=truncated,
         )
         if other != fields or other_problem:
