@@ -61,9 +61,10 @@ def test_anything_else_is_left_to_argparse(argv: list[str]) -> None:
 #: (argparse's help formatter), tomllib (the fast reader reads these files), subprocess
 #: (the probe's answer is cached after the first run), traceback (only for -vvv),
 #: dataclasses and inspect (poetry_lockguard.structs), hashlib (nothing is hashed but a
-#: few small inputs, with the built-in sha256), csv (RECORD is not read).
+#: few small inputs, with the built-in sha256), csv (RECORD is not read), typing (the
+#: modules import it for type checkers only).
 UNUSED = ("argparse", "tomllib", "subprocess", "traceback", "shutil", "dataclasses",
-          "inspect", "hashlib", "csv")
+          "inspect", "hashlib", "csv", "typing")
 
 
 def test_a_check_imports_nothing_it_does_not_use(project: PoetryProject) -> None:

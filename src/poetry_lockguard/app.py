@@ -9,8 +9,6 @@ arguments and write what ``check`` returns.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from poetry_lockguard.checks.environment import EnvironmentCheck
 from poetry_lockguard.checks.environment import ambiguity_findings
 from poetry_lockguard.checks.interpreter import PythonVersionCheck
@@ -39,6 +37,7 @@ from poetry_lockguard.structs import dataclass
 from poetry_lockguard.structs import field
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path

@@ -11,11 +11,11 @@ import sys
 
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
 
 from poetry_lockguard import __version__
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
 

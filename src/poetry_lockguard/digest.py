@@ -10,9 +10,8 @@ Large files are hashed with hashlib (``env/record.py``), whose OpenSSL code is f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from _hashlib import HASH
     from collections.abc import Callable

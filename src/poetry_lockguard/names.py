@@ -12,6 +12,13 @@ import re
 _SEPARATORS = re.compile(r"[-_.]+")
 
 
+_CANONICAL: dict[str, str] = {}
+
+
 def canonicalize_name(name: str) -> str:
     """The PEP 503 normalized form of ``name``, as ``packaging.utils`` computes it."""
-    return _SEPARATORS.sub("-", name).lower()
+    try:
+        return _CANONICAL[name]
+    except KeyError:  # a check asks for the same few hundred names again and again
+        canonical = _CANONICAL[name] = _SEPARATORS.sub("-", name).lower()
+        return canonical

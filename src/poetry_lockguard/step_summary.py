@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 
-from typing import TYPE_CHECKING
 
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from poetry_lockguard.app import Outcome
 

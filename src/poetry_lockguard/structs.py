@@ -5,16 +5,17 @@ The standard ``dataclasses`` module imports ``inspect`` (and with it ``ast``, ``
 callgrind, importing it and decorating the twenty models a stand-alone check loads was
 about a third of all the instructions the check ran. This module does the part of it
 this package uses (fields with defaults or ``default_factory``, ``frozen``, the
-generated ``__init__``, ``__repr__``, ``__eq__`` and, for frozen classes, ``__hash__``),
-compiling each class's methods in one go. The generated methods behave as the standard
-ones do (a test compares them); type checkers see the standard module itself.
+generated ``__init__``, ``__repr__``, ``__eq__`` and, for frozen classes, ``__hash__``).
+The methods behave as the standard ones do (a test compares them); type checkers see
+the standard module itself. Only ``__init__`` is compiled for each class (compiling was
+most of what a model cost at start-up), when its first instance is made; the other
+methods are shared by all models and read the class's field names.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dataclasses import FrozenInstanceError
     from dataclasses import dataclass
@@ -58,6 +59,31 @@ else:
         values.update(changes)
         return type(obj)(**values)
 
+    def _values(obj):
+        return tuple([getattr(obj, name) for name in obj.__struct_fields__])
+
+    def _repr(self):
+        shown = ", ".join([f"{name}={getattr(self, name)!r}" for name in self.__struct_fields__])
+        return f"{self.__class__.__qualname__}({shown})"
+
+    def _eq(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return _values(self) == _values(other)
+
+    def _hash(self):
+        return hash(_values(self))
+
+    def _frozen_setattr(self, name, value):
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def _frozen_delattr(self, name):
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    _SHARED = {"__repr__": _repr, "__eq__": _eq}
+    _SHARED_FROZEN = {**_SHARED, "__hash__": _hash, "__setattr__": _frozen_setattr,
+                      "__delattr__": _frozen_delattr}
+
     def _process(cls, frozen):
         # The class's own annotations (strings: postponed evaluation), in order.
         names = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063
@@ -85,31 +111,23 @@ else:
             else:
                 params.append(name)
             body.append(f" _set(self, {name!r}, {expr})" if frozen else f" self.{name} = {expr}")
-        mine = "".join(f"self.{n}," for n in names)
-        theirs = "".join(f"other.{n}," for n in names)
-        shown = " + ', ' + ".join(f"{n + '='!r} + repr(self.{n})" for n in names) or "''"
-        lines = [
-            f"def __init__(self, {', '.join(params)}):", *body, " pass",
-            "def __repr__(self):",
-            f" return {cls.__qualname__ + '('!r} + {shown} + ')'",
-            "def __eq__(self, other):",
-            " if other.__class__ is not self.__class__:",
-            "  return NotImplemented",
-            f" return ({mine}) == ({theirs})",
-        ]
-        if frozen:
-            lines += [
-                "def __hash__(self):", f" return hash(({mine}))",
-                "def __setattr__(self, name, value):",
-                " raise FrozenInstanceError(f'cannot assign to field {name!r}')",
-                "def __delattr__(self, name):",
-                " raise FrozenInstanceError(f'cannot delete field {name!r}')",
-            ]
-        methods = {}
-        exec("\n".join(lines), scope, methods)  # noqa: S102 - our own generated source
+        # Only __init__ is compiled per class (compiling is most of the cost of a
+        # model), and only when the first instance is made: a check makes instances of
+        # about half of the models. The other methods are shared and read the class's
+        # field names.
+        source = "\n".join([f"def __init__(self, {', '.join(params)}):", *body, " pass"])
+
+        def first_init(self, *args, **kwargs):
+            methods = {}
+            exec(source, scope, methods)  # noqa: S102 - our own generated source
+            init = methods["__init__"]
+            init.__qualname__ = f"{cls.__qualname__}.__init__"
+            cls.__init__ = init
+            init(self, *args, **kwargs)
+
+        methods = {"__init__": first_init, **(_SHARED_FROZEN if frozen else _SHARED)}
         for method_name, method in methods.items():
             if method_name not in cls.__dict__:  # what the class defines itself stays
-                method.__qualname__ = f"{cls.__qualname__}.{method_name}"
                 setattr(cls, method_name, method)
         if not frozen and "__hash__" not in cls.__dict__:
             cls.__hash__ = None

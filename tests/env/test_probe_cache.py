@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import subprocess
 import sys
@@ -31,9 +31,9 @@ def test_second_probe_reads_the_cache(venv_python: Path) -> None:
     first = probe_interpreter(venv_python)
     cache = _cache_path(venv_python, False)
     assert cache is not None and cache.is_file()
-    data = json.loads(cache.read_text())
+    data = marshal.loads(cache.read_bytes())
     data["marker_env"]["platform_release"] = "from-the-cache"
-    cache.write_text(json.dumps(data))
+    cache.write_bytes(marshal.dumps(data))
     second = probe_interpreter(venv_python)
     assert second.marker_env["platform_release"] == "from-the-cache"
     assert second.site_dirs == first.site_dirs
@@ -43,10 +43,10 @@ def test_damaged_cache_is_probed_again(venv_python: Path) -> None:
     probe_interpreter(venv_python)
     cache = _cache_path(venv_python, False)
     assert cache is not None
-    cache.write_text('{"marker_env": ')
+    cache.write_bytes(marshal.dumps({"marker_env": {}})[:-3])
     again = probe_interpreter(venv_python)
     assert again.marker_env["python_full_version"] == ".".join(map(str, sys.version_info[:3]))
-    assert json.loads(cache.read_text())["marker_env"] == again.marker_env
+    assert marshal.loads(cache.read_bytes())["marker_env"] == again.marker_env
 
 
 def test_recreated_venv_gets_a_new_key(venv_python: Path) -> None:

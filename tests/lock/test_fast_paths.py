@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import sys
 
@@ -18,6 +19,7 @@ from poetry_lockguard.app import run_check
 from poetry_lockguard.errors import LockFileError
 from poetry_lockguard.lock.fast_toml import parse_lock_toml
 from poetry_lockguard.lock.markers import evaluate_marker
+from poetry_lockguard.lock.project import sorted_json
 from poetry_lockguard.lock.reader import _package_lines
 
 
@@ -106,6 +108,19 @@ def test_fast_toml_reads_real_pyproject_files_as_tomllib_does() -> None:
             accepted += 1
             assert fast == tomllib.loads(text), path
     assert accepted >= len(paths) * 0.9
+
+
+def test_sorted_json_is_what_json_writes_for_content_hashes() -> None:
+    """The content-hash is computed without json (a check need not import it): over the
+    corpus of real projects and a few odd values, the text is json.dumps's exactly."""
+    paths = sorted(Path(__file__).parent.parent.glob("corpus/projects/*/pyproject.toml"))
+    values: list[Any] = [tomllib.loads(path.read_text(encoding="utf-8")) for path in paths]
+    values += [
+        {"b": [1, -2, 10**30, True, False, None], "a": {}, "é": "\"\\\n\u2028\U0001f600"},
+        [], "", 1.5, {"f": [float("inf"), 0.1]}, {1: "int key"}, ("tuple",), {"d": {"c": [[]]}},
+    ]
+    for value in values:
+        assert sorted_json(value) == json.dumps(value, sort_keys=True)
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 
 from pathlib import Path
-from typing import TYPE_CHECKING
-from typing import Any
 from urllib.parse import unquote
 from urllib.parse import urlsplit
 
@@ -15,8 +13,10 @@ from poetry_lockguard.checks.finding import finding
 from poetry_lockguard.versions import same_version
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Any
 
     from poetry_lockguard.checks.finding import Finding
     from poetry_lockguard.config import Policy

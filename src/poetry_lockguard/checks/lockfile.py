@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from typing import TYPE_CHECKING
-
 from poetry_lockguard.checks.finding import finding
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -18,7 +17,8 @@ if TYPE_CHECKING:
     from poetry_lockguard.lock.model import LockedPackage
     from poetry_lockguard.lock.project import Project
 
-_FULL_COMMIT = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+#: Patterns compiled when first used (re caches them): most checks never need them.
+_FULL_COMMIT = r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$"
 
 
 def lock_missing_finding() -> Finding:
@@ -68,7 +68,7 @@ def package_hash_finding(package: LockedPackage, policy: Policy) -> Finding | No
     """The hash finding for one package, or None when it is pinned (or allowed)."""
     if package.source.type == "git":
         commit = package.source.resolved_reference
-        if not _FULL_COMMIT.match(commit.lower()):
+        if not re.match(_FULL_COMMIT, commit.lower()):
             return finding(
                 "unpinned-vcs",
                 package.name,

@@ -14,13 +14,10 @@ is not followed.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 
 from pathlib import Path
-from typing import TYPE_CHECKING
-from typing import Any
 
 from poetry_lockguard.env.safe_files import UnsafeFileError
 from poetry_lockguard.env.safe_files import read_regular
@@ -30,8 +27,10 @@ from poetry_lockguard.structs import replace
 from poetry_lockguard.versions import same_version
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Any
 
 #: Header bytes read from METADATA: Name and Version come first in practice.
 _HEADER_LIMIT = 64 * 1024
@@ -43,7 +42,7 @@ _JSON_LIMIT = 1024 * 1024
 _FIELD_NAME = re.compile(r"[\x21-\x39\x3b-\x7e]+")
 
 #: Line breaks as Python's email parser (and so importlib.metadata) splits them.
-_EMAIL_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_EMAIL_LINE_BREAK = r"\r\n|\r|\n"  # compiled when first used (re caches it)
 
 
 @dataclass(frozen=True)
@@ -96,6 +95,8 @@ class Distribution:
             return None, f"{name} {e}"
         except OSError as e:
             return None, f"{name} cannot be read ({e.strerror})"
+        import json  # only when a dist-info has one: most have none
+
         try:
             parsed = json.loads(data)
         except ValueError:
@@ -201,7 +202,7 @@ def read_metadata_header(text: str, *, truncated: bool = False) -> tuple[tuple[s
         return ("", ""), problem
     if "\r" in text:
         other, other_problem = _header_fields(
-            _EMAIL_LINE_BREAK.split(text)[:-1] if truncated else _EMAIL_LINE_BREAK.split(text),
+            re.split(_EMAIL_LINE_BREAK, text)[:-1] if truncated else re.split(_EMAIL_LINE_BREAK, text),
             truncated=truncated,
         )
         if other != fields or other_problem:

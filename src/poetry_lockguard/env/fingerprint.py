@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from poetry_lockguard.digest import sha256
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Container
     from collections.abc import Iterable

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 
 from pathlib import Path
-from typing import Any
 
 from poetry_lockguard.errors import EnvironmentInspectionError
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def interpreter_in(path: Path) -> Path:
@@ -79,14 +82,20 @@ def find_project_interpreter(project_dir: Path, project_name: str) -> Path:
 
 def generate_env_name(name: str, cwd: str) -> str:
     """The ``{name}-{hash}`` prefix Poetry gives a project's virtualenvs."""
-    sanitized = re.sub(r'[ $`!*@"\\\r\n\t]', "_", name.lower())[:42]
+    sanitized = name.lower().translate(_UNSAFE_IN_ENV_NAME)[:42]
     normalized_cwd = os.path.normcase(os.path.realpath(cwd))
-    import base64
+    from binascii import b2a_base64  # what base64.urlsafe_b64encode calls
 
     from poetry_lockguard.digest import sha256
 
     digest = sha256(normalized_cwd.encode()).digest()
-    return f"{sanitized}-{base64.urlsafe_b64encode(digest).decode()[:8]}"
+    encoded = b2a_base64(digest, newline=False).decode().translate(_URLSAFE)
+    return f"{sanitized}-{encoded[:8]}"
+
+
+#: What Poetry replaces with "_" in an environment's name, and base64's URL-safe alphabet.
+_UNSAFE_IN_ENV_NAME = str.maketrans(dict.fromkeys(' $`!*@"\\\r\n\t', "_"))
+_URLSAFE = str.maketrans("+/", "-_")
 
 
 def _poetry_config(project_dir: Path) -> dict[str, Any]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import re
 import time
 
 from pathlib import Path
-from typing import TYPE_CHECKING
-from typing import Any
 
 from poetry_lockguard.env.safe_files import UnsafeFileError
 from poetry_lockguard.env.safe_files import read_regular
@@ -17,8 +15,11 @@ from poetry_lockguard.errors import EnvironmentInspectionError
 from poetry_lockguard.structs import dataclass
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import subprocess
+
+    from typing import Any
 
 
 # Runs inside the target interpreter (Python 3.9+ must parse it): no third-party imports.
@@ -195,6 +196,8 @@ class PendingProbe:
             import packaging
 
             options["packaging"] = str(Path(packaging.__file__).parent.parent)
+        import json
+
         args = [str(python), "-I", "-S", "-c", _PROBE, json.dumps(options)]
         self._deadline = time.monotonic() + _timeout()
         try:
@@ -264,6 +267,8 @@ class PendingProbe:
             raise EnvironmentInspectionError(
                 f"{python}: interpreter failed to report its environment ({last})"
             )
+        import json
+
         try:
             data = json.loads(stdout)
         except ValueError as e:
@@ -271,7 +276,7 @@ class PendingProbe:
                 f"{python}: interpreter printed something that is not its environment"
             ) from e
         interpreter = _interpreter(data)
-        _write_cache(self._cache, stdout)
+        _write_cache(self._cache, data)
         return interpreter
 
 
@@ -346,35 +351,39 @@ def _cache_path(python: Path, with_tags: bool) -> Path | None:
     key = sha256(repr(parts).encode()).hexdigest()[:32]
     explicit = os.environ.get("POETRY_LOCKGUARD_CACHE_DIR")
     if explicit:
-        return Path(explicit, "probe", f"{key}.json")
+        return Path(explicit, "probe", f"{key}.marshal")
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base, "poetry-lockguard", "probe", f"{key}.json")
+    return Path(base, "poetry-lockguard", "probe", f"{key}.marshal")
 
 
 def _read_cache(path: Path | None) -> dict[str, Any] | None:
     if path is None:
         return None
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
+        # marshal, not json: it is built in, so reading the cache imports nothing.
+        with open(path, "rb") as f:
+            data = marshal.loads(f.read(_CACHE_LIMIT))
         _interpreter(data)  # a damaged entry is ignored, never trusted
     except Exception:  # noqa: BLE001 - any unreadable entry means "probe again"
         return None
     return data if isinstance(data, dict) else None
 
 
-def _write_cache(path: Path | None, text: str) -> None:
+def _write_cache(path: Path | None, data: dict[str, Any]) -> None:
     """Keep the answer for next time; a read-only home just means no cache."""
     if path is None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(marshal.dumps(data))
         os.replace(tmp, path)
     except OSError:
         pass
 
+
+#: The most bytes of a cache entry read (an answer is a few KB).
+_CACHE_LIMIT = 1024 * 1024
 
 #: The largest pyvenv.cfg read for the cache key (a larger one is not cached).
 _CFG_LIMIT = 64 * 1024

@@ -13,15 +13,15 @@ import errno
 import os
 import stat
 
-from typing import TYPE_CHECKING
-
 from poetry_lockguard.structs import dataclass
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from concurrent.futures import Future
     from pathlib import Path
+    from typing import Any
     from typing import BinaryIO
 
     from poetry_lockguard.env.record import RecordEntry
@@ -245,8 +245,7 @@ def _missing_or_unreadable(path: str, e: OSError) -> FileState:
 
 
 def _hash_file(target: str, algorithm: str, st: os.stat_result) -> tuple[str, int, str]:
-    import base64
-    import hashlib
+    from binascii import b2a_base64
 
     try:
         fd = os.open(target, _OPEN_FLAGS)
@@ -256,20 +255,54 @@ def _hash_file(target: str, algorithm: str, st: os.stat_result) -> tuple[str, in
         fst = os.fstat(fd)
         if not stat.S_ISREG(fst.st_mode) or (fst.st_dev, fst.st_ino) != (st.st_dev, st.st_ino):
             return "", 0, "changed while it was being checked"
-        hasher = hashlib.new(algorithm)
-        size = 0
-        # One byte more than the file: a small file is read in one call, then EOF.
-        view = memoryview(bytearray(min(CHUNK, fst.st_size + 1)))
-        with open(fd, "rb", buffering=0, closefd=False) as f:
-            while True:
-                n = f.readinto(view)
-                if not n:
-                    break
-                size += n
-                hasher.update(view[:n])
+        hasher = _new_hasher(algorithm)
+        if fst.st_size < CHUNK:
+            # Most files: one read() of one byte more than the file, which returns the
+            # whole file; after a short read, or when it grew, read on to the end.
+            data = os.read(fd, fst.st_size + 1)
+            size = len(data)
+            hasher.update(data)
+            while data and size != fst.st_size:
+                data = os.read(fd, CHUNK)
+                size += len(data)
+                hasher.update(data)
+        else:
+            size = _hash_chunks(fd, hasher)
     except OSError as e:
         return "", 0, f"cannot be read ({e.strerror})"
     finally:
         os.close(fd)
-    digest = base64.urlsafe_b64encode(hasher.digest()).rstrip(b"=").decode("ascii")
-    return digest, size, ""
+    digest = b2a_base64(hasher.digest(), newline=False).rstrip(b"=").translate(_URLSAFE)
+    return digest.decode("ascii"), size, ""
+
+
+def _hash_chunks(fd: int, hasher: Any) -> int:
+    """Feed the open file to ``hasher`` in CHUNK-sized reads into one buffer; its size."""
+    size = 0
+    view = memoryview(bytearray(CHUNK))
+    with open(fd, "rb", buffering=0, closefd=False) as f:
+        while True:
+            n = f.readinto(view)
+            if not n:
+                return size
+            size += n
+            hasher.update(view[:n])
+
+
+def _new_hasher(algorithm: str) -> Any:
+    """A new hash object: hashlib's own constructor (``hashlib.new`` looks it up on every
+    call), remembered per algorithm."""
+    constructor = _CONSTRUCTORS.get(algorithm)
+    if constructor is None:
+        import functools
+        import hashlib
+
+        constructor = getattr(hashlib, algorithm, None) or functools.partial(hashlib.new, algorithm)
+        _CONSTRUCTORS[algorithm] = constructor
+    return constructor()
+
+
+_CONSTRUCTORS: dict[str, Any] = {}
+
+#: base64's URL-safe alphabet, from the standard one.
+_URLSAFE = bytes.maketrans(b"+/", b"-_")

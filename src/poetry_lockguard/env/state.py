@@ -16,12 +16,9 @@ stays).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 
-from typing import TYPE_CHECKING
-from typing import Any
-
+from poetry_lockguard.lock.project import sorted_json
 from poetry_lockguard.lock.selection import SelectionRequest
 from poetry_lockguard.lock.selection import split_extras
 from poetry_lockguard.lock.selection import split_names
@@ -29,9 +26,11 @@ from poetry_lockguard.names import canonicalize_name
 from poetry_lockguard.structs import replace
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
+    from typing import Any
 
     from poetry_lockguard.lock.project import Project
 
@@ -52,7 +51,7 @@ def is_virtualenv(prefix: Path) -> bool:
 
 def write_selection(prefix: Path, selection: dict[str, Any]) -> None:
     """Record the selection (``SelectionRequest.as_dict()``) a guarded install used."""
-    _write(prefix, SELECTION_FILE, json.dumps(selection, sort_keys=True) + "\n")
+    _write(prefix, SELECTION_FILE, sorted_json(selection) + "\n")
 
 
 def read_selection(prefix: Path) -> dict[str, Any] | None:
@@ -61,6 +60,8 @@ def read_selection(prefix: Path) -> dict[str, Any] | None:
     try:
         if not path.is_file() or path.stat().st_size > 64 * 1024:
             return None
+        import json  # only when a selection is recorded
+
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
@@ -111,7 +112,7 @@ def environment_stamp(
         except OSError:
             digest.update(b"<absent>")
         digest.update(b"\0")
-    digest.update(json.dumps(selection, sort_keys=True).encode())
+    digest.update(sorted_json(selection).encode())
     for site in site_dirs:
         digest.update(f"\0site {site}\0".encode())
         try:

@@ -37,6 +37,10 @@ LEFT_IN_PLACE = frozenset({"extraneous"})
 RUN_SYNC_VARIABLE = "POETRY_LOCKGUARD_RUN_SYNC"
 
 
+#: ``poetry run``'s command class, by (module, class name): see poetry_command_kind.
+_RUN = {("poetry.console.commands.run", "RunCommand"): "run"}
+
+
 class RunGuard:
     """The listeners that check the environment before ``poetry run`` runs CMD."""
 
@@ -45,11 +49,12 @@ class RunGuard:
 
     def on_command(self, event: Event, event_name: str, dispatcher: EventDispatcher) -> None:
         from cleo.events.console_command_event import ConsoleCommandEvent
-        from poetry.console.commands.run import RunCommand
+
+        from poetry_lockguard.guard.listener import poetry_command_kind
 
         assert isinstance(event, ConsoleCommandEvent)
         command = event.command
-        if not isinstance(command, RunCommand):
+        if poetry_command_kind(command, _RUN) is None:
             return
         from poetry_lockguard.errors import LockguardError
 

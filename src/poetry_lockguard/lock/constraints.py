@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import re
 
-from typing import TYPE_CHECKING
-from typing import Any
 
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Any
 
 # The separators of poetry-core's own parser, so that a constraint splits the same way.
 _OR = re.compile(r"\s*\|\|?\s*")

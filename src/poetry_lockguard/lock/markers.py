@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import re
 
-from typing import TYPE_CHECKING
-from typing import Any
 
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Any
 
 #: Variables compared as plain strings (``==`` and ``!=`` only).
 _STRING_VARIABLES = frozenset(
@@ -45,11 +44,12 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-_RELEASE = re.compile(r"[0-9]+(?:\.[0-9]+){0,2}")
+#: (These three are compiled when first used, as re caches them.)
+_RELEASE = r"[0-9]+(?:\.[0-9]+){0,2}"
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.\-]+")
-_EXTRA_SEPARATORS = re.compile(r"[-_.]+")
+_EXTRA_SEPARATORS = r"[-_.]+"
 #: A valid extra name (PEP 685: as a package name).
-_EXTRA_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+_EXTRA_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
 
 
 class _UnsupportedError(Exception):
@@ -153,8 +153,8 @@ def _compare(variable: str, operator: str, literal: str, environment: Mapping[st
         extras = {current} if isinstance(current, str) else current
         # poetry-core refuses an extra that is not a valid name ("a b") and answers
         # False to `extra != ""` whatever the extras: only valid names are answered here.
-        if not _EXTRA_NAME.fullmatch(literal) or not all(
-            isinstance(e, str) and _EXTRA_NAME.fullmatch(e) for e in extras
+        if not re.fullmatch(_EXTRA_NAME, literal) or not all(
+            isinstance(e, str) and re.fullmatch(_EXTRA_NAME, e) for e in extras
         ):
             raise _UnsupportedError
         normalized = {_normalize_extra(str(e)) for e in extras}
@@ -171,7 +171,7 @@ def _compare(variable: str, operator: str, literal: str, environment: Mapping[st
     if variable in _VERSION_VARIABLES:
         if operator not in _VERSION_OPERATORS:
             raise _UnsupportedError
-        if not _RELEASE.fullmatch(literal) or not _RELEASE.fullmatch(current):
+        if not re.fullmatch(_RELEASE, literal) or not re.fullmatch(_RELEASE, current):
             raise _UnsupportedError
         left, right = _release(current), _release(literal)
         if operator == "==":
@@ -194,4 +194,4 @@ def _release(text: str) -> tuple[int, ...]:
 
 
 def _normalize_extra(name: str) -> str:
-    return _EXTRA_SEPARATORS.sub("-", name).lower()
+    return re.sub(_EXTRA_SEPARATORS, "-", name).lower()

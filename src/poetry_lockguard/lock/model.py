@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-from typing import Union
-
 from poetry_lockguard.structs import dataclass
 from poetry_lockguard.structs import field
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Union
 
 #: The hash algorithms that are too weak to prove an artifact's identity.
 WEAK_ALGORITHMS = frozenset({"md5", "sha1"})
@@ -24,7 +23,9 @@ HASHED_SOURCE_TYPES = frozenset({"", "legacy", "url", "file"})
 ARCHIVELESS_SOURCE_TYPES = frozenset({"git", "directory"})
 
 #: ``markers`` in lock-version 2.1: one marker for every group, or one per group.
-LockedMarkers = Union[str, dict[str, str], None]
+#: (A type alias for annotations only: a check need not import typing.)
+if TYPE_CHECKING:
+    LockedMarkers = Union[str, dict[str, str], None]
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import json
-
-from typing import TYPE_CHECKING
-from typing import Any
-
 from poetry_lockguard.digest import sha256
 from poetry_lockguard.lock.toml import load_toml
 from poetry_lockguard.names import canonicalize_name
 from poetry_lockguard.structs import dataclass
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
+
+try:
+    from _json import encode_basestring_ascii as _quote
+except ImportError:  # pragma: no cover - CPython and PyPy have it
+    from json.encoder import py_encode_basestring_ascii as _quote
 
 MAIN_GROUP = "main"
 
@@ -84,7 +86,7 @@ class Project:
             relevant["tool"] = {"poetry": relevant_poetry}
         else:
             relevant = relevant_poetry
-        return sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
+        return sha256(sorted_json(relevant).encode()).hexdigest()
 
     def matches_content_hash(self, locked_hash: str, generated_by: str) -> bool:
         """True when ``locked_hash`` is what Poetry would accept as fresh.
@@ -155,3 +157,23 @@ def _poetry_version(generated_by: str) -> tuple[int, ...]:
         return tuple(int(p) for p in parts)
     except ValueError:
         return (99,)
+
+
+def sorted_json(value: Any) -> str:
+    """``json.dumps(value, sort_keys=True)``, written out here for what TOML tables hold
+    (strings, booleans, integers, lists, tables) so that a check need not import json;
+    anything else (floats, dates) goes to json itself."""
+    if isinstance(value, str):
+        return _quote(value)
+    if value is True or value is False or value is None:
+        return "true" if value else "false" if value is False else "null"
+    if type(value) is int:
+        return int.__repr__(value)
+    if type(value) is dict and all(type(key) is str for key in value):
+        items = [f"{_quote(key)}: {sorted_json(value[key])}" for key in sorted(value)]
+        return "{" + ", ".join(items) + "}"
+    if type(value) is list:
+        return "[" + ", ".join([sorted_json(item) for item in value]) + "]"
+    import json
+
+    return json.dumps(value, sort_keys=True)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-from typing import Any
-
 from poetry_lockguard.errors import LockFileError
 from poetry_lockguard.lock.markers import evaluate_marker
 from poetry_lockguard.names import canonicalize_name
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Iterable
     from collections.abc import Mapping
+    from typing import Any
 
     from poetry_lockguard.lock.model import Lock
     from poetry_lockguard.lock.model import LockedDependency

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-from typing import Any
-
 from poetry_lockguard.errors import SelectionError
 from poetry_lockguard.names import canonicalize_name
 from poetry_lockguard.structs import dataclass
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Iterable
+    from typing import Any
 
     from poetry_lockguard.lock.project import Project
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from typing import TYPE_CHECKING
-from typing import Any
-
 from poetry_lockguard.errors import LockFileError
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
 
 
 def load_toml(path: Path, display: str | None = None) -> dict[str, Any]:

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-from typing import Protocol
 
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from poetry_lockguard.report.model import Report
 
 FORMATS = ("text", "json", "github", "sarif", "markdown")
 
 
-class Reporter(Protocol):
-    """Anything that turns a Report into a string."""
+if TYPE_CHECKING:
 
-    def render(self, report: Report) -> str:
-        """The report in this reporter's format."""
-        ...
+    class Reporter(Protocol):
+        """Anything that turns a Report into a string (for annotations only: a check
+        need not import typing)."""
+
+        def render(self, report: Report) -> str:
+            """The report in this reporter's format."""
+            ...
 
 
 def reporter_for(name: str, sync_options: str = "") -> Reporter:

@@ -7,13 +7,14 @@ import socket
 
 from datetime import datetime
 from datetime import timezone
-from typing import TYPE_CHECKING
-from typing import Any
 
 from poetry_lockguard.report.model import SCHEMA_VERSION
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from poetry_lockguard.report.model import Report
 
 

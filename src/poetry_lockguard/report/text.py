@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.finding import CODES
 from poetry_lockguard.checks.finding import REINSTALL_CODES
@@ -12,6 +11,7 @@ from poetry_lockguard.report.style import escape_tags
 from poetry_lockguard.report.style import neutralise
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from poetry_lockguard.checks.finding import Finding
     from poetry_lockguard.report.model import Report
