@@ -34,8 +34,10 @@ def fresh_name(stem: str) -> str:
 
 
 def make_venv(project: PoetryProject) -> None:
-    """An empty in-project venv, so a refused run has an environment to leave alone."""
-    project.poetry("env", "use", sys.executable, check=True)
+    """An empty in-project venv, so a refused run has an environment to leave alone
+    (``poetry lock`` has usually made it already: it is an env command)."""
+    if not (project.venv / "pyvenv.cfg").is_file():
+        project.poetry("env", "use", sys.executable, check=True)
 
 
 def locked(project: PoetryProject, deps: list[str], **kwargs: object) -> PoetryProject:
