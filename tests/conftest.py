@@ -7,6 +7,7 @@ import pytest
 from tests.support.artifacts import Dist
 from tests.support.index import PackageIndex
 from tests.support.poetry import PoetryProject
+from tests.support.poetry import close_fork_servers
 
 
 if TYPE_CHECKING:
@@ -75,6 +76,13 @@ def lockguard_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("POETRY_LOCKGUARD_CACHE_DIR", str(tmp_path_factory.mktemp("lockguard-cache")))
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fork_servers() -> Iterator[None]:
+    """The worker's Poetry fork servers end with its session."""
+    yield
+    close_fork_servers()
 
 
 @pytest.fixture

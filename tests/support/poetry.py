@@ -22,6 +22,9 @@ import tomlkit
 
 from packaging.utils import canonicalize_name
 
+from tests.support.forkserver import ForkServer
+from tests.support.forkserver import import_time_key
+
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,6 +35,25 @@ POETRY = Path(sys.executable).parent / "poetry"
 #: A file to which every subprocess of :meth:`PoetryProject.run` appends one JSON line
 #: (command, wall and CPU seconds, test): where the suite's time goes.
 TIMINGS = os.environ.get("LOCKGUARD_TEST_TIMINGS")
+
+
+#: Poetry commands run as forks of a warm Poetry (see :mod:`tests.support.forkserver`).
+FORK = os.environ.get("LOCKGUARD_TEST_FORK", "1") != "0"
+_SERVERS: dict[tuple[tuple[str, str], ...], ForkServer] = {}
+
+
+def fork_server(env: dict[str, str]) -> ForkServer:
+    """This worker's fork server for commands run with ``env``, started on first use."""
+    key = import_time_key(env)
+    if key not in _SERVERS:
+        _SERVERS[key] = ForkServer(sys.executable, POETRY, env)
+    return _SERVERS[key]
+
+
+def close_fork_servers() -> None:
+    """End this worker's fork servers (they save their coverage data as they end)."""
+    while _SERVERS:
+        _SERVERS.popitem()[1].close()
 
 
 def poetry_version() -> tuple[int, ...]:
@@ -175,7 +197,8 @@ class PoetryProject:
     def poetry(self, *args: str, check: bool = False, env: dict[str, str] | None = None,
                timeout: float = 300) -> Result:
         """Run ``poetry ARGS`` in the project; with ``check`` a failure raises."""
-        return self.run([str(POETRY), *args], check=check, env=env, timeout=timeout)
+        return self.run([str(POETRY), *args], check=check, env=env, timeout=timeout,
+                        forked=True)
 
     def lockguard(self, *args: str, env: dict[str, str] | None = None) -> Result:
         """``poetry lockguard check ARGS``, run in this process by Poetry's own Application.
@@ -230,12 +253,19 @@ class PoetryProject:
             os.environ.update(saved)
 
     def run(self, args: list[str], *, check: bool = False, env: dict[str, str] | None = None,
-            timeout: float = 300, cwd: Path | None = None) -> Result:
+            timeout: float = 300, cwd: Path | None = None, forked: bool = False) -> Result:
+        """Run ``args`` in the project; ``forked`` (``poetry`` commands only) runs it as a
+        fork of a warm Poetry (tests/support/forkserver.py) unless LOCKGUARD_TEST_FORK=0."""
         start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
-        proc = subprocess.run(
-            args, cwd=cwd or self.path, capture_output=True, text=True, timeout=timeout,
-            env=self.env(**(env or {})), stdin=subprocess.DEVNULL, check=False,
-        )
+        full_env = self.env(**(env or {}))
+        if forked and FORK:
+            proc = fork_server(full_env).run(args, cwd=cwd or self.path, env=full_env,
+                                             timeout=timeout)
+        else:
+            proc = subprocess.run(
+                args, cwd=cwd or self.path, capture_output=True, text=True, timeout=timeout,
+                env=full_env, stdin=subprocess.DEVNULL, check=False,
+            )
         if TIMINGS:
             _log_timing(TIMINGS, args, time.perf_counter() - start, before)
         result = Result(args, proc.returncode, proc.stdout, proc.stderr)

@@ -1,0 +1,218 @@
+"""A fork server for ``poetry``: the tests' Poetry commands without Poetry's start-up.
+
+Every ``poetry`` command of the tests used to be a new process that spent about half a
+second importing Poetry before doing anything; the suite ran some seven hundred of them.
+A server started once per test worker (and per set of the variables Poetry reads at
+import) imports Poetry and the plugins it would load, then forks one child per command.
+The child is a real, separate ``poetry`` process in all that matters: it gets the
+command's argv, environment, working directory, stdin from /dev/null and the test's own
+stdout and stderr files, runs the ``poetry`` script's ``main()`` and exits with its exit
+code. Nothing is shared with the tests' process, and no state with another command: each
+child starts from the same freshly imported, never-run Poetry.
+
+Run as a script, this file is the server: ``python forkserver.py SOCKET POETRY_SCRIPT``.
+It prints ``ready`` when it accepts commands, and ends when its stdin closes (its test
+worker ended or closed it).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import locale
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+
+from pathlib import Path
+from typing import NoReturn
+
+
+#: Variables read while Poetry is imported, or before Python runs any code: a command
+#: whose values differ from the server's gets a server of its own.
+IMPORT_TIME = ("PYTHON", "COVERAGE", "XDG_", "LC_", "LANG", "HOME", "POETRY_CONFIG_DIR",
+               "POETRY_HOME")
+
+_HEADER = struct.Struct("!I")
+
+
+def import_time_key(env: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """The part of ``env`` a server is started with and cannot change for a command."""
+    return tuple(sorted((k, v) for k, v in env.items() if k.startswith(IMPORT_TIME)))
+
+
+class ForkServer:
+    """One server process, running ``poetry`` commands as forks of itself."""
+
+    def __init__(self, python: str, poetry_script: Path, env: dict[str, str]) -> None:
+        self._dir = tempfile.mkdtemp(prefix="poetry-fork-")
+        self._socket = os.path.join(self._dir, "s")
+        self._proc = subprocess.Popen(
+            [python, __file__, self._socket, str(poetry_script)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=self._dir,
+        )
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline()
+        if line.strip() != b"ready":
+            self.close()
+            raise RuntimeError(f"the poetry fork server did not start: {line!r}")
+
+    def run(self, argv: list[str], *, cwd: Path, env: dict[str, str],
+            timeout: float) -> subprocess.CompletedProcess[str]:
+        """Run ``argv`` (``poetry ...``) as a fork, like ``subprocess.run(text=True)``."""
+        request = json.dumps({"argv": argv, "cwd": str(cwd), "env": env}).encode()
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+                socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.connect(self._socket)
+            socket.send_fds(conn, [_HEADER.pack(len(request)) + request],
+                            [out.fileno(), err.fileno()])
+            conn.settimeout(timeout)
+            pid = _read_int(conn)
+            try:
+                code = _read_int(conn, signed=True)
+            except socket.timeout:
+                os.kill(pid, signal.SIGKILL)
+                _read_int(conn, signed=True)
+                raise subprocess.TimeoutExpired(argv, timeout) from None
+            return subprocess.CompletedProcess(argv, code, _text(out), _text(err))
+
+    def close(self) -> None:
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+        for path in (self._socket, self._dir):
+            try:
+                os.unlink(path) if path == self._socket else os.rmdir(path)
+            except OSError:
+                pass
+
+
+def _text(f: io.BufferedRandom | tempfile._TemporaryFileWrapper[bytes]) -> str:
+    """What ``subprocess.run(text=True)`` makes of the bytes: universal newlines."""
+    f.seek(0)
+    data = f.read()
+    return io.TextIOWrapper(io.BytesIO(data), encoding=locale.getpreferredencoding(False),
+                            newline=None).read()
+
+
+def _read_int(conn: socket.socket, *, signed: bool = False) -> int:
+    data = b""
+    while len(data) < 8:
+        chunk = conn.recv(8 - len(data))
+        if not chunk:
+            raise RuntimeError("the poetry fork server closed the connection")
+        data += chunk
+    return int.from_bytes(data, "big", signed=signed)
+
+
+# -- the server ------------------------------------------------------------------------
+
+
+def _serve(socket_path: str, poetry_script: str) -> None:
+    # The `poetry` script's own sys.path: its directory first, not this file's.
+    sys.path[0] = os.path.dirname(poetry_script)
+    _warm_up()
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(socket_path)
+    server.listen(4)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    while True:
+        readable, _, _ = select.select([server, sys.stdin], [], [])
+        if sys.stdin in readable:
+            return  # the test worker is gone, or closed us
+        conn, _ = server.accept()
+        with conn:
+            header, fds, _, _ = socket.recv_fds(conn, _HEADER.size, 2)
+            (size,) = _HEADER.unpack(header)
+            data = b""
+            while len(data) < size:
+                data += conn.recv(size - len(data))
+            request = json.loads(data)
+            pid = os.fork()
+            if pid == 0:
+                server.close()
+                conn.close()
+                _child(request, fds)  # never returns
+            for fd in fds:
+                os.close(fd)
+            conn.sendall(pid.to_bytes(8, "big"))
+            _, status = os.waitpid(pid, 0)
+            conn.sendall(os.waitstatus_to_exitcode(status).to_bytes(8, "big", signed=True))
+
+
+#: Modules Poetry imports while it runs a command (its commands, installer, solver,
+#: virtualenv); imported once by the server, so that no command pays for them.
+WARM = ("poetry.factory", "poetry.plugins.plugin_manager", "poetry.installation.installer",
+        "poetry.installation.executor", "poetry.puzzle.solver", "poetry.utils.env",
+        "poetry.repositories.legacy_repository", "poetry.inspection.info", "poetry.layouts",
+        "poetry.packages.locker", "poetry.mixology", "poetry.utils.authenticator",
+        "poetry.console.logging.io_formatter", "poetry.core.masonry.api", "virtualenv")
+
+
+def _warm_up() -> None:
+    """Import Poetry's application, its commands and the plugins it would load."""
+    import importlib
+    import pkgutil
+
+    from importlib.metadata import entry_points
+
+    import poetry.console.commands
+
+    for module in pkgutil.walk_packages(poetry.console.commands.__path__,
+                                        "poetry.console.commands."):
+        importlib.import_module(module.name)
+    for name in WARM:
+        importlib.import_module(name)
+    for group in ("poetry.application.plugin", "poetry.plugin"):
+        for entry_point in entry_points(group=group):
+            entry_point.load()
+
+
+def _child(request: dict[str, object], fds: list[int]) -> NoReturn:
+    """Become ``poetry ARGV``: its streams, directory and environment, then its main()."""
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(fds[0], 1)
+    os.dup2(fds[1], 2)
+    for fd in (devnull, *fds):
+        os.close(fd)
+    os.chdir(str(request["cwd"]))
+    os.environ.clear()
+    os.environ.update(request["env"])  # type: ignore[arg-type]
+    sys.argv = list(request["argv"])  # type: ignore[call-overload]
+    from poetry.console.application import main
+
+    # As the `poetry` script, sys.exit(main()), but without tearing down a thousand
+    # modules one by one (a tenth of a second): exit handlers (coverage saving its data
+    # among them) and flushing, then the end of the process.
+    try:
+        code = main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    import atexit
+
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1], sys.argv[2])
