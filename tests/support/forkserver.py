@@ -17,6 +17,7 @@ worker ended or closed it).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import locale
@@ -29,8 +30,13 @@ import subprocess
 import sys
 import tempfile
 
-from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
 from typing import NoReturn
+
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 #: Variables read while Poetry is imported, or before Python runs any code: a command
@@ -91,11 +97,9 @@ class ForkServer:
             self._proc.wait()
         if self._proc.stdout is not None:
             self._proc.stdout.close()
-        for path in (self._socket, self._dir):
-            try:
-                os.unlink(path) if path == self._socket else os.rmdir(path)
-            except OSError:
-                pass
+        with contextlib.suppress(OSError):
+            os.unlink(self._socket)
+            os.rmdir(self._dir)
 
 
 def _text(f: io.BufferedRandom | tempfile._TemporaryFileWrapper[bytes]) -> str:
@@ -180,7 +184,7 @@ def _warm_up() -> None:
             entry_point.load()
 
 
-def _child(request: dict[str, object], fds: list[int]) -> NoReturn:
+def _child(request: dict[str, Any], fds: list[int]) -> NoReturn:
     """Become ``poetry ARGV``: its streams, directory and environment, then its main()."""
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -190,8 +194,8 @@ def _child(request: dict[str, object], fds: list[int]) -> NoReturn:
         os.close(fd)
     os.chdir(str(request["cwd"]))
     os.environ.clear()
-    os.environ.update(request["env"])  # type: ignore[arg-type]
-    sys.argv = list(request["argv"])  # type: ignore[call-overload]
+    os.environ.update(request["env"])
+    sys.argv = list(request["argv"])
     from poetry.console.application import main
 
     # As the `poetry` script, sys.exit(main()), but without tearing down a thousand
@@ -201,7 +205,7 @@ def _child(request: dict[str, object], fds: list[int]) -> NoReturn:
         code = main()
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except BaseException:
+    except BaseException:  # noqa: BLE001  (printed, as Python would, and exit 1)
         import traceback
 
         traceback.print_exc()
