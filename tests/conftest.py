@@ -5,9 +5,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.support.artifacts import Dist
+from tests.support.forkserver import close_servers
 from tests.support.index import PackageIndex
 from tests.support.poetry import PoetryProject
-from tests.support.poetry import close_fork_servers
 
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def lockguard_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 def fork_servers() -> Iterator[None]:
     """The worker's Poetry fork servers end with its session."""
     yield
-    close_fork_servers()
+    close_servers()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from poetry_lockguard.env.locate import find_project_interpreter
 from poetry_lockguard.env.locate import generate_env_name
 from poetry_lockguard.errors import EnvironmentInspectionError
-from tests.support.poetry import POETRY
+from tests.support.forkserver import POETRY
 
 
 if TYPE_CHECKING:

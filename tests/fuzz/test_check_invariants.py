@@ -36,7 +36,7 @@ from tests.fuzz.strategies import lock_text
 from tests.fuzz.strategies import metadata_bytes
 from tests.fuzz.strategies import record_bytes
 from tests.report.test_schema import assert_valid
-from tests.support.poetry import POETRY
+from tests.support.forkserver import POETRY
 from tests.support.poetry import PoetryProject
 
 

@@ -9,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from tests.integrity.wheels import record_hash
-from tests.support.poetry import POETRY
+from tests.support.forkserver import POETRY
 
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.differential import Harness
-from tests.support.poetry import POETRY
+from tests.support.forkserver import POETRY
 
 
 if sys.version_info >= (3, 11):

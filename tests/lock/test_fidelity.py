@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.artifacts import Dist
 from tests.support.differential import Harness
-from tests.support.poetry import POETRY
+from tests.support.forkserver import POETRY
 from tests.support.scenarios import downgrade_lock_to_2_0
 
 

@@ -25,6 +25,8 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from tests.support.forkserver import run_command
+
 
 #: Interpreters the harness may use for a project's empty venv, newest preferred last.
 PYTHON_CANDIDATES = ("3.11", "3.12", "3.10", "3.13", "3.9")
@@ -151,10 +153,7 @@ class Harness:
         return env
 
     def _run(self, args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
-            stdin=subprocess.DEVNULL, check=False,
-        )
+        return run_command(args, cwd=cwd, env=env, timeout=600)
 
     def compare(self, project_dir: Path, *, plugin: bool = True) -> list[Comparison] | str:
         """Every selection of the project compared, or the reason it was skipped."""

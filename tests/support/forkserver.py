@@ -29,14 +29,11 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 from typing import Any
 from typing import NoReturn
-
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 #: Variables read while Poetry is imported, or before Python runs any code: a command
@@ -45,6 +42,32 @@ IMPORT_TIME = ("PYTHON", "COVERAGE", "XDG_", "LC_", "LANG", "HOME", "POETRY_CONF
                "POETRY_HOME")
 
 _HEADER = struct.Struct("!I")
+
+#: Poetry commands run as forks unless LOCKGUARD_TEST_FORK=0 (then each is a process).
+ENABLED = os.environ.get("LOCKGUARD_TEST_FORK", "1") != "0"
+#: The Poetry script of the interpreter running the tests: the one the servers fork.
+POETRY = Path(sys.executable).parent / "poetry"
+_SERVERS: dict[tuple[object, ...], ForkServer] = {}
+
+
+def run_command(args: list[str], *, cwd: Path, env: dict[str, str],
+                timeout: float) -> subprocess.CompletedProcess[str]:
+    """``subprocess.run(args, text=True)`` with output captured and stdin from /dev/null;
+    a ``poetry`` command of :data:`POETRY` runs as a fork of a warm Poetry instead."""
+    if ENABLED and args and args[0] == str(POETRY):
+        # One server per thread too: a server runs one command at a time.
+        key = (threading.get_ident(), *import_time_key(env))
+        if key not in _SERVERS:
+            _SERVERS[key] = ForkServer(sys.executable, POETRY, env)
+        return _SERVERS[key].run(args, cwd=cwd, env=env, timeout=timeout)
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+
+
+def close_servers() -> None:
+    """End the fork servers (they save their coverage data as they end)."""
+    while _SERVERS:
+        _SERVERS.popitem()[1].close()
 
 
 def import_time_key(env: dict[str, str]) -> tuple[tuple[str, str], ...]:

@@ -9,7 +9,6 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import time
 
@@ -22,38 +21,21 @@ import tomlkit
 
 from packaging.utils import canonicalize_name
 
-from tests.support.forkserver import ForkServer
-from tests.support.forkserver import import_time_key
+from tests.support.forkserver import POETRY
+from tests.support.forkserver import run_command
 
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 
-POETRY = Path(sys.executable).parent / "poetry"
-
 #: A file to which every subprocess of :meth:`PoetryProject.run` appends one JSON line
 #: (command, wall and CPU seconds, test): where the suite's time goes.
 TIMINGS = os.environ.get("LOCKGUARD_TEST_TIMINGS")
 
 
-#: Poetry commands run as forks of a warm Poetry (see :mod:`tests.support.forkserver`).
-FORK = os.environ.get("LOCKGUARD_TEST_FORK", "1") != "0"
-_SERVERS: dict[tuple[tuple[str, str], ...], ForkServer] = {}
-
-
-def fork_server(env: dict[str, str]) -> ForkServer:
-    """This worker's fork server for commands run with ``env``, started on first use."""
-    key = import_time_key(env)
-    if key not in _SERVERS:
-        _SERVERS[key] = ForkServer(sys.executable, POETRY, env)
-    return _SERVERS[key]
-
-
-def close_fork_servers() -> None:
-    """End this worker's fork servers (they save their coverage data as they end)."""
-    while _SERVERS:
-        _SERVERS.popitem()[1].close()
+#: uv, from the test extra: see :meth:`PoetryProject.pip`.
+UV = Path(sys.executable).parent / "uv"
 
 
 def poetry_version() -> tuple[int, ...]:
@@ -197,8 +179,7 @@ class PoetryProject:
     def poetry(self, *args: str, check: bool = False, env: dict[str, str] | None = None,
                timeout: float = 300) -> Result:
         """Run ``poetry ARGS`` in the project; with ``check`` a failure raises."""
-        return self.run([str(POETRY), *args], check=check, env=env, timeout=timeout,
-                        forked=True)
+        return self.run([str(POETRY), *args], check=check, env=env, timeout=timeout)
 
     def lockguard(self, *args: str, env: dict[str, str] | None = None) -> Result:
         """``poetry lockguard check ARGS``, run in this process by Poetry's own Application.
@@ -253,19 +234,12 @@ class PoetryProject:
             os.environ.update(saved)
 
     def run(self, args: list[str], *, check: bool = False, env: dict[str, str] | None = None,
-            timeout: float = 300, cwd: Path | None = None, forked: bool = False) -> Result:
-        """Run ``args`` in the project; ``forked`` (``poetry`` commands only) runs it as a
-        fork of a warm Poetry (tests/support/forkserver.py) unless LOCKGUARD_TEST_FORK=0."""
+            timeout: float = 300, cwd: Path | None = None) -> Result:
+        """Run ``args`` in the project (a ``poetry`` command as a fork of a warm Poetry:
+        tests/support/forkserver.py)."""
         start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
-        full_env = self.env(**(env or {}))
-        if forked and FORK:
-            proc = fork_server(full_env).run(args, cwd=cwd or self.path, env=full_env,
-                                             timeout=timeout)
-        else:
-            proc = subprocess.run(
-                args, cwd=cwd or self.path, capture_output=True, text=True, timeout=timeout,
-                env=full_env, stdin=subprocess.DEVNULL, check=False,
-            )
+        proc = run_command(args, cwd=cwd or self.path, env=self.env(**(env or {})),
+                           timeout=timeout)
         if TIMINGS:
             _log_timing(TIMINGS, args, time.perf_counter() - start, before)
         result = Result(args, proc.returncode, proc.stdout, proc.stderr)
@@ -275,13 +249,16 @@ class PoetryProject:
             )
         return result
 
-    def pip(self, *args: str) -> Result:
-        """pip of the project's venv (to make drift the way users make it)."""
-        index = ["--index-url", self.index_url] if args and args[0] == "install" else []
-        # Drift is made past the pip fence the guard puts into the venv.
+    def pip(self, verb: str, *args: str) -> Result:
+        """Drift made the way users make it, by an installer outside Poetry: uv's pip
+        interface (``install``/``uninstall`` with pip's options), a tenth of pip's
+        start-up. Tests whose subject is pip itself run the venv's pip."""
+        options = [{"--force-reinstall": "--reinstall"}.get(a, a) for a in args if a != "-y"]
+        index = ["--index-url", self.index_url] if verb == "install" else []
         return self.run(
-            [str(self.python), "-m", "pip", "--disable-pip-version-check", *args, *index],
-            check=True, env={"POETRY_LOCKGUARD_FENCE": "off"},
+            [str(UV), "pip", verb, "--quiet", "--python", str(self.python), *options, *index],
+            check=True, env={"UV_LINK_MODE": "copy", "UV_CACHE_DIR": str(self.home / "uv"),
+                             "UV_NO_CONFIG": "1", "UV_PYTHON_DOWNLOADS": "never"},
         )
 
     def installed(self) -> dict[str, str]:
