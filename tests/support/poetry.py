@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import resource
 import shutil
 import sys
@@ -179,7 +180,38 @@ class PoetryProject:
     def poetry(self, *args: str, check: bool = False, env: dict[str, str] | None = None,
                timeout: float = 300) -> Result:
         """Run ``poetry ARGS`` in the project; with ``check`` a failure raises."""
+        if args == ("lock",) and env is None:
+            return self._lock(check=check, timeout=timeout)
         return self.run([str(POETRY), *args], check=check, env=env, timeout=timeout)
+
+    def _lock(self, *, check: bool, timeout: float) -> Result:
+        """``poetry lock``, remembered for the test session (of this worker).
+
+        A second project with the same pyproject.toml and poetry.lock (or none) gets what
+        the first one's ``poetry lock`` left: its poetry.lock, its output and, where the
+        command made the project's venv (``lock`` is an env command), a copy of that
+        still empty venv. The test index does not change during a session, so neither
+        does what Poetry would resolve. ``lock`` is not a guarded command.
+        """
+        before = self.lock.read_bytes() if self.lock.exists() else b""
+        key = hashlib.sha256(self.pyproject.read_bytes() + b"\0" + before).hexdigest()[:16]
+        entry = self.home / "locked" / key
+        makes_venv = not self.venv.exists()
+        if entry.is_dir() and (not makes_venv or (entry / "venv").is_dir()):
+            shutil.copy2(entry / "poetry.lock", self.lock)
+            if makes_venv:
+                copy_venv(entry / "venv", self.venv)
+            return Result(**json.loads((entry / "result.json").read_text()))
+        result = self.run([str(POETRY), "lock"], check=check, timeout=timeout)
+        if result.returncode == 0 and not entry.exists():
+            partial = entry.with_suffix(f".{os.getpid()}")
+            partial.mkdir(parents=True)
+            shutil.copy2(self.lock, partial / "poetry.lock")
+            (partial / "result.json").write_text(json.dumps(result.__dict__))
+            if makes_venv and self.venv.is_dir():
+                copy_venv(self.venv, partial / "venv")
+            partial.rename(entry)  # whole or not at all
+        return result
 
     def lockguard(self, *args: str, env: dict[str, str] | None = None) -> Result:
         """``poetry lockguard check ARGS``, run in this process by Poetry's own Application.
@@ -316,7 +348,7 @@ def installed_project(project: PoetryProject, deps: list[str], **kwargs: Any) ->
     own_paths = kwargs.get("package_mode") or any("@" in d for d in deps)
     if not own_paths and template.is_dir():
         shutil.copy2(template / "poetry.lock", project.lock)
-        shutil.copytree(template / ".venv", project.venv, symlinks=True)
+        copy_venv(template / ".venv", project.venv)
         return project
     project.poetry("lock", check=True)
     project.poetry("install", check=True)
@@ -324,9 +356,24 @@ def installed_project(project: PoetryProject, deps: list[str], **kwargs: Any) ->
         partial = template.with_suffix(f".{os.getpid()}")
         partial.mkdir(parents=True)
         shutil.copy2(project.lock, partial / "poetry.lock")
-        shutil.copytree(project.venv, partial / ".venv", symlinks=True)
+        copy_venv(project.venv, partial / ".venv")
         partial.rename(template)  # whole or not at all
     return project
+
+
+def copy_venv(source: Path, target: Path) -> None:
+    """A copy of the virtualenv ``source`` at ``target``, with the absolute paths that
+    name it (script shebangs, activate scripts, pyvenv.cfg) naming ``target`` instead.
+    Where it was made is what virtualenv wrote into pyvenv.cfg (``command = ... PATH``):
+    ``source`` may be a copy already."""
+    shutil.copytree(source, target, symlinks=True)
+    made = re.search(rb"(?m)^command = .* (\S+)$", (source / "pyvenv.cfg").read_bytes())
+    old, new = made.group(1) if made else str(source).encode(), str(target).encode()
+    for path in [target / "pyvenv.cfg", *(target / "bin").iterdir()]:
+        if path.is_file() and not path.is_symlink():
+            data = path.read_bytes()
+            if old in data:
+                path.write_bytes(data.replace(old, new))
 
 
 def _log_timing(path: str, args: list[str], wall: float,
