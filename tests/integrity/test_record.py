@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -13,12 +15,12 @@ from poetry_lockguard.env.record import RecordEntry
 from poetry_lockguard.env.record import RecordMissingError
 from poetry_lockguard.env.record import read_record
 from poetry_lockguard.env.safe_files import Locator
+from poetry_lockguard.env.safe_files import _hash_file
 from tests.integrity.wheels import record_hash
 
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
 
 def _record(tmp_path: Path, data: bytes) -> Path:
@@ -92,6 +94,8 @@ def test_locator_refuses_and_verifies(tmp_path: Path) -> None:
     (site / "pkg" / "m.py").write_bytes(b"x")
     (env / "bin" / "tool").write_bytes(b"x")
     (site / "pkg" / "up").symlink_to(env / "bin")
+    (site / "pkg" / "link.py").symlink_to(site / "pkg" / "m.py")
+    (site / "pkg" / "dangling.py").symlink_to(site / "pkg" / "nothing.py")
     os.mkfifo(site / "pkg" / "fifo")
     (site / "pkg" / "dir").mkdir()
     locator = Locator([env])
@@ -104,6 +108,8 @@ def test_locator_refuses_and_verifies(tmp_path: Path) -> None:
     assert state("pkg/m.py") == ("ok", "")
     assert state("../../../bin/tool") == ("ok", "")
     assert state("pkg/up/tool") == ("ok", "")  # a symlink that stays inside is followed
+    assert state("pkg/link.py") == ("ok", "")
+    assert state("pkg/dangling.py") == ("missing", "")
     assert state("pkg/m.py", size=2)[0] == "modified"
     assert state("pkg/m.py", digest=record_hash(b"y").partition("=")[2])[0] == "modified"
     assert state("pkg/gone.py")[0] == "missing"
@@ -112,6 +118,36 @@ def test_locator_refuses_and_verifies(tmp_path: Path) -> None:
     assert state("pkg/fifo")[1] == "is a FIFO, not a regular file (not opened)"
     assert state("pkg/dir")[1] == "is a directory, not a regular file (not opened)"
     assert state("pkg/")[0] == "invalid"
+    assert state("pkg/" + "n" * 300) == ("invalid", "cannot be read (File name too long)")
+    # A failure while hashing is raised, and not remembered: the next row hashes again.
+    for _ in range(2):
+        with pytest.raises(ValueError, match="unsupported hash type rot13"):
+            locator.verify(str(site), RecordEntry("pkg/m.py", "rot13", h, 1, 1))
+
+
+def test_hashing_refuses_a_swapped_file_and_reads_a_growing_one_to_its_end(
+    tmp_path: Path,
+) -> None:
+    # _hash_file gets what lstat said before the file was opened.
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.write_bytes(b"x")
+    second.write_bytes(b"x")
+    assert _hash_file(str(first), "sha256", os.lstat(second)) == (
+        "", 0, "changed while it was being checked"
+    )
+    # A socket passes no regular-file test, but this one is hashed as if lstat had
+    # called it a file: it cannot be opened.
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "socket"))
+        st = os.lstat(tmp_path / "socket")
+        assert _hash_file(str(tmp_path / "socket"), "sha256", st) == (
+            "", 0, "cannot be read (No such device or address)"
+        )
+    # /proc files say size 0 and have content: a file that grew after fstat.
+    status = "/proc/self/cmdline"
+    digest, size, problem = _hash_file(status, "sha256", os.lstat(status))
+    assert (size, problem) == (len(Path(status).read_bytes()), "")
+    assert size > 0
 
 
 @pytest.mark.parametrize(
