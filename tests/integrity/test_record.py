@@ -69,12 +69,33 @@ def test_every_bad_row_is_a_problem_and_good_rows_survive(tmp_path: Path) -> Non
         f"good.py,{h},1",
         f"nul\x00.py,{h},1",
         f'"unterminated,{h},1',
+        f'"a.py",b\rc.py,{h},1',  # a bare CR in an unquoted field: not CSV
+        f",{h},1",
     ]
     record = read_record(_record(tmp_path, "\n".join(rows).encode() + b"\n\xff\xfe\n"))
     # An absolute POSIX path is a row (the Locator refuses it unless inside the env).
     assert [e.path for e in record.entries] == ["good.py", "/abs.py"]
     assert len(record.problems) == len(rows) - 1  # every bad row + the non-UTF-8 line
     assert all(p.line > 0 for p in record.problems)
+    messages = [p.message for p in record.problems]
+    assert f"line {len(rows) - 1} is not valid CSV (new-line character seen in unquoted field" \
+        " - do you need to open the file in universal-newline mode?)" in messages
+    assert f"line {len(rows)} has an empty path" in messages
+
+
+def test_a_long_path_is_shortened_in_messages(tmp_path: Path) -> None:
+    path = "a" * 150 + "/" + "b" * 150 + ".py"
+    record = read_record(_record(tmp_path, f"{path},{record_hash(b'x')},-1\n".encode()))
+    [problem] = record.problems
+    assert problem.message == f"line 1: {'a' * 98 + '...' + 'b' * 95 + '.py'!r} has an invalid size '-1'"
+
+
+def test_rows_past_the_limit_are_one_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("poetry_lockguard.env.record.MAX_ROWS", 2)
+    h = record_hash(b"x")
+    record = read_record(_record(tmp_path, "".join(f"{n}.py,{h},1\n" for n in range(5)).encode()))
+    assert [e.path for e in record.entries] == ["0.py", "1.py"]
+    assert [p.message for p in record.problems] == ["RECORD has more than 2 rows; the rest is ignored"]
 
 
 def test_long_line_is_skipped_without_keeping_it(tmp_path: Path) -> None:
