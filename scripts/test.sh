@@ -67,7 +67,8 @@ run_tests() {  # run_tests LABEL WORKERS [pytest args]: log to .venvs/logs/LABEL
   # Coverage on the newest run only: it costs each Poetry subprocess about a fifth more
   # CPU, and the other runs repeat tests the newest run measures.
   if [ "${LOCKGUARD_COVERAGE:-1}" != 0 ] && [ "$which" = newest ]; then
-    cov=(--cov --cov-report=)
+    # The combined report below judges fail_under, not each run's partial data.
+    cov=(--cov --cov-report= --cov-fail-under=0)
     export COVERAGE_FILE="$PWD/.venvs/coverage/.coverage.$which"
     mkdir -p .venvs/coverage
   fi
@@ -125,6 +126,9 @@ if [ "${LOCKGUARD_COVERAGE:-1}" != 0 ] && [ -n "$(ls -A .venvs/coverage 2>/dev/n
   echo "== coverage of src/ by the newest run (lines and branches, subprocesses included)"
   unset COVERAGE_FILE
   .venvs/poetry-newest/bin/coverage combine --quiet --data-file=.venvs/coverage/.coverage .venvs/coverage/
-  .venvs/poetry-newest/bin/coverage report --data-file=.venvs/coverage/.coverage || status=1
+  # fail_under (pyproject.toml) holds for the whole suite, not for the tests named in $@.
+  subset=(); [ $# -gt 0 ] && subset=(--fail-under=0)
+  .venvs/poetry-newest/bin/coverage report --data-file=.venvs/coverage/.coverage "${subset[@]}" \
+    || status=1
 fi
 exit $status

@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from poetry_lockguard.env.locate import _config_dir
+from poetry_lockguard.env.locate import _virtualenvs_path
 from poetry_lockguard.env.locate import find_project_interpreter
 from poetry_lockguard.env.locate import generate_env_name
+from poetry_lockguard.env.locate import interpreter_in
 from poetry_lockguard.errors import EnvironmentInspectionError
 from tests.support.forkserver import POETRY
 
@@ -176,3 +179,70 @@ def test_no_environment_is_an_error_naming_the_project(
     assert layout.locate_answer(monkeypatch) is None
     with pytest.raises(EnvironmentInspectionError, match="no environment found for this project"):
         find_project_interpreter(layout.project, NAME)
+
+
+def fake_env(directory: Path) -> Path:
+    """A directory that looks like an environment to locate.py (its ``bin/python``)."""
+    directory.joinpath("bin").mkdir(parents=True)
+    directory.joinpath("bin", "python").touch()
+    return directory
+
+
+def test_of_several_named_environments_the_running_minor_wins_else_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout = Layout(tmp_path)
+    venvs = layout.cache / "virtualenvs"
+    fake_env(venvs / f"{layout.base}-py3.1")
+    assert layout.locate_answer(monkeypatch) == venvs / f"{layout.base}-py3.1"
+    fake_env(venvs / f"{layout.base}-py3.0")
+    with pytest.raises(EnvironmentInspectionError) as error:
+        find_project_interpreter(layout.project, NAME)
+    assert str(error.value) == (
+        f"{venvs}: several environments for this project ({layout.base}-py3.0,"
+        f" {layout.base}-py3.1); choose one with --python"
+    )
+    running = fake_env(venvs / f"{layout.base}-py{sys.version_info[0]}.{sys.version_info[1]}")
+    assert layout.locate_answer(monkeypatch) == running
+
+
+def test_unreadable_settings_are_skipped_as_poetry_would_fail_on_them_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout = Layout(tmp_path)
+    layout.config_toml("virtualenvs = [")
+    layout.project.joinpath("poetry.toml").write_text('virtualenvs = "not a table"\n')
+    venvs = layout.cache / "virtualenvs"
+    venvs.mkdir(parents=True)
+    venvs.joinpath("envs.toml").write_text("[")
+    expected = layout.named_venv(venvs)
+    assert layout.locate_answer(monkeypatch) == expected
+
+
+def test_a_directory_without_an_interpreter_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(EnvironmentInspectionError, match=f"^{tmp_path}: no Python interpreter"):
+        interpreter_in(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("platform", "config", "cache"),
+    [
+        ("darwin", "{home}/Library/Application Support/pypoetry", "{home}/Library/Caches/pypoetry"),
+        ("win32", "{appdata}/pypoetry", "{local}/pypoetry/Cache"),
+        ("linux", "{xdg}/config/pypoetry", "{xdg}/cache/pypoetry"),
+    ],
+)
+def test_default_directories_are_poetrys_on_each_platform(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, platform: str, config: str, cache: str
+) -> None:
+    places = {"home": tmp_path / "home", "appdata": tmp_path / "roaming",
+              "local": tmp_path / "local", "xdg": tmp_path / "xdg"}
+    monkeypatch.delenv("POETRY_CONFIG_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(places["home"]))
+    monkeypatch.setenv("APPDATA", str(places["appdata"]))
+    monkeypatch.setenv("LOCALAPPDATA", str(places["local"]))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(places["xdg"] / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(places["xdg"] / "cache"))
+    monkeypatch.setattr(sys, "platform", platform)
+    assert _config_dir() == Path(config.format(**places))
+    assert _virtualenvs_path({}) == Path(cache.format(**places)) / "virtualenvs"

@@ -13,6 +13,7 @@ from poetry_lockguard.env.distributions import scan_distributions
 
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 
@@ -147,3 +148,58 @@ def test_symlink_inside_the_dist_info_is_followed(tmp_path: Path) -> None:
     (dist / "METADATA").symlink_to("PKG-INFO")
     [found] = scan_distributions((tmp_path,))
     assert (found.name, found.problem) == ("ok", "")
+
+
+def test_what_is_not_a_distribution_directory(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "flat-1.0.dist-info").write_text("")
+    (site / "loop-1.0.dist-info").symlink_to("loop-1.0.dist-info")
+    (site / "dangling-1.0.egg-info").symlink_to(tmp_path / "nowhere")
+    found = scan_distributions((tmp_path / "absent", site))
+    assert [(d.name, d.problem) for d in found] == [
+        ("flat", "is not a directory"),
+        ("loop", "METADATA cannot be read (Too many levels of symbolic links)"),
+    ]
+
+
+LONG = 64 * 1024  # the most bytes of METADATA read for its header
+#: Odd-sized, so that the read ends inside one of the two-byte characters after it.
+HEAD = b"Version: 1.0\nName: cut\nKeywords: ab\nSummary: "
+
+
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        # The read ends inside a character of a long Summary: the header is read.
+        (HEAD + "\u00e9".encode() * LONG, ("cut", "1.0", "")),
+        (b"Version: 1.0\nName: c" + b"u" * LONG, ("cut", "1.0", "METADATA has a header longer than 65536 bytes")),
+    ],
+    ids=["cut in a character", "cut in the Name"],
+)
+def test_a_header_longer_than_the_read(
+    tmp_path: Path, metadata: bytes, expected: tuple[str, str, str]
+) -> None:
+    assert len(HEAD) % 2
+    _plant(tmp_path, "cut-1.0.dist-info", metadata)
+    [found] = scan_distributions((tmp_path,))
+    assert (found.name, found.version, found.problem) == expected
+
+
+@pytest.mark.parametrize(
+    ("make", "result"),
+    [
+        (lambda dist: (dist / "direct_url.json").write_text("[]"),
+         (None, "direct_url.json is not a JSON object")),
+        (lambda dist: (dist / "direct_url.json").write_text('{"url": "x"}'), ({"url": "x"}, "")),
+    ],
+)
+def test_direct_url_json_must_be_an_object(
+    tmp_path: Path, make: Callable[[Path], object], result: tuple[object, str]
+) -> None:
+    make(_plant(tmp_path, "ok-1.0.dist-info", b"Name: ok\nVersion: 1.0\n"))
+    (tmp_path / "old-1.0.egg-info").mkdir()
+    (tmp_path / "old-1.0.egg-info" / "PKG-INFO").write_text("Name: old\nVersion: 1.0\n")
+    ok, old = scan_distributions((tmp_path,))
+    assert ok.read_json("direct_url.json") == result
+    assert old.read_json("direct_url.json") == (None, "")  # an egg-info has none

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from poetry_lockguard.env.probe import _cache_path
+from poetry_lockguard.env.probe import _timeout
 from poetry_lockguard.env.probe import probe_interpreter
+from poetry_lockguard.env.probe import sees_outside_site
 from poetry_lockguard.errors import EnvironmentInspectionError
 
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Callable
 
 
 @pytest.fixture(autouse=True)
@@ -85,3 +89,56 @@ def test_stuck_interpreter_is_one_error_within_seconds(
         f"{python}: the interpreter did not report its environment within 2 s (stopped;"
         " POETRY_LOCKGUARD_PROBE_TIMEOUT sets the limit)"
     )
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda python: None, "interpreter not found"),
+        (lambda python: python.write_text("#!/bin/sh\n"), "interpreter is not executable"),
+        (lambda python: (python.write_bytes(b"\x7fELF junk"), python.chmod(0o755)),
+         "cannot run interpreter ([Errno 8] Exec format error: '{python}')"),
+        (lambda python: (python.write_text("#!/bin/sh\necho hello\n"), python.chmod(0o755)),
+         "interpreter printed something that is not its environment"),
+    ],
+    ids=["absent", "not executable", "not a program", "not the probe's answer"],
+)
+def test_an_interpreter_that_cannot_answer_is_one_error(
+    tmp_path: Path, make: Callable[[Path], object], problem: str
+) -> None:
+    python = tmp_path / "python"
+    make(python)
+    with pytest.raises(EnvironmentInspectionError) as error:
+        probe_interpreter(python)
+    assert str(error.value) == f"{python}: {problem.format(python=python)}"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda cfg: cfg.write_bytes(b"include-system-site-packages = \xff\n"), os.mkfifo],
+    ids=["not UTF-8", "FIFO"],
+)
+def test_an_unreadable_pyvenv_cfg_may_see_outside_site(
+    tmp_path: Path, make: Callable[[Path], object]
+) -> None:
+    (tmp_path / "bin").mkdir()
+    make(tmp_path / "pyvenv.cfg")
+    assert sees_outside_site(tmp_path / "bin" / "python") is True
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("3.5", 3.5), ("soon", 10.0), ("-1", 10.0)])
+def test_probe_timeout_from_the_variable(
+    monkeypatch: pytest.MonkeyPatch, value: str, seconds: float
+) -> None:
+    monkeypatch.setenv("POETRY_LOCKGUARD_PROBE_TIMEOUT", value)
+    assert _timeout() == seconds
+
+
+def test_a_cache_that_cannot_be_written_is_no_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "not-a-directory").write_text("")
+    monkeypatch.setenv("POETRY_LOCKGUARD_CACHE_DIR", str(tmp_path / "not-a-directory"))
+    python = Path(sys.executable)
+    assert probe_interpreter(python) == probe_interpreter(python)
+    assert (tmp_path / "not-a-directory").read_text() == ""

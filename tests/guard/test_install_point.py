@@ -186,3 +186,11 @@ def test_git_checkout_of_the_locked_commit_is_built_and_recorded(tmp_path: Path)
     # A cached git build, not built in this run, is not installed.
     with pytest.raises(RefusedError):
         h.run(tmp_path / "elsewhere-1.0.0-py3-none-any.whl")
+
+
+def test_no_checkout_has_no_head(tmp_path: Path) -> None:
+    # Not a git work tree, and a repository with no commit yet: no commit to compare.
+    (tmp_path / "plain").mkdir()
+    assert checkout_head(tmp_path / "plain") == ""
+    subprocess.run(["git", "init", "-q", str(tmp_path / "empty")], check=True)
+    assert checkout_head(tmp_path / "empty") == ""

@@ -82,6 +82,7 @@ def test_names_outside_the_executor() -> None:
     internals = ExecutorInternals(executor())
     assert internals.supports_wheel("demo-1.0.0-py3-none-any.whl")
     assert not internals.supports_wheel("demo-1.0.0-py2-none-any.whl")
+    assert not internals.supports_wheel("demo.whl")  # not a wheel name
     assert internals.allows_wheel(Package("demo", "1.0.0"))
     assert all(isinstance(p, Path) for p in internals.site_dirs())
     assert isinstance(internals.env.site_packages.writable_candidates, list)

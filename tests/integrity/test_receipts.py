@@ -13,8 +13,12 @@ import re
 
 from typing import TYPE_CHECKING
 
+import pytest
 import tomlkit
 
+from poetry_lockguard.checks.receipts import ReceiptCheck
+from poetry_lockguard.checks.receipts import receipt_fields
+from poetry_lockguard.config import load_policy
 from tests.integrity.support import dist_info_of
 from tests.integrity.support import plant_receipt
 from tests.integrity.support import rewrite_record_row
@@ -128,3 +132,24 @@ def test_sdist_fallback_install_is_built_from_source(
     for result in run_both(project, "--integrity", "--format", "json"):
         assert result.returncode == 1, result.output
         assert _findings(result) == [("built-from-source", "error", "both")]
+
+
+@pytest.mark.parametrize(
+    ("receipt", "fields"),
+    [
+        ({"url": "u", "archive_info": {"hashes": {"sha256": " ABC "}}}, ("u", "abc")),
+        ({"url": "u", "archive_info": {"hash": "SHA256=ABC"}}, ("u", "abc")),  # older form
+        ({"url": "u", "archive_info": {"hash": "md5=abc"}}, ("u", "")),
+        ({"url": 3, "archive_info": []}, ("", "")),
+    ],
+)
+def test_receipt_fields(receipt: dict[str, object], fields: tuple[str, str]) -> None:
+    assert receipt_fields(receipt) == fields
+
+
+def test_only_a_wheel_with_a_tag_of_the_environment_is_compatible() -> None:
+    check = ReceiptCheck(load_policy(None), ["py3-none-any"])
+    assert check._compatible("alpha-1.0-py3-none-any.whl")
+    assert not check._compatible("alpha-1.0-py2-none-any.whl")
+    assert not check._compatible("alpha.whl")  # not a wheel name
+    assert not check._compatible("alpha-1.0.tar.gz")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -13,12 +15,12 @@ from poetry_lockguard.env.record import RecordEntry
 from poetry_lockguard.env.record import RecordMissingError
 from poetry_lockguard.env.record import read_record
 from poetry_lockguard.env.safe_files import Locator
+from poetry_lockguard.env.safe_files import _hash_file
 from tests.integrity.wheels import record_hash
 
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
 
 def _record(tmp_path: Path, data: bytes) -> Path:
@@ -67,12 +69,33 @@ def test_every_bad_row_is_a_problem_and_good_rows_survive(tmp_path: Path) -> Non
         f"good.py,{h},1",
         f"nul\x00.py,{h},1",
         f'"unterminated,{h},1',
+        f'"a.py",b\rc.py,{h},1',  # a bare CR in an unquoted field: not CSV
+        f",{h},1",
     ]
     record = read_record(_record(tmp_path, "\n".join(rows).encode() + b"\n\xff\xfe\n"))
     # An absolute POSIX path is a row (the Locator refuses it unless inside the env).
     assert [e.path for e in record.entries] == ["good.py", "/abs.py"]
     assert len(record.problems) == len(rows) - 1  # every bad row + the non-UTF-8 line
     assert all(p.line > 0 for p in record.problems)
+    messages = [p.message for p in record.problems]
+    assert f"line {len(rows) - 1} is not valid CSV (new-line character seen in unquoted field" \
+        " - do you need to open the file in universal-newline mode?)" in messages
+    assert f"line {len(rows)} has an empty path" in messages
+
+
+def test_a_long_path_is_shortened_in_messages(tmp_path: Path) -> None:
+    path = "a" * 150 + "/" + "b" * 150 + ".py"
+    record = read_record(_record(tmp_path, f"{path},{record_hash(b'x')},-1\n".encode()))
+    [problem] = record.problems
+    assert problem.message == f"line 1: {'a' * 98 + '...' + 'b' * 95 + '.py'!r} has an invalid size '-1'"
+
+
+def test_rows_past_the_limit_are_one_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("poetry_lockguard.env.record.MAX_ROWS", 2)
+    h = record_hash(b"x")
+    record = read_record(_record(tmp_path, "".join(f"{n}.py,{h},1\n" for n in range(5)).encode()))
+    assert [e.path for e in record.entries] == ["0.py", "1.py"]
+    assert [p.message for p in record.problems] == ["RECORD has more than 2 rows; the rest is ignored"]
 
 
 def test_long_line_is_skipped_without_keeping_it(tmp_path: Path) -> None:
@@ -92,6 +115,8 @@ def test_locator_refuses_and_verifies(tmp_path: Path) -> None:
     (site / "pkg" / "m.py").write_bytes(b"x")
     (env / "bin" / "tool").write_bytes(b"x")
     (site / "pkg" / "up").symlink_to(env / "bin")
+    (site / "pkg" / "link.py").symlink_to(site / "pkg" / "m.py")
+    (site / "pkg" / "dangling.py").symlink_to(site / "pkg" / "nothing.py")
     os.mkfifo(site / "pkg" / "fifo")
     (site / "pkg" / "dir").mkdir()
     locator = Locator([env])
@@ -104,6 +129,8 @@ def test_locator_refuses_and_verifies(tmp_path: Path) -> None:
     assert state("pkg/m.py") == ("ok", "")
     assert state("../../../bin/tool") == ("ok", "")
     assert state("pkg/up/tool") == ("ok", "")  # a symlink that stays inside is followed
+    assert state("pkg/link.py") == ("ok", "")
+    assert state("pkg/dangling.py") == ("missing", "")
     assert state("pkg/m.py", size=2)[0] == "modified"
     assert state("pkg/m.py", digest=record_hash(b"y").partition("=")[2])[0] == "modified"
     assert state("pkg/gone.py")[0] == "missing"
@@ -112,6 +139,38 @@ def test_locator_refuses_and_verifies(tmp_path: Path) -> None:
     assert state("pkg/fifo")[1] == "is a FIFO, not a regular file (not opened)"
     assert state("pkg/dir")[1] == "is a directory, not a regular file (not opened)"
     assert state("pkg/")[0] == "invalid"
+    assert state("pkg/" + "n" * 300) == ("invalid", "cannot be read (File name too long)")
+    # A failure while hashing is raised, and not remembered: the next row hashes again.
+    for _ in range(2):
+        with pytest.raises(ValueError, match="unsupported hash type rot13"):
+            locator.verify(str(site), RecordEntry("pkg/m.py", "rot13", h, 1, 1))
+
+
+def test_hashing_refuses_a_swapped_file_and_reads_a_growing_one_to_its_end(
+    tmp_path: Path,
+) -> None:
+    # _hash_file gets what lstat said before the file was opened.
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.write_bytes(b"x")
+    second.write_bytes(b"x")
+    assert _hash_file(str(first), "sha256", os.lstat(second)) == (
+        "", 0, "changed while it was being checked"
+    )
+    # A socket passes no regular-file test, but this one is hashed as if lstat had
+    # called it a file: it cannot be opened.
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "socket"))
+        st = os.lstat(tmp_path / "socket")
+        assert _hash_file(str(tmp_path / "socket"), "sha256", st) == (
+            "", 0, "cannot be read (No such device or address)"
+        )
+    # /proc files say size 0 and have content: a file that grew after fstat.
+    status = "/proc/self/cmdline"
+    data = Path(status).read_bytes()
+    assert data
+    assert _hash_file(status, "sha256", os.lstat(status)) == (
+        record_hash(data).partition("=")[2], len(data), ""
+    )
 
 
 @pytest.mark.parametrize(

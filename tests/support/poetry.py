@@ -243,12 +243,17 @@ class PoetryProject:
         argv = ["check", "-C", str(self.path), *args]
         if python != sys.executable:
             return self.run([python, "-m", "poetry_lockguard", *argv], env=env)
+        return self.main(*argv, env=env)
+
+    def main(self, *argv: str, env: dict[str, str] | None = None) -> Result:
+        """``python -m poetry_lockguard ARGV`` run in this process (its ``main``), in the
+        project directory."""
         from poetry_lockguard.cli import main
 
         stdout, stderr = io.StringIO(), io.StringIO()
         with self._environment(env), contextlib.redirect_stdout(stdout), \
                 contextlib.redirect_stderr(stderr):
-            code = main(argv)
+            code = main(list(argv))
         return Result(["poetry_lockguard", *argv], code, stdout.getvalue(), stderr.getvalue())
 
     @contextlib.contextmanager

@@ -349,9 +349,9 @@ def _file_finding(job: _Job, state: FileState) -> Finding:
             # The size differs: the file was not read, so there is no digest to show.
             found = f"size={state.size}"
         else:
+            # Read, so its size was RECORD's when it was opened: the digest differs.
             found = f"{entry.algorithm}={state.digest} size={state.size}"
-            if state.digest != entry.digest:
-                what.append(f"{entry.algorithm} digest")
+            what.append(f"{entry.algorithm} digest")
         return finding(
             "file-modified",
             dist.name,

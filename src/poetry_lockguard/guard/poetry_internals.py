@@ -181,10 +181,16 @@ class ExecutorInternals:
         )
 
     def supports_wheel(self, filename: str) -> bool:
-        """True when the environment can install the wheel ``filename``."""
+        """True when the environment can install the wheel ``filename``; False for a
+        file name that is not a wheel's (nothing installs it)."""
+        from poetry.utils.wheel import InvalidWheelNameError
         from poetry.utils.wheel import Wheel
 
-        return bool(Wheel(filename).is_supported_by_environment(self.env))
+        try:
+            wheel = Wheel(filename)
+        except InvalidWheelNameError:
+            return False
+        return bool(wheel.is_supported_by_environment(self.env))
 
     def cached_archive(self, link: Link) -> Path:
         """The archive of ``link`` in Poetry's artifact cache, downloaded if absent."""

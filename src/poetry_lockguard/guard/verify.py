@@ -147,13 +147,8 @@ class ArtifactVerifier:
         names = []
         for f in package.files:
             name = str(f.get("file", ""))
-            if not name.endswith(".whl"):
-                continue
-            try:
-                if self._internals.supports_wheel(name):
-                    names.append(name)
-            except ValueError:  # not a valid wheel file name
-                continue
+            if name.endswith(".whl") and self._internals.supports_wheel(name):
+                names.append(name)
         return names
 
     def _fetch_and_check(

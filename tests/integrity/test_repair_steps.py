@@ -1,0 +1,72 @@
+"""The steps of ``repair`` that need no Poetry run: the plan from a check's findings,
+nothing to repair, leftovers pip cannot take out, and a Poetry that cannot start."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from poetry_lockguard.app import CheckOptions
+from poetry_lockguard.checks.finding import finding
+from poetry_lockguard.errors import EnvironmentInspectionError
+from poetry_lockguard.repair import RepairPlan
+from poetry_lockguard.repair import plan_repair
+from poetry_lockguard.repair import run_repair
+from poetry_lockguard.report.model import LockInfo
+from poetry_lockguard.report.model import Report
+from tests.integrity.support import site_packages
+
+
+if TYPE_CHECKING:
+    from tests.support.poetry import PoetryProject
+
+
+@pytest.mark.parametrize("remove_extraneous", [False, True])
+def test_the_plan_of_a_reinstall(remove_extraneous: bool) -> None:
+    findings = (
+        finding("lock-stale", None, "stale"),
+        finding("ambiguous-lock", "delta", "twice"),  # a warning: nothing to do
+        finding("unselected", "docs-tool", "docs"),
+        finding("unselected", "zeta", "strict", severity=finding("missing", "x", "").severity),
+        finding("extraneous", "stray", "stray"),
+        finding("missing", "gamma", "missing"),
+        finding("version-mismatch", "alpha", "1.0.0"),
+        finding("file-modified", "alpha", "edited"),
+        finding("unattested", "beta", "no receipt"),
+    )
+    report = Report("demo", LockInfo("poetry.lock"), None, None, findings)
+    assert plan_repair(report, remove_extraneous=remove_extraneous) == RepairPlan(
+        reinstall={"alpha": ("file-modified",), "beta": ("unattested",)},
+        install={"gamma": ("missing",)},
+        remove=("stray",) if remove_extraneous else (),
+        unfixable=("lock-stale",),
+    )
+
+
+def test_a_stale_lock_alone_is_not_repairable(installed: PoetryProject) -> None:
+    installed.pyproject.write_text(
+        installed.pyproject.read_text().replace('"beta>=1.0"', '"beta>=1.0", "zeta"')
+    )
+    result = installed.main("repair", "-C", str(installed.path), "--python", str(installed.python))
+    assert result.returncode == 1, result.output
+    assert result.stdout.splitlines() == [
+        "not repairable by reinstalling: lock-stale (see `poetry lockguard check`)",
+        "nothing to repair",
+    ]
+
+
+def test_leftovers_are_taken_out_before_poetry_is_started(installed: PoetryProject) -> None:
+    site = site_packages(installed)
+    (site / "alpha" / "__init__.py").write_text("print('owned')\n")  # file-modified
+    # A second copy of alpha, and a distutils one (a file): pip takes out one at most.
+    copy = site / "alpha-1.0.0.dist-info"
+    copy.mkdir()
+    (copy / "METADATA").write_text("Metadata-Version: 2.1\nName: alpha\nVersion: 1.0.0\n")
+    (site / "alpha-0.9.egg-info").write_text("Metadata-Version: 1.1\nName: alpha\nVersion: 0.9\n")
+    options = CheckOptions(project_dir=installed.path, python=installed.python)
+    with pytest.raises(EnvironmentInspectionError) as error:
+        run_repair(options, poetry=[str(installed.path / "no-poetry")])
+    assert str(error.value) == "cannot start Poetry (No such file or directory)"
+    # Its files stay for the install to overwrite; no metadata of it is left.
+    assert list(site.glob("alpha-*")) == []
