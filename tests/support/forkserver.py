@@ -207,6 +207,26 @@ def _warm_up() -> None:
             entry_point.load()
 
 
+def _runs_plugin_code(args: list[str]) -> bool:
+    """False for a command in which none of lockguard's code runs beyond loading the
+    plugin (which every other command measures): ``--no-plugins`` (the differential
+    harness's oracle) and ``lock``, which the guard leaves alone."""
+    words = [a for a in args if not a.startswith("-")]
+    return "--no-plugins" not in args and words[:1] != ["lock"]
+
+
+def _stop_coverage() -> None:
+    """Stop measuring this process, when it is measured: tracing costs Poetry's resolver
+    about half as much time again, and nothing would be learnt here."""
+    try:
+        from coverage import Coverage
+    except ImportError:
+        return
+    current = Coverage.current()
+    if current is not None:
+        current.stop()
+
+
 def _child(request: dict[str, Any], fds: list[int]) -> NoReturn:
     """Become ``poetry ARGV``: its streams, directory and environment, then its main()."""
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -219,6 +239,8 @@ def _child(request: dict[str, Any], fds: list[int]) -> NoReturn:
     os.environ.clear()
     os.environ.update(request["env"])
     sys.argv = list(request["argv"])
+    if not _runs_plugin_code(sys.argv[1:]):
+        _stop_coverage()
     from poetry.console.application import main
 
     # As the `poetry` script, sys.exit(main()), but without tearing down a thousand
