@@ -32,6 +32,7 @@ import tempfile
 import threading
 
 from pathlib import Path
+from typing import IO
 from typing import Any
 from typing import NoReturn
 
@@ -125,7 +126,7 @@ class ForkServer:
             os.rmdir(self._dir)
 
 
-def _text(f: io.BufferedRandom | tempfile._TemporaryFileWrapper[bytes]) -> str:
+def _text(f: IO[bytes]) -> str:
     """What ``subprocess.run(text=True)`` makes of the bytes: universal newlines."""
     f.seek(0)
     data = f.read()

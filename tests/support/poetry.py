@@ -197,20 +197,12 @@ class PoetryProject:
         key = hashlib.sha256(self.pyproject.read_bytes() + b"\0" + before).hexdigest()[:16]
         entry = self.home / "locked" / key
         makes_venv = not self.venv.exists()
-        if entry.is_dir() and (not makes_venv or (entry / "venv").is_dir()):
-            shutil.copy2(entry / "poetry.lock", self.lock)
-            if makes_venv:
-                copy_venv(entry / "venv", self.venv)
+        if entry.is_dir() and (not makes_venv or (entry / ".venv").is_dir()):
+            _restore(entry, self, venv=makes_venv)
             return Result(**json.loads((entry / "result.json").read_text()))
         result = self.run([str(POETRY), "lock"], check=check, timeout=timeout)
         if result.returncode == 0 and not entry.exists():
-            partial = entry.with_suffix(f".{os.getpid()}")
-            partial.mkdir(parents=True)
-            shutil.copy2(self.lock, partial / "poetry.lock")
-            (partial / "result.json").write_text(json.dumps(result.__dict__))
-            if makes_venv and self.venv.is_dir():
-                copy_venv(self.venv, partial / "venv")
-            partial.rename(entry)  # whole or not at all
+            _keep(self, entry, venv=makes_venv and self.venv.is_dir(), result=result)
         return result
 
     def lockguard(self, *args: str, env: dict[str, str] | None = None) -> Result:
@@ -352,18 +344,34 @@ def installed_project(project: PoetryProject, deps: list[str], **kwargs: Any) ->
     template = project.home / "installed" / hashlib.sha256(text).hexdigest()[:16]
     own_paths = kwargs.get("package_mode") or any("@" in d for d in deps)
     if not own_paths and template.is_dir():
-        shutil.copy2(template / "poetry.lock", project.lock)
-        copy_venv(template / ".venv", project.venv)
+        _restore(template, project, venv=True)
         return project
     project.poetry("lock", check=True)
     project.poetry("install", check=True)
     if not own_paths:
-        partial = template.with_suffix(f".{os.getpid()}")
-        partial.mkdir(parents=True)
-        shutil.copy2(project.lock, partial / "poetry.lock")
-        copy_venv(project.venv, partial / ".venv")
-        partial.rename(template)  # whole or not at all
+        _keep(project, template, venv=True)
     return project
+
+
+def _keep(project: PoetryProject, entry: Path, *, venv: bool,
+          result: Result | None = None) -> None:
+    """Keep ``project``'s poetry.lock (with ``venv`` its venv too, and a command's
+    ``result``) as ``entry`` for later projects of this worker's session."""
+    partial = entry.with_suffix(f".{os.getpid()}")
+    partial.mkdir(parents=True)
+    shutil.copy2(project.lock, partial / "poetry.lock")
+    if result is not None:
+        (partial / "result.json").write_text(json.dumps(result.__dict__))
+    if venv:
+        copy_venv(project.venv, partial / ".venv")
+    partial.rename(entry)  # whole or not at all
+
+
+def _restore(entry: Path, project: PoetryProject, *, venv: bool) -> None:
+    """Give ``project`` the poetry.lock kept as ``entry`` (with ``venv``, its venv too)."""
+    shutil.copy2(entry / "poetry.lock", project.lock)
+    if venv:
+        copy_venv(entry / ".venv", project.venv)
 
 
 def copy_venv(source: Path, target: Path) -> None:

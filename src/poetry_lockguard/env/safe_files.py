@@ -238,6 +238,7 @@ class Locator:
             waiter.set_result(result)
         return result
 
+
 def _missing_or_unreadable(path: str, e: OSError) -> FileState:
     if e.errno in (errno.ENOENT, errno.ENOTDIR):
         return FileState("missing", path)
