@@ -66,6 +66,9 @@ def test_planned_builds_and_the_build_policy() -> None:
     assert builds == {"sdist": "sdist-1.0.tar.gz", "repo": "git", "local": "directory"}
     assert build_findings(builds, Policy()) == []
     assert build_findings(builds, Policy(build="warn")) == []
+    # Poetry builds every archive whose suffix is not exactly ".whl", whatever its name.
+    odd = {("wheel", "1.0"): "wheel-1.0.WHL", ("sdist", "1.0"): "sdist-1.0.egg"}
+    assert planned_builds(planned[:2], odd) == {"wheel": "wheel-1.0.WHL", "sdist": "sdist-1.0.egg"}
     refused = build_findings(builds, Policy(build="refuse", allow_build=frozenset({"local"})))
     assert [(f.code, f.package, f.found) for f in refused] == [
         ("build-refused", "repo", "git"),

@@ -30,9 +30,6 @@ if TYPE_CHECKING:
     from poetry_lockguard.env.distributions import Distribution
     from poetry_lockguard.lock.model import LockedPackage
 
-#: File name endings of source distributions.
-SDIST_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip")
-
 
 class ReceiptCheck:
     """Compare install receipts with the lock's hashes and the environment's wheel tags.
@@ -132,7 +129,8 @@ class ReceiptCheck:
                 )
             )
         name = _file_name(url)
-        if name.lower().endswith(SDIST_SUFFIXES):
+        # Built from it, by Poetry's own test: every archive but a ".whl" is built.
+        if name and not name.endswith(".whl"):
             wheels = [f.name for f in package.files if self._compatible(f.name)]
             if not wheels:
                 findings.append(

@@ -95,15 +95,15 @@ def planned_builds(
     targets: Iterable[LockedPackage], artifact_names: Mapping[tuple[str, str], str]
 ) -> dict[str, str]:
     """Name -> what would be built, for packages installed from source: git and
-    directory packages, and those whose verified archive is an sdist."""
-    from poetry_lockguard.checks.receipts import SDIST_SUFFIXES
-
+    directory packages, and those whose verified archive is no wheel. ``artifact_names``
+    are file names as Poetry names them (unquoted, no query), and the test is Poetry's
+    own: it builds every archive whose suffix is not exactly ``.whl``."""
     builds: dict[str, str] = {}
     for package in targets:
         if package.source.type in ("git", "directory"):
             builds[package.name] = package.source.type
             continue
         archive = artifact_names.get((package.name, package.version), "")
-        if archive.lower().endswith(SDIST_SUFFIXES):
+        if archive and not archive.endswith(".whl"):
             builds[package.name] = archive
     return builds

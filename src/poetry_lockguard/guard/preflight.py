@@ -53,6 +53,6 @@ def preflight(
     else:
         verification = verifier.verify(targets)
         findings, verified = verification.findings, verification.verified
-        archives = {key: artifact.url.rsplit("/", 1)[-1] for key, artifact in verified.items()}
+        archives = {key: artifact.name for key, artifact in verified.items()}
     builds = planned_builds(planned, archives)
     return Preflight(findings + build_findings(builds, policy), verified, builds)

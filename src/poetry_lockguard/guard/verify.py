@@ -30,11 +30,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class VerifiedArtifact:
-    """What was verified for a package: an archive (URL and sha256) or a git commit."""
+    """What was verified for a package: an archive (URL, sha256 and its file name as
+    Poetry names it: unquoted, without a query) or a git commit."""
 
     url: str
     sha256: str
     commit: str = ""
+    name: str = ""
 
 
 @dataclass
@@ -169,7 +171,7 @@ class ArtifactVerifier:
             found = self._check_preferred(package, origin, archive)
             if found is not None:
                 return found, None
-        return None, VerifiedArtifact(url=url, sha256=sha256)
+        return None, VerifiedArtifact(url=url, sha256=sha256, name=archive.name)
 
     def _check_preferred(self, package: Package, link: Link, archive: Path) -> Finding | None:
         """What Poetry's executor will install instead of ``archive``, if anything.
