@@ -181,16 +181,26 @@ def _serve(socket_path: str, poetry_script: str) -> None:
 
 
 #: Modules Poetry imports while it runs a command (its commands, installer, solver,
-#: virtualenv); imported once by the server, so that no command pays for them.
+#: virtualenv and its seeders, the PEP 508 parser); imported once by the server, so that
+#: no command pays for them. A name missing from some version is skipped.
 WARM = ("poetry.factory", "poetry.plugins.plugin_manager", "poetry.installation.installer",
         "poetry.installation.executor", "poetry.puzzle.solver", "poetry.utils.env",
-        "poetry.repositories.legacy_repository", "poetry.inspection.info", "poetry.layouts",
-        "poetry.packages.locker", "poetry.mixology", "poetry.utils.authenticator",
-        "poetry.console.logging.io_formatter", "poetry.core.masonry.api", "virtualenv")
+        "poetry.repositories.legacy_repository", "poetry.repositories.pypi_repository",
+        "poetry.inspection.info", "poetry.layouts", "poetry.packages.locker",
+        "poetry.mixology", "poetry.utils.authenticator", "poetry.core.vcs.git",
+        "poetry.console.logging.io_formatter", "poetry.core.masonry.api", "lark",
+        "distlib.scripts", "pickle", "virtualenv", "virtualenv.run",
+        "virtualenv.discovery.builtin", "virtualenv.seed.embed.via_app_data.via_app_data",
+        "virtualenv.seed.embed.via_app_data.pip_install.copy",
+        "virtualenv.seed.embed.via_app_data.pip_install.symlink")
+
+#: PEP 508 strings whose parsing builds the lark grammars (requirements, markers).
+PARSED = ('name[extra]>=1.0; python_version >= "3.9" and extra == "x"',)
 
 
 def _warm_up() -> None:
-    """Import Poetry's application, its commands and the plugins it would load."""
+    """Import Poetry's application, its commands, the plugins it would load and the
+    modules they load on first use; build what Poetry builds once per process."""
     import importlib
     import pkgutil
 
@@ -202,10 +212,66 @@ def _warm_up() -> None:
                                         "poetry.console.commands."):
         importlib.import_module(module.name)
     for name in WARM:
-        importlib.import_module(name)
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
     for group in ("poetry.application.plugin", "poetry.plugin"):
         for entry_point in entry_points(group=group):
             entry_point.load()
+    _import_lockguard()
+    from poetry.core.packages.dependency import Dependency
+
+    for text in PARSED:
+        Dependency.create_from_pep_508(text)
+    _memoize_schema_compiler()
+
+
+def _import_lockguard() -> None:
+    """Every module of poetry_lockguard a ``poetry`` command may import: not
+    ``__main__`` (it runs the stand-alone) nor the pip fence's runtime (importing it
+    fences the importing interpreter)."""
+    import importlib
+    import pkgutil
+
+    import poetry_lockguard
+
+    for module in pkgutil.walk_packages(poetry_lockguard.__path__, "poetry_lockguard."):
+        if module.name not in ("poetry_lockguard.__main__", "poetry_lockguard.fence.runtime"):
+            importlib.import_module(module.name)
+
+
+def _memoize_schema_compiler() -> None:
+    """``fastjsonschema.compile`` made to remember each schema's validator.
+
+    Poetry validates pyproject.toml against its JSON schemas in every command, and
+    compiling them is a quarter of a short command's time. Newer Poetry caches the
+    compiled validators for its process, which the server's children would not share;
+    2.0.0 compiles them on every call. Compiling is a pure function of the schema, so
+    a validator compiled once serves every later call with an equal schema.
+    """
+    import fastjsonschema
+
+    compile_schema = fastjsonschema.compile
+    compiled: dict[str, Any] = {}
+
+    def compile_once(definition: Any, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs:
+            return compile_schema(definition, *args, **kwargs)
+        key = json.dumps(definition, sort_keys=True)
+        if key not in compiled:
+            compiled[key] = compile_schema(definition)
+        return compiled[key]
+
+    fastjsonschema.compile = compile_once
+    # Compiled now, in the server: Poetry's own and poetry-core's schemas.
+    import poetry.core.json
+    import poetry.json
+
+    with contextlib.suppress(Exception):
+        poetry.json.validate_object({})
+    schemas = Path(poetry.core.json.__file__).parent / "schemas"
+    for schema in sorted(schemas.glob("*.json")):
+        with contextlib.suppress(Exception):
+            poetry.core.json.validate_object({}, schema.stem)
 
 
 def _runs_plugin_code(args: list[str]) -> bool:
