@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 #: CMD for `poetry run`: leaves a marker file and exits 7, so both are observable.
 MARKER_CMD = ["python", "-c", "import sys; open('ran', 'w').close(); sys.exit(7)"]
-NO_FENCE = {"POETRY_LOCKGUARD_FENCE": "off"}
 
 
 def installed(project_factory: ProjectFactory, lockguard: dict[str, object] | None = None) -> PoetryProject:
@@ -60,8 +59,7 @@ def test_refuse_stops_cmd_on_drift(
     project_factory: ProjectFactory, drift: tuple[str, ...], code: str
 ) -> None:
     project = installed(project_factory)
-    index = ["--index-url", project.index_url] if drift[0] == "install" else []
-    project.run([str(project.python), "-m", "pip", *drift, *index], env=NO_FENCE, check=True)
+    project.pip(*drift)
     result = run(project)
     assert (result.returncode, ran(project)) == (1, False), result.output
     assert code in result.stderr and "poetry sync" in result.stderr, result.stderr
@@ -70,7 +68,7 @@ def test_refuse_stops_cmd_on_drift(
 
 def test_warn_runs_cmd_and_keeps_its_exit_code(project_factory: ProjectFactory) -> None:
     project = installed(project_factory, lockguard={"on-run": "warn"})
-    project.run([str(project.python), "-m", "pip", "uninstall", "-y", "alpha"], check=True)
+    project.pip("uninstall", "-y", "alpha")
     result = run(project)
     assert (result.returncode, ran(project)) == (7, True), result.output
     assert "missing" in result.stderr
@@ -83,9 +81,8 @@ def test_sync_installs_missing_and_wrong_versions_and_keeps_extraneous(
     project_factory: ProjectFactory,
 ) -> None:
     project = installed(project_factory, lockguard={"on-run": "sync"})
-    python = str(project.python)
-    project.run([python, "-m", "pip", "uninstall", "-y", "alpha"], check=True)
-    project.run([python, "-m", "pip", "install", "delta", "--index-url", project.index_url], env=NO_FENCE, check=True)
+    project.pip("uninstall", "-y", "alpha")
+    project.pip("install", "delta")
     result = run(project)
     assert (result.returncode, ran(project)) == (7, True), result.output
     assert project.installed()["alpha"] == "2.0.0"
@@ -99,7 +96,7 @@ def test_sync_installs_missing_and_wrong_versions_and_keeps_extraneous(
 
 def test_off_does_not_check(project_factory: ProjectFactory) -> None:
     project = installed(project_factory, lockguard={"on-run": "off"})
-    project.run([str(project.python), "-m", "pip", "uninstall", "-y", "alpha"], check=True)
+    project.pip("uninstall", "-y", "alpha")
     result = run(project)
     assert (result.returncode, ran(project)) == (7, True), result.output
 
@@ -110,12 +107,11 @@ def test_stamp_skips_the_check_until_something_changes(project_factory: ProjectF
     assert "checking the environment" in first.stderr, first.stderr
     skipped = run(project, "-v")
     assert "nothing changed since the last clean check" in skipped.stderr, skipped.stderr
-    python = str(project.python)
     changes: list[Callable[[], object]] = [
         lambda: project.lock.write_text(project.lock.read_text() + "\n"),
         lambda: project.pyproject.write_text(project.pyproject.read_text() + "\n# edited\n"),
-        lambda: project.run([python, "-m", "pip", "install", "stray", "--index-url", project.index_url], env=NO_FENCE, check=True),
-        lambda: project.run([python, "-m", "pip", "uninstall", "-y", "stray"], check=True),
+        lambda: project.pip("install", "stray"),
+        lambda: project.pip("uninstall", "-y", "stray"),
     ]
     for change in changes:
         change()

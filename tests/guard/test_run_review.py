@@ -16,7 +16,6 @@ import pytest
 from tests.guard.test_guard import fresh_name
 from tests.guard.test_guard import site_packages
 from tests.guard.test_run_and_fence import MARKER_CMD
-from tests.guard.test_run_and_fence import NO_FENCE
 from tests.guard.test_run_and_fence import ran
 from tests.guard.test_run_and_fence import run
 from tests.support.artifacts import _BACKEND
@@ -212,9 +211,8 @@ def test_errors_sync_cannot_fix_stop_cmd_with_their_own_fix(
 
 def test_sync_reports_extraneous_once(project: PoetryProject) -> None:
     installed(project, ["beta>=1.0", "gamma"])
-    python = str(project.python)
-    project.run([python, "-m", "pip", "uninstall", "-y", "alpha"], check=True)
-    project.run([python, "-m", "pip", "install", "delta", "--index-url", project.index_url], env=NO_FENCE, check=True)
+    project.pip("uninstall", "-y", "alpha")
+    project.pip("install", "delta")
     result = run(project, env={"POETRY_LOCKGUARD_ON_RUN": "sync"})
     assert (result.returncode, ran(project)) == (7, True), result.output
     assert project.installed()["alpha"] == "2.0.0"
@@ -234,7 +232,7 @@ def test_sync_that_cannot_install_stops_cmd(project: PoetryProject, index: Packa
     name = fresh_name("vanishing")
     (path,) = index.add(Dist(name, "1.0.0"))
     installed(project, [name])
-    project.run([str(project.python), "-m", "pip", "uninstall", "-y", name], check=True)
+    project.pip("uninstall", "-y", name)
     path.unlink()  # the source no longer serves it
     result = run(project, env={"POETRY_LOCKGUARD_ON_RUN": "sync"})
     assert (result.returncode, ran(project)) == (1, False), result.output
