@@ -87,12 +87,16 @@ def fork_servers() -> Iterator[None]:
 
 @pytest.fixture
 def project_factory(
-    tmp_path: Path, index: PackageIndex, poetry_home: Path
+    tmp_path: Path, index: PackageIndex, poetry_home: Path, request: pytest.FixtureRequest
 ) -> ProjectFactory:
+    """Projects whose venvs Poetry makes without pip, unless the test is marked
+    ``with_pip`` or asks for it (see :class:`PoetryProject`)."""
     counter = iter(range(1000))
+    default = request.node.get_closest_marker("with_pip") is not None
 
-    def make(name: str = "project") -> PoetryProject:
-        return PoetryProject(tmp_path / f"{name}-{next(counter)}", poetry_home, index.url)
+    def make(name: str = "project", *, with_pip: bool = default) -> PoetryProject:
+        return PoetryProject(tmp_path / f"{name}-{next(counter)}", poetry_home, index.url,
+                             with_pip=with_pip)
 
     return make
 

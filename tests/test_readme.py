@@ -45,7 +45,7 @@ def _sample_run(tmp_path: Path) -> str:
     index = PackageIndex(tmp_path / "index")
     index.add(*demo.PACKAGES)
     try:
-        project = PoetryProject(tmp_path / "app", tmp_path / "home", index.url)
+        project = PoetryProject(tmp_path / "app", tmp_path / "home", index.url, with_pip=True)
         demo.write_project(project.path, index.url)
         project.poetry("lock", check=True)
         project.poetry("install", check=True)

@@ -77,6 +77,7 @@ def test_missing_and_version_mismatch_and_extraneous(project: PoetryProject) -> 
     assert f"::error file=poetry.lock,line={line},title=lockguard version-mismatch%3A alpha::" in github.stdout
 
 
+@pytest.mark.with_pip  # the configured list replaces the default, which allows pip
 def test_allow_extraneous_and_root_project_are_not_extraneous(project: PoetryProject) -> None:
     installed_project(
         project, ["alpha"], package_mode=True, lockguard={"allow-extraneous": ["stray", "pip"]}
@@ -131,7 +132,7 @@ def test_source_mismatch_registry_vs_file(
 ) -> None:
     installed_project(project, ["alpha==1.0.0"])
     wheel = index.root / "alpha" / "alpha-1.0.0-py3-none-any.whl"
-    project.run([str(project.python), "-m", "pip", "install", "--force-reinstall", "--no-deps", str(wheel)], check=True, env={"POETRY_LOCKGUARD_FENCE": "off"})
+    project.pip("install", "--force-reinstall", "--no-deps", str(wheel))
     result = both(project)
     assert result.returncode == 1
     assert result.findings() == [("source-mismatch", "alpha")]

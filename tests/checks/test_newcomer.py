@@ -113,6 +113,7 @@ def _fingerprints(project: PoetryProject) -> set[str]:
     return found
 
 
+@pytest.mark.with_pip
 def test_fingerprint_ignores_pip_and_follows_locked_versions(project: PoetryProject) -> None:
     import ensurepip
 

@@ -140,6 +140,7 @@ def test_run_of_a_declared_script_and_outside_a_project(
     assert with_plugin.stderr == without.stderr
 
 
+@pytest.mark.with_pip
 def test_pip_fence_refuses_installs_and_upgrades(project_factory: ProjectFactory) -> None:
     project = installed(project_factory)
     fence = project.poetry("lockguard", "fence")
@@ -167,6 +168,7 @@ def test_pip_fence_refuses_installs_and_upgrades(project_factory: ProjectFactory
 
 
 @pytest.mark.parametrize("pip_fence", [True, False])
+@pytest.mark.with_pip
 def test_guarded_install_puts_the_fence_in_place_unless_configured_off(
     project_factory: ProjectFactory, pip_fence: bool
 ) -> None:

@@ -45,6 +45,7 @@ def pip(project: PoetryProject, *args: str, env: dict[str, str] | None = None) -
 
 # -- the pip fence ----------------------------------------------------------------------
 
+@pytest.mark.with_pip
 def test_poetry_install_works_through_the_fence_with_generate_setup_file(
     project: PoetryProject,
 ) -> None:
@@ -74,6 +75,7 @@ def test_poetry_install_works_through_the_fence_with_generate_setup_file(
     assert refused.returncode == 1 and FENCED in refused.stderr, refused.output
 
 
+@pytest.mark.with_pip
 def test_pip_build_isolation_passes_the_fence(project: PoetryProject, index: PackageIndex) -> None:
     # An sdist with build requirements: pip installs them with `--prefix <tmp overlay>`.
     name = fresh_name("bdep")
@@ -102,6 +104,7 @@ def test_pip_build_isolation_passes_the_fence(project: PoetryProject, index: Pac
     assert project.installed() == before
 
 
+@pytest.mark.with_pip
 def test_pip_fence_false_unfences_on_next_install(project: PoetryProject) -> None:
     installed(project, ["alpha"])
     assert pip(project, "install", "stray", "--index-url", project.index_url).returncode == 1

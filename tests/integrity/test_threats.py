@@ -6,6 +6,7 @@ import re
 
 from typing import TYPE_CHECKING
 
+import pytest
 import tomlkit
 
 from tests.integrity.support import dist_info_of
@@ -92,6 +93,7 @@ def test_file_and_record_edited_together_are_not_detectable(installed: PoetryPro
         assert result.findings() == []
 
 
+@pytest.mark.with_pip
 def test_url_artifact_replaced(project: PoetryProject, index: PackageIndex) -> None:
     folder = index.root / "lg-urlpkg"
     wheel = build_wheel(folder, "lg-urlpkg", "1.0.0", {"lg_urlpkg/__init__.py": b"ok = 1\n"})

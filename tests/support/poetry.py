@@ -80,12 +80,20 @@ class Result:
 
 
 class PoetryProject:
-    """A project directory with its own Poetry configuration, cache and in-project venv."""
+    """A project directory with its own Poetry configuration, cache and in-project venv.
 
-    def __init__(self, path: Path, home: Path, index_url: str) -> None:
+    The venv Poetry makes has no pip unless ``with_pip`` (Poetry's
+    ``virtualenvs.options.no-pip``): pip's thousand files cost every venv made, copied
+    and scanned. Tests in which pip is the subject, or whose venv must look exactly like
+    a user's (integrity, SBOM, the pip fence), ask for it.
+    """
+
+    def __init__(self, path: Path, home: Path, index_url: str, *,
+                 with_pip: bool = False) -> None:
         self.path = path
         self.home = home
         self.index_url = index_url
+        self.with_pip = with_pip
         path.mkdir(parents=True, exist_ok=True)
 
     # -- files ---------------------------------------------------------------------
@@ -173,6 +181,7 @@ class PoetryProject:
             POETRY_NO_INTERACTION="1",
             PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
             POETRY_KEYRING_ENABLED="false",
+            POETRY_VIRTUALENVS_OPTIONS_NO_PIP=str(not self.with_pip).lower(),
         )
         env.update(extra)
         return env
@@ -194,7 +203,8 @@ class PoetryProject:
         does what Poetry would resolve. ``lock`` is not a guarded command.
         """
         before = self.lock.read_bytes() if self.lock.exists() else b""
-        key = hashlib.sha256(self.pyproject.read_bytes() + b"\0" + before).hexdigest()[:16]
+        key = hashlib.sha256(self.pyproject.read_bytes() + b"\0" + before
+                             + bytes([self.with_pip])).hexdigest()[:16]
         entry = self.home / "locked" / key
         makes_venv = not self.venv.exists()
         if entry.is_dir() and (not makes_venv or (entry / ".venv").is_dir()):
@@ -340,7 +350,7 @@ def installed_project(project: PoetryProject, deps: list[str], **kwargs: Any) ->
     path dependencies) are always installed.
     """
     project.write_pyproject(deps, **kwargs)
-    text = project.pyproject.read_bytes()
+    text = project.pyproject.read_bytes() + bytes([project.with_pip])
     template = project.home / "installed" / hashlib.sha256(text).hexdigest()[:16]
     own_paths = kwargs.get("package_mode") or any("@" in d for d in deps)
     if not own_paths and template.is_dir():

@@ -46,7 +46,8 @@ VALIDATOR = JsonStrictValidator(SchemaVersion.V1_6)
 
 def _project(tmp_path_factory: pytest.TempPathFactory, index: PackageIndex,
              poetry_home: Path) -> PoetryProject:
-    project = PoetryProject(tmp_path_factory.mktemp("sbom") / "app", poetry_home, index.url)
+    project = PoetryProject(tmp_path_factory.mktemp("sbom") / "app", poetry_home, index.url,
+                             with_pip=True)
     return installed_project(
         project, ["beta", "gamma[fast]"], groups={"docs": ["docs-tool"]}
     )
