@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 #: the ``poetry`` marker: CI runs them on every Poetry version it tests. The rest (lock/,
 #: env/, checks/, report/, fleet, zipapp, the stand-alone) do not depend on which Poetry
 #: runs them and run once, on the newest. A module outside these paths opts in with
-#: ``pytestmark = pytest.mark.poetry``.
+#: ``pytestmark = pytest.mark.poetry``; a test inside them whose subject does not depend on
+#: Poetry (pip's side of the pip fence) opts out with ``pytest.mark.poetry_independent``.
 POETRY_FACING = (
     "tests/guard/",
     "tests/checks/test_smoke.py",
@@ -37,7 +38,8 @@ POETRY_FACING = (
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if item.path.relative_to(config.rootpath).as_posix().startswith(POETRY_FACING):
+        if item.path.relative_to(config.rootpath).as_posix().startswith(POETRY_FACING) \
+                and item.get_closest_marker("poetry_independent") is None:
             item.add_marker(pytest.mark.poetry)
 
 

@@ -76,6 +76,7 @@ def test_poetry_install_works_through_the_fence_with_generate_setup_file(
 
 
 @pytest.mark.with_pip
+@pytest.mark.poetry_independent  # pip's build isolation meets the fence; Poetry only put it there
 def test_pip_build_isolation_passes_the_fence(project: PoetryProject, index: PackageIndex) -> None:
     # An sdist with build requirements: pip installs them with `--prefix <tmp overlay>`.
     name = fresh_name("bdep")

@@ -44,6 +44,9 @@ IMPORT_TIME = ("PYTHON", "COVERAGE", "XDG_", "LC_", "LANG", "HOME", "POETRY_CONF
 
 _HEADER = struct.Struct("!I")
 
+#: Set to "1" in a command's environment: the command is not measured by coverage (a
+#: test's preparation, whose code paths the tests themselves measure).
+UNMEASURED = "LOCKGUARD_TEST_UNMEASURED"
 #: Poetry commands run as forks unless LOCKGUARD_TEST_FORK=0 (then each is a process).
 ENABLED = os.environ.get("LOCKGUARD_TEST_FORK", "1") != "0"
 #: The Poetry script of the interpreter running the tests: the one the servers fork.
@@ -306,7 +309,7 @@ def _child(request: dict[str, Any], fds: list[int]) -> NoReturn:
     os.environ.clear()
     os.environ.update(request["env"])
     sys.argv = list(request["argv"])
-    if not _runs_plugin_code(sys.argv[1:]):
+    if not _runs_plugin_code(sys.argv[1:]) or os.environ.get(UNMEASURED) == "1":
         _stop_coverage()
     from poetry.console.application import main
 

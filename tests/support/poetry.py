@@ -23,6 +23,7 @@ import tomlkit
 from packaging.utils import canonicalize_name
 
 from tests.support.forkserver import POETRY
+from tests.support.forkserver import UNMEASURED
 from tests.support.forkserver import run_command
 
 
@@ -357,7 +358,8 @@ def installed_project(project: PoetryProject, deps: list[str], **kwargs: Any) ->
         _restore(template, project, venv=True)
         return project
     project.poetry("lock", check=True)
-    project.poetry("install", check=True)
+    # Preparation: the tests measure the guard's path through a plain install themselves.
+    project.poetry("install", check=True, env={UNMEASURED: "1"})
     if not own_paths:
         _keep(project, template, venv=True)
     return project
