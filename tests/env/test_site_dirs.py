@@ -22,6 +22,7 @@ import pytest
 
 from poetry_lockguard.env.probe import probe_interpreter
 from tests.integrity.support import run_both
+from tests.support.poetry import UNMEASURED_TOOL
 
 
 if TYPE_CHECKING:
@@ -158,7 +159,8 @@ def pip_target(index: PackageIndex, target: Path, *specs: str) -> None:
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--isolated", "--quiet", "--disable-pip-version-check",
          "--no-deps", "--index-url", index.url, "--target", str(target), *specs],
-        check=True, env={k: v for k, v in os.environ.items() if not k.startswith("PIP_")},
+        check=True, env={**{k: v for k, v in os.environ.items() if not k.startswith("PIP_")},
+                         **UNMEASURED_TOOL},
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.support.poetry import SYNC
+from tests.support.poetry import UNMEASURED_TOOL
 from tests.support.poetry import installed_project
 
 
@@ -40,6 +41,7 @@ def playbook(project: PoetryProject, tmp_path: Path, inventory: Path, pyz: Path)
             "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_HOST_KEY_CHECKING": "0",
             "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            **UNMEASURED_TOOL,
         },
         timeout=600,
     )

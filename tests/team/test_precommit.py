@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.poetry import UNMEASURED_TOOL
 from tests.support.poetry import installed_project
 
 
@@ -32,6 +33,7 @@ def git_env(home: Path) -> dict[str, str]:
         "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
         "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
         "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
+        **UNMEASURED_TOOL,
     }
 
 
