@@ -105,6 +105,12 @@ def test_lock_stale(project: PoetryProject) -> None:
     assert both(project).codes() == ["lock-stale"]
     # Poetry agrees that the lock is stale.
     assert project.poetry("check", "--lock").returncode == 1
+    # In text, a lock-only check names the lock, not an environment (the pre-commit
+    # hook lockguard-lock shows this).
+    text = project.lockguard("--lock-only")
+    assert text.returncode == 1, text.output
+    assert "✗ poetry.lock (lock-version 2.1) has problems: 1 error, 0 warnings" in text.stdout
+    assert "Hint: run `poetry lock`" in text.stdout
 
 
 def test_unhashed_weak_hash_and_allow_unhashed(project: PoetryProject) -> None:

@@ -327,9 +327,9 @@ class PoetryProject:
         }
 
     def dry_run_sync(self, *args: str) -> dict[str, set[str]]:
-        """What ``poetry sync --dry-run`` would do: installs, updates and removals, as
-        Poetry alone plans them (``--no-plugins``: the oracle the check is held to)."""
-        result = self.poetry("--no-plugins", *SYNC, "--dry-run", *args, check=True)
+        """What ``poetry sync --dry-run`` would do: installs, updates and removals (the
+        guard lets a dry run through: nothing is downloaded or installed)."""
+        result = self.poetry(*SYNC, "--dry-run", *args, check=True)
         plan: dict[str, set[str]] = {"install": set(), "update": set(), "remove": set()}
         for line in result.stdout.splitlines():
             line = line.strip()
