@@ -47,7 +47,7 @@ def _subset() -> list[str]:
 
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory: pytest.TempPathFactory) -> Harness:
-    return Harness(POETRY, tmp_path_factory.mktemp("corpus"))
+    return Harness(POETRY, tmp_path_factory.mktemp("corpus"), in_process=True)
 
 
 @pytest.mark.parametrize("slug", _subset())

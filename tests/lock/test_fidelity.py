@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory: pytest.TempPathFactory) -> Harness:
-    return Harness(POETRY, tmp_path_factory.mktemp("differential"))
+    return Harness(POETRY, tmp_path_factory.mktemp("differential"), in_process=True)
 
 
 def _compare(harness: Harness, project: PoetryProject) -> list[Comparison]:

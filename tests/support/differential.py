@@ -26,6 +26,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from tests.support.forkserver import run_command
+from tests.support.poetry import run_main
 
 
 #: Interpreters the harness may use for a project's empty venv, newest preferred last.
@@ -126,10 +127,15 @@ def selections(project_dir: Path) -> list[tuple[str, ...]]:
 class Harness:
     """Runs both sides for a project; ``poetry`` is the Poetry executable under test."""
 
-    def __init__(self, poetry: Path, work: Path, python: Path = Path(sys.executable)):
+    def __init__(self, poetry: Path, work: Path, python: Path = Path(sys.executable), *,
+                 in_process: bool = False):
         self.poetry = poetry
         self.work = work
         self.python = python
+        # The stand-alone check run by this process's main(), not a subprocess: only
+        # where one comparison runs at a time (the tests; scripts/differential.py runs
+        # several in threads).
+        self.in_process = in_process and python == Path(sys.executable)
         self._venv_lock = threading.Lock()
         work.mkdir(parents=True, exist_ok=True)
 
@@ -153,6 +159,8 @@ class Harness:
         return env
 
     def _run(self, args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        if self.in_process and args[:3] == [str(self.python), "-m", "poetry_lockguard"]:
+            return run_main(args[3:], env=env, cwd=cwd)
         return run_command(args, cwd=cwd, env=env, timeout=600)
 
     def compare(self, project_dir: Path, *, plugin: bool = True) -> list[Comparison] | str:

@@ -10,6 +10,7 @@ import os
 import re
 import resource
 import shutil
+import subprocess
 import sys
 import time
 
@@ -257,27 +258,12 @@ class PoetryProject:
     def main(self, *argv: str, env: dict[str, str] | None = None) -> Result:
         """``python -m poetry_lockguard ARGV`` run in this process (its ``main``), in the
         project directory."""
-        from poetry_lockguard.cli import main
+        done = run_main(list(argv), env=self.env(**(env or {})), cwd=self.path)
+        return Result(["poetry_lockguard", *argv], done.returncode, done.stdout, done.stderr)
 
-        stdout, stderr = io.StringIO(), io.StringIO()
-        with self._environment(env), contextlib.redirect_stdout(stdout), \
-                contextlib.redirect_stderr(stderr):
-            code = main(list(argv))
-        return Result(["poetry_lockguard", *argv], code, stdout.getvalue(), stderr.getvalue())
-
-    @contextlib.contextmanager
-    def _environment(self, extra: dict[str, str] | None) -> Iterator[None]:
+    def _environment(self, extra: dict[str, str] | None) -> contextlib.AbstractContextManager[None]:
         """The environment and working directory a subprocess of :meth:`run` would get."""
-        saved, cwd = dict(os.environ), Path.cwd()
-        os.environ.clear()
-        os.environ.update(self.env(**(extra or {})))
-        os.chdir(self.path)
-        try:
-            yield
-        finally:
-            os.chdir(cwd)
-            os.environ.clear()
-            os.environ.update(saved)
+        return environment(self.env(**(extra or {})), self.path)
 
     def run(self, args: list[str], *, check: bool = False, env: dict[str, str] | None = None,
             timeout: float = 300, cwd: Path | None = None) -> Result:
@@ -346,6 +332,36 @@ class PoetryProject:
             elif verb == "Removing":
                 plan["remove"].add(name)
         return plan
+
+
+@contextlib.contextmanager
+def environment(env: dict[str, str], cwd: Path) -> Iterator[None]:
+    """This process given exactly ``env`` and working directory ``cwd``, as a subprocess
+    would be, until the block ends."""
+    saved, here = dict(os.environ), Path.cwd()
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    try:
+        yield
+    finally:
+        os.chdir(here)
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def run_main(argv: list[str], *, env: dict[str, str],
+             cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m poetry_lockguard ARGV`` run in this process by its ``main``, with
+    ``env`` and ``cwd``, its output captured: what the subprocess would give, without
+    its start-up."""
+    from poetry_lockguard.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with environment(env, cwd), contextlib.redirect_stdout(stdout), \
+            contextlib.redirect_stderr(stderr):
+        code = main(argv)
+    return subprocess.CompletedProcess(argv, code, stdout.getvalue(), stderr.getvalue())
 
 
 def installed_project(project: PoetryProject, deps: list[str], **kwargs: Any) -> PoetryProject:
