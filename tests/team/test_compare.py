@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 from typing import TYPE_CHECKING
 from typing import Any
@@ -24,7 +23,8 @@ if TYPE_CHECKING:
 
 
 def compare(project: PoetryProject, *args: str) -> Result:
-    return project.run([sys.executable, "-m", "poetry_lockguard", "compare", *args])
+    """``python -m poetry_lockguard compare ARGS``, by its main() in this process."""
+    return project.main("compare", *args)
 
 
 def _report(ok: bool, fingerprint: str, findings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
