@@ -37,6 +37,11 @@ POETRY_FACING = (
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Modules with tests marked ``slow`` (the fleet playbook, pre-commit, the zipapp...)
+    # go first: xdist hands out whole modules in this order, and a long one handed out
+    # last keeps one worker busy while the other has nothing left to do.
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow)
     for item in items:
         if item.path.relative_to(config.rootpath).as_posix().startswith(POETRY_FACING) \
                 and item.get_closest_marker("poetry_independent") is None:
