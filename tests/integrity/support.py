@@ -67,8 +67,16 @@ def _version_of(project: PoetryProject, name: str) -> str:
     return dist_info_of(project, name).name[: -len(".dist-info")].split("-")[1]
 
 
-def run_both(project: PoetryProject, *args: str, timeout: float = 60) -> list[Result]:
-    """``poetry lockguard check ARGS`` and the stand-alone check, each within ``timeout``."""
+def run_both(project: PoetryProject, *args: str, timeout: float = 60,
+             hostile: bool = True) -> list[Result]:
+    """``poetry lockguard check ARGS`` and the stand-alone check, each within ``timeout``.
+
+    With ``hostile=False`` (an environment nobody built to hang or crash the check) the
+    stand-alone runs by its main() in this process instead of a subprocess.
+    """
+    if not hostile:
+        return [project.run([str(POETRY), "lockguard", "check", *args], timeout=timeout),
+                project.standalone(*args)]
     return [
         project.run([str(POETRY), "lockguard", "check", *args], timeout=timeout),
         project.run(

@@ -33,7 +33,7 @@ def test_git_receipt_is_compared_with_the_locked_commit(
     project.poetry("install", check=True)
     dist_info = next(project.venv.glob(f"lib/python*/site-packages/{dist.module}-1.0.0.dist-info"))
     receipt = dist_info / "provenance_url.json"
-    for result in run_both(project, "--integrity", "--format", "json"):
+    for result in run_both(project, "--integrity", "--format", "json", hostile=False):
         assert (result.returncode, result.codes()) == (0, []), result.output
 
     # The receipt names another commit (RECORD fixed up to match, so only the receipt
@@ -44,7 +44,7 @@ def test_git_receipt_is_compared_with_the_locked_commit(
     forged = (json.dumps(data, sort_keys=True) + "\n").encode()
     receipt.write_bytes(forged)
     rewrite_record_row(dist_info, f"{dist_info.name}/provenance_url.json", forged)
-    for result in run_both(project, "--integrity", "--format", "json"):
+    for result in run_both(project, "--integrity", "--format", "json", hostile=False):
         assert result.returncode == 1, result.output
         [f] = result.json()["findings"]
         assert (f["code"], f["severity"], f["package"]) == ("source-mismatch", "error", dist.name)
@@ -55,19 +55,19 @@ def test_git_receipt_is_compared_with_the_locked_commit(
         assert (f["expected"], f["found"]) == (
             f"git {data['url']}@{commit}", f"git {data['url']}@{other}")
     # Without --integrity receipts are not read: direct_url.json names the locked commit.
-    for result in run_both(project, "--format", "json"):
+    for result in run_both(project, "--format", "json", hostile=False):
         assert (result.returncode, result.codes()) == (0, []), result.output
 
     # No receipt at all (installed without the guard): unattested, an error when
     # receipts are required.
     receipt.unlink()
     rewrite_record_row(dist_info, f"{dist_info.name}/provenance_url.json", None)
-    for result in run_both(project, "--integrity", "--format", "json"):
+    for result in run_both(project, "--integrity", "--format", "json", hostile=False):
         assert result.returncode == 0, result.output
         assert result.findings() == [("unattested", dist.name)]
     doc = tomlkit.parse(project.pyproject.read_text())
     doc["tool"]["lockguard"] = {"require-receipts": True}
     project.pyproject.write_text(tomlkit.dumps(doc))
-    for result in run_both(project, "--integrity", "--format", "json"):
+    for result in run_both(project, "--integrity", "--format", "json", hostile=False):
         assert result.returncode == 1, result.output
         assert result.findings() == [("unattested", dist.name)]

@@ -64,7 +64,7 @@ def test_text_output_is_rpm_like(installed: PoetryProject) -> None:
         f.write(b"!")  # size (the digest is then not computed)
     (installed.venv / "bin" / "lg-tool").unlink()
     shown = f".venv/lib/python{site_packages(installed).parent.name[6:]}/site-packages"
-    for result in run_both(installed, "--integrity"):
+    for result in run_both(installed, "--integrity", hostile=False):
         assert result.returncode == 1, result.output
         lines = result.stdout.splitlines()
         assert f"  .5       {shown}/alpha/__init__.py  (alpha)" in lines, result.stdout
@@ -76,14 +76,14 @@ def test_text_output_is_rpm_like(installed: PoetryProject) -> None:
 
 def test_json_and_github_carry_the_same_findings(installed: PoetryProject) -> None:
     (site_packages(installed) / "alpha" / "__init__.py").write_text("evil = True\n")
-    json_result, _ = run_both(installed, "--integrity", "--format", "json")
+    json_result, _ = run_both(installed, "--integrity", "--format", "json", hostile=False)
     (finding,) = json_result.json()["findings"]
     assert finding["code"] == "file-modified"
     assert finding["path"].endswith("/site-packages/alpha/__init__.py")
     assert finding["expected"].startswith("sha256=")
     # The size differs, so the file is not hashed: only its size is shown.
     assert finding["found"] == "size=12"
-    for result in run_both(installed, "--integrity", "--format", "github"):
+    for result in run_both(installed, "--integrity", "--format", "github", hostile=False):
         assert result.returncode == 1
         assert "file-modified" in result.stdout
         assert "alpha/__init__.py" in result.stdout

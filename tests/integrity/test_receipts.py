@@ -51,11 +51,11 @@ def _findings(result: Result) -> list[tuple[str, str, str | None]]:
 
 def test_unattested_is_a_warning_unless_receipts_are_required(installed: PoetryProject) -> None:
     _drop_receipt(installed, "beta")
-    for result in run_both(installed, "--integrity", "--format", "json"):
+    for result in run_both(installed, "--integrity", "--format", "json", hostile=False):
         assert result.returncode == 0, result.output
         assert _findings(result) == [("unattested", "warning", "beta")]
     _require_receipts(installed)
-    for result in run_both(installed, "--integrity", "--format", "json"):
+    for result in run_both(installed, "--integrity", "--format", "json", hostile=False):
         assert result.returncode == 1, result.output
         assert _findings(result) == [("unattested", "error", "beta")]
 
@@ -63,7 +63,7 @@ def test_unattested_is_a_warning_unless_receipts_are_required(installed: PoetryP
 def test_pip_reinstall_outside_the_lock_is_unattested(installed: PoetryProject) -> None:
     installed.pip("install", "--force-reinstall", "--no-deps", "alpha==2.0.0")
     _require_receipts(installed)
-    for result in run_both(installed, "--integrity", "--format", "json"):
+    for result in run_both(installed, "--integrity", "--format", "json", hostile=False):
         assert result.returncode == 1, result.output
         assert _findings(result) == [("unattested", "error", "alpha")]
 
@@ -78,7 +78,7 @@ def test_lock_hash_changed_after_install_is_artifact_not_locked(
     installed_hash = receipt["archive_info"]["hashes"]["sha256"]
     assert installed_hash in lock
     installed.lock.write_text(lock.replace(installed_hash, "0" * 64))
-    for result in run_both(installed, "--integrity", "--format", "json"):
+    for result in run_both(installed, "--integrity", "--format", "json", hostile=False):
         assert result.returncode == 1, result.output
         assert _findings(result) == [("artifact-not-locked", "error", "alpha")]
 
@@ -89,13 +89,13 @@ def test_tampered_receipt(installed: PoetryProject) -> None:
     data["archive_info"]["hashes"]["sha256"] = "1" * 64
     receipt.write_text(json.dumps(data))
     # The receipt is listed in RECORD, so editing it alone is a modified file too.
-    for result in run_both(installed, "--integrity", "--format", "json"):
+    for result in run_both(installed, "--integrity", "--format", "json", hostile=False):
         assert result.returncode == 1, result.output
         assert result.codes() == ["artifact-not-locked", "file-modified"]
     # An attacker who also fixes RECORD is still caught by the lock comparison.
     dist_info = dist_info_of(installed, "alpha")
     rewrite_record_row(dist_info, f"{dist_info.name}/provenance_url.json", receipt.read_bytes())
-    for result in run_both(installed, "--integrity", "--format", "json"):
+    for result in run_both(installed, "--integrity", "--format", "json", hostile=False):
         assert result.returncode == 1, result.output
         assert result.codes() == ["artifact-not-locked"]
 
@@ -121,7 +121,7 @@ def test_sdist_fallback_install_is_built_from_source(
 
     # Without the guard there is no receipt: required receipts catch it.
     _require_receipts(project)
-    for result in run_both(project, "--integrity", "--format", "json"):
+    for result in run_both(project, "--integrity", "--format", "json", hostile=False):
         assert result.returncode == 1, result.output
         assert _findings(result) == [("unattested", "error", "both")]
 
@@ -129,7 +129,7 @@ def test_sdist_fallback_install_is_built_from_source(
     sdist = index.root / "both" / "both-1.0.0.tar.gz"
     plant_receipt(project, "both", index, artifact=sdist.name,
                   sha256=hashlib.sha256(sdist.read_bytes()).hexdigest())
-    for result in run_both(project, "--integrity", "--format", "json"):
+    for result in run_both(project, "--integrity", "--format", "json", hostile=False):
         assert result.returncode == 1, result.output
         assert _findings(result) == [("built-from-source", "error", "both")]
 

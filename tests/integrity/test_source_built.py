@@ -31,7 +31,7 @@ def test_only_an_sdist_locked_is_source_built_info(project: PoetryProject, tmp_p
     line = next(i for i, text in enumerate(project.lock.read_text().splitlines())
                 if text == 'name = "onlysdist"')  # its [[package]] line, counted from 1
 
-    for result in run_both(project, "--integrity", "--format", "json", "--strict"):
+    for result in run_both(project, "--integrity", "--format", "json", "--strict", hostile=False):
         assert result.returncode == 0, result.output
         document = result.json()
         assert [(f["code"], f["severity"], f["package"]) for f in document["findings"]] == [
@@ -47,7 +47,7 @@ def test_only_an_sdist_locked_is_source_built_info(project: PoetryProject, tmp_p
         assert (document["summary"]["errors"], document["summary"]["warnings"],
                 document["summary"]["infos"]) == (0, 0, 1)
 
-    for result in run_both(project, "--integrity", "--format", "github"):
+    for result in run_both(project, "--integrity", "--format", "github", hostile=False):
         assert result.returncode == 0, result.output
         lines = result.stdout.splitlines()
         assert lines[0].startswith("::notice file=poetry.lock,line=")
@@ -56,19 +56,19 @@ def test_only_an_sdist_locked_is_source_built_info(project: PoetryProject, tmp_p
             "lockguard ok: 0 errors, 0 warnings, 1 notice, 2 locked packages checked"
         )
 
-    for result in run_both(project, "--integrity", "--format", "sarif"):
+    for result in run_both(project, "--integrity", "--format", "sarif", hostile=False):
         assert result.returncode == 0, result.output
         [run] = result.json()["runs"]
         assert [(r["ruleId"], r["level"]) for r in run["results"]] == [("source-built", "note")]
         rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "source-built")
         assert rule["defaultConfiguration"] == {"level": "note"}
 
-    for result in run_both(project, "--integrity", "--format", "markdown"):
+    for result in run_both(project, "--integrity", "--format", "markdown", hostile=False):
         assert result.returncode == 0, result.output
         assert "0 errors, 0 warnings, 1 info;" in result.stdout
         assert "| ℹ️ | `source-built` | onlysdist |" in result.stdout
 
-    for result in run_both(project, "--integrity"):
+    for result in run_both(project, "--integrity", hostile=False):
         assert result.returncode == 0, result.output
         text = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
         assert "source-built (1)\n  • onlysdist 1.0.0 was built from the sdist" in text
@@ -83,14 +83,14 @@ def test_build_despite_a_locked_wheel_stays_built_from_source(
     project.write_pyproject(["onlysdist==1.0.0"])
     project.poetry("lock", check=True)
     project.poetry("install", check=True, env={"POETRY_CACHE_DIR": str(tmp_path / "cache")})
-    for result in run_both(project, "--integrity", "--format", "json"):
+    for result in run_both(project, "--integrity", "--format", "json", hostile=False):
         assert (result.returncode, result.codes()) == (0, ["source-built"]), result.output
     lock = project.lock.read_text()
     sdist_row = re.search(r'\{file = "onlysdist-1.0.0.tar.gz", hash = "sha256:\w+"\}', lock)
     assert sdist_row is not None
     wheel_row = '{file = "onlysdist-1.0.0-py3-none-any.whl", hash = "sha256:' + "e" * 64 + '"}'
     project.lock.write_text(lock.replace(sdist_row.group(0), f"{wheel_row},\n    {sdist_row.group(0)}"))
-    for result in run_both(project, "--integrity", "--format", "json", "--strict"):
+    for result in run_both(project, "--integrity", "--format", "json", "--strict", hostile=False):
         assert result.returncode == 1, result.output
         assert [(f["code"], f["severity"], f["package"], f["expected"])
                 for f in result.json()["findings"]] == [
