@@ -74,13 +74,10 @@ def run_both(project: PoetryProject, *args: str, timeout: float = 60,
     With ``hostile=False`` (an environment nobody built to hang or crash the check) the
     stand-alone runs by its main() in this process instead of a subprocess.
     """
+    plugin = project.run([str(POETRY), "lockguard", "check", *args], timeout=timeout)
     if not hostile:
-        return [project.run([str(POETRY), "lockguard", "check", *args], timeout=timeout),
-                project.standalone(*args)]
-    return [
-        project.run([str(POETRY), "lockguard", "check", *args], timeout=timeout),
-        project.run(
-            [sys.executable, "-m", "poetry_lockguard", "check", "-C", str(project.path), *args],
-            timeout=timeout,
-        ),
-    ]
+        return [plugin, project.standalone(*args)]
+    return [plugin, project.run(
+        [sys.executable, "-m", "poetry_lockguard", "check", "-C", str(project.path), *args],
+        timeout=timeout,
+    )]

@@ -179,9 +179,8 @@ def _serve(socket_path: str, poetry_script: str) -> None:
             request = json.loads(data)
             with _coverage_kept_across_fork() as in_child:
                 pid = os.fork()
-                if pid == 0:
-                    in_child()
             if pid == 0:
+                in_child()
                 server.close()
                 conn.close()
                 _child(request, fds)  # never returns
@@ -295,7 +294,8 @@ def _coverage_kept_across_fork() -> Iterator[Callable[[], None]]:
     and start a new one; its cold cache of which files to trace made every ``poetry``
     command cost some 60 ms more under coverage. Hidden from that handler while the
     server forks (no current Coverage, no COVERAGE_PROCESS_* variable), the child keeps
-    the server's tracer, and ``in_child`` gives it its own data file.
+    the server's tracer, and ``in_child`` (called by the child once the block has ended)
+    gives it its own data file.
     """
     try:
         from coverage import Coverage
@@ -314,7 +314,6 @@ def _coverage_kept_across_fork() -> Iterator[Callable[[], None]]:
     Coverage._instances.clear()
 
     def in_child() -> None:
-        Coverage._instances[:] = started
         data = CoverageData(basename=current.config.data_file, suffix=True)
         current._data = data
         current._data_to_close.append(data)
