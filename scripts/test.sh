@@ -22,6 +22,19 @@ logs=.venvs/logs
 mkdir -p "$logs"
 rm -rf "$logs"/*.log "$logs"/*.status .venvs/coverage
 
+# The tests' scratch files (projects, their venvs, Poetry's caches, the copies of
+# templates) go to a RAM-backed tmpfs where there is one: making, copying and removing
+# thousands of small files costs a disk's filesystem several times what it costs tmpfs.
+# LOCKGUARD_TEST_TMPDIR names another place; TMPDIR set by the caller is kept.
+if [ -z "${TMPDIR:-}" ]; then
+  scratch=${LOCKGUARD_TEST_TMPDIR:-/dev/shm}
+  if [ -d "$scratch" ] && [ -w "$scratch" ]; then
+    TMPDIR=$(mktemp -d "$scratch/lockguard-tests.XXXXXX")
+    export TMPDIR
+    trap 'rm -rf "$TMPDIR"' EXIT
+  fi
+fi
+
 # uv makes and fills the venvs (seconds, from its cache); pip only installs uv.
 tools=.venvs/tools
 if [ ! -x "$tools/bin/uv" ]; then

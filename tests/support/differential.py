@@ -27,6 +27,7 @@ from packaging.utils import canonicalize_name
 
 from tests.support.forkserver import run_command
 from tests.support.poetry import run_main
+from tests.support.poetry import search_path
 
 
 #: Interpreters the harness may use for a project's empty venv, newest preferred last.
@@ -147,7 +148,7 @@ class Harness:
         }
         env.update(
             VIRTUAL_ENV=str(venv),
-            PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+            PATH=f"{venv / 'bin'}{os.pathsep}{search_path(env.get('PATH', ''))}",
             POETRY_CONFIG_DIR=str(self.work / "poetry-config"),
             POETRY_CACHE_DIR=str(self.work / "poetry-cache"),
             POETRY_DATA_DIR=str(self.work / "poetry-data"),

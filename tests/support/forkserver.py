@@ -18,6 +18,7 @@ worker ended or closed it).
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import locale
@@ -160,6 +161,7 @@ def _serve(socket_path: str, poetry_script: str) -> None:
     # The `poetry` script's own sys.path: its directory first, not this file's.
     sys.path[0] = os.path.dirname(poetry_script)
     _warm_up()
+    gc.freeze()  # what the server built stays shared: no child's collection touches it
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(socket_path)
     server.listen(4)
@@ -231,8 +233,11 @@ def _warm_up() -> None:
     _import_lockguard()
     from poetry.core.packages.dependency import Dependency
 
-    for text in PARSED:
+    from poetry.core.version.markers import parse_marker
+
+    for text in PARSED:  # the PEP 508 grammar, and the markers grammar, each its own
         Dependency.create_from_pep_508(text)
+        parse_marker(text.partition(";")[2])
     _memoize_schema_compiler()
 
 
