@@ -232,7 +232,6 @@ def _warm_up() -> None:
             entry_point.load()
     _import_lockguard()
     from poetry.core.packages.dependency import Dependency
-
     from poetry.core.version.markers import parse_marker
 
     for text in PARSED:  # the PEP 508 grammar, and the markers grammar, each its own
