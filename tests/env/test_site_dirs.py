@@ -23,6 +23,7 @@ import pytest
 from poetry_lockguard.env.probe import probe_interpreter
 from tests.integrity.support import run_both
 from tests.support.poetry import UNMEASURED_TOOL
+from tests.support.poetry import copy_tree
 
 
 if TYPE_CHECKING:
@@ -218,7 +219,7 @@ def test_turning_the_system_site_off_is_seen_at_once(
     system_project: PoetryProject, base: Path, tmp_path: Path
 ) -> None:
     target = tmp_path / "project"
-    shutil.copytree(system_project.path, target, symlinks=True)
+    copy_tree(system_project.path, target)
     from tests.support.poetry import PoetryProject
 
     project = PoetryProject(target, system_project.home, system_project.index_url)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 from typing import TYPE_CHECKING
 
@@ -11,6 +10,7 @@ from tests.integrity.support import dist_info_of
 from tests.integrity.support import plant_receipt
 from tests.integrity.wheels import build_wheel
 from tests.support.poetry import PoetryProject
+from tests.support.poetry import copy_tree
 
 
 if TYPE_CHECKING:
@@ -56,6 +56,6 @@ def integrity_template(
 def installed(integrity_template: PoetryProject, tmp_path: Path) -> PoetryProject:
     """A private copy of the template (venv included) that a test may damage."""
     target = tmp_path / "project"
-    shutil.copytree(integrity_template.path, target, symlinks=True)
+    copy_tree(integrity_template.path, target)
     return PoetryProject(target, integrity_template.home, integrity_template.index_url,
                          with_pip=True)

@@ -43,6 +43,19 @@ TIMINGS = os.environ.get("LOCKGUARD_TEST_TIMINGS")
 #: costs them about half their time again.
 UNMEASURED_TOOL = {"COVERAGE_PROCESS_CONFIG": ""}
 
+
+@contextlib.contextmanager
+def unmeasured() -> Iterator[None]:
+    """The block run untraced by coverage, in this thread: for the tests' own heavy work
+    in which no lockguard code runs (validating an SBOM, copying a template), which
+    tracing makes about twice as slow. Coverage's tracer takes up again after it."""
+    tracer = sys.gettrace()
+    sys.settrace(None)
+    try:
+        yield
+    finally:
+        sys.settrace(tracer)
+
 #: The directory of the interpreter the tests run on (not a venv's), first on a
 #: command's PATH: Poetry runs ``python`` from PATH to find the interpreter of a new
 #: venv, and a version manager's shim found there instead (pyenv's runs some twenty
@@ -424,12 +437,18 @@ def _restore(entry: Path, project: PoetryProject, *, venv: bool) -> None:
         copy_venv(entry / ".venv", project.venv)
 
 
+def copy_tree(source: Path, target: Path) -> None:
+    """A copy of the directory ``source`` at ``target``, symlinks as symlinks."""
+    with unmeasured():
+        shutil.copytree(source, target, symlinks=True)
+
+
 def copy_venv(source: Path, target: Path) -> None:
     """A copy of the virtualenv ``source`` at ``target``, with the absolute paths that
     name it (script shebangs, activate scripts, pyvenv.cfg) naming ``target`` instead.
     Where it was made is what virtualenv wrote into pyvenv.cfg (``command = ... PATH``):
     ``source`` may be a copy already."""
-    shutil.copytree(source, target, symlinks=True)
+    copy_tree(source, target)
     made = re.search(rb"(?m)^command = .* (\S+)$", (source / "pyvenv.cfg").read_bytes())
     old, new = made.group(1) if made else str(source).encode(), str(target).encode()
     for path in [target / "pyvenv.cfg", *(target / "bin").iterdir()]:
