@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -18,6 +19,7 @@ from poetry_lockguard.env.locate import generate_env_name
 from poetry_lockguard.env.locate import interpreter_in
 from poetry_lockguard.errors import EnvironmentInspectionError
 from tests.support.forkserver import POETRY
+from tests.support.forkserver import run_command
 
 
 if TYPE_CHECKING:
@@ -28,13 +30,19 @@ OTHER_PYTHON = Path.home() / ".pyenv" / "versions" / "3.12.1" / "bin" / "python3
 
 
 class Layout:
-    """A project, Poetry's config and cache directories, and the environments made."""
+    """A project, Poetry's config and cache directories, and the environments made.
 
-    def __init__(self, root: Path) -> None:
+    The config directory is the module's, emptied for each layout: Poetry reads
+    POETRY_CONFIG_DIR when it is imported, so one directory for all lets every ``poetry``
+    answer be a fork of one warm Poetry (tests.support.forkserver).
+    """
+
+    def __init__(self, root: Path, config: Path) -> None:
         self.project = root / "project"
-        self.config = root / "config"
+        self.config = config
         self.cache = root / "cache"
         self.project.mkdir()
+        shutil.rmtree(self.config, ignore_errors=True)
         self.config.mkdir()
         self.project.joinpath("pyproject.toml").write_text(
             f'[project]\nname = "{NAME}"\nversion = "0.1.0"\n\n'
@@ -69,10 +77,8 @@ class Layout:
             k: v for k, v in os.environ.items()
             if not k.startswith(("POETRY_", "VIRTUAL_ENV", "CONDA_"))
         }
-        done = subprocess.run(
-            [str(POETRY), "--no-plugins", "env", "info", "-p"], cwd=self.project,
-            env={**environ, **self.env}, capture_output=True, text=True, check=False,
-        )
+        done = run_command([str(POETRY), "--no-plugins", "env", "info", "-p"],
+                           cwd=self.project, env={**environ, **self.env}, timeout=60)
         return Path(done.stdout.strip()) if done.returncode == 0 else None
 
     def locate_answer(self, monkeypatch: pytest.MonkeyPatch) -> Path | None:
@@ -161,21 +167,28 @@ CASES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def poetry_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The config directory of every layout of this module (see :class:`Layout`)."""
+    return tmp_path_factory.mktemp("poetry-config")
+
+
 @pytest.mark.skipif(not OTHER_PYTHON.exists(), reason="needs a second Python (3.12)")
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.__name__)
 def test_locate_finds_what_poetry_names(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: Callable[[Layout], Path]
+    tmp_path: Path, poetry_config: Path, monkeypatch: pytest.MonkeyPatch,
+    case: Callable[[Layout], Path],
 ) -> None:
-    layout = Layout(tmp_path)
+    layout = Layout(tmp_path, poetry_config)
     expected = case(layout)
     assert layout.poetry_answer() == expected
     assert layout.locate_answer(monkeypatch) == expected
 
 
 def test_no_environment_is_an_error_naming_the_project(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, poetry_config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    layout = Layout(tmp_path)
+    layout = Layout(tmp_path, poetry_config)
     assert layout.locate_answer(monkeypatch) is None
     with pytest.raises(EnvironmentInspectionError, match="no environment found for this project"):
         find_project_interpreter(layout.project, NAME)
@@ -189,9 +202,9 @@ def fake_env(directory: Path) -> Path:
 
 
 def test_of_several_named_environments_the_running_minor_wins_else_none(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, poetry_config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    layout = Layout(tmp_path)
+    layout = Layout(tmp_path, poetry_config)
     venvs = layout.cache / "virtualenvs"
     fake_env(venvs / f"{layout.base}-py3.1")
     assert layout.locate_answer(monkeypatch) == venvs / f"{layout.base}-py3.1"
@@ -207,9 +220,9 @@ def test_of_several_named_environments_the_running_minor_wins_else_none(
 
 
 def test_unreadable_settings_are_skipped_as_poetry_would_fail_on_them_later(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, poetry_config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    layout = Layout(tmp_path)
+    layout = Layout(tmp_path, poetry_config)
     layout.config_toml("virtualenvs = [")
     layout.project.joinpath("poetry.toml").write_text('virtualenvs = "not a table"\n')
     venvs = layout.cache / "virtualenvs"
