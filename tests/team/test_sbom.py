@@ -3,7 +3,9 @@ cyclonedx-python-lib's own validator, from both entry points."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import json
 import sys
 
@@ -43,6 +45,20 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.slow
 
 VALIDATOR = JsonStrictValidator(SchemaVersion.V1_6)
+
+
+def _parse_each_iri_once() -> None:
+    """The validator checks every "iri-reference" with rfc3987-syntax's Earley parser
+    (jsonschema's format checker), some 30 ms a string, and the SBOMs of a session name
+    the same two dozen IRIs some two hundred times: each string's answer, a function of
+    the string alone, is kept. Without that name in jsonschema, nothing is kept."""
+    formats = importlib.import_module("jsonschema._format")
+    check = getattr(formats, "_rfc3987_is_valid_syntax", None)
+    if check is not None and not hasattr(check, "cache_info"):
+        formats._rfc3987_is_valid_syntax = functools.lru_cache(maxsize=None)(check)
+
+
+_parse_each_iri_once()
 
 
 def _project(tmp_path_factory: pytest.TempPathFactory, index: PackageIndex,
