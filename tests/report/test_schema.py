@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-
 from poetry_lockguard.checks.finding import CODES
 from poetry_lockguard.checks.finding import Severity
 from poetry_lockguard.checks.finding import finding
@@ -19,21 +17,24 @@ from poetry_lockguard.report.model import SCHEMA_VERSION
 from poetry_lockguard.report.model import EnvironmentInfo
 from poetry_lockguard.report.model import LockInfo
 from poetry_lockguard.report.model import Report
+from tests.support.schemas import draft
+from tests.support.schemas import schema_errors
+from tests.support.schemas import validator_for
 
 
 if TYPE_CHECKING:
     from tests.support.poetry import PoetryProject
     from tests.support.poetry import Result
 
+VALIDATOR = "Draft202012Validator"
 SCHEMA: dict[str, Any] = json.loads(
     files("poetry_lockguard.report").joinpath("schema.json").read_text(encoding="utf-8")
 )
-VALIDATOR = Draft202012Validator(SCHEMA)
 
 
 def assert_valid(document: Any) -> None:
-    errors = sorted(VALIDATOR.iter_errors(document), key=lambda e: list(e.path))
-    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
+    errors = schema_errors(SCHEMA, document, validator=VALIDATOR)
+    assert not errors, "\n".join(errors)
 
 
 def validated(result: Result) -> dict[str, Any]:
@@ -44,7 +45,7 @@ def validated(result: Result) -> dict[str, Any]:
 
 
 def test_schema_is_a_valid_draft_2020_12_schema() -> None:
-    Draft202012Validator.check_schema(SCHEMA)
+    draft(VALIDATOR).check_schema(SCHEMA)
     assert SCHEMA["properties"]["schema_version"]["const"] == SCHEMA_VERSION
 
 
@@ -114,7 +115,7 @@ def test_schema_rejects_what_the_reporter_never_writes(
 ) -> None:
     document = json.loads(JsonReporter().render(_report_with_every_code()))
     mutate(document)
-    errors = list(VALIDATOR.iter_errors(document))
+    errors = list(validator_for(SCHEMA, VALIDATOR).iter_errors(document))
     assert errors
     # Errors under oneOf (nullable objects) are reported at the parent with the
     # branch's errors as their context.

@@ -10,8 +10,6 @@ from typing import Any
 
 import pytest
 
-from jsonschema import Draft4Validator  # type: ignore[import-untyped]
-
 from poetry_lockguard.checks.finding import CODES
 from poetry_lockguard.checks.finding import finding
 from poetry_lockguard.lock.selection import Selection
@@ -23,6 +21,8 @@ from poetry_lockguard.report.sarif import _MORE_HELP
 from poetry_lockguard.report.sarif import SarifReporter
 from poetry_lockguard.report.text import HINTS
 from tests.support.poetry import installed_project
+from tests.support.schemas import draft
+from tests.support.schemas import schema_errors
 from tests.team.support import SARIF_SCHEMA
 from tests.team.support import drift
 from tests.team.support import lock_line
@@ -34,12 +34,12 @@ if TYPE_CHECKING:
 
     from tests.support.poetry import PoetryProject
 
-VALIDATOR = Draft4Validator(SARIF_SCHEMA)
+VALIDATOR = "Draft4Validator"
 
 
 def assert_sarif(document: Any) -> None:
-    errors = sorted(VALIDATOR.iter_errors(document), key=lambda e: list(e.path))
-    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
+    errors = schema_errors(SARIF_SCHEMA, document, validator=VALIDATOR)
+    assert not errors, "\n".join(errors)
 
 
 def _report(findings: tuple[Any, ...]) -> Report:
@@ -57,7 +57,7 @@ def _report(findings: tuple[Any, ...]) -> Report:
 
 
 def test_the_vendored_schema_is_the_sarif_2_1_0_schema() -> None:
-    Draft4Validator.check_schema(SARIF_SCHEMA)
+    draft(VALIDATOR).check_schema(SARIF_SCHEMA)
     assert SARIF_SCHEMA["properties"]["version"]["enum"] == ["2.1.0"]
 
 

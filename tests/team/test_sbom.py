@@ -14,9 +14,6 @@ from typing import Any
 
 import pytest
 
-from cyclonedx.schema import SchemaVersion
-from cyclonedx.validation.json import JsonStrictValidator
-
 from poetry_lockguard import __version__
 from poetry_lockguard.cli import main
 from poetry_lockguard.lock.model import LockedFile
@@ -44,7 +41,15 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
-VALIDATOR = JsonStrictValidator(SchemaVersion.V1_6)
+@functools.cache
+def validator() -> Any:
+    """cyclonedx-python-lib's strict validator of CycloneDX 1.6 JSON, made on first use:
+    importing it imports jsonschema (tests/support/schemas.py)."""
+    with unmeasured():
+        from cyclonedx.schema import SchemaVersion
+        from cyclonedx.validation.json import JsonStrictValidator
+    _parse_each_iri_once()
+    return JsonStrictValidator(SchemaVersion.V1_6)
 
 
 def _parse_each_iri_once() -> None:
@@ -52,13 +57,10 @@ def _parse_each_iri_once() -> None:
     (jsonschema's format checker), some 30 ms a string, and the SBOMs of a session name
     the same two dozen IRIs some two hundred times: each string's answer, a function of
     the string alone, is kept. Without that name in jsonschema, nothing is kept."""
-    formats = importlib.import_module("jsonschema._format")
+    formats: Any = importlib.import_module("jsonschema._format")
     check = getattr(formats, "_rfc3987_is_valid_syntax", None)
     if check is not None and not hasattr(check, "cache_info"):
         formats._rfc3987_is_valid_syntax = functools.lru_cache(maxsize=None)(check)
-
-
-_parse_each_iri_once()
 
 
 def _project(tmp_path_factory: pytest.TempPathFactory, index: PackageIndex,
@@ -79,7 +81,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory, index: PackageIndex,
 def schema_errors(text: str) -> object:
     """cyclonedx-python-lib's verdict on the SBOM ``text`` (None: valid), untraced."""
     with unmeasured():
-        return VALIDATOR.validate_str(text)
+        return validator().validate_str(text)
 
 
 def sbom(project: PoetryProject, name: str, *args: str, standalone: bool = False
