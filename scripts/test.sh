@@ -35,11 +35,23 @@ if [ -z "${TMPDIR:-}" ]; then
   fi
 fi
 
-# uv makes and fills the venvs (seconds, from its cache); pip only installs uv.
+# Every process of the suite reads the bytecode the first one to import a module wrote:
+# with PYTHONDONTWRITEBYTECODE set, each would compile every module it imports again
+# (a test worker's start alone took three times as long).
+unset PYTHONDONTWRITEBYTECODE
+
+# uv makes and fills the venvs (seconds, from its cache); pip only installs uv, into a
+# venv made without pip (ensurepip's copy of pip took three of its five seconds) where the
+# interpreter's own pip can, else into one with pip.
 tools=.venvs/tools
 if [ ! -x "$tools/bin/uv" ]; then
-  "$PYTHON" -m venv "$tools"
-  "$tools/bin/python" -m pip install --quiet --disable-pip-version-check uv
+  if ! { "$PYTHON" -m venv --without-pip "$tools" \
+         && "$PYTHON" -m pip --python "$tools/bin/python" install --quiet \
+              --disable-pip-version-check uv; } >/dev/null 2>&1; then
+    rm -rf "$tools"
+    "$PYTHON" -m venv "$tools"
+    "$tools/bin/python" -m pip install --quiet --disable-pip-version-check uv
+  fi
 fi
 uv="$tools/bin/uv"
 python_version=$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
