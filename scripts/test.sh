@@ -76,8 +76,10 @@ print("\n".join(f"{n}=={v(n)}" for n in ("poetry", "poetry-core", "cleo")))' \
       >.venvs/latest-overrides.txt
     overrides=(--override .venvs/latest-overrides.txt)
   fi
-  "$uv" pip install --quiet --python "$venv/bin/python" --upgrade "${overrides[@]}" \
-    "$spec" -e ".[test,dev]"
+  # Bytecode compiled at install, by uv's parallel workers: otherwise the first processes
+  # of the run (two test workers and their Poetry servers) each compile the same modules.
+  "$uv" pip install --quiet --compile-bytecode --python "$venv/bin/python" --upgrade \
+    "${overrides[@]}" "$spec" -e ".[test,dev]"
 }
 
 release_of() {  # release_of SPEC: the newest Poetry release the registry serves for SPEC
