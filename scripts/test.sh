@@ -25,10 +25,13 @@ rm -rf "$logs"/*.log "$logs"/*.status .venvs/coverage
 # The tests' scratch files (projects, their venvs, Poetry's caches, the copies of
 # templates) go to a RAM-backed tmpfs where there is one: making, copying and removing
 # thousands of small files costs a disk's filesystem several times what it costs tmpfs.
-# LOCKGUARD_TEST_TMPDIR names another place; TMPDIR set by the caller is kept.
+# LOCKGUARD_TEST_TMPDIR names another place; TMPDIR set by the caller is kept. A tmpfs
+# with less than 6 GiB free (a container's default /dev/shm is 64 MiB) is not used: the
+# two runs together held 1.2 GiB at most.
 if [ -z "${TMPDIR:-}" ]; then
   scratch=${LOCKGUARD_TEST_TMPDIR:-/dev/shm}
-  if [ -d "$scratch" ] && [ -w "$scratch" ]; then
+  free_kib=$(df -Pk "$scratch" 2>/dev/null | awk 'NR == 2 { print $4 }')
+  if [ -d "$scratch" ] && [ -w "$scratch" ] && [ "${free_kib:-0}" -ge $((6 * 1024 * 1024)) ]; then
     TMPDIR=$(mktemp -d "$scratch/lockguard-tests.XXXXXX")
     export TMPDIR
     trap 'rm -rf "$TMPDIR"' EXIT
