@@ -30,7 +30,7 @@ rm -rf "$logs"/*.log "$logs"/*.status .venvs/coverage
 # two runs together held 1.2 GiB at most.
 if [ -z "${TMPDIR:-}" ]; then
   scratch=${LOCKGUARD_TEST_TMPDIR:-/dev/shm}
-  free_kib=$(df -Pk "$scratch" 2>/dev/null | awk 'NR == 2 { print $4 }')
+  free_kib=$(df -Pk "$scratch" 2>/dev/null | awk 'NR == 2 { print $4 }' || true)
   if [ -d "$scratch" ] && [ -w "$scratch" ] && [ "${free_kib:-0}" -ge $((6 * 1024 * 1024)) ]; then
     TMPDIR=$(mktemp -d "$scratch/lockguard-tests.XXXXXX")
     export TMPDIR
