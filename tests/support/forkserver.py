@@ -7,9 +7,7 @@ import) imports Poetry and the plugins it would load, then forks one child per c
 The child is a real, separate ``poetry`` process in all that matters: it gets the
 command's argv, environment, working directory, stdin from /dev/null and the test's own
 stdout and stderr files, runs the ``poetry`` script's ``main()`` and exits with its exit
-code. The stand-alone checker (``python -m poetry_lockguard``) runs the same way, by its
-``main()``, where the tests want a separate process for it (a time limit, a crash).
-Nothing is shared with the tests' process, and no state with another command: each
+code. Nothing is shared with the tests' process, and no state with another command: each
 child starts from the same freshly imported, never-run Poetry.
 
 Run as a script, this file is the server: ``python forkserver.py SOCKET POETRY_SCRIPT``.
@@ -59,17 +57,14 @@ UNMEASURED = "LOCKGUARD_TEST_UNMEASURED"
 ENABLED = os.environ.get("LOCKGUARD_TEST_FORK", "1") != "0"
 #: The Poetry script of the interpreter running the tests: the one the servers fork.
 POETRY = Path(sys.executable).parent / "poetry"
-#: The stand-alone checker as the tests start it; the servers fork it too.
-STANDALONE = [sys.executable, "-m", "poetry_lockguard"]
 _SERVERS: dict[tuple[object, ...], ForkServer] = {}
 
 
 def run_command(args: list[str], *, cwd: Path, env: dict[str, str],
                 timeout: float) -> subprocess.CompletedProcess[str]:
     """``subprocess.run(args, text=True)`` with output captured and stdin from /dev/null;
-    a ``poetry`` command of :data:`POETRY`, or the :data:`STANDALONE` checker, runs as a
-    fork of a warm Poetry instead."""
-    if ENABLED and args and (args[0] == str(POETRY) or args[:3] == STANDALONE):
+    a ``poetry`` command of :data:`POETRY` runs as a fork of a warm Poetry instead."""
+    if ENABLED and args and args[0] == str(POETRY):
         # One server per thread too: a server runs one command at a time.
         key = (threading.get_ident(), *import_time_key(env))
         if key not in _SERVERS:
@@ -409,8 +404,7 @@ def _stop_coverage() -> None:
 
 
 def _child(request: dict[str, Any], fds: list[int]) -> NoReturn:
-    """Become ``poetry ARGV`` (or ``python -m poetry_lockguard ARGV``): its streams,
-    directory and environment, then its main()."""
+    """Become ``poetry ARGV``: its streams, directory and environment, then its main()."""
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(fds[0], 1)
@@ -420,25 +414,10 @@ def _child(request: dict[str, Any], fds: list[int]) -> NoReturn:
     os.chdir(str(request["cwd"]))
     os.environ.clear()
     os.environ.update(request["env"])
-    argv = list(request["argv"])
-    if argv[1:3] == STANDALONE[1:]:
-        import poetry_lockguard
-
-        from poetry_lockguard.cli import main as checker
-
-        # As `python -m poetry_lockguard ARGS` sees it; its __main__ would run checker()
-        # then leave, as below.
-        sys.argv = [str(Path(poetry_lockguard.__file__).with_name("__main__.py")), *argv[3:]]
-
-        def main() -> int:
-            return checker(argv[3:])
-    else:
-        sys.argv = argv
-        if not _runs_plugin_code(sys.argv[1:]):
-            _stop_coverage()
-        from poetry.console.application import main
-    if os.environ.get(UNMEASURED) == "1":
+    sys.argv = list(request["argv"])
+    if not _runs_plugin_code(sys.argv[1:]) or os.environ.get(UNMEASURED) == "1":
         _stop_coverage()
+    from poetry.console.application import main
 
     # As the `poetry` script, sys.exit(main()), but without tearing down a thousand
     # modules one by one (a tenth of a second): exit handlers (coverage saving its data
