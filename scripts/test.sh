@@ -26,15 +26,24 @@ rm -rf "$logs"/*.log "$logs"/*.status .venvs/coverage
 # templates) go to a RAM-backed tmpfs where there is one: making, copying and removing
 # thousands of small files costs a disk's filesystem several times what it costs tmpfs.
 # LOCKGUARD_TEST_TMPDIR names another place; TMPDIR set by the caller is kept. A tmpfs
-# with less than 6 GiB free (a container's default /dev/shm is 64 MiB) is not used: the
-# two runs together held 1.2 GiB at most.
+# with less than 6 GiB free (a container's default /dev/shm is 64 MiB; the two runs
+# together held 1.2 GiB at most) or mounted noexec is not used.
 if [ -z "${TMPDIR:-}" ]; then
   scratch=${LOCKGUARD_TEST_TMPDIR:-/dev/shm}
   free_kib=$(df -Pk "$scratch" 2>/dev/null | awk 'NR == 2 { print $4 }' || true)
   if [ -d "$scratch" ] && [ -w "$scratch" ] && [ "${free_kib:-0}" -ge $((6 * 1024 * 1024)) ]; then
     TMPDIR=$(mktemp -d "$scratch/lockguard-tests.XXXXXX")
-    export TMPDIR
     trap 'rm -rf "$TMPDIR"' EXIT
+    # The tests run programs from their venvs there: not on a tmpfs mounted noexec.
+    printf '#!/bin/sh\nexit 0\n' >"$TMPDIR/exec-probe" && chmod +x "$TMPDIR/exec-probe"
+    if "$TMPDIR/exec-probe" 2>/dev/null; then
+      rm -f "$TMPDIR/exec-probe"
+      export TMPDIR
+    else
+      rm -rf "$TMPDIR"
+      trap - EXIT
+      unset TMPDIR
+    fi
   fi
 fi
 

@@ -353,15 +353,21 @@ class _ForkedCoverage:
         current._data = data
         current._data_to_close.append(data)
         collector.use_data(data, current.config.context)
-        collector.data.clear()  # the server's own, which it saves itself
+        for found in collector.data.values():  # the server's own, which it saves itself;
+            found.clear()  # emptied in place: a tracer may hold on to a file's set
         current._auto_save = False
         arcs = self._arcs(os.getpid())
 
         def send_home() -> None:
-            if current._started and not collector.file_tracers:
-                recorded = {name: found for name, found in collector.data.items() if found}
-                with open(arcs, "wb") as f:
-                    marshal.dump(recorded, f)
+            if not current._started:
+                return  # stopped (_stop_coverage): nothing to save
+            if collector.file_tracers:  # never so here; a plugin's data is not in .data
+                current.save()
+                return
+            recorded = {name: found for name, found in collector.data.items() if found}
+            with open(f"{arcs}.part", "wb") as f:
+                marshal.dump(recorded, f)
+            os.replace(f"{arcs}.part", arcs)  # whole or not at all (a killed child)
 
         atexit.register(send_home)
 
@@ -371,11 +377,14 @@ class _ForkedCoverage:
             return
         import marshal
 
+        for leftover in (f"{self._arcs(pid)}.part",):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(leftover)
         try:
             with open(self._arcs(pid), "rb") as f:
                 recorded = marshal.load(f)
         except FileNotFoundError:
-            return
+            return  # a child that was not measured, or killed
         os.unlink(self._arcs(pid))
         data = self._collector.data
         for name, found in recorded.items():

@@ -23,6 +23,8 @@ import tomlkit
 
 from packaging.utils import canonicalize_name
 
+import poetry_lockguard
+
 from tests.support.forkserver import POETRY
 from tests.support.forkserver import UNMEASURED
 from tests.support.forkserver import run_command
@@ -30,6 +32,7 @@ from tests.support.forkserver import run_command
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from types import FrameType
 
 
 #: A file to which every subprocess of :meth:`PoetryProject.run` appends one JSON line
@@ -43,12 +46,23 @@ TIMINGS = os.environ.get("LOCKGUARD_TEST_TIMINGS")
 #: costs them about half their time again.
 UNMEASURED_TOOL = {"COVERAGE_PROCESS_CONFIG": ""}
 
+_LOCKGUARD_SOURCE = os.path.join(os.path.dirname(poetry_lockguard.__file__), "")
+
 
 @contextlib.contextmanager
 def unmeasured() -> Iterator[None]:
     """The block run untraced by coverage, in this thread: for the tests' own heavy work
     in which no lockguard code runs (validating an SBOM, copying a template), which
-    tracing makes about twice as slow. Coverage's tracer takes up again after it."""
+    tracing makes about twice as slow. Coverage's tracer takes up again after it.
+
+    Only from test code: under a traced lockguard frame (a callback), coverage's tracer
+    would lose the rest of that frame's arcs, so that is refused.
+    """
+    frame: FrameType | None = sys._getframe(2)  # the caller's (contextlib's, first)
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(_LOCKGUARD_SOURCE):
+            raise RuntimeError("unmeasured() under lockguard's code would lose its arcs")
+        frame = frame.f_back
     tracer = sys.gettrace()
     sys.settrace(None)
     try:
@@ -59,7 +73,8 @@ def unmeasured() -> Iterator[None]:
 #: The directory of the interpreter the tests run on (not a venv's), first on a
 #: command's PATH: Poetry runs ``python`` from PATH to find the interpreter of a new
 #: venv, and a version manager's shim found there instead (pyenv's runs some twenty
-#: shell scripts) costs each run about 60 ms. It names the interpreter the shim would.
+#: shell scripts) costs each run about 60 ms. The venvs are made from the tests' own
+#: interpreter then, whatever a shim would have chosen.
 BASE_BIN = Path(sys.base_prefix) / "bin"
 
 
