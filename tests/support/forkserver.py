@@ -377,15 +377,15 @@ class _ForkedCoverage:
             return
         import marshal
 
-        for leftover in (f"{self._arcs(pid)}.part",):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(leftover)
+        arcs = self._arcs(pid)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(f"{arcs}.part")  # a child killed while writing
         try:
-            with open(self._arcs(pid), "rb") as f:
+            with open(arcs, "rb") as f:
                 recorded = marshal.load(f)
         except FileNotFoundError:
             return  # a child that was not measured, or killed
-        os.unlink(self._arcs(pid))
+        os.unlink(arcs)
         data = self._collector.data
         for name, found in recorded.items():
             data.setdefault(name, set()).update(found)

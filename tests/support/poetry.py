@@ -70,6 +70,7 @@ def unmeasured() -> Iterator[None]:
     finally:
         sys.settrace(tracer)
 
+
 #: The directory of the interpreter the tests run on (not a venv's), first on a
 #: command's PATH: Poetry runs ``python`` from PATH to find the interpreter of a new
 #: venv, and a version manager's shim found there instead (pyenv's runs some twenty
