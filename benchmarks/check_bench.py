@@ -40,11 +40,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from poetry_lockguard.lock.toml import load_toml
 from tests.support.artifacts import Dist
 from tests.support.artifacts import publish
+from tests.support.forkserver import POETRY
 from tests.support.index import _Handler
 from tests.support.index import _IndexServer
-from tests.support.poetry import POETRY
 from tests.support.poetry import PoetryProject
 
 
@@ -206,9 +207,7 @@ def _pip_install(project: PoetryProject) -> None:
 
 
 def _required_pins(project: PoetryProject) -> list[str]:
-    import tomllib
-
-    lock = tomllib.loads(project.lock.read_text())
+    lock = load_toml(project.lock, "poetry.lock")
     pins = []
     for package in lock["package"]:
         marker = package.get("markers")

@@ -25,6 +25,7 @@ from datetime import datetime
 from datetime import timezone
 from pathlib import Path
 
+from poetry_lockguard.checks.finding import Finding
 from poetry_lockguard.checks.finding import finding
 from poetry_lockguard.lock.selection import Selection
 from poetry_lockguard.report.json_report import JsonReporter
@@ -49,7 +50,7 @@ def write_reports(directory: Path, count: int) -> None:
     fingerprints = [f"sha256:{i:064x}" for i in range(3)]
     now = datetime(2025, 1, 31, 12, 0, tzinfo=timezone.utc)
     for i in range(count):
-        findings = ()
+        findings: tuple[Finding, ...] = ()
         if rng.random() < 0.2:
             findings = tuple(
                 finding(

@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.artifacts import Dist
+from tests.support.forkserver import POETRY
 from tests.support.index import PackageIndex
-from tests.support.poetry import POETRY
 from tests.support.poetry import PoetryProject
 
 

@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.integrity.wheels import build_wheel
-from tests.support.poetry import POETRY
+from tests.support.forkserver import POETRY
 from tests.support.poetry import PoetryProject
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Lints (ruff, mypy --strict) and runs the tests against three Poetry versions, each in its
-# own virtualenv under .venvs/ (see docs/development.md):
+# Lints (scripts/lint.sh: ruff, ruff format, mypy --strict for Python 3.9) and runs the tests
+# against three Poetry versions, each in its own virtualenv under .venvs/ (see
+# docs/development.md):
 #   newest  the newest Poetry that pyproject.toml admits (poetry>=2.0,<3): the whole suite,
 #           with line and branch coverage of src/ (this run and its subprocesses)
 #   oldest  Poetry 2.0.0, the oldest admitted: the tests marked `poetry`
@@ -91,7 +92,7 @@ print("\n".join(f"{n}=={v(n)}" for n in ("poetry", "poetry-core", "cleo")))' \
   # Bytecode compiled at install, by uv's parallel workers: otherwise the first processes
   # of the run (two test workers and their Poetry servers) each compile the same modules.
   "$uv" pip install --quiet --compile-bytecode --python "$venv/bin/python" --upgrade \
-    "${overrides[@]}" "$spec" -e ".[test,dev]"
+    "${overrides[@]}" "$spec" -e . --group test
 }
 
 release_of() {  # release_of SPEC: the newest Poetry release the registry serves for SPEC
@@ -124,11 +125,8 @@ run_tests() {  # run_tests LABEL WORKERS [pytest args]: log to .venvs/logs/LABEL
 
 lint() {
   {
-    echo "== lint and types"
-    status=0
-    .venvs/poetry-newest/bin/ruff check src tests benchmarks demo scripts || status=1
-    .venvs/poetry-newest/bin/mypy || status=1
-    echo $status >"$logs/lint.status"
+    echo "== lint, format and types (scripts/lint.sh)"
+    bash scripts/lint.sh && echo 0 >"$logs/lint.status" || echo $? >"$logs/lint.status"
   } >"$logs/lint.log" 2>&1
 }
 
@@ -140,16 +138,17 @@ pipeline() {  # pipeline LABEL [pytest args]: make LABEL's venv, then run its te
     echo 1 >"$logs/$which.status"
     return
   fi
-  local lint_pid=
-  if [ "$which" = newest ]; then lint & lint_pid=$!; fi
   run_tests "$which" "${LOCKGUARD_TEST_WORKERS:-2}" "$@"
-  [ -z "$lint_pid" ] || wait "$lint_pid"
 }
 
 # Each label's venv is made and its tests started as soon as it is ready: making a venv
 # mostly waits on downloads, which the other label's tests fill with work.
 pids=()
 labels=()
+if [[ " $versions " == *" newest "* ]]; then
+  lint &
+  pids+=($!)
+fi
 for which in $versions; do
   if [ "$which" = latest ] && [[ " $versions " == *" newest "* ]]; then
     latest=$(release_of poetry || true) newest=$(release_of "poetry>=2.0,<3" || true)

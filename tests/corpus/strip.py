@@ -353,7 +353,8 @@ def strip(raw: Path, out: Path) -> list[str]:
     for name, text in sorted(written.items()):
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", newline="\n")
+        with open(target, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
     return sorted(written)
 
 

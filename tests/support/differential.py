@@ -318,13 +318,11 @@ def _last_line(text: str) -> str:
 def install_and_verify(harness: Harness, project_dir: Path) -> tuple[str, str]:
     """Install a copy of the project for real with the plugin, then ``check --integrity``.
 
-    The copy gets the package index pip uses as its only source (read from pip at run
-    time) and is re-locked with the original lock as preference, so it installs real
-    wheels with real RECORDs. Returns ("ok" | "failed" | "skipped", detail).
+    The copy resolves from Poetry's default source and is re-locked with the original
+    lock as preference, so it installs real wheels with real RECORDs. Returns ("ok" |
+    "failed" | "skipped", detail).
     """
     import shutil
-
-    from pip._internal.models.index import PyPI
 
     from poetry_lockguard.lock.toml import load_toml
 
@@ -337,12 +335,6 @@ def install_and_verify(harness: Harness, project_dir: Path) -> tuple[str, str]:
     copy = harness.work / "install" / project_dir.name
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(project_dir, copy)
-    pyproject = copy / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text()
-        + f'\n[[tool.poetry.source]]\nname = "index"\nurl = "{PyPI.simple_url}"\n'
-        'priority = "primary"\n'
-    )
     env = harness.env(copy / ".venv")
     del env["VIRTUAL_ENV"]
     env["POETRY_VIRTUALENVS_IN_PROJECT"] = "true"

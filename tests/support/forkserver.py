@@ -229,7 +229,11 @@ def _warm_up() -> None:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
     for group in ("poetry.application.plugin", "poetry.plugin"):
-        for entry_point in entry_points(group=group):
+        if sys.version_info >= (3, 10):
+            group_entry_points = entry_points(group=group)
+        else:
+            group_entry_points = entry_points().get(group, ())
+        for entry_point in group_entry_points:
             entry_point.load()
     _import_lockguard()
     from poetry.core.packages.dependency import Dependency

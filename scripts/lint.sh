@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Lint, format check and types with the pinned tools of the `lint` dependency group.
+#   bash scripts/lint.sh          ruff check, ruff format --check, mypy (what CI runs)
+#   bash scripts/lint.sh ruff     ruff check only      (pre-commit's hooks call these three)
+#   bash scripts/lint.sh format   ruff format --check only
+#   bash scripts/lint.sh mypy     mypy only
+# Two venvs, made on first use and again when pyproject.toml changes: .venvs/lint holds the
+# tools (on $PYTHON, default python3); .venvs/types-py39 holds the package and its test
+# group on Python 3.9, the oldest the package supports, so that mypy sees what a 3.9 user
+# installs (`--python-executable`). Python 3.9 is the first found of: $LOCKGUARD_PYTHON39,
+# `python3.9` on PATH, pyenv's versions (under $PYENV_ROOT or ~/.pyenv).
+# Exit status: 0 when everything asked for passes, 1 when not, 2 when no Python 3.9 is found.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+venv=.venvs/lint
+
+python39() {  # the first working Python 3.9, or nothing
+  local candidate
+  for candidate in ${LOCKGUARD_PYTHON39:-} python3.9 \
+      "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.9*/bin/python3.9; do
+    [ -n "$candidate" ] || continue
+    if "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 9)' >/dev/null 2>&1; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+PYTHON=${PYTHON:-python3}
+uv=.venvs/tools/bin/uv
+types=.venvs/types-py39
+inputs=$(sha256sum pyproject.toml | cut -d' ' -f1)
+
+fresh() { [ -x "$1/bin/python" ] && [ "$(cat "$1/.inputs" 2>/dev/null)" = "$inputs" ]; }
+
+if ! fresh "$venv" || ! fresh "$types"; then
+  if [ ! -x "$uv" ]; then
+    "$PYTHON" -m venv .venvs/tools
+    .venvs/tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+  fi
+fi
+if ! fresh "$venv"; then
+  rm -rf "$venv"
+  "$uv" venv --quiet --python "$PYTHON" "$venv"
+  "$uv" pip install --quiet --python "$venv/bin/python" --group lint
+  echo "$inputs" >"$venv/.inputs"
+fi
+if [ "$what" = all ] || [ "$what" = mypy ]; then
+  if ! fresh "$types"; then
+    if ! base=$(python39); then
+      echo "scripts/lint.sh: no Python 3.9 found for mypy (set LOCKGUARD_PYTHON39, or put python3.9 on PATH)" >&2
+      exit 2
+    fi
+    rm -rf "$types"
+    "$uv" venv --quiet --python "$base" "$types"
+    "$uv" pip install --quiet --python "$types/bin/python" -e ".[sbom]" --group test
+    echo "$inputs" >"$types/.inputs"
+  fi
+fi
+
+status=0
+if [ "$what" = all ] || [ "$what" = ruff ]; then
+  "$venv/bin/ruff" check src tests benchmarks demo scripts || status=1
+fi
+if [ "$what" = all ] || [ "$what" = format ]; then
+  "$venv/bin/ruff" format --check src tests benchmarks demo scripts || status=1
+fi
+if [ "$what" = all ] || [ "$what" = mypy ]; then
+  "$venv/bin/mypy" --python-executable "$types/bin/python" || status=1
+fi
+exit $status
