@@ -163,8 +163,14 @@ def build(size: int, index: Index, installer: str, rebuild: bool) -> Built:
     if not rebuild and stamp_path.is_file() and project.python.exists() and project.lock.exists():
         stamp = json.loads(stamp_path.read_text())
         if stamp.get("key") == key:
-            return Built(size, project, stamp["lock_seconds"], stamp["install_seconds"],
-                         installer, cached=True)
+            return Built(
+                size,
+                project,
+                stamp["lock_seconds"],
+                stamp["install_seconds"],
+                installer,
+                cached=True,
+            )
 
     stamp_path.unlink(missing_ok=True)
     project.lock.unlink(missing_ok=True)
@@ -174,8 +180,11 @@ def build(size: int, index: Index, installer: str, rebuild: bool) -> Built:
     t0 = time.perf_counter()
     project.poetry("--no-plugins", "lock", check=True, timeout=3600)
     lock_seconds = time.perf_counter() - t0
-    print(f"  [n={size}] locked in {lock_seconds:.1f} s; installing with {installer} ...",
-          file=sys.stderr, flush=True)
+    print(
+        f"  [n={size}] locked in {lock_seconds:.1f} s; installing with {installer} ...",
+        file=sys.stderr,
+        flush=True,
+    )
     t0 = time.perf_counter()
     if installer == "poetry":
         project.poetry("--no-plugins", "install", check=True, timeout=3600)
@@ -183,9 +192,16 @@ def build(size: int, index: Index, installer: str, rebuild: bool) -> Built:
         _pip_install(project)
     install_seconds = time.perf_counter() - t0
     print(f"  [n={size}] installed in {install_seconds:.1f} s", file=sys.stderr, flush=True)
-    stamp_path.write_text(json.dumps({
-        "key": key, "lock_seconds": lock_seconds, "install_seconds": install_seconds,
-    }, indent=1))
+    stamp_path.write_text(
+        json.dumps(
+            {
+                "key": key,
+                "lock_seconds": lock_seconds,
+                "install_seconds": install_seconds,
+            },
+            indent=1,
+        )
+    )
     return Built(size, project, lock_seconds, install_seconds, installer, cached=False)
 
 
@@ -200,9 +216,20 @@ def _pip_install(project: PoetryProject) -> None:
     requirements = project.path / "bench-requirements.txt"
     requirements.write_text("".join(f"{p}\n" for p in pins))
     project.run(
-        [str(project.python), "-m", "pip", "install", "--disable-pip-version-check",
-         "--no-deps", "--index-url", project.index_url, "-r", str(requirements)],
-        check=True, timeout=3600,
+        [
+            str(project.python),
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--index-url",
+            project.index_url,
+            "-r",
+            str(requirements),
+        ],
+        check=True,
+        timeout=3600,
     )
 
 
@@ -259,8 +286,7 @@ def commands(built: Built, standalone_python: str) -> dict[str, tuple[list[str],
         # Poetry with no plugin at all (for information: it skips loading plugins).
         SYNC_BARE: ([poetry, "--no-plugins", "sync", "--dry-run"], {}),
         ALONE: ([standalone_python, "-m", "poetry_lockguard", "check", "-C", path], {}),
-        PIP: ([str(built.project.python), "-m", "pip", "--disable-pip-version-check", "check"],
-              {}),
+        PIP: ([str(built.project.python), "-m", "pip", "--disable-pip-version-check", "check"], {}),
     }
 
 
@@ -273,8 +299,15 @@ def run_once(
     env = project.env(**(extra_env or {}))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(args, cwd=project.path, env=env, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, check=False)
+    proc = subprocess.run(
+        args,
+        cwd=project.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -306,9 +339,19 @@ def measure(built: Built, repeat: int, standalone_python: str) -> dict[str, Timi
 
 
 def _counts(built: Built, standalone_python: str) -> tuple[int, int]:
-    _, _, proc = run_once(built.project, [standalone_python, "-m", "poetry_lockguard",
-                                          "check", "-C", str(built.project.path),
-                                          "--format", "json"])
+    _, _, proc = run_once(
+        built.project,
+        [
+            standalone_python,
+            "-m",
+            "poetry_lockguard",
+            "check",
+            "-C",
+            str(built.project.path),
+            "--format",
+            "json",
+        ],
+    )
     data = json.loads(proc.stdout)
     return data["environment"]["packages"], data["lock"]["packages"]
 
@@ -343,8 +386,11 @@ def report(
         )
     labels = list(results[0][1])
     width = max(len(label) for label in labels) + 2
-    lines += ["", "medians: wall seconds (CPU seconds, user + system, children included)",
-              f"{'N':>6}" + "".join(f"{label:>{width}}" for label in labels)]
+    lines += [
+        "",
+        "medians: wall seconds (CPU seconds, user + system, children included)",
+        f"{'N':>6}" + "".join(f"{label:>{width}}" for label in labels),
+    ]
     for built, timings in results:
         cells = [f"{timings[k].median:.3f} ({timings[k].cpu_median:.3f})" for k in labels]
         lines.append(f"{built.size:>6}" + "".join(f"{c:>{width}}" for c in cells))
@@ -353,8 +399,10 @@ def report(
     lines += [
         "",
         "ratios of medians: wall (CPU); PASS/FAIL judge the wall-clock ratio",
-        (f"{'N':>6} {'plugin / sync (<= 0.7)':>30} {'stand-alone / pip (<= 0.4)':>30}"
-        f" {'plugin / sync, no plugins':>28}"),
+        (
+            f"{'N':>6} {'plugin / sync (<= 0.7)':>30} {'stand-alone / pip (<= 0.4)':>30}"
+            f" {'plugin / sync, no plugins':>28}"
+        ),
     ]
     for built, t in results:
         plugin = t[PLUGIN].median / t[SYNC].median
@@ -378,31 +426,54 @@ def report(
         ok &= growth <= 12
         lines += [
             "",
-            (f"stand-alone check 2000 / 200: {growth:.2f} ({growth_cpu:.2f}) (<= 12)"
-            f" {verdict(growth, 12)}"),
+            (
+                f"stand-alone check 2000 / 200: {growth:.2f} ({growth_cpu:.2f}) (<= 12)"
+                f" {verdict(growth, 12)}"
+            ),
             f"plugin check 2000 / 200:      {plugin_growth:.2f} (for information)",
         ]
     else:
         lines += ["", "stand-alone check 2000 / 200: not measured (needs sizes 200 and 2000)"]
-    lines += ["", f"total wall time of this run: {wall:.0f} s",
-              f"overall: {'PASS' if ok else 'FAIL'}"]
+    lines += [
+        "",
+        f"total wall time of this run: {wall:.0f} s",
+        f"overall: {'PASS' if ok else 'FAIL'}",
+    ]
     return "\n".join(lines) + "\n", ok
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="50,200,500,2000",
-                        help="comma-separated package counts (default: 50,200,500,2000)")
-    parser.add_argument("--repeat", type=int, default=5,
-                        help="timed runs per command after one warm-up (default: 5)")
-    parser.add_argument("--installer", choices=("poetry", "pip"), default="poetry",
-                        help="what installs the locked set (default: poetry install)")
-    parser.add_argument("--rebuild", action="store_true",
-                        help="lock and install again even when a cached env matches")
-    parser.add_argument("--standalone-python", default=sys.executable,
-                        help="interpreter running the stand-alone check (default: this one)")
-    parser.add_argument("--json", type=Path, default=None,
-                        help="also write the raw timings to this JSON file")
+    parser.add_argument(
+        "--sizes",
+        default="50,200,500,2000",
+        help="comma-separated package counts (default: 50,200,500,2000)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=5,
+        help="timed runs per command after one warm-up (default: 5)",
+    )
+    parser.add_argument(
+        "--installer",
+        choices=("poetry", "pip"),
+        default="poetry",
+        help="what installs the locked set (default: poetry install)",
+    )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="lock and install again even when a cached env matches",
+    )
+    parser.add_argument(
+        "--standalone-python",
+        default=sys.executable,
+        help="interpreter running the stand-alone check (default: this one)",
+    )
+    parser.add_argument(
+        "--json", type=Path, default=None, help="also write the raw timings to this JSON file"
+    )
     args = parser.parse_args(argv)
     try:
         args.sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
@@ -416,8 +487,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if not POETRY.exists():
-        print(f"check_bench: {POETRY} not found: run this with the Python of a venv that has"
-              " Poetry and poetry-lockguard installed", file=sys.stderr)
+        print(
+            f"check_bench: {POETRY} not found: run this with the Python of a venv that has"
+            " Poetry and poetry-lockguard installed",
+            file=sys.stderr,
+        )
         return 2
     started = time.perf_counter()
     WORK.mkdir(parents=True, exist_ok=True)
@@ -434,14 +508,24 @@ def main(argv: list[str] | None = None) -> int:
     text, ok = report(results, args.repeat, time.perf_counter() - started)
     sys.stdout.write(text)
     if args.json is not None:
-        args.json.write_text(json.dumps([
-            {"size": b.size, "installer": b.installer, "lock_seconds": b.lock_seconds,
-             "install_seconds": b.install_seconds, "installed": b.installed,
-             "locked": b.locked,
-             "wall": {k: t.seconds for k, t in timings.items()},
-             "cpu": {k: t.cpu for k, t in timings.items()}}
-            for b, timings in results
-        ], indent=1))
+        args.json.write_text(
+            json.dumps(
+                [
+                    {
+                        "size": b.size,
+                        "installer": b.installer,
+                        "lock_seconds": b.lock_seconds,
+                        "install_seconds": b.install_seconds,
+                        "installed": b.installed,
+                        "locked": b.locked,
+                        "wall": {k: t.seconds for k, t in timings.items()},
+                        "cpu": {k: t.cpu for k, t in timings.items()},
+                    }
+                    for b, timings in results
+                ],
+                indent=1,
+            )
+        )
     return 0 if ok else 1
 
 

@@ -57,16 +57,24 @@ def write_reports(directory: Path, count: int) -> None:
                     rng.choice(("version-mismatch", "missing", "extraneous")),
                     f"pkg-{rng.randrange(PACKAGES):03d}",
                     "pkg is installed at 2.0.0, poetry.lock has 1.0.0",
-                    expected="1.0.0", found="2.0.0", line=rng.randrange(1, 4000),
+                    expected="1.0.0",
+                    found="2.0.0",
+                    line=rng.randrange(1, 4000),
                 )
                 for _ in range(rng.randint(1, 40))
             )
         report = Report(
             project="/srv/app",
-            lock=LockInfo(path="/srv/app/poetry.lock", version="2.1", content_hash="c" * 64,
-                          fresh=True, packages=PACKAGES),
+            lock=LockInfo(
+                path="/srv/app/poetry.lock",
+                version="2.1",
+                content_hash="c" * 64,
+                fresh=True,
+                packages=PACKAGES,
+            ),
             environment=EnvironmentInfo(
-                path="/srv/app/.venv", python="/srv/app/.venv/bin/python",
+                path="/srv/app/.venv",
+                python="/srv/app/.venv/bin/python",
                 python_version="3.11.7",
                 fingerprint=rng.choice(fingerprints) if not findings else f"sha256:{i:064x}",
                 packages=PACKAGES,

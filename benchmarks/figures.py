@@ -93,24 +93,38 @@ def run_figures(quick: bool, groups: list[str]) -> tuple[list[Figure], list[Samp
     return figures, samples
 
 
-def _uv(real: PoetryProject, index_url: str, main: list[str], groups: dict[str, list[str]],
-        repeat: int, samples: list[Sample]) -> list[Figure]:
+def _uv(
+    real: PoetryProject,
+    index_url: str,
+    main: list[str],
+    groups: dict[str, list[str]],
+    repeat: int,
+    samples: list[Sample],
+) -> list[Figure]:
     twin, _ = uv_twin(real, BIN / "uv", index_url, main, groups)
     ours, theirs = distributions(real.venv), distributions(twin.venv)
     if ours != theirs:
-        raise SystemExit(f"run.py: the uv twin differs: only Poetry's {sorted(ours - theirs)},"
-                         f" only uv's {sorted(theirs - ours)}")
+        raise SystemExit(
+            f"run.py: the uv twin differs: only Poetry's {sorted(ours - theirs)},"
+            f" only uv's {sorted(theirs - ours)}"
+        )
     alone = _check("stand-alone check", real)
     uv = Sample("uv sync --check", [str(BIN / "uv"), "sync", "--check"], twin.path, twin.env)
     interleaved(repeat, alone, uv)
     samples += [alone, uv]
-    figure = ratio_figure(f"stand-alone check / `uv sync --check` ({len(ours)} packages)",
-                          alone, uv, 2.5)
+    figure = ratio_figure(
+        f"stand-alone check / `uv sync --check` ({len(ours)} packages)", alone, uv, 2.5
+    )
     return [figure]
 
 
-def _integrity(real: PoetryProject, blobs2: PoetryProject, blobs4: PoetryProject,
-               repeat: int, samples: list[Sample]) -> list[Figure]:
+def _integrity(
+    real: PoetryProject,
+    blobs2: PoetryProject,
+    blobs4: PoetryProject,
+    repeat: int,
+    samples: list[Sample],
+) -> list[Figure]:
     figures = []
     integrity = _check("check --integrity", real, "--integrity")
     plain = _check("check", real)
@@ -118,13 +132,17 @@ def _integrity(real: PoetryProject, blobs2: PoetryProject, blobs4: PoetryProject
     interleaved(repeat, integrity, plain, sha)
     both = statistics.median(_paired(plain.wall, sha.wall))
     value = integrity.median / both
-    figures.append(Figure(
-        f"`check --integrity` / (check + sha256sum), {files} files, {size / 1e6:.0f} MB",
-        value, "<= 0.6", value <= 0.6,
-        f"--integrity {integrity.median:.3f} s (CPU {integrity.cpu_median:.3f} s, i.e."
-        f" {integrity.cpu_median / integrity.median:.2f} cores) / check + sha256sum"
-        f" {both:.3f} s (check {plain.median:.3f} s, sha256sum {sha.median:.3f} s)",
-    ))
+    figures.append(
+        Figure(
+            f"`check --integrity` / (check + sha256sum), {files} files, {size / 1e6:.0f} MB",
+            value,
+            "<= 0.6",
+            value <= 0.6,
+            f"--integrity {integrity.median:.3f} s (CPU {integrity.cpu_median:.3f} s, i.e."
+            f" {integrity.cpu_median / integrity.median:.2f} cores) / check + sha256sum"
+            f" {both:.3f} s (check {plain.median:.3f} s, sha256sum {sha.median:.3f} s)",
+        )
+    )
     samples += [integrity, plain, sha]
 
     big = _check("check --integrity, 4 blobs", blobs4, "--integrity")
@@ -134,30 +152,43 @@ def _integrity(real: PoetryProject, blobs2: PoetryProject, blobs4: PoetryProject
     big_sha, big_files, big_size = _sha256sum("sha256sum, 4 blobs", blobs4)
     *_, small_size = _sha256sum("sha256sum, 2 blobs", blobs2)
     interleaved(repeat, big, big_sha, big_plain, small, small_plain)
-    figures.append(ratio_figure(
-        f"`check --integrity` / sha256sum alone, {big_files} files, {big_size / 1e6:.0f} MB",
-        big, big_sha, 1.2,
-    ))
+    figures.append(
+        ratio_figure(
+            f"`check --integrity` / sha256sum alone, {big_files} files, {big_size / 1e6:.0f} MB",
+            big,
+            big_sha,
+            1.2,
+        )
+    )
     hash_big = statistics.median(a - b for a, b in zip(big.wall, big_plain.wall))
     hash_small = statistics.median(a - b for a, b in zip(small.wall, small_plain.wall))
     value = (hash_big / big_size) / (hash_small / small_size)
-    figures.append(Figure(
-        "`--integrity` seconds per byte, 2x bytes / 1x bytes", value, "<= 1.15",
-        value <= 1.15,
-        f"hashing (--integrity minus check) {hash_big * 1000:.0f} ms for"
-        f" {big_size / 1e6:.0f} MB, {hash_small * 1000:.0f} ms for {small_size / 1e6:.0f} MB",
-    ))
+    figures.append(
+        Figure(
+            "`--integrity` seconds per byte, 2x bytes / 1x bytes",
+            value,
+            "<= 1.15",
+            value <= 1.15,
+            f"hashing (--integrity minus check) {hash_big * 1000:.0f} ms for"
+            f" {big_size / 1e6:.0f} MB, {hash_small * 1000:.0f} ms for {small_size / 1e6:.0f} MB",
+        )
+    )
     samples += [big, big_sha, big_plain, small, small_plain]
     return figures
 
 
 def _plugin(real: PoetryProject, repeat: int, samples: list[Sample]) -> list[Figure]:
     env = real.env()
-    check = Sample("poetry lockguard check", [str(BIN / "poetry"), "lockguard", "check"],
-                   real.path, env)
+    check = Sample(
+        "poetry lockguard check", [str(BIN / "poetry"), "lockguard", "check"], real.path, env
+    )
     version = Sample("poetry --version", [str(BIN / "poetry"), "--version"], real.path, env)
-    bare = Sample("poetry --version without poetry-lockguard",
-                  [str(BARE_VENV / "bin" / "poetry"), "--version"], real.path, env)
+    bare = Sample(
+        "poetry --version without poetry-lockguard",
+        [str(BARE_VENV / "bin" / "poetry"), "--version"],
+        real.path,
+        env,
+    )
     interleaved(repeat, check, version, bare)
     samples += [check, version, bare]
     return [
@@ -181,19 +212,26 @@ with open("/proc/self/status") as f:
 """
 
 
-def _scale(small: PoetryProject, large: PoetryProject, repeat: int,
-           samples: list[Sample]) -> list[Figure]:
+def _scale(
+    small: PoetryProject, large: PoetryProject, repeat: int, samples: list[Sample]
+) -> list[Figure]:
     a = _check("stand-alone check, 2000 packages", large)
     b = _check("stand-alone check, 200 packages", small)
     interleaved(repeat, a, b)
     samples += [a, b]
-    peak = Sample("peak RSS, 2000 packages", [PYTHON, "-c", _PEAK, "check", "-q"],
-                  large.path, large.env())
+    peak = Sample(
+        "peak RSS, 2000 packages", [PYTHON, "-c", _PEAK, "check", "-q"], large.path, large.env()
+    )
     megabytes = int(peak.once().split()[-1]) / 1024
     return [
         ratio_figure("stand-alone check, 2000 / 200 packages", a, b, 10),
-        Figure("peak RSS of the 2000-package check (MB)", megabytes, "< 100",
-               megabytes < 100, "VmHWM of the process running the check"),
+        Figure(
+            "peak RSS of the 2000-package check (MB)",
+            megabytes,
+            "< 100",
+            megabytes < 100,
+            "VmHWM of the process running the check",
+        ),
     ]
 
 
@@ -202,13 +240,15 @@ def _guard(repeat: int, samples: list[Sample]) -> list[Figure]:
     try:
         run(project, "install")  # guarded: receipts, selection, pip fence
         env = project.env()
-        plugin = Sample("no-op poetry install", [str(BIN / "poetry"), "install"],
-                        project.path, env)
-        bare = Sample("no-op poetry install without poetry-lockguard",
-                      [str(BARE_VENV / "bin" / "poetry"), "install"], project.path, env)
+        plugin = Sample("no-op poetry install", [str(BIN / "poetry"), "install"], project.path, env)
+        bare = Sample(
+            "no-op poetry install without poetry-lockguard",
+            [str(BARE_VENV / "bin" / "poetry"), "install"],
+            project.path,
+            env,
+        )
         interleaved(repeat, plugin, bare)
     finally:
         index.close()
     samples += [plugin, bare]
-    return [ratio_figure("no-op `poetry install` with / without the plugin", plugin, bare,
-                         1.05)]
+    return [ratio_figure("no-op `poetry install` with / without the plugin", plugin, bare, 1.05)]

@@ -53,14 +53,18 @@ def run(
     return the wall seconds, exit on a failure."""
     start = time.perf_counter()
     proc = subprocess.run(
-        [str(poetry), *args], cwd=project.path, env=project.env(**(env or {})),
+        [str(poetry), *args],
+        cwd=project.path,
+        env=project.env(**(env or {})),
         capture_output=True,
-        text=True, check=False,
+        text=True,
+        check=False,
     )
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
-        raise SystemExit(f"poetry {' '.join(args)} exited {proc.returncode}:\n"
-                         f"{proc.stdout}{proc.stderr}")
+        raise SystemExit(
+            f"poetry {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}"
+        )
     return elapsed
 
 
@@ -113,23 +117,30 @@ def main(argv: list[str] | None = None) -> int:
         results = measure(project, args.repeat)
     finally:
         index.close()
-    version = subprocess.run([str(POETRY), "--version"], capture_output=True, text=True,
-                             check=False).stdout.strip()
-    print(f"{version}, Python {sys.version.split()[0]}, {args.packages} packages,"
-          f" median of {args.repeat}")
+    version = subprocess.run(
+        [str(POETRY), "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    print(
+        f"{version}, Python {sys.version.split()[0]}, {args.packages} packages,"
+        f" median of {args.repeat}"
+    )
     print(f"{'':16} {'plugin':>9} {'--no-plugins':>13} {'ratio':>7} {'target':>7}")
     status = 0
     for name in ("no-op install", "fresh install", "no-op, guard off"):
         plugin, plain = results[name]
         ratio = plugin / plain
         if name not in TARGETS:
-            print(f"{name:16} {plugin:8.2f}s {plain:12.2f}s {ratio:7.3f}   (Poetry's plugin"
-                  " loading alone, for reference)")
+            print(
+                f"{name:16} {plugin:8.2f}s {plain:12.2f}s {ratio:7.3f}   (Poetry's plugin"
+                " loading alone, for reference)"
+            )
             continue
         ok = ratio <= TARGETS[name]
         status |= not ok
-        print(f"{name:16} {plugin:8.2f}s {plain:12.2f}s {ratio:7.3f} {'<=':>3}"
-              f"{TARGETS[name]:4.2f} {'ok' if ok else 'OVER'}")
+        print(
+            f"{name:16} {plugin:8.2f}s {plain:12.2f}s {ratio:7.3f} {'<=':>3}"
+            f"{TARGETS[name]:4.2f} {'ok' if ok else 'OVER'}"
+        )
     return status
 
 

@@ -124,8 +124,16 @@ def main() -> int:
         files = record_files(project)
         size = sum(os.path.getsize(f) for f in files)
         env = project.env()
-        check = [sys.executable, "-m", "poetry_lockguard", "check", "-C", str(project.path),
-                 "--format", "json"]
+        check = [
+            sys.executable,
+            "-m",
+            "poetry_lockguard",
+            "check",
+            "-C",
+            str(project.path),
+            "--format",
+            "json",
+        ]
         integrity = [*check, "--integrity"]
         # Correctness first: the env is clean, so both checks exit 0.
         subprocess.run(integrity, check=True, stdout=subprocess.DEVNULL, env=env)
@@ -138,8 +146,9 @@ def main() -> int:
             return timed(check, env=env) + timed(["sha256sum", "--", *files], env=env)
 
         def run_c() -> float:
-            return timed(check, env=env) + timed([sys.executable, "-c", _SEQUENTIAL],
-                                                 stdin=listing, env=env)
+            return timed(check, env=env) + timed(
+                [sys.executable, "-c", _SEQUENTIAL], stdin=listing, env=env
+            )
 
         for warm in (run_a, run_b, run_c):
             warm()  # page cache warm, the same for every side
@@ -152,9 +161,11 @@ def main() -> int:
             c.append(run_c())
         ma, mb, mc = (statistics.median(x) for x in (a, b, c))
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        print(f"python {platform.python_version()}, {os.cpu_count()} CPUs,"
-              f" {len(files)} RECORD-listed files, {size / 1e6:.0f} MB, {args.repeat} runs,"
-              f" load average {load:.1f} at the end")
+        print(
+            f"python {platform.python_version()}, {os.cpu_count()} CPUs,"
+            f" {len(files)} RECORD-listed files, {size / 1e6:.0f} MB, {args.repeat} runs,"
+            f" load average {load:.1f} at the end"
+        )
         print(f"A  check --integrity                 median {ma:6.3f} s")
         print(f"B  check + sha256sum                 median {mb:6.3f} s")
         print(f"C  check + one-thread hashlib        median {mc:6.3f} s")

@@ -43,7 +43,9 @@ def _poetry_spec() -> str:
     if dev.exists():
         proc = subprocess.run(
             [str(dev), "-c", "import importlib.metadata as m; print(m.version('poetry'))"],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if proc.returncode == 0 and proc.stdout.strip():
             return f"poetry=={proc.stdout.strip()}"
@@ -51,8 +53,18 @@ def _poetry_spec() -> str:
 
 
 def _pip(venv: Path, *args: str) -> None:
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check",
-                    "install", "--quiet", *args], check=True)
+    subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "--disable-pip-version-check",
+            "install",
+            "--quiet",
+            *args,
+        ],
+        check=True,
+    )
 
 
 def _venv(venv: Path, key: dict[str, str], *requirements: str) -> None:
@@ -72,16 +84,22 @@ def bootstrap(argv: list[str]) -> int:
     spec = _poetry_spec()
     _venv(PLUGIN_VENV, {**base, "poetry": spec}, spec, "uv")
     version = subprocess.run(
-        [str(PLUGIN_VENV / "bin" / "python"), "-c",
-         "import importlib.metadata as m; print(m.version('poetry'))"],
-        capture_output=True, text=True, check=True,
+        [
+            str(PLUGIN_VENV / "bin" / "python"),
+            "-c",
+            "import importlib.metadata as m; print(m.version('poetry'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     _venv(BARE_VENV, {**base, "poetry": f"poetry=={version}"}, f"poetry=={version}", "uv")
     # A wheel of the working tree, not an editable install: what users have.
     _pip(PLUGIN_VENV, "--no-deps", "--no-build-isolation", "--force-reinstall", str(ROOT))
     env = {**os.environ, _INNER: "1"}
     return subprocess.run(
-        [str(PLUGIN_VENV / "bin" / "python"), str(Path(__file__).resolve()), *argv], env=env,
+        [str(PLUGIN_VENV / "bin" / "python"), str(Path(__file__).resolve()), *argv],
+        env=env,
         check=False,
     ).returncode
 
@@ -105,8 +123,14 @@ class Sample:
 
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             start = time.perf_counter()
-            proc = subprocess.Popen(self.args, cwd=self.cwd, env=self.env, stdout=out,
-                                    stderr=err, stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                self.args,
+                cwd=self.cwd,
+                env=self.env,
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+            )
             # wait4, not Popen.wait: it also gives the child's CPU time and peak RSS.
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - start
@@ -115,8 +139,10 @@ class Sample:
             err.seek(0)
             stdout = out.read().decode(errors="replace")
             if code != 0:
-                raise SystemExit(f"run.py: {self.label}: {' '.join(self.args)} exited {code}:\n"
-                                 f"{stdout}{err.read().decode(errors='replace')}")
+                raise SystemExit(
+                    f"run.py: {self.label}: {' '.join(self.args)} exited {code}:\n"
+                    f"{stdout}{err.read().decode(errors='replace')}"
+                )
         self.wall.append(wall)
         self.cpu.append(usage.ru_utime + usage.ru_stime)
         self.rss.append(usage.ru_maxrss)
@@ -155,18 +181,24 @@ class Figure:
 
 def ratio_figure(name: str, a: Sample, b: Sample, goal: float) -> Figure:
     value = a.median / b.median
-    detail = (f"{a.label} {a.median * 1000:.1f} ms (CPU {a.cpu_median * 1000:.1f}) /"
-              f" {b.label} {b.median * 1000:.1f} ms (CPU {b.cpu_median * 1000:.1f})")
+    detail = (
+        f"{a.label} {a.median * 1000:.1f} ms (CPU {a.cpu_median * 1000:.1f}) /"
+        f" {b.label} {b.median * 1000:.1f} ms (CPU {b.cpu_median * 1000:.1f})"
+    )
     return Figure(name, value, f"<= {goal:g}", value <= goal, detail)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="fewer runs per figure (for iterating, not for the record)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer runs per figure (for iterating, not for the record)",
+    )
     parser.add_argument("--json", type=Path, help="also write every timing to this file")
-    parser.add_argument("--only", default="",
-                        help="comma-separated figure groups: uv,integrity,plugin,scale,guard")
+    parser.add_argument(
+        "--only", default="", help="comma-separated figure groups: uv,integrity,plugin,scale,guard"
+    )
     args = parser.parse_args(argv)
     if os.environ.get(_INNER) != "1":
         return bootstrap(sys.argv[1:] if argv is None else argv)
@@ -179,11 +211,18 @@ def main(argv: list[str] | None = None) -> int:
     text = table(figures, args.quick, wall)
     sys.stdout.write(text)
     if args.json:
-        args.json.write_text(json.dumps({
-            "figures": [vars(f) for f in figures],
-            "samples": {s.label: {"args": s.args, "wall": s.wall, "cpu": s.cpu, "rss": s.rss}
-                        for s in samples},
-        }, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "figures": [vars(f) for f in figures],
+                    "samples": {
+                        s.label: {"args": s.args, "wall": s.wall, "cpu": s.cpu, "rss": s.rss}
+                        for s in samples
+                    },
+                },
+                indent=1,
+            )
+        )
     return 0 if all(f.ok for f in figures) else 1
 
 
@@ -203,8 +242,9 @@ def table(figures: list[Figure], quick: bool, wall: float) -> str:
         "| figure | measured | goal | result |",
         "|---|---|---|---|",
     ]
-    lines += [f"| {f.name} | {f.value:.3g} | {f.goal} | {'PASS' if f.ok else 'FAIL'} |"
-              for f in figures]
+    lines += [
+        f"| {f.name} | {f.value:.3g} | {f.goal} | {'PASS' if f.ok else 'FAIL'} |" for f in figures
+    ]
     lines += ["", "medians (wall; CPU = user + system, children included):"]
     lines += [f"- {f.name}: {f.detail}" for f in figures]
     overall = "PASS" if all(f.ok for f in figures) else "FAIL"

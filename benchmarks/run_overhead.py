@@ -68,18 +68,23 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         index.close()
     plain = statistics.median(samples["plain"])
-    version = subprocess.run([str(POETRY), "--version"], capture_output=True, text=True,
-                             check=False).stdout.strip()
-    print(f"{version}, Python {sys.version.split()[0]}, {args.packages} packages,"
-          f" median of {args.repeat}; poetry --no-plugins run true: {plain:.3f}s")
+    version = subprocess.run(
+        [str(POETRY), "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    print(
+        f"{version}, Python {sys.version.split()[0]}, {args.packages} packages,"
+        f" median of {args.repeat}; poetry --no-plugins run true: {plain:.3f}s"
+    )
     status = 0
     for name, target in TARGETS.items():
         median = statistics.median(samples[name])
         ratio = median / plain
         ok = ratio <= target
         status |= not ok
-        print(f"poetry run true, {name:11} {median:6.3f}s  ratio {ratio:5.3f} <= {target:4.2f}"
-              f"  {'ok' if ok else 'OVER'}")
+        print(
+            f"poetry run true, {name:11} {median:6.3f}s  ratio {ratio:5.3f} <= {target:4.2f}"
+            f"  {'ok' if ok else 'OVER'}"
+        )
     return status
 
 

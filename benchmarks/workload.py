@@ -45,7 +45,68 @@ SEED = 14
 GENERATION = 2
 
 # 63 locked packages: 61 installed on Linux, one only on Windows, one only before 3.9.
-_WORDS = ["core", "http", "json", "yaml", "auth", "crypto", "cli", "log", "orm", "sql", "async", "cache", "retry", "schema", "dates", "units", "geo", "image", "plot", "array", "stats", "learn", "text", "lang", "config", "dotenv", "mail", "html", "xml", "csv", "zip", "net", "dns", "tls", "jwt", "oauth", "grpc", "proto", "queue", "task", "events", "metrics", "trace", "rich", "color", "term", "prompt", "test", "mock", "cov", "lint", "fmt", "types", "docs", "build", "wheel", "path", "watch", "serve", "web"]
+_WORDS = [
+    "core",
+    "http",
+    "json",
+    "yaml",
+    "auth",
+    "crypto",
+    "cli",
+    "log",
+    "orm",
+    "sql",
+    "async",
+    "cache",
+    "retry",
+    "schema",
+    "dates",
+    "units",
+    "geo",
+    "image",
+    "plot",
+    "array",
+    "stats",
+    "learn",
+    "text",
+    "lang",
+    "config",
+    "dotenv",
+    "mail",
+    "html",
+    "xml",
+    "csv",
+    "zip",
+    "net",
+    "dns",
+    "tls",
+    "jwt",
+    "oauth",
+    "grpc",
+    "proto",
+    "queue",
+    "task",
+    "events",
+    "metrics",
+    "trace",
+    "rich",
+    "color",
+    "term",
+    "prompt",
+    "test",
+    "mock",
+    "cov",
+    "lint",
+    "fmt",
+    "types",
+    "docs",
+    "build",
+    "wheel",
+    "path",
+    "watch",
+    "serve",
+    "web",
+]
 _WINDOWS_ONLY = "lgr-winconsole"
 _OLD_PYTHON_ONLY = "lgr-backport"
 _EXTRA_ONLY = "lgr-socks"
@@ -109,8 +170,10 @@ def real_requirements(packages: list[Package]) -> tuple[list[str], list[str]]:
     direct ones, ``lgr-http[socks]`` pulling the extra-only package."""
     required = {r.split(">=")[0] for p in packages for r in p.requires}
     main = sorted(
-        p.name for p in packages
-        if p.name not in _ONLY_SOME and p.name not in _DEV
+        p.name
+        for p in packages
+        if p.name not in _ONLY_SOME
+        and p.name not in _DEV
         and (p.name not in required or p.name in ("lgr-core", "lgr-http", "lgr-rich"))
     )
     main = [f"{n}[socks]>=1.0" if n == "lgr-http" else f"{n}>=1.0" for n in main]
@@ -118,7 +181,40 @@ def real_requirements(packages: list[Package]) -> tuple[list[str], list[str]]:
 
 
 def _module_text(rng: random.Random) -> bytes:
-    words = ["def", "class", "return", "import", "from", "self", "None", "True", "False", "for", "in", "if", "else", "elif", "while", "with", "as", "try", "except", "raise", "yield", "lambda", "value", "result", "items", "key", "name", "data", "path", "config", "args", "kwargs"]
+    words = [
+        "def",
+        "class",
+        "return",
+        "import",
+        "from",
+        "self",
+        "None",
+        "True",
+        "False",
+        "for",
+        "in",
+        "if",
+        "else",
+        "elif",
+        "while",
+        "with",
+        "as",
+        "try",
+        "except",
+        "raise",
+        "yield",
+        "lambda",
+        "value",
+        "result",
+        "items",
+        "key",
+        "name",
+        "data",
+        "path",
+        "config",
+        "args",
+        "kwargs",
+    ]
     lines = []
     size = 0
     while size < 1 << 20:
@@ -152,14 +248,18 @@ def publish_real(index_root: Path) -> None:
             folder = f"{module}/sub{j // 40}" if j >= 40 else module
             size = min(400_000, max(64, int(rng.lognormvariate(0, 1.2) * mean / 2.05)))
             start = rng.randrange(0, len(pool) - size)
-            files[f"{folder}/mod{j}.py"] = f"# {folder}/mod{j}.py\n".encode() + pool[start:start + size]
+            files[f"{folder}/mod{j}.py"] = (
+                f"# {folder}/mod{j}.py\n".encode() + pool[start : start + size]
+            )
         requires = "".join(f"Requires-Dist: {r}\n" for r in package.requires)
         if package.name == "lgr-http":
-            requires += ("Provides-Extra: socks\n"
-                         f'Requires-Dist: {_EXTRA_ONLY}>=1.0 ; extra == "socks"\n')
+            requires += (
+                f'Provides-Extra: socks\nRequires-Dist: {_EXTRA_ONLY}>=1.0 ; extra == "socks"\n'
+            )
         shutil.rmtree(index_root / package.name, ignore_errors=True)  # an older generation
-        build_wheel(index_root / package.name, package.name, package.version, files,
-                    metadata_extra=requires)
+        build_wheel(
+            index_root / package.name, package.name, package.version, files, metadata_extra=requires
+        )
     marker.write_text("")
 
 
@@ -172,8 +272,12 @@ def publish_blobs(index_root: Path, count: int = 4) -> list[str]:
         names.append(name)
         blob = rng.randbytes(48 * 1024 * 1024)
         if not (index_root / name).is_dir():
-            build_wheel(index_root / name, name, "1.0.0",
-                        {f"lgr_blob_{i}/__init__.py": b"", f"lgr_blob_{i}/data.bin": blob})
+            build_wheel(
+                index_root / name,
+                name,
+                "1.0.0",
+                {f"lgr_blob_{i}/__init__.py": b"", f"lgr_blob_{i}/data.bin": blob},
+            )
     return names
 
 
@@ -230,24 +334,43 @@ class UvProject:
         return self.path / ".venv"
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(self.uv), *args], cwd=self.path, env=self.env,
-                              capture_output=True, text=True, check=False,
-                              stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [str(self.uv), *args],
+            cwd=self.path,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
 
 
 def uv_environment(uv: Path, python: Path) -> dict[str, str]:
     """The environment uv runs in: its own cache, no user or system uv.toml, no Python
     downloads, files copied out of its cache (as Poetry's installer writes them)."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("UV_", "VIRTUAL_ENV", "PIP_", "POETRY_", "CONDA_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("UV_", "VIRTUAL_ENV", "PIP_", "POETRY_", "CONDA_"))
+    }
     # (Not UV_NO_CONFIG: that drops the project's own [tool.uv] table too.)
-    env.update(UV_CACHE_DIR=str(WORK / "uv-cache"), XDG_CONFIG_HOME=str(WORK / "uv-config"),
-               UV_PYTHON_DOWNLOADS="never", UV_PYTHON=str(python), UV_LINK_MODE="copy")
+    env.update(
+        UV_CACHE_DIR=str(WORK / "uv-cache"),
+        XDG_CONFIG_HOME=str(WORK / "uv-config"),
+        UV_PYTHON_DOWNLOADS="never",
+        UV_PYTHON=str(python),
+        UV_LINK_MODE="copy",
+    )
     return env
 
 
-def uv_twin(poetry: PoetryProject, uv: Path, index_url: str, dependencies: list[str],
-            groups: dict[str, list[str]]) -> tuple[UvProject, bool]:
+def uv_twin(
+    poetry: PoetryProject,
+    uv: Path,
+    index_url: str,
+    dependencies: list[str],
+    groups: dict[str, list[str]],
+) -> tuple[UvProject, bool]:
     """The same requirements as a uv project, locked and synced by uv from the same index,
     with the interpreter the Poetry env was made from."""
     path = WORK / f"{poetry.path.name}-uv"
@@ -255,19 +378,35 @@ def uv_twin(poetry: PoetryProject, uv: Path, index_url: str, dependencies: list[
     python = Path(os.path.realpath(poetry.python))
     project = UvProject(path, uv, uv_environment(uv, python))
     lines = [
-        "[project]", f'name = "bench-{path.name}"', 'version = "0.1.0"',
-        'requires-python = ">=3.9"', f"dependencies = {json.dumps(dependencies)}", "",
+        "[project]",
+        f'name = "bench-{path.name}"',
+        'version = "0.1.0"',
+        'requires-python = ">=3.9"',
+        f"dependencies = {json.dumps(dependencies)}",
+        "",
         "[dependency-groups]",
-        *(f"{g} = {json.dumps(deps)}" for g, deps in groups.items()), "",
-        "[tool.uv]", "package = false", "",
-        "[[tool.uv.index]]", 'name = "local"', f'url = "{index_url}"', "default = true", "",
+        *(f"{g} = {json.dumps(deps)}" for g, deps in groups.items()),
+        "",
+        "[tool.uv]",
+        "package = false",
+        "",
+        "[[tool.uv.index]]",
+        'name = "local"',
+        f'url = "{index_url}"',
+        "default = true",
+        "",
     ]
     pyproject = path / "pyproject.toml"
     pyproject.write_text("\n".join(lines))
-    version = subprocess.run([str(uv), "--version"], capture_output=True, text=True,
-                             check=True).stdout.strip()
-    key = {"pyproject": hashlib.sha256(pyproject.read_bytes()).hexdigest(), "uv": version,
-           "python": str(python), "generation": GENERATION}
+    version = subprocess.run(
+        [str(uv), "--version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    key = {
+        "pyproject": hashlib.sha256(pyproject.read_bytes()).hexdigest(),
+        "uv": version,
+        "python": str(python),
+        "generation": GENERATION,
+    }
     stamp = path / "bench-stamp.json"
     if stamp.is_file() and json.loads(stamp.read_text()) == key and project.venv.exists():
         return project, True
@@ -291,5 +430,16 @@ def distributions(site_parent: Path) -> set[str]:
     }
 
 
-__all__ = ["POETRY", "WORK", "Package", "UvProject", "distributions", "poetry_project",
-           "publish_blobs", "publish_real", "real_packages", "real_requirements", "uv_twin"]
+__all__ = [
+    "POETRY",
+    "WORK",
+    "Package",
+    "UvProject",
+    "distributions",
+    "poetry_project",
+    "publish_blobs",
+    "publish_real",
+    "real_packages",
+    "real_requirements",
+    "uv_twin",
+]

@@ -98,8 +98,14 @@ def main() -> int:
         run([str(POETRY), "lockguard", "check"], env, app, expect=0)
 
         step("Drift: someone installs an old demo-web and a stray tool by hand")
-        pip = [str(app / ".venv" / "bin" / "python"), "-m", "pip", "--isolated",
-               "--disable-pip-version-check", "-q"]
+        pip = [
+            str(app / ".venv" / "bin" / "python"),
+            "-m",
+            "pip",
+            "--isolated",
+            "--disable-pip-version-check",
+            "-q",
+        ]
         drift = [*pip, "install", "--index-url", index.url, "demo-web==2.0.1", "leftover-tool"]
         print("The pip fence the guarded install left in the venv refuses (exit 1):")
         run(drift, env, app, expect=1)
@@ -110,8 +116,21 @@ def main() -> int:
         run([str(POETRY), "lockguard", "check"], env, app, expect=1)
 
         step("The stand-alone checker (no Poetry import), as a production image would run it")
-        run([sys.executable, "-m", "poetry_lockguard", "check", "-C", str(app), "--format", "github"],
-            env, app, expect=1)
+        run(
+            [
+                sys.executable,
+                "-m",
+                "poetry_lockguard",
+                "check",
+                "-C",
+                str(app),
+                "--format",
+                "github",
+            ],
+            env,
+            app,
+            expect=1,
+        )
 
         step("`poetry sync` repairs the environment; the check passes again")
         run([str(POETRY), "sync"], env, app)

@@ -40,13 +40,21 @@ def main() -> int:
     parser.add_argument("projects", nargs="*", type=Path)
     parser.add_argument("--poetry", type=Path, default=Path(sys.executable).parent / "poetry")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--no-plugin", action="store_true",
-                        help="compare only the stand-alone entry point (faster)")
-    parser.add_argument("--install", action="store_true",
-                        help="instead: install each project for real (from the index pip"
-                        " uses) and run `check --integrity` on it")
-    parser.add_argument("--work", type=Path, default=None,
-                        help="where empty venvs and Poetry's cache go (default: a temp dir)")
+    parser.add_argument(
+        "--no-plugin", action="store_true", help="compare only the stand-alone entry point (faster)"
+    )
+    parser.add_argument(
+        "--install",
+        action="store_true",
+        help="instead: install each project for real (from the index pip"
+        " uses) and run `check --integrity` on it",
+    )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="where empty venvs and Poetry's cache go (default: a temp dir)",
+    )
     args = parser.parse_args()
     projects = args.projects or sorted(
         p for p in (ROOT / "tests" / "corpus" / "projects").iterdir() if p.is_dir()
@@ -93,8 +101,10 @@ def install(harness: Harness, projects: list[Path]) -> int:
         status, detail = install_and_verify(harness, project.resolve())
         results[status] += 1
         print(f"{status.upper():7} {project.name}: {detail}", flush=True)
-    print(f"{results['ok']} installed and verified, {results['failed']} failed,"
-          f" {results['skipped']} skipped")
+    print(
+        f"{results['ok']} installed and verified, {results['failed']} failed,"
+        f" {results['skipped']} skipped"
+    )
     return 1 if results["failed"] else 0
 
 

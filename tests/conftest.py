@@ -43,8 +43,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
     items.sort(key=lambda item: item.path not in slow)
     for item in items:
-        if item.path.relative_to(config.rootpath).as_posix().startswith(POETRY_FACING) \
-                and item.get_closest_marker("poetry_independent") is None:
+        if (
+            item.path.relative_to(config.rootpath).as_posix().startswith(POETRY_FACING)
+            and item.get_closest_marker("poetry_independent") is None
+        ):
             item.add_marker(pytest.mark.poetry)
 
 
@@ -102,8 +104,9 @@ def project_factory(
     default = request.node.get_closest_marker("with_pip") is not None
 
     def make(name: str = "project", *, with_pip: bool = default) -> PoetryProject:
-        return PoetryProject(tmp_path / f"{name}-{next(counter)}", poetry_home, index.url,
-                             with_pip=with_pip)
+        return PoetryProject(
+            tmp_path / f"{name}-{next(counter)}", poetry_home, index.url, with_pip=with_pip
+        )
 
     return make
 

@@ -23,8 +23,22 @@ if TYPE_CHECKING:
         ["check", "-C", "/srv/app", "--python", "/srv/app/.venv/bin/python"],
         ["check", "--project=/srv/app", "--format=sarif", "--integrity"],
         ["check", "--directory", "rel/dir", "--format", "json", "-q"],
-        ["check", "--with", "docs", "--with=test", "--without", "dev", "--only", "main",
-         "-E", "socks", "--extras", "http2", "--all-groups", "--all-extras"],
+        [
+            "check",
+            "--with",
+            "docs",
+            "--with=test",
+            "--without",
+            "dev",
+            "--only",
+            "main",
+            "-E",
+            "socks",
+            "--extras",
+            "http2",
+            "--all-groups",
+            "--all-extras",
+        ],
         ["check", "--lock-only", "--strict", "-v", "-vv", "--verbose"],
         ["check", "--with=", "--format", "text", "--format", "markdown", "-C", "a", "-C", "b"],
     ],
@@ -63,8 +77,18 @@ def test_anything_else_is_left_to_argparse(argv: list[str]) -> None:
 #: dataclasses and inspect (poetry_lockguard.structs), hashlib (nothing is hashed but a
 #: few small inputs, with the built-in sha256), csv (RECORD is not read), typing (the
 #: modules import it for type checkers only).
-UNUSED = ("argparse", "tomllib", "subprocess", "traceback", "shutil", "dataclasses",
-          "inspect", "hashlib", "csv", "typing")
+UNUSED = (
+    "argparse",
+    "tomllib",
+    "subprocess",
+    "traceback",
+    "shutil",
+    "dataclasses",
+    "inspect",
+    "hashlib",
+    "csv",
+    "typing",
+)
 
 
 def test_a_check_imports_nothing_it_does_not_use(project: PoetryProject) -> None:

@@ -32,7 +32,8 @@ def test_no_project_is_exit_2_with_one_line(project: PoetryProject, command: str
         assert len(lines) == 1 and "pyproject.toml" in lines[0], result.stderr
     named = project.main(command, "-C", str(project.path))
     assert (named.returncode, named.stderr) == (
-        2, f"lockguard: {project.pyproject}: file not found (is this a Poetry project?)\n"
+        2,
+        f"lockguard: {project.pyproject}: file not found (is this a Poetry project?)\n",
     )
 
 

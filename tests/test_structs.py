@@ -30,7 +30,9 @@ def _define(module: Any, frozen: bool) -> Any:
 def test_models_behave_as_standard_dataclasses(frozen: bool) -> None:
     ours, theirs = _define(structs, frozen), _define(dataclasses, frozen)
     cases: list[tuple[tuple[str, ...], dict[str, Any]]] = [
-        (("a",), {}), (("a", "2"), {"extras": {"x": ("y",)}}), ((), {"name": "b", "groups": ()}),
+        (("a",), {}),
+        (("a", "2"), {"extras": {"x": ("y",)}}),
+        ((), {"name": "b", "groups": ()}),
     ]
     for args, kwargs in cases:
         a, b = ours(*args, **kwargs), theirs(*args, **kwargs)

@@ -188,7 +188,14 @@ def run_check(
             locate_error = e
     try:
         return _check_lock_and_environment(
-            options, project_dir, project, policy, selection, lock_path, probe, locate_error,
+            options,
+            project_dir,
+            project,
+            policy,
+            selection,
+            lock_path,
+            probe,
+            locate_error,
             progress,
         )
     finally:
@@ -286,7 +293,11 @@ def _check_lock_and_environment(
     installed = scan_distributions(interpreter.search_path, interpreter.origins)
     unselected = _unselected(lock, project, selection, interpreter, required, installed)
     findings += EnvironmentCheck(project_dir, project.name).run(
-        required, installed, policy, unselected, strict=options.strict,
+        required,
+        installed,
+        policy,
+        unselected,
+        strict=options.strict,
         alternatives=ambiguous,
     )
 
@@ -294,9 +305,7 @@ def _check_lock_and_environment(
     if options.integrity:
         from poetry_lockguard.checks.integrity import IntegrityCheck
 
-        integrity = IntegrityCheck(interpreter, policy).run(
-            installed, required, progress=progress
-        )
+        integrity = IntegrityCheck(interpreter, policy).run(installed, required, progress=progress)
         findings += integrity.findings
         files_checked = integrity.files_checked
 
@@ -352,8 +361,10 @@ def _unselected(
     ]
     # A package needing a group and an extra at once: everything, as a last resort.
     widenings.append(
-        (Selection(frozenset(project.groups), frozenset(project.extras)),
-         " --all-groups --all-extras")
+        (
+            Selection(frozenset(project.groups), frozenset(project.extras)),
+            " --all-groups --all-extras",
+        )
     )
     for wider, option in widenings:
         for name, package in required_packages(
@@ -366,9 +377,7 @@ def _unselected(
     return result
 
 
-def _lock_only_packages(
-    lock: Lock, project: Project, selection: Selection
-) -> list[LockedPackage]:
+def _lock_only_packages(lock: Lock, project: Project, selection: Selection) -> list[LockedPackage]:
     """What ``--lock-only`` checks: the packages the selection installs on some
     platform. Groups and extras count as in the full check, so both count the same
     packages wherever the lock has no platform or Python markers; any other marker is
@@ -396,11 +405,22 @@ def _lock_only_packages(
         markers = package.markers
         if groups and (
             not markers
-            or (may_hold(markers) if isinstance(markers, str)
-                else any(may_hold(markers.get(g, "")) for g in groups))
+            or (
+                may_hold(markers)
+                if isinstance(markers, str)
+                else any(may_hold(markers.get(g, "")) for g in groups)
+            )
         ):
             packages.append(package)
     return packages
 
 
-__all__ = ["CheckOptions", "Outcome", "check", "exit_code", "find_project_dir", "run_check", "target_interpreter"]
+__all__ = [
+    "CheckOptions",
+    "Outcome",
+    "check",
+    "exit_code",
+    "find_project_dir",
+    "run_check",
+    "target_interpreter",
+]

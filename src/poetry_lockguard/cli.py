@@ -52,10 +52,16 @@ def build_parser(prog: str = "python -m poetry_lockguard") -> argparse.ArgumentP
         " Exit 0: all match; 1: a machine differs; 2: a report cannot be read.",
         epilog="example: python -m poetry_lockguard compare reports/",
     )
-    compare.add_argument("reports", nargs="+", type=Path, metavar="REPORT",
-                         help="a JSON report, or a directory of *.json reports")
-    compare.add_argument("--format", choices=("text", "json"), default="text",
-                         help="output format (default: text)")
+    compare.add_argument(
+        "reports",
+        nargs="+",
+        type=Path,
+        metavar="REPORT",
+        help="a JSON report, or a directory of *.json reports",
+    )
+    compare.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
     zipapp = sub.add_parser(
         "zipapp",
         help="write the single-file checker (a zipapp for Python 3.9+)",
@@ -75,10 +81,14 @@ def build_parser(prog: str = "python -m poetry_lockguard") -> argparse.ArgumentP
         epilog="example: python -m poetry_lockguard repair --dry-run",
     )
     add_target_arguments(repair)
-    repair.add_argument("--dry-run", action="store_true",
-                        help="list what would be done, change nothing")
-    repair.add_argument("--remove-extraneous", action="store_true",
-                        help="also remove packages poetry.lock does not require")
+    repair.add_argument(
+        "--dry-run", action="store_true", help="list what would be done, change nothing"
+    )
+    repair.add_argument(
+        "--remove-extraneous",
+        action="store_true",
+        help="also remove packages poetry.lock does not require",
+    )
     sbom = sub.add_parser(
         "sbom",
         help="write a CycloneDX SBOM of the verified environment (needs the sbom extra)",
@@ -89,52 +99,86 @@ def build_parser(prog: str = "python -m poetry_lockguard") -> argparse.ArgumentP
         " --python /srv/app/.venv/bin/python -o sbom.cdx.json",
     )
     add_target_arguments(sbom)
-    sbom.add_argument("-o", "--output", type=Path, default=None,
-                      help="the file to write (default: stdout)")
-    sbom.add_argument("-v", "--verbose", action="count", default=0,
-                      help="-vvv adds the traceback to an error")
+    sbom.add_argument(
+        "-o", "--output", type=Path, default=None, help="the file to write (default: stdout)"
+    )
+    sbom.add_argument(
+        "-v", "--verbose", action="count", default=0, help="-vvv adds the traceback to an error"
+    )
     return parser
 
 
 def add_check_arguments(check: argparse.ArgumentParser) -> None:
     """Add the check options (shared with the tests)."""
     add_target_arguments(check)
-    check.add_argument("--lock-only", action="store_true",
-                       help="check only the lock (present, fresh, hashed)")
-    check.add_argument("--integrity", action="store_true",
-                       help="also verify every installed file against its RECORD")
-    check.add_argument("--strict", action="store_true",
-                       help="locked packages of unselected groups or extras are errors")
-    check.add_argument("--format", choices=("text", "json", "github", "sarif", "markdown"),
-                       default="text",
-                       help="output format (default: text)")
-    check.add_argument("-v", "--verbose", action="count", default=0,
-                       help="-vvv adds the traceback to an error")
-    check.add_argument("-q", "--quiet", action="store_true",
-                       help="print nothing; the exit code tells")
+    check.add_argument(
+        "--lock-only", action="store_true", help="check only the lock (present, fresh, hashed)"
+    )
+    check.add_argument(
+        "--integrity",
+        action="store_true",
+        help="also verify every installed file against its RECORD",
+    )
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="locked packages of unselected groups or extras are errors",
+    )
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "github", "sarif", "markdown"),
+        default="text",
+        help="output format (default: text)",
+    )
+    check.add_argument(
+        "-v", "--verbose", action="count", default=0, help="-vvv adds the traceback to an error"
+    )
+    check.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing; the exit code tells"
+    )
 
 
 def add_target_arguments(check: argparse.ArgumentParser) -> None:
     """The project, the interpreter and the selection: what check and repair share."""
     check.add_argument(
-        "-C", "--directory", "--project", dest="directory", type=Path, default=None,
+        "-C",
+        "--directory",
+        "--project",
+        dest="directory",
+        type=Path,
+        default=None,
         help="the project directory (default: the nearest directory at or above the"
         " current one that holds pyproject.toml, as Poetry finds it)",
     )
     check.add_argument(
-        "--python", type=Path, default=None,
+        "--python",
+        type=Path,
+        default=None,
         help="the interpreter (or venv directory) to check; default: the project's env",
     )
-    check.add_argument("--with", dest="with_groups", action="append", default=[],
-                       help="optional dependency groups to include")
-    check.add_argument("--without", dest="without_groups", action="append", default=[],
-                       help="dependency groups to leave out")
-    check.add_argument("--only", dest="only_groups", action="append", default=[],
-                       help="the only dependency groups to include")
-    check.add_argument("--all-groups", action="store_true",
-                       help="include every dependency group")
-    check.add_argument("-E", "--extras", action="append", default=[],
-                       help="extras to include")
+    check.add_argument(
+        "--with",
+        dest="with_groups",
+        action="append",
+        default=[],
+        help="optional dependency groups to include",
+    )
+    check.add_argument(
+        "--without",
+        dest="without_groups",
+        action="append",
+        default=[],
+        help="dependency groups to leave out",
+    )
+    check.add_argument(
+        "--only",
+        dest="only_groups",
+        action="append",
+        default=[],
+        help="the only dependency groups to include",
+    )
+    check.add_argument("--all-groups", action="store_true", help="include every dependency group")
+    check.add_argument("-E", "--extras", action="append", default=[], help="extras to include")
     check.add_argument("--all-extras", action="store_true", help="include every extra")
 
 
@@ -194,9 +238,21 @@ def fast_check_args(argv: Sequence[str]) -> SimpleNamespace | None:
     if not argv or argv[0] != "check":
         return None
     args = SimpleNamespace(
-        command="check", directory=None, python=None, with_groups=[], without_groups=[],
-        only_groups=[], all_groups=False, extras=[], all_extras=False, lock_only=False,
-        integrity=False, strict=False, format="text", verbose=0, quiet=False,
+        command="check",
+        directory=None,
+        python=None,
+        with_groups=[],
+        without_groups=[],
+        only_groups=[],
+        all_groups=False,
+        extras=[],
+        all_extras=False,
+        lock_only=False,
+        integrity=False,
+        strict=False,
+        format="text",
+        verbose=0,
+        quiet=False,
     )
     rest = list(argv[1:])
     while rest:

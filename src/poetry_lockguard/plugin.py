@@ -41,9 +41,7 @@ def _command_class(name: str) -> type[Command]:
     from importlib import import_module
 
     module, attribute = COMMANDS[name]
-    command: type[Command] = getattr(
-        import_module(f"poetry_lockguard.console.{module}"), attribute
-    )
+    command: type[Command] = getattr(import_module(f"poetry_lockguard.console.{module}"), attribute)
     return command
 
 

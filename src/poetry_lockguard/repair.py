@@ -59,9 +59,7 @@ def plan_repair(report: Report, *, remove_extraneous: bool = False) -> RepairPla
             unfixable.add(f.code)
     return RepairPlan(
         reinstall={n: tuple(sorted(c)) for n, c in sorted(reinstall.items())},
-        install={
-            n: tuple(sorted(c)) for n, c in sorted(install.items()) if n not in reinstall
-        },
+        install={n: tuple(sorted(c)) for n, c in sorted(install.items()) if n not in reinstall},
         remove=tuple(sorted(remove)),
         unfixable=tuple(sorted(unfixable)),
     )
@@ -128,9 +126,18 @@ def run_repair(
     interpreter = target_interpreter(options.project_dir, options.python)
     for name in plan.reinstall:
         subprocess.run(
-            [str(interpreter.executable), "-m", "pip", "uninstall", "-y",
-             "--disable-pip-version-check", name],
-            stdin=subprocess.DEVNULL, capture_output=True, check=False,
+            [
+                str(interpreter.executable),
+                "-m",
+                "pip",
+                "uninstall",
+                "-y",
+                "--disable-pip-version-check",
+                name,
+            ],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
         )
         # What pip could not take out (a broken RECORD, a second copy): the metadata
         # directories themselves, found by name directly in the site directories.
@@ -145,11 +152,15 @@ def run_repair(
     if remove_extraneous and _poetry_version() == (2, 0, 0):
         verb = ["install", "--sync"]  # Poetry 2.0.0's sync removes nothing (fixed in 2.0.1)
     args = [*command, *verb, "--no-interaction", *options.selection.as_poetry_options().split()]
-    run.lines.append(f"running `poetry {' '.join(args[len(command):])}`")
+    run.lines.append(f"running `poetry {' '.join(args[len(command) :])}`")
     try:
         done = subprocess.run(
-            args, cwd=options.project_dir, stdin=subprocess.DEVNULL, capture_output=True,
-            text=True, check=False,
+            args,
+            cwd=options.project_dir,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
         )
     except OSError as e:
         raise EnvironmentInspectionError(f"cannot start Poetry ({e.strerror})") from e

@@ -81,14 +81,21 @@ else:
         raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     _SHARED = {"__repr__": _repr, "__eq__": _eq}
-    _SHARED_FROZEN = {**_SHARED, "__hash__": _hash, "__setattr__": _frozen_setattr,
-                      "__delattr__": _frozen_delattr}
+    _SHARED_FROZEN = {
+        **_SHARED,
+        "__hash__": _hash,
+        "__setattr__": _frozen_setattr,
+        "__delattr__": _frozen_delattr,
+    }
 
     def _process(cls, frozen):
         # The class's own annotations (strings: postponed evaluation), in order.
         names = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063
-        scope = {"_MISSING": _MISSING, "_set": object.__setattr__,
-                 "FrozenInstanceError": FrozenInstanceError}
+        scope = {
+            "_MISSING": _MISSING,
+            "_set": object.__setattr__,
+            "FrozenInstanceError": FrozenInstanceError,
+        }
         params, body = [], []
         for name in names:
             value = cls.__dict__.get(name, _MISSING)

@@ -54,26 +54,101 @@ def _lock_dir(path: Path) -> None:
 
 
 CASES: list[tuple[str, str, Callable[[PoetryProject], object], str]] = [
-    ("pyproject-syntax", "pyproject.toml", lambda p: p.pyproject.write_text("[project\nname=1"), "invalid TOML"),
-    ("lock-syntax", "poetry.lock", lambda p: p.lock.write_text("[[package]\nname = "), "invalid TOML"),
+    (
+        "pyproject-syntax",
+        "pyproject.toml",
+        lambda p: p.pyproject.write_text("[project\nname=1"),
+        "invalid TOML",
+    ),
+    (
+        "lock-syntax",
+        "poetry.lock",
+        lambda p: p.lock.write_text("[[package]\nname = "),
+        "invalid TOML",
+    ),
     ("lock-truncated", "poetry.lock", lambda p: _truncate(p.lock), "poetry.lock"),
-    ("lock-not-utf8", "poetry.lock", lambda p: p.lock.write_bytes(b"# \xff\xfe\n" + p.lock.read_bytes()), "not valid UTF-8"),
+    (
+        "lock-not-utf8",
+        "poetry.lock",
+        lambda p: p.lock.write_bytes(b"# \xff\xfe\n" + p.lock.read_bytes()),
+        "not valid UTF-8",
+    ),
     ("lock-is-directory", "poetry.lock", lambda p: _lock_dir(p.lock), "is a directory"),
-    ("lock-version-3", "poetry.lock", lambda p: _sub(p.lock, r'lock-version = "2.1"', 'lock-version = "3.0"'), 'unsupported lock-version "3.0"'),
-    ("lock-no-metadata", "poetry.lock", lambda p: _sub(p.lock, r"^\[metadata\]\n(.*\n)*", ""), "[metadata]"),
-    ("lock-no-content-hash", "poetry.lock", lambda p: _sub(p.lock, r"^content-hash = .*\n", ""), "content-hash"),
-    ("package-no-version", "poetry.lock", lambda p: _sub(p.lock, r'^version = "2.0.0"\n', ""), "has no version"),
-    ("package-bad-files", "poetry.lock", lambda p: _sub(p.lock, r"^files = \[", "files = 3\nx = ["), "files"),
-    ("lock-bad-marker", "poetry.lock", lambda p: _sub(p.lock, r'^groups = \["main"\]\n', 'groups = ["main"]\nmarkers = "python_version >>> \'3\'"\n'), "invalid marker"),
-    ("config-unknown-key", "pyproject.toml", lambda p: p.pyproject.write_text(p.pyproject.read_text() + "\n[tool.lockguard]\nallow-extranous = []\n"), "unknown key 'allow-extranous'"),
-    ("config-wrong-type", "pyproject.toml", lambda p: p.pyproject.write_text(p.pyproject.read_text() + "\n[tool.lockguard]\nallow-unhashed = \"alpha\"\n"), "allow-unhashed must be an array"),
-    ("config-bad-mode", "pyproject.toml", lambda p: p.pyproject.write_text(p.pyproject.read_text() + "\n[tool.lockguard]\nmode = \"strict\"\n"), "mode must be one of"),
+    (
+        "lock-version-3",
+        "poetry.lock",
+        lambda p: _sub(p.lock, r'lock-version = "2.1"', 'lock-version = "3.0"'),
+        'unsupported lock-version "3.0"',
+    ),
+    (
+        "lock-no-metadata",
+        "poetry.lock",
+        lambda p: _sub(p.lock, r"^\[metadata\]\n(.*\n)*", ""),
+        "[metadata]",
+    ),
+    (
+        "lock-no-content-hash",
+        "poetry.lock",
+        lambda p: _sub(p.lock, r"^content-hash = .*\n", ""),
+        "content-hash",
+    ),
+    (
+        "package-no-version",
+        "poetry.lock",
+        lambda p: _sub(p.lock, r'^version = "2.0.0"\n', ""),
+        "has no version",
+    ),
+    (
+        "package-bad-files",
+        "poetry.lock",
+        lambda p: _sub(p.lock, r"^files = \[", "files = 3\nx = ["),
+        "files",
+    ),
+    (
+        "lock-bad-marker",
+        "poetry.lock",
+        lambda p: _sub(
+            p.lock,
+            r'^groups = \["main"\]\n',
+            'groups = ["main"]\nmarkers = "python_version >>> \'3\'"\n',
+        ),
+        "invalid marker",
+    ),
+    (
+        "config-unknown-key",
+        "pyproject.toml",
+        lambda p: p.pyproject.write_text(
+            p.pyproject.read_text() + "\n[tool.lockguard]\nallow-extranous = []\n"
+        ),
+        "unknown key 'allow-extranous'",
+    ),
+    (
+        "config-wrong-type",
+        "pyproject.toml",
+        lambda p: p.pyproject.write_text(
+            p.pyproject.read_text() + '\n[tool.lockguard]\nallow-unhashed = "alpha"\n'
+        ),
+        "allow-unhashed must be an array",
+    ),
+    (
+        "config-bad-mode",
+        "pyproject.toml",
+        lambda p: p.pyproject.write_text(
+            p.pyproject.read_text() + '\n[tool.lockguard]\nmode = "strict"\n'
+        ),
+        "mode must be one of",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("name", "file", "damage", "message"), CASES, ids=[c[0] for c in CASES])
 def test_bad_file_is_exit_2_with_one_line(
-    base: PoetryProject, tmp_path: Path, name: str, file: str, damage: Callable[[PoetryProject], object], message: str
+    base: PoetryProject,
+    tmp_path: Path,
+    name: str,
+    file: str,
+    damage: Callable[[PoetryProject], object],
+    message: str,
 ) -> None:
     project = _copy(base, tmp_path)
     damage(project)
@@ -112,7 +187,9 @@ def test_exit_code_does_not_change_with_verbosity(
     assert "Traceback" in debug.stderr
     github = run("--python", str(base.python), "--format", "github")
     assert github.returncode == 2
-    assert github.stdout.startswith("::error title=lockguard could not check::poetry.lock: invalid TOML")
+    assert github.stdout.startswith(
+        "::error title=lockguard could not check::poetry.lock: invalid TOML"
+    )
 
 
 @pytest.mark.poetry  # cleo's and Poetry's usage errors
@@ -121,12 +198,17 @@ def test_exit_code_does_not_change_with_verbosity(
     [
         (("--python", "/nonexistent/python"), "interpreter not found"),
         (("--python", "/bin/false"), "interpreter failed to report"),
-        (("--python", "/bin/ls"), "/bin/ls: interpreter failed to report its environment (exit code 2; is it a Python interpreter?)"),
+        (
+            ("--python", "/bin/ls"),
+            "/bin/ls: interpreter failed to report its environment (exit code 2; is it a Python interpreter?)",
+        ),
         (("--only", "nope"), "Group(s) not found: nope (via --only)"),
         (("-E", "nope"), "Extra [nope] is not specified."),
     ],
 )
-def test_bad_option_is_exit_2(base: PoetryProject, tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+def test_bad_option_is_exit_2(
+    base: PoetryProject, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
     project = _copy(base, tmp_path)
     if "--python" not in args:
         args = (*args, "--python", str(base.python))
@@ -168,14 +250,18 @@ def test_lock_version_1_1_is_read(base: PoetryProject, tmp_path: Path) -> None:
         if m and f:
             files[m.group(1)] = f.group(1)
     text = re.sub(r"(?ms)^files = \[.*?\n\]\n", "", text)
-    text = re.sub(r"(?m)^groups = .*\n", "", text).replace('lock-version = "2.1"', 'lock-version = "1.1"')
+    text = re.sub(r"(?m)^groups = .*\n", "", text).replace(
+        'lock-version = "2.1"', 'lock-version = "1.1"'
+    )
     text += "\n[metadata.files]\n" + "".join(f"{k} = {v}\n" for k, v in files.items())
     text = text.replace("files = [\n    {file", "files = [\n    {file")
     project.lock.write_text(text)
     result = project.standalone("--lock-only", "--format", "json")
     assert result.returncode == 0, result.output
     assert result.json()["lock"]["version"] == "1.1"
-    text = re.sub(r'(?m)^alpha = \[.*?\n\]\n', "alpha = []\n", project.lock.read_text(), flags=re.DOTALL)
+    text = re.sub(
+        r"(?m)^alpha = \[.*?\n\]\n", "alpha = []\n", project.lock.read_text(), flags=re.DOTALL
+    )
     project.lock.write_text(text)
     result = project.standalone("--lock-only", "--format", "json")
     assert result.findings() == [("unhashed", "alpha")]

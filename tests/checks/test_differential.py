@@ -31,10 +31,21 @@ DRIFTS: list[Drift] = [
     ("stray", lambda p: p.pip("install", "stray")),
     ("locked-not-required", lambda p: p.pip("install", "zeta")),
     ("optional-group", lambda p: p.pip("install", "docs-tool")),
-    ("mixed", lambda p: (p.pip("uninstall", "-y", "gamma", "delta"), p.pip("install", "stray", "alpha==1.0.0"))),
+    (
+        "mixed",
+        lambda p: (
+            p.pip("uninstall", "-y", "gamma", "delta"),
+            p.pip("install", "stray", "alpha==1.0.0"),
+        ),
+    ),
 ]
 
-SELECTIONS: list[tuple[str, ...]] = [(), ("--with", "docs"), ("-E", "e1"), ("--with", "docs", "--all-extras")]
+SELECTIONS: list[tuple[str, ...]] = [
+    (),
+    ("--with", "docs"),
+    ("-E", "e1"),
+    ("--with", "docs", "--all-extras"),
+]
 
 
 def _project(root: Path, home: Path, index: PackageIndex, lock_version: str) -> PoetryProject:

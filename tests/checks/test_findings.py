@@ -74,7 +74,10 @@ def test_missing_and_version_mismatch_and_extraneous(project: PoetryProject) -> 
 
     github = project.lockguard("--format", "github")
     line = _lock_line(project.lock, "alpha")
-    assert f"::error file=poetry.lock,line={line},title=lockguard version-mismatch%3A alpha::" in github.stdout
+    assert (
+        f"::error file=poetry.lock,line={line},title=lockguard version-mismatch%3A alpha::"
+        in github.stdout
+    )
 
 
 @pytest.mark.with_pip  # the configured list replaces the default, which allows pip
@@ -98,7 +101,9 @@ def test_lock_missing(project: PoetryProject) -> None:
 
 def test_lock_stale(project: PoetryProject) -> None:
     installed_project(project, ["alpha"])
-    project.pyproject.write_text(project.pyproject.read_text().replace('"alpha"', '"alpha", "delta"'))
+    project.pyproject.write_text(
+        project.pyproject.read_text().replace('"alpha"', '"alpha", "delta"')
+    )
     result = project.lockguard("--format", "json", "--lock-only")
     assert result.returncode == 1
     assert result.findings() == [("lock-stale", None)]
@@ -116,7 +121,12 @@ def test_lock_stale(project: PoetryProject) -> None:
 def test_unhashed_weak_hash_and_allow_unhashed(project: PoetryProject) -> None:
     installed_project(project, ["alpha", "delta"])
     clear_files(project.lock, "alpha")
-    edit_lock_package(project.lock, "delta", r'hash = "sha256:[0-9a-f]+"', 'hash = "md5:0123456789abcdef0123456789abcdef"')
+    edit_lock_package(
+        project.lock,
+        "delta",
+        r'hash = "sha256:[0-9a-f]+"',
+        'hash = "md5:0123456789abcdef0123456789abcdef"',
+    )
     result = both(project)
     assert result.returncode == 1
     assert result.findings() == [("unhashed", "alpha"), ("weak-hash", "delta")]
@@ -173,11 +183,18 @@ def test_file_url_and_git_sources(
     project.pip("install", "--force-reinstall", "--no-deps", "alpha==1.0.0")
     # The git package's locked commit moved (a force-pushed ref re-locked elsewhere).
     other = "f" * 40
-    edit_lock_package(project.lock, "gitpkg", f'resolved_reference = "{commit}"', f'resolved_reference = "{other}"')
+    edit_lock_package(
+        project.lock,
+        "gitpkg",
+        f'resolved_reference = "{commit}"',
+        f'resolved_reference = "{other}"',
+    )
     result = both(project)
     assert result.findings() == [("source-mismatch", "alpha"), ("source-mismatch", "gitpkg")]
 
-    edit_lock_package(project.lock, "gitpkg", f'resolved_reference = "{other}"', 'resolved_reference = "abc123"')
+    edit_lock_package(
+        project.lock, "gitpkg", f'resolved_reference = "{other}"', 'resolved_reference = "abc123"'
+    )
     assert ("unpinned-vcs", "gitpkg") in both(project).findings()
 
 
@@ -209,7 +226,10 @@ def test_invalid_distribution_is_a_finding(project: PoetryProject) -> None:
         (("--with", "docs", "--all-extras"), []),
         (("--all-groups", "--all-extras"), []),
         (("--only", "docs"), [("unselected", "alpha"), ("unselected", "epsilon")]),
-        (("--without", "main", "--with", "docs"), [("unselected", "alpha"), ("unselected", "epsilon")]),
+        (
+            ("--without", "main", "--with", "docs"),
+            [("unselected", "alpha"), ("unselected", "epsilon")],
+        ),
         (("--only", "docs", "--strict"), [("unselected", "alpha"), ("unselected", "epsilon")]),
     ],
 )

@@ -29,8 +29,13 @@ if TYPE_CHECKING:
 
 def interpreter(prefix: Path, *site_dirs: Path) -> Interpreter:
     return Interpreter(
-        executable=prefix / "bin" / "python", prefix=prefix, base_prefix=prefix,
-        site_dirs=site_dirs, scripts=prefix / "bin", marker_env={}, version="3.11.0",
+        executable=prefix / "bin" / "python",
+        prefix=prefix,
+        base_prefix=prefix,
+        site_dirs=site_dirs,
+        scripts=prefix / "bin",
+        marker_env={},
+        version="3.11.0",
     )
 
 
@@ -49,8 +54,11 @@ def test_a_dist_info_that_is_not_a_directory_has_no_record_to_trust(tmp_path: Pa
     # The file is reported by the environment check (invalid-distribution); a
     # distribution that went away meanwhile has nothing left to verify.
     assert [(f.code, f.package, f.message) for f in result.findings] == [
-        ("record-invalid", "linked",
-         "linked 1.0: linked-1.0.dist-info is a symlink; its RECORD is not trusted"),
+        (
+            "record-invalid",
+            "linked",
+            "linked 1.0: linked-1.0.dist-info is a symlink; its RECORD is not trusted",
+        ),
     ]
     assert result.files_checked == 0
 
@@ -59,7 +67,10 @@ def test_files_may_live_in_site_directories_outside_any_lib_python(tmp_path: Pat
     site = tmp_path / "env" / "lib" / "python3.11" / "site-packages"
     flat = tmp_path / "opt" / "site"
     assert environment_roots(interpreter(tmp_path / "env", site, flat)) == [
-        tmp_path / "env", tmp_path / "env" / "bin", tmp_path / "env", flat,
+        tmp_path / "env",
+        tmp_path / "env" / "bin",
+        tmp_path / "env",
+        flat,
     ]
 
 
@@ -70,8 +81,10 @@ def share_jobs(tmp_path: Path) -> tuple[Locator, list[_Job]]:
     (tmp_path / "b.py").write_bytes(b"y")
     digest = record_hash(b"x").partition("=")[2]
     dist = Distribution("pkg", "1.0", tmp_path / "pkg-1.0.dist-info")
-    jobs = [_Job(dist, str(tmp_path), RecordEntry(name, "sha256", digest, 1, n))
-            for n, name in enumerate(("a.py", "b.py"), 1)]
+    jobs = [
+        _Job(dist, str(tmp_path), RecordEntry(name, "sha256", digest, 1, n))
+        for n, name in enumerate(("a.py", "b.py"), 1)
+    ]
     return Locator([tmp_path]), jobs
 
 
@@ -100,7 +113,8 @@ def test_a_share_that_does_not_deliver_is_verified_here(
     share = _ForkedShare(*spawn(child), locator, jobs, [0, 1])
     states = share.collect()
     assert [(i, s.status, s.path) for i, s in states] == [
-        (0, "ok", str(tmp_path / "a.py")), (1, "modified", str(tmp_path / "b.py")),
+        (0, "ok", str(tmp_path / "a.py")),
+        (1, "modified", str(tmp_path / "b.py")),
     ]
     assert all(isinstance(s, FileState) for _, s in states)
 

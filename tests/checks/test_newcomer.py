@@ -37,7 +37,9 @@ def _bare_venv(python: Path, where: Path) -> Path:
 def _version_of(python: Path) -> str:
     return subprocess.run(
         [str(python), "-c", "import sys; print('.'.join(map(str, sys.version_info[:3])))"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
 
 
@@ -65,12 +67,14 @@ def test_an_interpreter_outside_requires_python_is_a_warning(
     version = _version_of(outside)
     for run in (project.lockguard, project.standalone):
         result = run("--format", "json", "--python", str(outside))
-        assert (result.returncode, result.findings()) == (
-            0, [("python-unsupported", None)]
-        ), result.output
+        assert (result.returncode, result.findings()) == (0, [("python-unsupported", None)]), (
+            result.output
+        )
         finding = result.json()["findings"][0]
         assert (finding["severity"], finding["expected"], finding["found"]) == (
-            "warning", ">=3.9,<3.12", version
+            "warning",
+            ">=3.9,<3.12",
+            version,
         )
         assert f"Python {version}" in finding["message"]
         assert "requires-python (>=3.9,<3.12)" in finding["message"]
@@ -93,9 +97,9 @@ def test_tool_poetry_python_narrows_requires_python(
     py39 = _bare_venv(_pyenv_python("3.9"), tmp_path / "py39")
     for run in (project.lockguard, project.standalone):
         result = run("--format", "json", "--python", str(py39))
-        assert (result.returncode, result.findings()) == (
-            0, [("python-unsupported", None)]
-        ), result.output
+        assert (result.returncode, result.findings()) == (0, [("python-unsupported", None)]), (
+            result.output
+        )
         message = result.json()["findings"][0]["message"]
         assert "[tool.poetry.dependencies] python (>=3.10,<3.12)" in message
 
@@ -181,7 +185,8 @@ def test_one_error_and_one_warning_are_singular_in_every_summary(project: Poetry
     for run in (project.lockguard, project.standalone):
         result = run("--format", "json", "--only", "main")
         assert (result.returncode, result.findings()) == (
-            1, [("extraneous", "stray"), ("unselected", "docs-tool")]
+            1,
+            [("extraneous", "stray"), ("unselected", "docs-tool")],
         ), result.output
         summaries = {
             "text": "1 error, 1 warning; 1 locked package checked;",
@@ -202,15 +207,19 @@ def test_record_invalid_findings_come_in_record_order(project: PoetryProject) ->
     rows = record.read_text().splitlines()
     # Bad rows whose paths, made absolute, sort in another order than their lines (and
     # in an order that depends on where the venv lives).
-    bad = ["../../../../etc/passwd,sha256=AAAA,12", "/abs/file.py,sha256=BBBB,3",
-           "x.py,md5=abc,1", "too,many,cols,here"]
+    bad = [
+        "../../../../etc/passwd,sha256=AAAA,12",
+        "/abs/file.py,sha256=BBBB,3",
+        "x.py,md5=abc,1",
+        "too,many,cols,here",
+    ]
     record.write_text("\n".join([*rows, *bad]) + "\n")
     first_bad = len(rows) + 1
     for run in (project.lockguard, project.standalone):
         result = run("--integrity", "--format", "json")
-        assert (result.returncode, result.findings()) == (
-            1, [("record-invalid", "alpha")] * 4
-        ), result.output
+        assert (result.returncode, result.findings()) == (1, [("record-invalid", "alpha")] * 4), (
+            result.output
+        )
         lines = [
             int(re.search(r"RECORD line (\d+)", f["message"]).group(1))  # type: ignore[union-attr]
             for f in result.json()["findings"]

@@ -27,11 +27,15 @@ def test_options_win_and_outside_packages_are_unselected(project_factory: Projec
     project = installed_with_docs_and_extra(project_factory("memory"))
     for run in (project.lockguard, project.standalone):
         result = run("--format", "json", "-E", "e1")
-        assert (result.returncode, result.findings()) == (0, [("unselected", "docs-tool")]), result.output
+        assert (result.returncode, result.findings()) == (0, [("unselected", "docs-tool")]), (
+            result.output
+        )
         finding = result.json()["findings"][0]
         assert (finding["severity"], finding["expected"]) == ("warning", "--with docs")
         strict = run("--format", "json", "--with", "docs", "--strict")
-        assert (strict.returncode, strict.findings()) == (1, [("unselected", "zeta")]), strict.output
+        assert (strict.returncode, strict.findings()) == (1, [("unselected", "zeta")]), (
+            strict.output
+        )
     # A package installed by hand that no group or extra locks stays extraneous.
     project.pip("install", "stray")
     result = project.standalone("--format", "json", "--with", "docs")

@@ -27,34 +27,81 @@ ARCHIVE = "https://example.invalid/pkg-1.0.tar.gz"
 
 #: (source type, url, develop, direct_url.json, expected, found); None: no finding.
 CASES: list[tuple[str, str, bool, dict[str, Any], tuple[str, str] | None]] = [
-    ("git", REPO, False,
-     {"url": "https://example.invalid/other.git", "vcs_info": {"vcs": "git", "commit_id": COMMIT}},
-     (f"git {REPO}@{COMMIT}", f"git https://example.invalid/other.git@{COMMIT}")),
-    ("git", REPO, False, {"url": f"git+{REPO}", "vcs_info": {"vcs": "git", "commit_id": COMMIT}},
-     None),
+    (
+        "git",
+        REPO,
+        False,
+        {
+            "url": "https://example.invalid/other.git",
+            "vcs_info": {"vcs": "git", "commit_id": COMMIT},
+        },
+        (f"git {REPO}@{COMMIT}", f"git https://example.invalid/other.git@{COMMIT}"),
+    ),
+    (
+        "git",
+        REPO,
+        False,
+        {"url": f"git+{REPO}", "vcs_info": {"vcs": "git", "commit_id": COMMIT}},
+        None,
+    ),
     ("url", ARCHIVE, False, {"url": ARCHIVE, "archive_info": {}}, None),
-    ("url", ARCHIVE, False, {"url": ARCHIVE, "dir_info": {}},
-     (f"url {ARCHIVE}", f"directory {ARCHIVE}")),
-    ("directory", "pkg", True, {"url": "file://{project}/pkg", "dir_info": {}},
-     ("editable directory {project}/pkg", "non-editable directory {project}/pkg")),
-    ("directory", "pkg", False, {"url": "file://{project}/pkg", "dir_info": {"editable": True}},
-     ("non-editable directory {project}/pkg", "editable directory {project}/pkg")),
+    (
+        "url",
+        ARCHIVE,
+        False,
+        {"url": ARCHIVE, "dir_info": {}},
+        (f"url {ARCHIVE}", f"directory {ARCHIVE}"),
+    ),
+    (
+        "directory",
+        "pkg",
+        True,
+        {"url": "file://{project}/pkg", "dir_info": {}},
+        ("editable directory {project}/pkg", "non-editable directory {project}/pkg"),
+    ),
+    (
+        "directory",
+        "pkg",
+        False,
+        {"url": "file://{project}/pkg", "dir_info": {"editable": True}},
+        ("non-editable directory {project}/pkg", "editable directory {project}/pkg"),
+    ),
     ("directory", "pkg", False, {"url": "file://{project}/pkg", "dir_info": "not a table"}, None),
-    ("file", "pkg-1.0.tar.gz", False,
-     {"url": "file://{project}/pkg-1.0.tar.gz", "archive_info": {}}, None),
-    ("file", "pkg-1.0.tar.gz", False, {"url": ARCHIVE, "archive_info": {}},
-     ("file {project}/pkg-1.0.tar.gz", f"url {ARCHIVE}")),
-    ("", "", False, {"url": "file://{project}/other", "dir_info": {"editable": True}},
-     ("a package index", "editable directory {project}/other")),
+    (
+        "file",
+        "pkg-1.0.tar.gz",
+        False,
+        {"url": "file://{project}/pkg-1.0.tar.gz", "archive_info": {}},
+        None,
+    ),
+    (
+        "file",
+        "pkg-1.0.tar.gz",
+        False,
+        {"url": ARCHIVE, "archive_info": {}},
+        ("file {project}/pkg-1.0.tar.gz", f"url {ARCHIVE}"),
+    ),
+    (
+        "",
+        "",
+        False,
+        {"url": "file://{project}/other", "dir_info": {"editable": True}},
+        ("a package index", "editable directory {project}/other"),
+    ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("kind", "url", "develop", "direct", "mismatch"), CASES,
+    ("kind", "url", "develop", "direct", "mismatch"),
+    CASES,
     ids=[f"{c[0] or 'registry'}-{n}" for n, c in enumerate(CASES)],
 )
 def test_source_mismatch(
-    tmp_path: Path, kind: str, url: str, develop: bool, direct: dict[str, Any],
+    tmp_path: Path,
+    kind: str,
+    url: str,
+    develop: bool,
+    direct: dict[str, Any],
     mismatch: tuple[str, str] | None,
 ) -> None:
     project = tmp_path / "project"

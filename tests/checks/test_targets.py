@@ -96,10 +96,14 @@ def test_virtualenvs_create_false_checks_the_base_interpreter(project: PoetryPro
     project.poetry("lock", check=True)
     shutil.rmtree(project.venv, ignore_errors=True)  # `poetry lock` made one
     env = {"POETRY_VIRTUALENVS_CREATE": "false", "POETRY_VIRTUALENVS_IN_PROJECT": "false"}
-    for result in (project.standalone("--format", "json", env=env),
-                   project.lockguard("--format", "json", env=env)):
+    for result in (
+        project.standalone("--format", "json", env=env),
+        project.lockguard("--format", "json", env=env),
+    ):
         # alpha is installed in no base interpreter of ours: missing, exit 1.
         assert result.returncode == 1, result.output
         assert ("missing", "alpha") in result.findings()
-        assert Path(result.json()["environment"]["path"]).resolve() == Path(sys.base_prefix).resolve()
+        assert (
+            Path(result.json()["environment"]["path"]).resolve() == Path(sys.base_prefix).resolve()
+        )
     assert not project.venv.exists()

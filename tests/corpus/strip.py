@@ -38,7 +38,15 @@ class SkipProjectError(Exception):
 # -- a minimal TOML writer -------------------------------------------------------------
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
 
 #: Tables whose values are dependency specifications: a table value there is written
 #: inline (``numpy = {version = "^1", python = "<3.12"}``), as Poetry itself writes them.
@@ -149,9 +157,7 @@ _PROJECT_KEYS = (
     "optional-dependencies",
     "dynamic",
 )
-_DYNAMIC_KEPT = frozenset(
-    {"version", "requires-python", "dependencies", "optional-dependencies"}
-)
+_DYNAMIC_KEPT = frozenset({"version", "requires-python", "dependencies", "optional-dependencies"})
 _POETRY_KEYS = (
     "name",
     "version",

@@ -65,7 +65,9 @@ class Layout:
     def named_venv(self, directory: Path, python: Path = Path(sys.executable)) -> Path:
         done = subprocess.run(
             [str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         return self.venv(directory / f"{self.base}-py{done.stdout.strip()}", python)
 
@@ -74,11 +76,16 @@ class Layout:
 
     def poetry_answer(self) -> Path | None:
         environ = {
-            k: v for k, v in os.environ.items()
+            k: v
+            for k, v in os.environ.items()
             if not k.startswith(("POETRY_", "VIRTUAL_ENV", "CONDA_"))
         }
-        done = run_command([str(POETRY), "--no-plugins", "env", "info", "-p"],
-                           cwd=self.project, env={**environ, **self.env}, timeout=60)
+        done = run_command(
+            [str(POETRY), "--no-plugins", "env", "info", "-p"],
+            cwd=self.project,
+            env={**environ, **self.env},
+            timeout=60,
+        )
         return Path(done.stdout.strip()) if done.returncode == 0 else None
 
     def locate_answer(self, monkeypatch: pytest.MonkeyPatch) -> Path | None:
@@ -176,7 +183,9 @@ def poetry_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.skipif(not OTHER_PYTHON.exists(), reason="needs a second Python (3.12)")
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.__name__)
 def test_locate_finds_what_poetry_names(
-    tmp_path: Path, poetry_config: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    poetry_config: Path,
+    monkeypatch: pytest.MonkeyPatch,
     case: Callable[[Layout], Path],
 ) -> None:
     layout = Layout(tmp_path, poetry_config)
@@ -248,8 +257,12 @@ def test_a_directory_without_an_interpreter_is_an_error(tmp_path: Path) -> None:
 def test_default_directories_are_poetrys_on_each_platform(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, platform: str, config: str, cache: str
 ) -> None:
-    places = {"home": tmp_path / "home", "appdata": tmp_path / "roaming",
-              "local": tmp_path / "local", "xdg": tmp_path / "xdg"}
+    places = {
+        "home": tmp_path / "home",
+        "appdata": tmp_path / "roaming",
+        "local": tmp_path / "local",
+        "xdg": tmp_path / "xdg",
+    }
     monkeypatch.delenv("POETRY_CONFIG_DIR", raising=False)
     monkeypatch.setenv("HOME", str(places["home"]))
     monkeypatch.setenv("APPDATA", str(places["appdata"]))

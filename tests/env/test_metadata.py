@@ -50,7 +50,10 @@ def test_header_fields(text: str, expected: tuple[str, str]) -> None:
         ("Name: pip\nName: evil\nVersion: 1\n", "has 2 Name headers"),
         ("Name: evil\nVersion: 1\nVersion: 2\n", "has 2 Version headers"),
         ("Metadata-Version: 2.1\nnot a header\nName: pip\nVersion: 1\n", "has no Name or Version"),
-        ("Summary: x\rName: pip\nName: evil\nVersion: 1\n", "has a bare carriage return that makes readers disagree on its Name or Version"),
+        (
+            "Summary: x\rName: pip\nName: evil\nVersion: 1\n",
+            "has a bare carriage return that makes readers disagree on its Name or Version",
+        ),
         ("Name: evil\n", "has no Name or Version"),
         ("Name: \nVersion: 1\n", "has no Name or Version"),
     ],
@@ -65,7 +68,11 @@ def test_bare_carriage_return_that_changes_nothing_is_accepted() -> None:
 
 
 def test_hidden_name_is_not_read(tmp_path: Path) -> None:
-    _plant(tmp_path, "evil-1.0.dist-info", b"Metadata-Version: 2.1\x0cName: pip\nName: evil\nVersion: 1.0\n\n")
+    _plant(
+        tmp_path,
+        "evil-1.0.dist-info",
+        b"Metadata-Version: 2.1\x0cName: pip\nName: evil\nVersion: 1.0\n\n",
+    )
     [dist] = scan_distributions((tmp_path,))
     assert (dist.name, dist.version, dist.problem) == ("evil", "1.0", "")
 
@@ -73,13 +80,29 @@ def test_hidden_name_is_not_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("directory", "metadata", "problem"),
     [
-        ("pip-24.0.dist-info", b"Name: evil\nVersion: 24.0\n", "the directory name says 'pip-24.0', METADATA says evil 24.0"),
-        ("evil-1.0.dist-info", b"Name: evil\nVersion: 2.0\n", "the directory name says version '1.0', METADATA says evil 2.0"),
-        ("evil-1.0-py3.9.egg-info", b"Name: alpha\nVersion: 1.0\n", "the directory name says 'evil-1.0-py3.9', METADATA says alpha 1.0"),
+        (
+            "pip-24.0.dist-info",
+            b"Name: evil\nVersion: 24.0\n",
+            "the directory name says 'pip-24.0', METADATA says evil 24.0",
+        ),
+        (
+            "evil-1.0.dist-info",
+            b"Name: evil\nVersion: 2.0\n",
+            "the directory name says version '1.0', METADATA says evil 2.0",
+        ),
+        (
+            "evil-1.0-py3.9.egg-info",
+            b"Name: alpha\nVersion: 1.0\n",
+            "the directory name says 'evil-1.0-py3.9', METADATA says alpha 1.0",
+        ),
     ],
 )
-def test_directory_and_metadata_disagree(tmp_path: Path, directory: str, metadata: bytes, problem: str) -> None:
-    _plant(tmp_path, directory, metadata, "PKG-INFO" if directory.endswith(".egg-info") else "METADATA")
+def test_directory_and_metadata_disagree(
+    tmp_path: Path, directory: str, metadata: bytes, problem: str
+) -> None:
+    _plant(
+        tmp_path, directory, metadata, "PKG-INFO" if directory.endswith(".egg-info") else "METADATA"
+    )
     [dist] = scan_distributions((tmp_path,))
     assert (dist.problem_code, dist.problem) == ("metadata-mismatch", problem)
 
@@ -95,14 +118,20 @@ def test_directory_and_metadata_disagree(tmp_path: Path, directory: str, metadat
         ("foo.egg-info", b"Name: foo\nVersion: 1.0\n"),
     ],
 )
-def test_equivalent_names_and_versions_agree(tmp_path: Path, directory: str, metadata: bytes) -> None:
-    _plant(tmp_path, directory, metadata, "PKG-INFO" if directory.endswith(".egg-info") else "METADATA")
+def test_equivalent_names_and_versions_agree(
+    tmp_path: Path, directory: str, metadata: bytes
+) -> None:
+    _plant(
+        tmp_path, directory, metadata, "PKG-INFO" if directory.endswith(".egg-info") else "METADATA"
+    )
     [dist] = scan_distributions((tmp_path,))
     assert dist.problem == ""
 
 
 def test_distutils_egg_info_file_is_a_distribution(tmp_path: Path) -> None:
-    (tmp_path / "old-1.0-py3.9.egg-info").write_bytes(b"Metadata-Version: 1.0\nName: old\nVersion: 1.0\n")
+    (tmp_path / "old-1.0-py3.9.egg-info").write_bytes(
+        b"Metadata-Version: 1.0\nName: old\nVersion: 1.0\n"
+    )
     [dist] = scan_distributions((tmp_path,))
     assert (dist.name, dist.version, dist.problem, dist.is_egg_info) == ("old", "1.0", "", True)
 
@@ -173,7 +202,10 @@ HEAD = b"Version: 1.0\nName: cut\nKeywords: ab\nSummary: "
     [
         # The read ends inside a character of a long Summary: the header is read.
         (HEAD + "\u00e9".encode() * LONG, ("cut", "1.0", "")),
-        (b"Version: 1.0\nName: c" + b"u" * LONG, ("cut", "1.0", "METADATA has a header longer than 65536 bytes")),
+        (
+            b"Version: 1.0\nName: c" + b"u" * LONG,
+            ("cut", "1.0", "METADATA has a header longer than 65536 bytes"),
+        ),
     ],
     ids=["cut in a character", "cut in the Name"],
 )
@@ -189,8 +221,10 @@ def test_a_header_longer_than_the_read(
 @pytest.mark.parametrize(
     ("make", "result"),
     [
-        (lambda dist: (dist / "direct_url.json").write_text("[]"),
-         (None, "direct_url.json is not a JSON object")),
+        (
+            lambda dist: (dist / "direct_url.json").write_text("[]"),
+            (None, "direct_url.json is not a JSON object"),
+        ),
         (lambda dist: (dist / "direct_url.json").write_text('{"url": "x"}'), ({"url": "x"}, "")),
     ],
 )

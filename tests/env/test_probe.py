@@ -33,7 +33,9 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def venv(tmp_path: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True
+    )
     return tmp_path / "venv"
 
 
@@ -96,10 +98,14 @@ def test_stuck_interpreter_is_one_error_within_seconds(
     [
         (lambda python: None, "interpreter not found"),
         (lambda python: python.write_text("#!/bin/sh\n"), "interpreter is not executable"),
-        (lambda python: (python.write_bytes(b"\x7fELF junk"), python.chmod(0o755)),
-         "cannot run interpreter ([Errno 8] Exec format error: '{python}')"),
-        (lambda python: (python.write_text("#!/bin/sh\necho hello\n"), python.chmod(0o755)),
-         "interpreter printed something that is not its environment"),
+        (
+            lambda python: (python.write_bytes(b"\x7fELF junk"), python.chmod(0o755)),
+            "cannot run interpreter ([Errno 8] Exec format error: '{python}')",
+        ),
+        (
+            lambda python: (python.write_text("#!/bin/sh\necho hello\n"), python.chmod(0o755)),
+            "interpreter printed something that is not its environment",
+        ),
     ],
     ids=["absent", "not executable", "not a program", "not the probe's answer"],
 )

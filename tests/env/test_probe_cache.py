@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 def venv_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("POETRY_LOCKGUARD_NO_CACHE", raising=False)
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True
+    )
     return tmp_path / "venv" / "bin" / "python"
 
 

@@ -64,8 +64,11 @@ def make_venv(base: Path, path: Path, *, system_site: bool) -> Path:
 def set_system_site(venv: Path, value: str | None) -> None:
     """Rewrite pyvenv.cfg's include-system-site-packages line (None: drop it)."""
     cfg = venv / "pyvenv.cfg"
-    lines = [line for line in cfg.read_text().splitlines()
-             if not line.lower().startswith("include-system-site-packages")]
+    lines = [
+        line
+        for line in cfg.read_text().splitlines()
+        if not line.lower().startswith("include-system-site-packages")
+    ]
     if value is not None:
         lines.append(f"include-system-site-packages = {value}")
     cfg.write_text("\n".join(lines) + "\n")
@@ -79,8 +82,9 @@ def real_site_path(python: Path, env: dict[str, str]) -> list[Path]:
     """The site directories on the target's own sys.path, with site.py running."""
     code = "import json, sys; print(json.dumps(sys.path))"
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    out = subprocess.run([str(python), "-c", code], env={**clean, **env}, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [str(python), "-c", code], env={**clean, **env}, check=True, capture_output=True, text=True
+    ).stdout
     return [Path(p) for p in json.loads(out) if p.endswith("site-packages")]
 
 
@@ -96,11 +100,25 @@ def real_site_path(python: Path, env: dict[str, str]) -> list[Path]:
         (None, None, True, {}),  # the base interpreter itself
         (None, None, False, {}),  # no user site directory: not on sys.path, not scanned
     ],
-    ids=["system", "no-line", "TRUE", "PYTHONNOUSERSITE", "isolated", "yes", "base", "base-no-user"],
+    ids=[
+        "system",
+        "no-line",
+        "TRUE",
+        "PYTHONNOUSERSITE",
+        "isolated",
+        "yes",
+        "base",
+        "base-no-user",
+    ],
 )
 def test_probe_reports_the_site_directories_site_py_adds(
-    base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    system_site: bool | None, cfg_value: str | None, user: bool, env: dict[str, str],
+    base: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    system_site: bool | None,
+    cfg_value: str | None,
+    user: bool,
+    env: dict[str, str],
 ) -> None:
     monkeypatch.setenv("POETRY_LOCKGUARD_CACHE_DIR", str(tmp_path / "cache"))
     userbase = tmp_path / "userbase"
@@ -143,7 +161,9 @@ def test_cache_follows_pyvenv_cfg_and_the_user_base(
     cfg.write_text(cfg.read_text().replace("= true", "=false"))
     os.utime(cfg, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert cfg.stat().st_size == before.st_size
-    assert probe_interpreter(python).search_path == (tmp_path / "venv" / "lib" / VERSION / "site-packages",)
+    assert probe_interpreter(python).search_path == (
+        tmp_path / "venv" / "lib" / VERSION / "site-packages",
+    )
     set_system_site(tmp_path / "venv", "true")
     assert user_site(tmp_path / "one") in probe_interpreter(python).search_path
     monkeypatch.setenv("PYTHONUSERBASE", str(tmp_path / "two"))
@@ -158,10 +178,26 @@ def test_cache_follows_pyvenv_cfg_and_the_user_base(
 def pip_target(index: PackageIndex, target: Path, *specs: str) -> None:
     """A real pip install of ``specs`` from the test index into ``target``."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--isolated", "--quiet", "--disable-pip-version-check",
-         "--no-deps", "--index-url", index.url, "--target", str(target), *specs],
-        check=True, env={**{k: v for k, v in os.environ.items() if not k.startswith("PIP_")},
-                         **UNMEASURED_TOOL},
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--isolated",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--index-url",
+            index.url,
+            "--target",
+            str(target),
+            *specs,
+        ],
+        check=True,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("PIP_")},
+            **UNMEASURED_TOOL,
+        },
     )
 
 
@@ -204,7 +240,9 @@ def test_system_site_packages_are_checked(system_project: PoetryProject, base: P
         assert by_code["extraneous"]["path"] == str(site / "stray-1.0.0.dist-info")
         duplicate = by_code["duplicate-distribution"]
         assert (duplicate["severity"], duplicate["path"]) == (
-            "warning", str(venv_site / "alpha-2.0.0.dist-info"))
+            "warning",
+            str(venv_site / "alpha-2.0.0.dist-info"),
+        )
     # delta 1.0.0 is imported from the base interpreter: installed as locked, but no
     # install receipt vouches for it.
     for result in run_both(system_project, "--format", "json", "--integrity"):
@@ -244,7 +282,9 @@ def test_user_site_is_checked(
             result = system_project.poetry(*command, "--format", "json", env=env)
         assert result.returncode == 1, result.output
         assert result.findings() == [
-            ("duplicate-distribution", "alpha"), ("extraneous", "stray"), ("extraneous", "zeta")
+            ("duplicate-distribution", "alpha"),
+            ("extraneous", "stray"),
+            ("extraneous", "zeta"),
         ]
         [zeta] = [f for f in result.json()["findings"] if f["package"] == "zeta"]
         assert zeta["message"].endswith(f" (in the user site {user_site(userbase)})")

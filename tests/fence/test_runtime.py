@@ -35,7 +35,11 @@ def pip(*args: str, fence: str | None = None) -> subprocess.CompletedProcess[str
         env[runtime.VARIABLE] = fence
     return subprocess.run(
         [sys.executable, "-c", RUN_PIP, "install", *args, *NOWHERE],
-        capture_output=True, text=True, env=env, check=False, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
     )
 
 
@@ -80,7 +84,11 @@ def test_a_module_without_install_command_is_left_as_it_is(tmp_path: Path) -> No
         " sum(type(f).__name__ == '_Fence' for f in sys.meta_path))"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False,
-        cwd=tmp_path, timeout=60,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        timeout=60,
     )
     assert (done.returncode, done.stdout) == (0, "True False 1\n"), done.stderr

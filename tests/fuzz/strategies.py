@@ -27,8 +27,32 @@ DIFFERENTIAL = settings(FUZZ, max_examples=FUZZ.max_examples * 4)
 
 #: Characters that have tripped line-, string- or header-splitting readers.
 TRICKY = [
-    "\n", "\r", "\r\n", "\t", "\x00", "\x0c", "\x1c", "\x1b", "\x7f", "\u2028", "\u202e",
-    '"', "'", "\\", "#", "=", "[", "]", "{", "}", ",", ".", ":", " ", "é", "\U0001f600",
+    "\n",
+    "\r",
+    "\r\n",
+    "\t",
+    "\x00",
+    "\x0c",
+    "\x1c",
+    "\x1b",
+    "\x7f",
+    "\u2028",
+    "\u202e",
+    '"',
+    "'",
+    "\\",
+    "#",
+    "=",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ".",
+    ":",
+    " ",
+    "é",
+    "\U0001f600",
 ]
 tricky_text = st.lists(
     st.one_of(st.sampled_from(TRICKY), st.characters(codec="utf-8")), max_size=12
@@ -64,12 +88,24 @@ def mutated(draw: st.DrawFn, text: str) -> str:
 NAMES = ["alpha", "Alpha_Beta", "alpha.beta", "a", "pip", "setuptools", "x" * 60, "", "é"]
 VERSIONS = ["1.0.0", "2.0", "1.0.0rc1", "1!2.0", "1.0+local", "01.0", "not a version", ""]
 MARKERS_IN_LOCKS = [
-    'python_version >= "3.8"', 'sys_platform == "win32"', "extra == \"fast\"",
-    'python_version < "3.0" or platform_machine == "x86_64"', "os.name == 'posix'",
-    'python_version ~= "3.9"', "python_version >", "",
+    'python_version >= "3.8"',
+    'sys_platform == "win32"',
+    'extra == "fast"',
+    'python_version < "3.0" or platform_machine == "x86_64"',
+    "os.name == 'posix'",
+    'python_version ~= "3.9"',
+    "python_version >",
+    "",
 ]
-HASHES = ["sha256:" + "a" * 64, "sha256:" + "0" * 63, "md5:" + "b" * 32, "sha512:" + "c" * 128,
-          "sha256:", "", "blake2b:xx"]
+HASHES = [
+    "sha256:" + "a" * 64,
+    "sha256:" + "0" * 63,
+    "md5:" + "b" * 32,
+    "sha512:" + "c" * 128,
+    "sha256:",
+    "",
+    "blake2b:xx",
+]
 SOURCE_TYPES = ["legacy", "Legacy", "git", "url", "file", "directory", "hg", "pypi", ""]
 
 
@@ -81,10 +117,16 @@ def toml_string(text: str) -> str:
 @st.composite
 def package_entry(draw: st.DrawFn) -> str:
     # Mostly sound entries, so that most cases get past the lock to the environment.
-    name = draw(st.sampled_from(NAMES[:5])) if draw(st.integers(0, 5)) else draw(
-        st.sampled_from(NAMES) | tricky_text)
-    lines = ["[[package]]", f"name = {toml_string(name)}",
-             f"version = {toml_string(draw(st.sampled_from(VERSIONS[:3] * 4 + VERSIONS)))}"]
+    name = (
+        draw(st.sampled_from(NAMES[:5]))
+        if draw(st.integers(0, 5))
+        else draw(st.sampled_from(NAMES) | tricky_text)
+    )
+    lines = [
+        "[[package]]",
+        f"name = {toml_string(name)}",
+        f"version = {toml_string(draw(st.sampled_from(VERSIONS[:3] * 4 + VERSIONS)))}",
+    ]
     if draw(st.booleans()):
         optional = draw(st.sampled_from(["true", "false", "1", '"x"']))
         lines.append(f"optional = {optional}")
@@ -93,11 +135,18 @@ def package_entry(draw: st.DrawFn) -> str:
         lines.append(f"groups = {json.dumps(groups)}")
     if draw(st.booleans()):
         lines.append(f"markers = {toml_string(draw(st.sampled_from(MARKERS_IN_LOCKS)))}")
-    files = draw(st.lists(
-        st.tuples(st.sampled_from([f"{name}-1.0.0-py3-none-any.whl", f"{name}-1.0.0.tar.gz",
-                                   "x.whl", ""]), st.sampled_from(HASHES)),
-        max_size=3, unique_by=lambda row: row[0],
-    ))
+    files = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(
+                    [f"{name}-1.0.0-py3-none-any.whl", f"{name}-1.0.0.tar.gz", "x.whl", ""]
+                ),
+                st.sampled_from(HASHES),
+            ),
+            max_size=3,
+            unique_by=lambda row: row[0],
+        )
+    )
     rendered = ", ".join(f"{{file = {toml_string(f)}, hash = {toml_string(h)}}}" for f, h in files)
     lines.append(f"files = [{rendered}]")
     if draw(st.booleans()):
@@ -113,11 +162,19 @@ def package_entry(draw: st.DrawFn) -> str:
                 lines.append(f'{toml_string(dep)} = {{version = ">=1", markers = {marker}}}')
     if draw(st.booleans()):
         kind = toml_string(draw(st.sampled_from(SOURCE_TYPES)))
-        url = toml_string(draw(st.sampled_from(
-            ["https://example.invalid/simple", ".", "file:///nonexistent", ""])))
+        url = toml_string(
+            draw(
+                st.sampled_from(["https://example.invalid/simple", ".", "file:///nonexistent", ""])
+            )
+        )
         reference = toml_string(draw(st.sampled_from(["", "main", "a" * 40])))
-        lines += ["", "[package.source]", f"type = {kind}", f"url = {url}",
-                  f"reference = {reference}"]
+        lines += [
+            "",
+            "[package.source]",
+            f"type = {kind}",
+            f"url = {url}",
+            f"reference = {reference}",
+        ]
         if draw(st.booleans()):
             resolved = toml_string(draw(st.sampled_from(["a" * 40, "abc", ""])))
             lines.append(f"resolved_reference = {resolved}")
@@ -131,23 +188,49 @@ def lock_text(draw: st.DrawFn, content_hash: str = "0" * 64) -> str:
     packages = draw(st.lists(package_entry(), max_size=4))
     version = draw(st.sampled_from(['"2.1"'] * 6 + ['"2.0"', '"1.1"', '"3.0"', "2", '""']))
     content_hash = toml_string(draw(st.sampled_from([content_hash, "0" * 64, "x"])))
-    metadata = (f'[metadata]\nlock-version = {version}\npython-versions = "*"\n'
-                f"content-hash = {content_hash}\n")
+    metadata = (
+        f'[metadata]\nlock-version = {version}\npython-versions = "*"\n'
+        f"content-hash = {content_hash}\n"
+    )
     if version == '"1.1"' and draw(st.booleans()):
-        metadata += '\n[metadata.files]\nalpha = [{file = "alpha-1.0.0.tar.gz", hash = "sha256:' + "a" * 64 + '"}]\n'
+        metadata += (
+            '\n[metadata.files]\nalpha = [{file = "alpha-1.0.0.tar.gz", hash = "sha256:'
+            + "a" * 64
+            + '"}]\n'
+        )
     text = "".join(packages) + metadata
     return draw(mutated(text)) if draw(st.integers(0, 3)) == 0 else text
 
 
 # -- TOML beyond what Poetry writes ------------------------------------------------
 
-toml_key = st.sampled_from(["name", "a-b", "A_1", '"quoted key"', '"a.b"', "'literal'", "a.b",
-                            '""', "files", "1", "x y"])
+toml_key = st.sampled_from(
+    ["name", "a-b", "A_1", '"quoted key"', '"a.b"', "'literal'", "a.b", '""', "files", "1", "x y"]
+)
 toml_scalar = st.one_of(
     st.text(max_size=8).map(toml_string),
-    st.sampled_from(['"\\u00e9"', '"\\U0001F600"', '"\\x41"', '"\\ud800"', '"tab\there"',
-                     "'literal'", '"""multi\nline"""', "'''lit\nml'''", "true", "false", "True",
-                     "1", "-0", "1.5", "inf", "1979-05-27", '"unterminated', '"a\\"b"']),
+    st.sampled_from(
+        [
+            '"\\u00e9"',
+            '"\\U0001F600"',
+            '"\\x41"',
+            '"\\ud800"',
+            '"tab\there"',
+            "'literal'",
+            '"""multi\nline"""',
+            "'''lit\nml'''",
+            "true",
+            "false",
+            "True",
+            "1",
+            "-0",
+            "1.5",
+            "inf",
+            "1979-05-27",
+            '"unterminated',
+            '"a\\"b"',
+        ]
+    ),
 )
 
 
@@ -159,9 +242,12 @@ def toml_values(depth: int = 2) -> st.SearchStrategy[str]:
         toml_scalar,
         st.lists(inner, max_size=3).flatmap(
             lambda items: st.sampled_from([", ", ",", " ,\n  ", ", # c\n"]).map(
-                lambda sep: "[" + sep.join(items) + st_trailing(items) + "]")),
+                lambda sep: "[" + sep.join(items) + st_trailing(items) + "]"
+            )
+        ),
         st.lists(st.tuples(toml_key, inner), max_size=3).map(
-            lambda pairs: "{" + ", ".join(f"{k} = {v}" for k, v in pairs) + "}"),
+            lambda pairs: "{" + ", ".join(f"{k} = {v}" for k, v in pairs) + "}"
+        ),
     )
 
 
@@ -171,9 +257,25 @@ def st_trailing(items: list[str]) -> str:
 
 toml_statement = st.one_of(
     st.tuples(toml_key, st.sampled_from([" = ", "=", " =\t", "  =  "]), toml_values()).map("".join),
-    st.sampled_from(["[[package]]", "[[ package ]]", "[package.extras]", "[metadata]",
-                     "[metadata.files]", "[a]", "[a.b]", "[[a.b]]", '["a"]', "[ a . b ]",
-                     "# comment", "", "  ", "[[package]] # c", "[package]"]),
+    st.sampled_from(
+        [
+            "[[package]]",
+            "[[ package ]]",
+            "[package.extras]",
+            "[metadata]",
+            "[metadata.files]",
+            "[a]",
+            "[a.b]",
+            "[[a.b]]",
+            '["a"]',
+            "[ a . b ]",
+            "# comment",
+            "",
+            "  ",
+            "[[package]] # c",
+            "[package]",
+        ]
+    ),
 )
 
 
@@ -188,7 +290,19 @@ def toml_document(draw: st.DrawFn) -> str:
 # -- PEP 508 markers ---------------------------------------------------------------
 
 MARKER_VALUES: dict[str, list[str]] = {
-    "python_version": ["3", "3.8", "3.9", "3.10", "3.11", "3.12", "2.7", "3.10.0", "3.*", "3.1O", ""],
+    "python_version": [
+        "3",
+        "3.8",
+        "3.9",
+        "3.10",
+        "3.11",
+        "3.12",
+        "2.7",
+        "3.10.0",
+        "3.*",
+        "3.1O",
+        "",
+    ],
     "python_full_version": ["3.11.7", "3.9.18", "3.10.0", "3.13.0rc1", "3.11", "3.11.*", "4"],
     "implementation_version": ["3.11.7", "3.9", "7.3.1"],
     "os_name": ["posix", "nt", "Posix", ""],
@@ -202,8 +316,14 @@ MARKER_VALUES: dict[str, list[str]] = {
     "extra": ["fast", "Fast", "fast_path", "fast-path", "fast.path", "", "a b"],
 }
 #: Old spellings poetry-core still reads.
-OLD_VARIABLES = ["os.name", "sys.platform", "platform.version", "platform.machine",
-                 "platform.python_implementation", "python_implementation"]
+OLD_VARIABLES = [
+    "os.name",
+    "sys.platform",
+    "platform.version",
+    "platform.machine",
+    "platform.python_implementation",
+    "python_implementation",
+]
 OPERATORS = ["==", "!=", "<", "<=", ">", ">=", "~=", "===", "in", "not in"]
 SPACE = st.sampled_from(["", " ", " ", " ", "  ", "\t"])
 
@@ -226,8 +346,20 @@ def marker_comparison(draw: st.DrawFn) -> str:
 #: The fast path's own ground: the variables and operators Poetry writes into locks,
 #: with values just inside and just outside what it answers itself.
 LOCK_MARKER_VALUES: dict[str, list[str]] = {
-    "python_version": ["3.9", "3.10", "3", "3.9.0", "03.9", "3.9.0.0", " 3.9", "3.9 ", "3.9-1",
-                       "3.1O", "", "3.10.0rc1"],
+    "python_version": [
+        "3.9",
+        "3.10",
+        "3",
+        "3.9.0",
+        "03.9",
+        "3.9.0.0",
+        " 3.9",
+        "3.9 ",
+        "3.9-1",
+        "3.1O",
+        "",
+        "3.10.0rc1",
+    ],
     "python_full_version": ["3.11.7", "3.9.0", "3.10", "3.13.0rc1", "3.11.07", "4"],
     "sys_platform": ["linux", "win32", "Linux", "linux ", "", "a b"],
     "platform_machine": ["x86_64", "AMD64", "x86-64", "arm64"],
@@ -256,7 +388,9 @@ def _combined(leaf: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     return st.recursive(
         leaf,
         lambda inner: st.one_of(
-            st.tuples(inner, SPACE, st.sampled_from(["and", "or", "AND", "Or"]), SPACE, inner).map(_joined),
+            st.tuples(inner, SPACE, st.sampled_from(["and", "or", "AND", "Or"]), SPACE, inner).map(
+                _joined
+            ),
             st.tuples(SPACE, inner, SPACE).map(lambda t: f"({t[0]}{t[1]}{t[2]})"),
         ),
         max_leaves=5,
@@ -271,10 +405,13 @@ def marker_environment(draw: st.DrawFn) -> dict[str, Any]:
     short = draw(st.sampled_from(["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]))
     env: dict[str, Any] = {
         variable: draw(st.sampled_from(values))
-        for variable, values in MARKER_VALUES.items() if variable != "extra"
+        for variable, values in MARKER_VALUES.items()
+        if variable != "extra"
     }
     env["python_version"] = short
-    env["python_full_version"] = draw(st.sampled_from([f"{short}.0", f"{short}.7", f"{short}.0rc1"]))
+    env["python_full_version"] = draw(
+        st.sampled_from([f"{short}.0", f"{short}.7", f"{short}.0rc1"])
+    )
     env["extra"] = set(draw(st.lists(st.sampled_from(LOCK_MARKER_VALUES["extra"]), max_size=2)))
     for variable in draw(st.lists(st.sampled_from(sorted(LOCK_MARKER_VALUES)), max_size=2)):
         if variable != "extra":  # values the fast path must not trust either
@@ -284,14 +421,32 @@ def marker_environment(draw: st.DrawFn) -> dict[str, Any]:
 
 # -- installed metadata --------------------------------------------------------------
 
+
 @st.composite
 def metadata_bytes(draw: st.DrawFn, name: str, version: str) -> bytes:
-    lines = [f"Metadata-Version: {draw(st.sampled_from(['2.1', '1.0', '']))}",
-             f"Name: {name}", f"Version: {version}"]
-    lines += draw(st.lists(st.sampled_from([
-        "Summary: x\x0cName: pip", "Name: other", " continued", "Version: 9", "Requires-Dist: a",
-        "", "no colon here", "Name:", "\rName: evil",
-    ]), max_size=3))
+    lines = [
+        f"Metadata-Version: {draw(st.sampled_from(['2.1', '1.0', '']))}",
+        f"Name: {name}",
+        f"Version: {version}",
+    ]
+    lines += draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    "Summary: x\x0cName: pip",
+                    "Name: other",
+                    " continued",
+                    "Version: 9",
+                    "Requires-Dist: a",
+                    "",
+                    "no colon here",
+                    "Name:",
+                    "\rName: evil",
+                ]
+            ),
+            max_size=3,
+        )
+    )
     text = draw(mutated(draw(st.sampled_from(["\n", "\r\n"])).join(lines) + "\n\nbody\n"))
     data = text.encode("utf-8", "surrogatepass")
     if draw(st.integers(0, 9)) == 0:
@@ -304,27 +459,56 @@ def record_bytes(draw: st.DrawFn, dist_info: str, files: dict[str, bytes]) -> by
     from tests.integrity.wheels import record_hash
 
     rows = [f"{path},{record_hash(data)},{len(data)}" for path, data in files.items()]
-    rows += draw(st.lists(st.sampled_from([
-        f"{dist_info}/RECORD,,",
-        "../../../etc/passwd,sha256=AAAA,1",
-        "/etc/hostname,,",
-        "pkg/missing.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0",
-        "pkg/__init__.py,md5=xyz,3",
-        "pkg/__init__.py,sha256=bad,notanumber",
-        'pkg/"quoted".py,,',
-        "pkg/a.py",
-        ",,,",
-        "pkg/a.py,sha256=,999999999999",
-    ]), max_size=4))
+    rows += draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    f"{dist_info}/RECORD,,",
+                    "../../../etc/passwd,sha256=AAAA,1",
+                    "/etc/hostname,,",
+                    "pkg/missing.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0",
+                    "pkg/__init__.py,md5=xyz,3",
+                    "pkg/__init__.py,sha256=bad,notanumber",
+                    'pkg/"quoted".py,,',
+                    "pkg/a.py",
+                    ",,,",
+                    "pkg/a.py,sha256=,999999999999",
+                ]
+            ),
+            max_size=4,
+        )
+    )
     text = "\n".join(rows) + "\n"
-    return draw(mutated(text)).encode("utf-8", "surrogatepass") if draw(st.booleans()) else text.encode()
+    return (
+        draw(mutated(text)).encode("utf-8", "surrogatepass")
+        if draw(st.booleans())
+        else text.encode()
+    )
 
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-        st.sampled_from(["url", "vcs_info", "archive_info", "dir_info", "commit_id", "vcs",
-                         "hashes", "sha256", "editable", "hash"]), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "url",
+                    "vcs_info",
+                    "archive_info",
+                    "dir_info",
+                    "commit_id",
+                    "vcs",
+                    "hashes",
+                    "sha256",
+                    "editable",
+                    "hash",
+                ]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
     max_leaves=8,
 )
 
@@ -336,7 +520,13 @@ def direct_url_bytes(draw: st.DrawFn) -> bytes:
         return json.dumps(draw(json_values)).encode()
     if kind == "text":
         return draw(tricky_text).encode("utf-8", "surrogatepass")
-    doc: dict[str, Any] = {"url": draw(st.sampled_from(["file:///nonexistent", "https://example.invalid/x.whl", "", "git+ssh://x"]))}
+    doc: dict[str, Any] = {
+        "url": draw(
+            st.sampled_from(
+                ["file:///nonexistent", "https://example.invalid/x.whl", "", "git+ssh://x"]
+            )
+        )
+    }
     if kind == "vcs":
         doc["vcs_info"] = {"vcs": "git", "commit_id": draw(st.sampled_from(["a" * 40, "", "x"]))}
     elif kind == "archive":

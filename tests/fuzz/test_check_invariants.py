@@ -107,8 +107,10 @@ def fill(project: PoetryProject, lock: str, dists: list[Planted]) -> None:
         folder = site / dist.directory
         folder.mkdir(exist_ok=True)
         files: list[tuple[str, bytes | None]] = [
-            ("METADATA", dist.metadata), ("RECORD", dist.record),
-            ("direct_url.json", dist.direct_url), ("provenance_url.json", dist.provenance),
+            ("METADATA", dist.metadata),
+            ("RECORD", dist.record),
+            ("direct_url.json", dist.direct_url),
+            ("provenance_url.json", dist.provenance),
         ]
         for file_name, content in files:
             if content is not None:
@@ -135,8 +137,12 @@ def assert_invariant(code: int, stdout: str, stderr: str, fmt: str) -> None:
 
 
 @FUZZ
-@given(lock=lock_text(CONTENT_HASH), dists=st.lists(planted(), max_size=3), fmt=st.sampled_from(FORMATS),
-       integrity=st.booleans())
+@given(
+    lock=lock_text(CONTENT_HASH),
+    dists=st.lists(planted(), max_size=3),
+    fmt=st.sampled_from(FORMATS),
+    integrity=st.booleans(),
+)
 def test_check_in_process(
     target: PoetryProject, lock: str, dists: list[Planted], fmt: str, integrity: bool
 ) -> None:
@@ -162,8 +168,10 @@ def test_both_entry_points_as_subprocesses(
     args = ["--python", str(target.python), "--integrity", "--format", "json"]
     results = [
         target.run([str(POETRY), "lockguard", "check", *args], timeout=60),
-        target.run([sys.executable, "-m", "poetry_lockguard", "check", "-C", str(target.path),
-                    *args], timeout=60),
+        target.run(
+            [sys.executable, "-m", "poetry_lockguard", "check", "-C", str(target.path), *args],
+            timeout=60,
+        ),
     ]
     for result in results:
         assert_invariant(result.returncode, result.stdout, result.stderr, "json")

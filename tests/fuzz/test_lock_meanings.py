@@ -28,7 +28,13 @@ def _read(tmp_path: Path, text: str) -> list[tuple[str, int | None]]:
 
 @pytest.mark.parametrize(
     "header",
-    ["[[package]] # comment", "[[ package ]]", "  [[package]]", '[["package"]]', "\t[[ 'package' ]]  # x"],
+    [
+        "[[package]] # comment",
+        "[[ package ]]",
+        "  [[package]]",
+        '[["package"]]',
+        "\t[[ 'package' ]]  # x",
+    ],
 )
 def test_valid_headers_do_not_shift_lines(tmp_path: Path, header: str) -> None:
     text = _package("a", "1") + _package("b", "1", header=header) + _package("c", "1") + HEAD
@@ -46,7 +52,9 @@ def test_header_inside_a_multiline_string_is_not_an_entry(tmp_path: Path) -> Non
 
 
 def test_crlf_lines(tmp_path: Path) -> None:
-    text = (_package("a", "1") + _package("b", "1", header="[[package]] # c") + HEAD).replace("\n", "\r\n")
+    text = (_package("a", "1") + _package("b", "1", header="[[package]] # c") + HEAD).replace(
+        "\n", "\r\n"
+    )
     path = tmp_path / "poetry.lock"
     path.write_bytes(text.encode())
     assert [(p.name, p.line) for p in read_lock(path).packages] == [("a", 1), ("b", 6)]
@@ -55,18 +63,38 @@ def test_crlf_lines(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (_package("a", "1") + _package("b", "1") + _package("a", "1.0") + HEAD,
-         "poetry.lock:11: package 'a' '1.0' is locked twice (also at line 1)"),
-        (_package("a", "1", '[{file = "a.whl", hash = "sha256:00"}, {file = "a.whl", hash = "sha256:11"}]') + HEAD,
-         "poetry.lock:1: files of 'a' list 'a.whl' twice with different hashes"),
-        (_package("a", "1") + HEAD.replace('lock-version = "2.1"', 'lock-version = "1.1"')
-         + '[metadata.files]\nfoo_bar = []\nfoo-bar = [{file = "x", hash = "sha256:00"}]\n',
-         "poetry.lock: [metadata.files] lists 'foo-bar' twice (as 'foo_bar' and 'foo-bar')"),
-        (_package("a", "1") + HEAD.replace('lock-version = "2.1"', 'lock-version = "1.1"')
-         + '[metadata.files]\na = []\n"a" = []\n',
-         "poetry.lock: invalid TOML: Cannot overwrite a value"),
+        (
+            _package("a", "1") + _package("b", "1") + _package("a", "1.0") + HEAD,
+            "poetry.lock:11: package 'a' '1.0' is locked twice (also at line 1)",
+        ),
+        (
+            _package(
+                "a",
+                "1",
+                '[{file = "a.whl", hash = "sha256:00"}, {file = "a.whl", hash = "sha256:11"}]',
+            )
+            + HEAD,
+            "poetry.lock:1: files of 'a' list 'a.whl' twice with different hashes",
+        ),
+        (
+            _package("a", "1")
+            + HEAD.replace('lock-version = "2.1"', 'lock-version = "1.1"')
+            + '[metadata.files]\nfoo_bar = []\nfoo-bar = [{file = "x", hash = "sha256:00"}]\n',
+            "poetry.lock: [metadata.files] lists 'foo-bar' twice (as 'foo_bar' and 'foo-bar')",
+        ),
+        (
+            _package("a", "1")
+            + HEAD.replace('lock-version = "2.1"', 'lock-version = "1.1"')
+            + '[metadata.files]\na = []\n"a" = []\n',
+            "poetry.lock: invalid TOML: Cannot overwrite a value",
+        ),
     ],
-    ids=["duplicate package", "one file two hashes", "legacy files normalized twice", "legacy files duplicate key"],
+    ids=[
+        "duplicate package",
+        "one file two hashes",
+        "legacy files normalized twice",
+        "legacy files duplicate key",
+    ],
 )
 def test_two_meanings_are_refused(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "poetry.lock"

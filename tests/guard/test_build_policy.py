@@ -21,18 +21,26 @@ def _install(project: PoetryProject, markers: Path) -> tuple[int, str, list[str]
     return result.returncode, result.output, sorted(p.name for p in markers.iterdir())
 
 
-def test_refuse_stops_a_build_before_anything_is_installed(project: PoetryProject, tmp_path: Path) -> None:
+def test_refuse_stops_a_build_before_anything_is_installed(
+    project: PoetryProject, tmp_path: Path
+) -> None:
     locked(project, ["alpha", "onlysdist"], lockguard={"build": "refuse"})
     before = project.installed()
     code, output, built = _install(project, tmp_path / "markers")
     assert code == 1, output
-    assert "build-refused" in output and "onlysdist" in output and 'allow-build = ["onlysdist"]' in output
+    assert (
+        "build-refused" in output
+        and "onlysdist" in output
+        and 'allow-build = ["onlysdist"]' in output
+    )
     assert built == []
     assert project.installed() == before
 
 
 def test_allow_build_lets_the_named_package_build(project: PoetryProject, tmp_path: Path) -> None:
-    locked(project, ["alpha", "onlysdist"], lockguard={"build": "refuse", "allow-build": ["onlysdist"]})
+    locked(
+        project, ["alpha", "onlysdist"], lockguard={"build": "refuse", "allow-build": ["onlysdist"]}
+    )
     code, output, built = _install(project, tmp_path / "markers")
     assert code == 0, output
     assert built == ["onlysdist-1.0.0.built"]
@@ -55,7 +63,11 @@ def test_warn_names_builds_before_installing(
 @pytest.mark.parametrize(
     ("policy", "code", "line"),
     [
-        ("refuse", 1, "  • build-refused: onlysdist would be built from source (onlysdist-1.0.0.tar.gz)"),
+        (
+            "refuse",
+            1,
+            "  • build-refused: onlysdist would be built from source (onlysdist-1.0.0.tar.gz)",
+        ),
         ("warn", 0, "lockguard: will build from source: onlysdist (onlysdist-1.0.0.tar.gz)"),
     ],
 )

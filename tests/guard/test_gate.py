@@ -35,8 +35,11 @@ def package(name: str, *hashes: str, source: LockedSource | None = None) -> Lock
         (package("alpha", "md5:" + "ab" * 16), Policy(), [("weak-hash", "alpha", 7)]),
         (package("alpha", "md5:" + "ab" * 16, SHA256), Policy(), []),
         (package("alpha", source=LockedSource("Legacy")), Policy(), [("unhashed", "alpha", 7)]),
-        (package("alpha", source=LockedSource("git", resolved_reference="main")), Policy(),
-         [("unpinned-vcs", "alpha", 7)]),
+        (
+            package("alpha", source=LockedSource("git", resolved_reference="main")),
+            Policy(),
+            [("unpinned-vcs", "alpha", 7)],
+        ),
         (package("alpha", source=LockedSource("git", resolved_reference=COMMIT)), Policy(), []),
         (package("alpha", source=LockedSource("directory", url="../alpha")), Policy(), []),
     ],
@@ -49,8 +52,9 @@ def test_transaction_findings(
 
 
 def test_every_refused_package_is_named() -> None:
-    found = transaction_findings([package("alpha"), package("beta", SHA256), package("gamma")],
-                                 Policy())
+    found = transaction_findings(
+        [package("alpha"), package("beta", SHA256), package("gamma")], Policy()
+    )
     assert [(f.code, f.package) for f in found] == [("unhashed", "alpha"), ("unhashed", "gamma")]
 
 
@@ -61,7 +65,10 @@ def test_planned_builds_and_the_build_policy() -> None:
         package("repo", source=LockedSource("git", resolved_reference=COMMIT)),
         package("local", source=LockedSource("directory", url="../local")),
     ]
-    artifacts = {("wheel", "1.0"): "wheel-1.0-py3-none-any.whl", ("sdist", "1.0"): "sdist-1.0.tar.gz"}
+    artifacts = {
+        ("wheel", "1.0"): "wheel-1.0-py3-none-any.whl",
+        ("sdist", "1.0"): "sdist-1.0.tar.gz",
+    }
     builds = planned_builds(planned, artifacts)
     assert builds == {"sdist": "sdist-1.0.tar.gz", "repo": "git", "local": "directory"}
     assert build_findings(builds, Policy()) == []
@@ -82,12 +89,24 @@ def test_planned_builds_and_the_build_policy() -> None:
         (None, {}, "enforce", ""),
         ({"mode": "warn"}, {}, "warn", ""),
         ({"mode": "warn"}, {"POETRY_LOCKGUARD_MODE": "warn"}, "warn", ""),
-        ({"mode": "warn"}, {"POETRY_LOCKGUARD_MODE": "enforce"}, "enforce",
-         ("lockguard: mode enforce for this run (POETRY_LOCKGUARD_MODE=enforce;"
-         " pyproject.toml: warn)")),
-        ({"mode": 3}, {"POETRY_LOCKGUARD_MODE": "off"}, "off",
-         ("lockguard: mode off for this run (POETRY_LOCKGUARD_MODE=off;"
-         " pyproject.toml: an invalid [tool.lockguard])")),
+        (
+            {"mode": "warn"},
+            {"POETRY_LOCKGUARD_MODE": "enforce"},
+            "enforce",
+            (
+                "lockguard: mode enforce for this run (POETRY_LOCKGUARD_MODE=enforce;"
+                " pyproject.toml: warn)"
+            ),
+        ),
+        (
+            {"mode": 3},
+            {"POETRY_LOCKGUARD_MODE": "off"},
+            "off",
+            (
+                "lockguard: mode off for this run (POETRY_LOCKGUARD_MODE=off;"
+                " pyproject.toml: an invalid [tool.lockguard])"
+            ),
+        ),
     ],
 )
 def test_guard_settings(table: object, environ: dict[str, str], mode: str, note: str) -> None:

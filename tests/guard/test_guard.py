@@ -113,8 +113,12 @@ def test_weak_hash_is_refused(project: PoetryProject, index: PackageIndex) -> No
 def test_unpinned_git_is_refused(project: PoetryProject, tmp_path: Path) -> None:
     commit = git_repository(Dist("gitguard", "1.0.0"), tmp_path / "repo")
     locked(project, [f"gitguard @ git+file://{tmp_path / 'repo'}"])
-    edit_lock_package(project.lock, "gitguard", f'resolved_reference = "{commit}"',
-                      'resolved_reference = "abc123"')
+    edit_lock_package(
+        project.lock,
+        "gitguard",
+        f'resolved_reference = "{commit}"',
+        'resolved_reference = "abc123"',
+    )
     before = project.snapshot()
     result = project.poetry("install")
     assert_refused(result, "unpinned-vcs", "gitguard")
@@ -157,8 +161,9 @@ def test_tampered_wheel_is_not_replaced_by_its_sdist(
     assert project.snapshot() == before
 
     # Poetry alone silently builds the sdist: this is the gap the guard closes.
-    plain = project.poetry("--no-plugins", "install",
-                           env={"LOCKGUARD_TEST_BUILD_MARKER_DIR": str(markers)})
+    plain = project.poetry(
+        "--no-plugins", "install", env={"LOCKGUARD_TEST_BUILD_MARKER_DIR": str(markers)}
+    )
     assert plain.returncode == 0, plain.output
     assert [p.name for p in markers.iterdir()] == [f"{dist.name}-1.0.0.built"]
 

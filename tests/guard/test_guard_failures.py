@@ -25,22 +25,43 @@ def fail(message: str) -> object:
 
 #: (what fails, the command, the line it prints, the exit code)
 CASES = [
-    ("poetry_lockguard.guard.hooks.InstallPoint.arm", ("install", "--dry-run"),
-     ("lockguard: the install guard failed (RuntimeError: bug in arm); refusing `poetry"
-     " install --dry-run`. Nothing was changed. Run with -vvv for details."), 2),
-    ("poetry_lockguard.guard.install_state.leave_state", ("install",),
-     "lockguard: the install guard failed after the command (bug in leave_state)", 2),
-    ("poetry_lockguard.guard.after_install.check_after_install", ("install",),
-     ("lockguard: could not check the environment after `poetry install`: bug in"
-     " check_after_install"), 2),
+    (
+        "poetry_lockguard.guard.hooks.InstallPoint.arm",
+        ("install", "--dry-run"),
+        (
+            "lockguard: the install guard failed (RuntimeError: bug in arm); refusing `poetry"
+            " install --dry-run`. Nothing was changed. Run with -vvv for details."
+        ),
+        2,
+    ),
+    (
+        "poetry_lockguard.guard.install_state.leave_state",
+        ("install",),
+        "lockguard: the install guard failed after the command (bug in leave_state)",
+        2,
+    ),
+    (
+        "poetry_lockguard.guard.after_install.check_after_install",
+        ("install",),
+        (
+            "lockguard: could not check the environment after `poetry install`: bug in"
+            " check_after_install"
+        ),
+        2,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("target", "command", "line", "code"), CASES,
-                         ids=[c[0].rpartition(".")[2] for c in CASES])
+@pytest.mark.parametrize(
+    ("target", "command", "line", "code"), CASES, ids=[c[0].rpartition(".")[2] for c in CASES]
+)
 def test_a_failing_step_is_one_line(
-    project: PoetryProject, monkeypatch: pytest.MonkeyPatch, target: str,
-    command: tuple[str, ...], line: str, code: int,
+    project: PoetryProject,
+    monkeypatch: pytest.MonkeyPatch,
+    target: str,
+    command: tuple[str, ...],
+    line: str,
+    code: int,
 ) -> None:
     installed_project(project, ["alpha"])
     monkeypatch.setattr(target, fail(f"bug in {target.rpartition('.')[2]}"))
@@ -58,12 +79,15 @@ def test_a_failing_check_after_install_in_warn_mode_warns(
     project: PoetryProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     installed_project(project, ["alpha"])
-    monkeypatch.setattr("poetry_lockguard.guard.after_install.check_after_install",
-                        fail("unreadable"))
+    monkeypatch.setattr(
+        "poetry_lockguard.guard.after_install.check_after_install", fail("unreadable")
+    )
     result = project.poetry_in_process("install", env={"POETRY_LOCKGUARD_MODE": "warn"})
     assert result.returncode == 0, result.output
-    assert ("lockguard: could not check the environment after `poetry install`: unreadable"
-            in result.stderr.splitlines()), result.stderr
+    assert (
+        "lockguard: could not check the environment after `poetry install`: unreadable"
+        in result.stderr.splitlines()
+    ), result.stderr
 
 
 def test_outside_a_project_poetry_reports_its_own_error(project: PoetryProject) -> None:

@@ -239,8 +239,9 @@ def test_every_package_gets_its_receipt_and_direct_url_under_the_parallel_instal
 
 
 # -- mode = "off" is visible ------------------------------------------------------------
-@pytest.mark.parametrize("command", [("install",), ("sync",), ("add", "delta"),
-                                     ("update",), ("remove", "alpha")])
+@pytest.mark.parametrize(
+    "command", [("install",), ("sync",), ("add", "delta"), ("update",), ("remove", "alpha")]
+)
 def test_off_mode_is_announced_on_every_guarded_command(
     project_factory: ProjectFactory, command: tuple[str, ...]
 ) -> None:

@@ -166,8 +166,9 @@ def test_git_checkout_of_another_commit_is_not_built(tmp_path: Path) -> None:
     subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "other"], check=True)
     assert checkout_head(tmp_path / "repo") != commit
     url = f"file://{tmp_path / 'repo'}"
-    package = Package("demo", "1.0.0", source_type="git", source_url=url,
-                      source_resolved_reference=commit)
+    package = Package(
+        "demo", "1.0.0", source_type="git", source_url=url, source_resolved_reference=commit
+    )
     h = Harness(tmp_path, package)
     with pytest.raises(RefusedError):
         h.run(tmp_path / "repo", build=True)
@@ -178,8 +179,9 @@ def test_git_checkout_of_another_commit_is_not_built(tmp_path: Path) -> None:
 def test_git_checkout_of_the_locked_commit_is_built_and_recorded(tmp_path: Path) -> None:
     commit = git_repository(Dist("demo", "1.0.0"), tmp_path / "repo")
     url = f"file://{tmp_path / 'repo'}"
-    package = Package("demo", "1.0.0", source_type="git", source_url=url,
-                      source_resolved_reference=commit)
+    package = Package(
+        "demo", "1.0.0", source_type="git", source_url=url, source_resolved_reference=commit
+    )
     h = Harness(tmp_path, package)
     h.run(tmp_path / "repo", build=True)
     assert h.verified[("demo", "1.0.0")].commit == commit

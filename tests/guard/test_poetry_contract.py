@@ -93,8 +93,16 @@ def test_names_outside_the_executor() -> None:
 
     assert isinstance(InstallerCommand.installer, property)
     assert isinstance(Installer.executor, property)
-    for name in ("marker_env", "paths", "python", "path", "base", "purelib", "platlib",
-                 "site_packages"):
+    for name in (
+        "marker_env",
+        "paths",
+        "python",
+        "path",
+        "base",
+        "purelib",
+        "platlib",
+        "site_packages",
+    ):
         assert hasattr(Env, name), name
     # Package.clone and the files setter tell a hash mismatch from other failures.
     package = Package("demo", "1.0.0")
@@ -112,7 +120,9 @@ def _private_poetry_names() -> set[str]:
 def _attribute_uses(path: Path, names: set[str]) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return [
-        node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr in names
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr in names
     ]
 
 
@@ -160,8 +170,10 @@ SIMULATIONS = [
     (_drop_execute_update, "Executor._execute_update(operation)"),
     (
         _drop_chooser,
-        ("Executor._chooser.choose_for(package),"
-        " Executor._chooser._no_binary_policy.allows(package_name)"),
+        (
+            "Executor._chooser.choose_for(package),"
+            " Executor._chooser._no_binary_policy.allows(package_name)"
+        ),
     ),
     (_rename_choose_for_parameter, "Executor._chooser.choose_for(package)"),
 ]
@@ -204,9 +216,11 @@ def test_a_missing_name_refuses_in_enforce_mode(
     assert status == 2, output
     lines = [line for line in output.splitlines() if "lockguard" in line]
     assert lines == [
-        (f"lockguard: Poetry {poetry_version()} has no {name}, which the install guard needs;"
-        " refusing `poetry install` (enforce mode). Nothing was changed."
-        " POETRY_LOCKGUARD_MODE=warn runs it without the guard.")
+        (
+            f"lockguard: Poetry {poetry_version()} has no {name}, which the install guard needs;"
+            " refusing `poetry install` (enforce mode). Nothing was changed."
+            " POETRY_LOCKGUARD_MODE=warn runs it without the guard."
+        )
     ], output
     assert "AttributeError" not in output and "Traceback" not in output
     assert "alpha" not in locked_project.installed()
@@ -234,8 +248,10 @@ def test_the_session_refuses_before_wrapping_anything() -> None:
     original = e.execute
     with pytest.raises(MissingInternalsError) as raised:
         ExecutorInternals(e)
-    assert raised.value.names == ["Executor._chooser.choose_for(package)",
-                                  "Executor._chooser._no_binary_policy.allows(package_name)"]
+    assert raised.value.names == [
+        "Executor._chooser.choose_for(package)",
+        "Executor._chooser._no_binary_policy.allows(package_name)",
+    ]
     assert e.execute == original
 
 
@@ -250,8 +266,13 @@ def chooser_internals(index: PackageIndex, tmp_path: Path) -> ExecutorInternals:
 
 
 def index_package(index: PackageIndex, dist: Dist, sha256: str) -> Package:
-    package = Package(dist.name, dist.version, source_type="legacy", source_url=index.url,
-                      source_reference="local")
+    package = Package(
+        dist.name,
+        dist.version,
+        source_type="legacy",
+        source_url=index.url,
+        source_reference="local",
+    )
     package.files = [{"file": dist.wheel_name, "hash": f"sha256:{sha256}"}]
     return package
 

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 MARKER_CMD = ["python", "-c", "import sys; open('ran', 'w').close(); sys.exit(7)"]
 
 
-def installed(project_factory: ProjectFactory, lockguard: dict[str, object] | None = None) -> PoetryProject:
+def installed(
+    project_factory: ProjectFactory, lockguard: dict[str, object] | None = None
+) -> PoetryProject:
     project = project_factory("run")
     project.write_pyproject(["beta>=1.0", "gamma"], lockguard=lockguard)
     project.poetry("lock", check=True)
@@ -90,7 +92,9 @@ def test_sync_installs_missing_and_wrong_versions_and_keeps_extraneous(
     assert "extraneous" in result.stderr and "delta" in result.stderr
     check = project.lockguard("--format", "json")
     assert check.codes() == ["extraneous"], check.output
-    receipt = next(project.venv.glob("lib/python*/site-packages/alpha-2.0.0.dist-info/provenance_url.json"))
+    receipt = next(
+        project.venv.glob("lib/python*/site-packages/alpha-2.0.0.dist-info/provenance_url.json")
+    )
     assert receipt.is_file()
 
 
@@ -135,7 +139,9 @@ def test_run_of_a_declared_script_and_outside_a_project(
     assert (result.returncode, result.stdout.strip()) == (0, "hello"), result.output
     outside = tmp_path_factory.mktemp("no-project")
     with_plugin = project.run([str(sys.executable), "-m", "poetry", "run", "true"], cwd=outside)
-    without = project.run([str(sys.executable), "-m", "poetry", "--no-plugins", "run", "true"], cwd=outside)
+    without = project.run(
+        [str(sys.executable), "-m", "poetry", "--no-plugins", "run", "true"], cwd=outside
+    )
     assert with_plugin.returncode == without.returncode
     assert with_plugin.stderr == without.stderr
 
@@ -149,7 +155,16 @@ def test_pip_fence_refuses_installs_and_upgrades(project_factory: ProjectFactory
     pip = str(project.venv / "bin" / "pip")
     for args in (
         [pip, "install", "stray", "--index-url", project.index_url],
-        [str(project.python), "-m", "pip", "install", "-U", "alpha==1.0.0", "--index-url", project.index_url],
+        [
+            str(project.python),
+            "-m",
+            "pip",
+            "install",
+            "-U",
+            "alpha==1.0.0",
+            "--index-url",
+            project.index_url,
+        ],
     ):
         result = project.run(args)
         assert result.returncode != 0, result.output
@@ -173,6 +188,8 @@ def test_guarded_install_puts_the_fence_in_place_unless_configured_off(
     project_factory: ProjectFactory, pip_fence: bool
 ) -> None:
     project = installed(project_factory, lockguard={"pip-fence": pip_fence})
-    result = project.run([str(project.venv / "bin" / "pip"), "install", "stray", "--index-url", project.index_url])
+    result = project.run(
+        [str(project.venv / "bin" / "pip"), "install", "stray", "--index-url", project.index_url]
+    )
     assert (result.returncode != 0) is pip_fence, result.output
     assert ("stray" in project.installed()) is not pip_fence

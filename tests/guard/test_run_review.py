@@ -45,6 +45,7 @@ def pip(project: PoetryProject, *args: str, env: dict[str, str] | None = None) -
 
 # -- the pip fence ----------------------------------------------------------------------
 
+
 @pytest.mark.with_pip
 def test_poetry_install_works_through_the_fence_with_generate_setup_file(
     project: PoetryProject,
@@ -163,6 +164,7 @@ def test_nothing_is_left_in_an_interpreter_that_is_not_a_virtualenv(
 
 # -- `poetry run` -----------------------------------------------------------------------
 
+
 def test_recorded_group_gone_is_dropped_with_a_note(project: PoetryProject) -> None:
     project.write_pyproject(["alpha"], groups={"docs": ["docs-tool"]}, optional_groups={"docs"})
     project.poetry("lock", check=True)
@@ -221,7 +223,8 @@ def test_sync_reports_extraneous_once(project: PoetryProject) -> None:
     assert (result.returncode, ran(project)) == (7, True), result.output
     assert project.installed()["alpha"] == "2.0.0"
     lines = [
-        line for line in result.stderr.splitlines()
+        line
+        for line in result.stderr.splitlines()
         if "lockguard" in line or "•" in line or line.startswith("Fix:")
     ]
     assert lines == [

@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 def verifier(tmp_path: Path) -> ArtifactVerifier:
     config = Config()
     config.merge({"cache-dir": str(tmp_path / "cache")})
-    return ArtifactVerifier(ExecutorInternals(Executor(MockEnv(), RepositoryPool(), config, NullIO())))
+    return ArtifactVerifier(
+        ExecutorInternals(Executor(MockEnv(), RepositoryPool(), config, NullIO()))
+    )
 
 
 def test_a_hash_of_an_algorithm_this_python_lacks_is_never_a_match(tmp_path: Path) -> None:
@@ -35,13 +37,19 @@ def test_a_hash_of_an_algorithm_this_python_lacks_is_never_a_match(tmp_path: Pat
     archive.write_bytes(b"wheel")
     good = hashlib.sha256(b"wheel").hexdigest()
     package = Package("alpha", "1.0")
-    package.files = [{"file": archive.name, "hash": "rot13:abc"},
-                     {"file": archive.name, "hash": f"sha256:{good}"}]
+    package.files = [
+        {"file": archive.name, "hash": "rot13:abc"},
+        {"file": archive.name, "hash": f"sha256:{good}"},
+    ]
     assert check_archive(package, archive) == (None, good)
     package.files = [{"file": archive.name, "hash": "rot13:abc"}]
     found, sha256 = check_archive(package, archive)
     assert found is not None and sha256 == good
-    assert (found.code, found.expected, found.found) == ("hash-mismatch", "rot13:abc", f"sha256:{good}")
+    assert (found.code, found.expected, found.found) == (
+        "hash-mismatch",
+        "rot13:abc",
+        f"sha256:{good}",
+    )
 
 
 def test_a_local_file_that_fails_is_refused_and_left_in_place(tmp_path: Path) -> None:
@@ -60,7 +68,9 @@ def test_a_local_file_that_fails_is_refused_and_left_in_place(tmp_path: Path) ->
 
 def test_a_locked_wheel_name_that_is_no_wheel_name_is_not_compatible(tmp_path: Path) -> None:
     package = Package("alpha", "1.0")
-    package.files = [{"file": "alpha.whl", "hash": "sha256:0"},
-                     {"file": "alpha-1.0-py3-none-any.whl", "hash": "sha256:0"},
-                     {"file": "alpha-1.0.tar.gz", "hash": "sha256:0"}]
+    package.files = [
+        {"file": "alpha.whl", "hash": "sha256:0"},
+        {"file": "alpha-1.0-py3-none-any.whl", "hash": "sha256:0"},
+        {"file": "alpha-1.0.tar.gz", "hash": "sha256:0"},
+    ]
     assert verifier(tmp_path)._compatible_locked_wheels(package) == ["alpha-1.0-py3-none-any.whl"]

@@ -36,8 +36,9 @@ def integrity_template(
     tests do not depend on the guard; ``guard_receipts`` tells which it wrote itself.
     """
     build_wheel(index.root / TOOL, TOOL, "1.0.0", TOOL_FILES, scripts={TOOL: "lg_tool:main"})
-    project = PoetryProject(tmp_path_factory.mktemp("integrity") / "template", poetry_home,
-                            index.url, with_pip=True)
+    project = PoetryProject(
+        tmp_path_factory.mktemp("integrity") / "template", poetry_home, index.url, with_pip=True
+    )
     project.write_pyproject(["beta>=1.0", f"{TOOL}>=1.0"])
     project.poetry("lock", check=True)
     project.poetry("install", check=True)
@@ -57,5 +58,6 @@ def installed(integrity_template: PoetryProject, tmp_path: Path) -> PoetryProjec
     """A private copy of the template (venv included) that a test may damage."""
     target = tmp_path / "project"
     copy_tree(integrity_template.path, target)
-    return PoetryProject(target, integrity_template.home, integrity_template.index_url,
-                         with_pip=True)
+    return PoetryProject(
+        target, integrity_template.home, integrity_template.index_url, with_pip=True
+    )

@@ -45,19 +45,34 @@ def rewrite_record_row(dist_info: Path, relative: str, data: bytes | None) -> No
     record.write_text("\n".join(kept) + "\n")
 
 
-def plant_receipt(project: PoetryProject, name: str, index: PackageIndex,
-                  artifact: str | None = None, sha256: str | None = None) -> None:
+def plant_receipt(
+    project: PoetryProject,
+    name: str,
+    index: PackageIndex,
+    artifact: str | None = None,
+    sha256: str | None = None,
+) -> None:
     """Write a receipt the way the install guard does (file plus its RECORD row)."""
     folder = index.root / name
     if artifact is None:
         version = _version_of(project, name)
-        artifact = next(p.name for p in sorted(folder.iterdir())
-                        if p.suffix == ".whl" and f"-{version}-" in p.name)
+        artifact = next(
+            p.name
+            for p in sorted(folder.iterdir())
+            if p.suffix == ".whl" and f"-{version}-" in p.name
+        )
     if sha256 is None:
         sha256 = hashlib.sha256((folder / artifact).read_bytes()).hexdigest()
-    data = (json.dumps({"url": f"{index.url.replace('/simple/', '/files/')}{name}/{artifact}",
-                        "archive_info": {"hashes": {"sha256": sha256}}},
-                       sort_keys=True) + "\n").encode()
+    data = (
+        json.dumps(
+            {
+                "url": f"{index.url.replace('/simple/', '/files/')}{name}/{artifact}",
+                "archive_info": {"hashes": {"sha256": sha256}},
+            },
+            sort_keys=True,
+        )
+        + "\n"
+    ).encode()
     dist_info = dist_info_of(project, name)
     (dist_info / "provenance_url.json").write_bytes(data)
     rewrite_record_row(dist_info, f"{dist_info.name}/provenance_url.json", data)
@@ -67,8 +82,9 @@ def _version_of(project: PoetryProject, name: str) -> str:
     return dist_info_of(project, name).name[: -len(".dist-info")].split("-")[1]
 
 
-def run_both(project: PoetryProject, *args: str, timeout: float = 60,
-             hostile: bool = True) -> list[Result]:
+def run_both(
+    project: PoetryProject, *args: str, timeout: float = 60, hostile: bool = True
+) -> list[Result]:
     """``poetry lockguard check ARGS`` and the stand-alone check, each within ``timeout``.
 
     With ``hostile=False`` (an environment nobody built to hang or crash the check) the
@@ -77,7 +93,10 @@ def run_both(project: PoetryProject, *args: str, timeout: float = 60,
     plugin = project.run([str(POETRY), "lockguard", "check", *args], timeout=timeout)
     if not hostile:
         return [plugin, project.standalone(*args)]
-    return [plugin, project.run(
-        [sys.executable, "-m", "poetry_lockguard", "check", "-C", str(project.path), *args],
-        timeout=timeout,
-    )]
+    return [
+        plugin,
+        project.run(
+            [sys.executable, "-m", "poetry_lockguard", "check", "-C", str(project.path), *args],
+            timeout=timeout,
+        ),
+    ]

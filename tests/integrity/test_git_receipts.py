@@ -53,7 +53,9 @@ def test_git_receipt_is_compared_with_the_locked_commit(
             f" was verified and built, poetry.lock pins {commit}"
         )
         assert (f["expected"], f["found"]) == (
-            f"git {data['url']}@{commit}", f"git {data['url']}@{other}")
+            f"git {data['url']}@{commit}",
+            f"git {data['url']}@{other}",
+        )
     # Without --integrity receipts are not read: direct_url.json names the locked commit.
     for result in run_both(project, "--format", "json", hostile=False):
         assert (result.returncode, result.codes()) == (0, []), result.output

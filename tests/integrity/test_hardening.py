@@ -33,8 +33,11 @@ def _plant(project: PoetryProject, directory: str, metadata: bytes) -> Path:
 
 def test_form_feed_cannot_hide_a_distribution_as_pip(installed: PoetryProject) -> None:
     # str.splitlines() read "Name: pip" here (pip is allowed extraneous); Python reads evil.
-    _plant(installed, "evil-1.0.dist-info",
-           b"Metadata-Version: 2.1\x0cName: pip\nName: evil\nVersion: 1.0\n\n")
+    _plant(
+        installed,
+        "evil-1.0.dist-info",
+        b"Metadata-Version: 2.1\x0cName: pip\nName: evil\nVersion: 1.0\n\n",
+    )
     for result in run_both(installed, "--format", "json"):
         assert result.returncode == 1, result.output
         assert result.findings() == [("extraneous", "evil")]
@@ -56,7 +59,11 @@ def test_directory_name_and_metadata_disagree(installed: PoetryProject) -> None:
 def test_two_dist_info_of_one_name_are_both_reported(installed: PoetryProject) -> None:
     # alpha 2.0.0 is locked and installed; a second alpha-1.0.0.dist-info beside it made
     # the answer depend on directory order (a version-mismatch, or nothing at all).
-    _plant(installed, "alpha-1.0.0.dist-info", b"Metadata-Version: 2.1\nName: alpha\nVersion: 1.0.0\n\n")
+    _plant(
+        installed,
+        "alpha-1.0.0.dist-info",
+        b"Metadata-Version: 2.1\nName: alpha\nVersion: 1.0.0\n\n",
+    )
     site = site_packages(installed)
     for result in run_both(installed, "--format", "json"):
         assert result.returncode == 1, result.output
@@ -86,7 +93,9 @@ def test_egg_info_is_unverifiable_under_integrity(installed: PoetryProject) -> N
             ("record-missing", "legacy"),
             ("record-missing", "old"),
         ]
-        messages = sorted(f["message"] for f in result.json()["findings"] if f["code"] == "record-missing")
+        messages = sorted(
+            f["message"] for f in result.json()["findings"] if f["code"] == "record-missing"
+        )
         assert messages[0] == (
             "legacy 1.0: legacy-1.0-py3.9.egg-info is an egg-info distribution without a"
             " RECORD, so its files cannot be verified"
@@ -94,7 +103,11 @@ def test_egg_info_is_unverifiable_under_integrity(installed: PoetryProject) -> N
 
 
 def test_dist_info_without_record_is_record_missing(installed: PoetryProject) -> None:
-    dist = _plant(installed, "norecord-1.0.dist-info", b"Metadata-Version: 2.1\nName: norecord\nVersion: 1.0\n\n")
+    dist = _plant(
+        installed,
+        "norecord-1.0.dist-info",
+        b"Metadata-Version: 2.1\nName: norecord\nVersion: 1.0\n\n",
+    )
     assert not (dist / "RECORD").exists()
     for result in run_both(installed, "--integrity", "--format", "json"):
         assert result.returncode == 1, result.output
@@ -129,12 +142,21 @@ def test_fifo_in_place_of_metadata_files(installed: PoetryProject) -> None:
             ("unattested", "beta"),
         ], result.findings()
         messages = {f["message"] for f in result.json()["findings"]}
-        assert "alpha-2.0.0.dist-info: direct_url.json is a FIFO, not a regular file (not opened)" in messages
-        assert "beta 1.0.0: provenance_url.json is a FIFO, not a regular file (not opened)" in messages
-        assert "ghost-1.0.dist-info: METADATA is a FIFO, not a regular file (not opened)" in messages
+        assert (
+            "alpha-2.0.0.dist-info: direct_url.json is a FIFO, not a regular file (not opened)"
+            in messages
+        )
+        assert (
+            "beta 1.0.0: provenance_url.json is a FIFO, not a regular file (not opened)" in messages
+        )
+        assert (
+            "ghost-1.0.dist-info: METADATA is a FIFO, not a regular file (not opened)" in messages
+        )
 
 
-def test_metadata_symlinked_out_of_the_dist_info_is_not_followed(installed: PoetryProject, tmp_path: Path) -> None:
+def test_metadata_symlinked_out_of_the_dist_info_is_not_followed(
+    installed: PoetryProject, tmp_path: Path
+) -> None:
     outside = tmp_path / "METADATA"
     outside.write_bytes(b"Metadata-Version: 2.1\nName: alpha\nVersion: 2.0.0\n\n")
     dist = site_packages(installed) / "evil-1.0.dist-info"
@@ -144,7 +166,9 @@ def test_metadata_symlinked_out_of_the_dist_info_is_not_followed(installed: Poet
         assert result.returncode == 1, result.output
         assert result.findings() == [("invalid-distribution", "evil")]
         [f] = result.json()["findings"]
-        assert f["message"].startswith(f"evil-1.0.dist-info: METADATA is a symlink to {outside}, outside ")
+        assert f["message"].startswith(
+            f"evil-1.0.dist-info: METADATA is a symlink to {outside}, outside "
+        )
 
 
 @pytest.mark.parametrize("name", ["poetry.lock", "pyproject.toml"])
@@ -166,13 +190,17 @@ def test_size_differs_is_file_modified_without_reading_the_file(installed: Poetr
     # A 1 TiB sparse file whose RECORD row gives another size: hashing it took hours.
     big = site_packages(installed) / "alpha" / "big.bin"
     _sparse(big, 1 << 40)
-    append_record(dist_info_of(installed, "alpha"), b"alpha/big.bin," + record_hash(b"x").encode() + b",1")
+    append_record(
+        dist_info_of(installed, "alpha"), b"alpha/big.bin," + record_hash(b"x").encode() + b",1"
+    )
     for result in run_both(installed, "--integrity", "--format", "json", timeout=60):
         assert result.returncode == 1, result.output
         assert result.findings() == [("file-modified", "alpha")]
         [f] = result.json()["findings"]
         assert f["found"] == f"size={1 << 40}"
-        assert f["message"] == f"alpha 2.0.0: alpha/big.bin differs from RECORD (size 1 -> {1 << 40})"
+        assert (
+            f["message"] == f"alpha 2.0.0: alpha/big.bin differs from RECORD (size 1 -> {1 << 40})"
+        )
 
 
 def test_one_file_listed_under_many_spellings_is_hashed_once(installed: PoetryProject) -> None:
@@ -199,8 +227,11 @@ def test_rows_without_hash_are_record_unhashed(installed: PoetryProject) -> None
     alpha = site_packages(installed) / "alpha"
     (alpha / "planted.py").write_text("import os\n")
     (alpha / "__pycache__").mkdir(exist_ok=True)
-    append_record(dist_info_of(installed, "alpha"), b"alpha/planted.py,,",
-                  b"alpha/__pycache__/planted.cpython-311.pyc,,")
+    append_record(
+        dist_info_of(installed, "alpha"),
+        b"alpha/planted.py,,",
+        b"alpha/__pycache__/planted.cpython-311.pyc,,",
+    )
     for result in run_both(installed, "--integrity", "--format", "json"):
         assert result.returncode == 0, result.output  # a warning
         assert result.findings() == [("record-unhashed", "alpha")]
@@ -210,8 +241,11 @@ def test_rows_without_hash_are_record_unhashed(installed: PoetryProject) -> None
 
 
 def test_escape_sequences_from_metadata_reach_the_terminal_inert(installed: PoetryProject) -> None:
-    _plant(installed, "evil-1.0.dist-info",
-           b"Metadata-Version: 2.1\nName: evil\x1b[2J\x1b]0;pwned\x07\xe2\x80\xae\xc2\x9b31m\nVersion: 1.0\n\n")
+    _plant(
+        installed,
+        "evil-1.0.dist-info",
+        b"Metadata-Version: 2.1\nName: evil\x1b[2J\x1b]0;pwned\x07\xe2\x80\xae\xc2\x9b31m\nVersion: 1.0\n\n",
+    )
     for args in ((), ("--format", "github")):
         for result in run_both(installed, *args):
             assert result.returncode == 1, result.output

@@ -121,8 +121,9 @@ def missing_metadata(project: PoetryProject, outside: Path) -> None:
 def unknown_algorithm(project: PoetryProject, outside: Path) -> None:
     dist_info = dist_info_of(project, "alpha")
     record = dist_info / "RECORD"
-    record.write_bytes(record.read_bytes().replace(b"alpha/__init__.py,sha256=",
-                                                   b"alpha/__init__.py,sha257="))
+    record.write_bytes(
+        record.read_bytes().replace(b"alpha/__init__.py,sha256=", b"alpha/__init__.py,sha257=")
+    )
 
 
 def weak_algorithm(project: PoetryProject, outside: Path) -> None:

@@ -45,10 +45,25 @@ def test_one_gib_file_is_streamed(installed: PoetryProject) -> None:
 
     b64 = base64.urlsafe_b64encode(digest.digest()).rstrip(b"=")
     append_record(dist_info_of(installed, "alpha"), b"alpha/big.bin,sha256=" + b64 + b",%d" % GIB)
-    command = [sys.executable, "-m", "poetry_lockguard", "check", "-C", str(installed.path),
-               "--integrity", "--format", "json"]
-    out = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True,
-                         text=True, timeout=180, check=True, env=installed.env())
+    command = [
+        sys.executable,
+        "-m",
+        "poetry_lockguard",
+        "check",
+        "-C",
+        str(installed.path),
+        "--integrity",
+        "--format",
+        "json",
+    ]
+    out = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *command],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+        env=installed.env(),
+    )
     measured = json.loads(out.stdout)
     assert measured["rc"] == 0, measured["stdout"] + measured["stderr"]
     assert json.loads(measured["stdout"])["findings"] == []
@@ -98,10 +113,15 @@ def test_progress_bar_on_a_terminal_ends_full_and_is_erased(installed: PoetryPro
     from poetry_lockguard.cli import main
 
     stdout, stderr = io.StringIO(), _Terminal()
-    with installed._environment(None), contextlib.redirect_stdout(stdout), \
-            contextlib.redirect_stderr(stderr):
+    with (
+        installed._environment(None),
+        contextlib.redirect_stdout(stdout),
+        contextlib.redirect_stderr(stderr),
+    ):
         code = main(["check", "-C", str(installed.path), "--integrity"])
     assert code == 0, stdout.getvalue() + stderr.getvalue()
     drawn = stderr.getvalue()
-    assert re.fullmatch(r"(\r\[#* *\] \d+/\d+ files)*\r\[#{30}\] (\d+)/\2 files\r\x1b\[K", drawn), drawn
+    assert re.fullmatch(r"(\r\[#* *\] \d+/\d+ files)*\r\[#{30}\] (\d+)/\2 files\r\x1b\[K", drawn), (
+        drawn
+    )
     assert int(re.findall(r"(\d+)/\d+ files", drawn)[-1]) > 0

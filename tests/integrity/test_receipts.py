@@ -114,9 +114,12 @@ def test_sdist_fallback_install_is_built_from_source(
     markers = tmp_path / "built"
     markers.mkdir()
     cache = tmp_path / "cache"
-    project.poetry("--no-plugins", "install", check=True,
-                   env={"LOCKGUARD_TEST_BUILD_MARKER_DIR": str(markers),
-                        "POETRY_CACHE_DIR": str(cache)})
+    project.poetry(
+        "--no-plugins",
+        "install",
+        check=True,
+        env={"LOCKGUARD_TEST_BUILD_MARKER_DIR": str(markers), "POETRY_CACHE_DIR": str(cache)},
+    )
     assert (markers / "both-1.0.0.built").exists()
 
     # Without the guard there is no receipt: required receipts catch it.
@@ -127,8 +130,13 @@ def test_sdist_fallback_install_is_built_from_source(
 
     # With a receipt for the sdist (what a guard in warn mode leaves): built-from-source.
     sdist = index.root / "both" / "both-1.0.0.tar.gz"
-    plant_receipt(project, "both", index, artifact=sdist.name,
-                  sha256=hashlib.sha256(sdist.read_bytes()).hexdigest())
+    plant_receipt(
+        project,
+        "both",
+        index,
+        artifact=sdist.name,
+        sha256=hashlib.sha256(sdist.read_bytes()).hexdigest(),
+    )
     for result in run_both(project, "--integrity", "--format", "json", hostile=False):
         assert result.returncode == 1, result.output
         assert _findings(result) == [("built-from-source", "error", "both")]

@@ -41,14 +41,23 @@ def test_quoted_path_with_comma_and_blank_lines(tmp_path: Path) -> None:
 def test_rows_without_hash(tmp_path: Path) -> None:
     own = tmp_path.name
     rows = [
-        f"{own}/RECORD,,", f"{own}/RECORD.jws,,", f"{own}/RECORD.p7s,,",
-        "pkg/__pycache__/mod.cpython-311.pyc,,", "pkg/mod.cpython-311.pyc,,",
-        "pkg/mod.py,,", "pkg/mod.pyc,,", "other-1.0.dist-info/RECORD,,", "pkg/__pycache__/x.py,,",
+        f"{own}/RECORD,,",
+        f"{own}/RECORD.jws,,",
+        f"{own}/RECORD.p7s,,",
+        "pkg/__pycache__/mod.cpython-311.pyc,,",
+        "pkg/mod.cpython-311.pyc,,",
+        "pkg/mod.py,,",
+        "pkg/mod.pyc,,",
+        "other-1.0.dist-info/RECORD,,",
+        "pkg/__pycache__/x.py,,",
     ]
     record = read_record(_record(tmp_path, "\n".join(rows).encode()))
     assert record.skipped == 5
     assert record.unhashed == (
-        (6, "pkg/mod.py"), (7, "pkg/mod.pyc"), (8, "other-1.0.dist-info/RECORD"), (9, "pkg/__pycache__/x.py"),
+        (6, "pkg/mod.py"),
+        (7, "pkg/mod.pyc"),
+        (8, "other-1.0.dist-info/RECORD"),
+        (9, "pkg/__pycache__/x.py"),
     )
 
 
@@ -78,8 +87,10 @@ def test_every_bad_row_is_a_problem_and_good_rows_survive(tmp_path: Path) -> Non
     assert len(record.problems) == len(rows) - 1  # every bad row + the non-UTF-8 line
     assert all(p.line > 0 for p in record.problems)
     messages = [p.message for p in record.problems]
-    assert f"line {len(rows) - 1} is not valid CSV (new-line character seen in unquoted field" \
+    assert (
+        f"line {len(rows) - 1} is not valid CSV (new-line character seen in unquoted field"
         " - do you need to open the file in universal-newline mode?)" in messages
+    )
     assert f"line {len(rows)} has an empty path" in messages
 
 
@@ -87,15 +98,22 @@ def test_a_long_path_is_shortened_in_messages(tmp_path: Path) -> None:
     path = "a" * 150 + "/" + "b" * 150 + ".py"
     record = read_record(_record(tmp_path, f"{path},{record_hash(b'x')},-1\n".encode()))
     [problem] = record.problems
-    assert problem.message == f"line 1: {'a' * 98 + '...' + 'b' * 95 + '.py'!r} has an invalid size '-1'"
+    assert (
+        problem.message
+        == f"line 1: {'a' * 98 + '...' + 'b' * 95 + '.py'!r} has an invalid size '-1'"
+    )
 
 
-def test_rows_past_the_limit_are_one_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rows_past_the_limit_are_one_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("poetry_lockguard.env.record.MAX_ROWS", 2)
     h = record_hash(b"x")
     record = read_record(_record(tmp_path, "".join(f"{n}.py,{h},1\n" for n in range(5)).encode()))
     assert [e.path for e in record.entries] == ["0.py", "1.py"]
-    assert [p.message for p in record.problems] == ["RECORD has more than 2 rows; the rest is ignored"]
+    assert [p.message for p in record.problems] == [
+        "RECORD has more than 2 rows; the rest is ignored"
+    ]
 
 
 def test_long_line_is_skipped_without_keeping_it(tmp_path: Path) -> None:
@@ -154,7 +172,9 @@ def test_hashing_refuses_a_swapped_file_and_reads_a_growing_one_to_its_end(
     first.write_bytes(b"x")
     second.write_bytes(b"x")
     assert _hash_file(str(first), "sha256", os.lstat(second)) == (
-        "", 0, "changed while it was being checked"
+        "",
+        0,
+        "changed while it was being checked",
     )
     # A socket passes no regular-file test, but this one is hashed as if lstat had
     # called it a file: it cannot be opened.
@@ -162,14 +182,18 @@ def test_hashing_refuses_a_swapped_file_and_reads_a_growing_one_to_its_end(
         server.bind(str(tmp_path / "socket"))
         st = os.lstat(tmp_path / "socket")
         assert _hash_file(str(tmp_path / "socket"), "sha256", st) == (
-            "", 0, "cannot be read (No such device or address)"
+            "",
+            0,
+            "cannot be read (No such device or address)",
         )
     # /proc files say size 0 and have content: a file that grew after fstat.
     status = "/proc/self/cmdline"
     data = Path(status).read_bytes()
     assert data
     assert _hash_file(status, "sha256", os.lstat(status)) == (
-        record_hash(data).partition("=")[2], len(data), ""
+        record_hash(data).partition("=")[2],
+        len(data),
+        "",
     )
 
 

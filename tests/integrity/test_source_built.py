@@ -28,8 +28,11 @@ def test_only_an_sdist_locked_is_source_built_info(project: PoetryProject, tmp_p
     assert "built from source: onlysdist 1.0.0 (sdist)" in result.output
     receipt = json.loads((dist_info_of(project, "onlysdist") / "provenance_url.json").read_text())
     assert receipt["url"].endswith("/onlysdist-1.0.0.tar.gz")
-    line = next(i for i, text in enumerate(project.lock.read_text().splitlines())
-                if text == 'name = "onlysdist"')  # its [[package]] line, counted from 1
+    line = next(
+        i
+        for i, text in enumerate(project.lock.read_text().splitlines())
+        if text == 'name = "onlysdist"'
+    )  # its [[package]] line, counted from 1
 
     for result in run_both(project, "--integrity", "--format", "json", "--strict", hostile=False):
         assert result.returncode == 0, result.output
@@ -44,8 +47,11 @@ def test_only_an_sdist_locked_is_source_built_info(project: PoetryProject, tmp_p
         )
         assert (f["found"], f["line"]) == ("onlysdist-1.0.0.tar.gz", line)
         assert document["ok"] is True
-        assert (document["summary"]["errors"], document["summary"]["warnings"],
-                document["summary"]["infos"]) == (0, 0, 1)
+        assert (
+            document["summary"]["errors"],
+            document["summary"]["warnings"],
+            document["summary"]["infos"],
+        ) == (0, 0, 1)
 
     for result in run_both(project, "--integrity", "--format", "github", hostile=False):
         assert result.returncode == 0, result.output
@@ -89,10 +95,12 @@ def test_build_despite_a_locked_wheel_stays_built_from_source(
     sdist_row = re.search(r'\{file = "onlysdist-1.0.0.tar.gz", hash = "sha256:\w+"\}', lock)
     assert sdist_row is not None
     wheel_row = '{file = "onlysdist-1.0.0-py3-none-any.whl", hash = "sha256:' + "e" * 64 + '"}'
-    project.lock.write_text(lock.replace(sdist_row.group(0), f"{wheel_row},\n    {sdist_row.group(0)}"))
+    project.lock.write_text(
+        lock.replace(sdist_row.group(0), f"{wheel_row},\n    {sdist_row.group(0)}")
+    )
     for result in run_both(project, "--integrity", "--format", "json", "--strict", hostile=False):
         assert result.returncode == 1, result.output
-        assert [(f["code"], f["severity"], f["package"], f["expected"])
-                for f in result.json()["findings"]] == [
-            ("built-from-source", "error", "onlysdist", "onlysdist-1.0.0-py3-none-any.whl")
-        ]
+        assert [
+            (f["code"], f["severity"], f["package"], f["expected"])
+            for f in result.json()["findings"]
+        ] == [("built-from-source", "error", "onlysdist", "onlysdist-1.0.0-py3-none-any.whl")]

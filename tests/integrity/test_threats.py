@@ -39,8 +39,9 @@ def test_swapped_version(installed: PoetryProject) -> None:
 
 def test_files_emptied_in_the_lock(installed: PoetryProject) -> None:
     lock = installed.lock.read_text()
-    emptied, n = re.subn(r'(name = "alpha"\n(?:.*\n)*?)files = \[\n(?:.*\n)*?\]', r"\1files = []",
-                         lock, count=1)
+    emptied, n = re.subn(
+        r'(name = "alpha"\n(?:.*\n)*?)files = \[\n(?:.*\n)*?\]', r"\1files = []", lock, count=1
+    )
     assert n == 1
     installed.lock.write_text(emptied)
     for result in run_both(installed, "--integrity", "--format", "json"):
@@ -52,10 +53,27 @@ def test_package_from_another_index(installed: PoetryProject, tmp_path: Path) ->
     # Same name and version, other bytes, from another index (dependency confusion).
     other = PackageIndex(tmp_path / "other-index")
     try:
-        build_wheel(other.root / "alpha", "alpha", "2.0.0",
-                    {"alpha/__init__.py": b"import os  # not the locked alpha\n"})
-        installed.run([str(installed.python), "-m", "pip", "install", "--force-reinstall",
-                       "--no-deps", "--index-url", other.url, "alpha==2.0.0"], check=True, env={"POETRY_LOCKGUARD_FENCE": "off"})
+        build_wheel(
+            other.root / "alpha",
+            "alpha",
+            "2.0.0",
+            {"alpha/__init__.py": b"import os  # not the locked alpha\n"},
+        )
+        installed.run(
+            [
+                str(installed.python),
+                "-m",
+                "pip",
+                "install",
+                "--force-reinstall",
+                "--no-deps",
+                "--index-url",
+                other.url,
+                "alpha==2.0.0",
+            ],
+            check=True,
+            env={"POETRY_LOCKGUARD_FENCE": "off"},
+        )
     finally:
         other.close()
     for result in run_both(installed, "--integrity", "--format", "json"):
@@ -109,8 +127,11 @@ def test_url_artifact_replaced(project: PoetryProject, index: PackageIndex) -> N
 
     # The server now serves other bytes at the locked URL; pip takes them.
     build_wheel(folder, "lg-urlpkg", "1.0.0", {"lg_urlpkg/__init__.py": b"import os\n"})
-    project.run([str(project.python), "-m", "pip", "install", "--force-reinstall", "--no-deps",
-                 url], check=True, env={"POETRY_LOCKGUARD_FENCE": "off"})
+    project.run(
+        [str(project.python), "-m", "pip", "install", "--force-reinstall", "--no-deps", url],
+        check=True,
+        env={"POETRY_LOCKGUARD_FENCE": "off"},
+    )
     for result in run_both(project, "--integrity", "--format", "json"):
         assert result.returncode == 1, result.output
         assert result.findings() == [("unattested", "lg-urlpkg")]

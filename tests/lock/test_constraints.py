@@ -22,9 +22,23 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "projects"
 
 #: Interpreter-like release versions, around every boundary the constraints use.
 VERSIONS = (
-    "0.0.3", "0.0.4", "0.1.0", "0.2.3", "0.3.0", "1.0.0", "2.6.9", "2.7.0", "2.7.18",
+    "0.0.3",
+    "0.0.4",
+    "0.1.0",
+    "0.2.3",
+    "0.3.0",
+    "1.0.0",
+    "2.6.9",
+    "2.7.0",
+    "2.7.18",
     *(f"3.{minor}.{patch}" for minor in range(16) for patch in (0, 1, 2, 7, 18)),
-    "3.0", "3.9", "3", "4.0.0", "4.0.1", "4.1.0", "10.0.0",
+    "3.0",
+    "3.9",
+    "3",
+    "4.0.0",
+    "4.0.1",
+    "4.1.0",
+    "10.0.0",
 )
 BOUNDS = ("0", "0.0", "0.2", "0.0.3", "2.7", "3", "3.9", "3.9.1", "3.10.0", "3.0.0.5", "4.0")
 OPERATORS = ("^", "~", "~=", "==", "=", "!=", "<", "<=", ">", ">=", "", "<>")
@@ -32,10 +46,29 @@ GENERATED = (
     *(f"{op}{bound}" for op, bound in product(OPERATORS, BOUNDS)),
     *(f"{op} {bound}" for op, bound in product(OPERATORS[:-2], BOUNDS[5:8])),
     *(f"{op}{bound}.*" for op, bound in product(("==", "=", "!=", "", ">="), BOUNDS)),
-    "*", "x", "3.x", "==3.9.1.*", "!=3.*.*", ">=3.8,<4", ">=3.8 <4", ">=3.8, <4,",
-    ">=2.7,!=3.0.*,!=3.1.*", "~2.7 || >=3.4", "^2.7 | ^3.9", ">=3.9,<3.10 || >=3.12",
-    "<3.15,>3.9.1", ">= 3.7, != 3.9.0, != 3.9.1", "^3.9.0,<4.0", "!=4.0,<=4.0,>=3.8",
-    ">=2.7,<3.0.dev0 || >=3.4.dev0", ">=3.9a1", "v3.9", "3.9+local", "", ",", ">=3.8,,<4",
+    "*",
+    "x",
+    "3.x",
+    "==3.9.1.*",
+    "!=3.*.*",
+    ">=3.8,<4",
+    ">=3.8 <4",
+    ">=3.8, <4,",
+    ">=2.7,!=3.0.*,!=3.1.*",
+    "~2.7 || >=3.4",
+    "^2.7 | ^3.9",
+    ">=3.9,<3.10 || >=3.12",
+    "<3.15,>3.9.1",
+    ">= 3.7, != 3.9.0, != 3.9.1",
+    "^3.9.0,<4.0",
+    "!=4.0,<=4.0,>=3.8",
+    ">=2.7,<3.0.dev0 || >=3.4.dev0",
+    ">=3.9a1",
+    "v3.9",
+    "3.9+local",
+    "",
+    ",",
+    ">=3.8,,<4",
 )
 
 
@@ -98,12 +131,16 @@ def test_outside_the_subset_poetry_core_answers(
     [
         ({"project": {"requires-python": ">=3.9"}}, (">=3.9", "requires-python")),
         (
-            {"project": {"requires-python": ">=3.9"},
-             "tool": {"poetry": {"dependencies": {"Python": "~3.11"}}}},
+            {
+                "project": {"requires-python": ">=3.9"},
+                "tool": {"poetry": {"dependencies": {"Python": "~3.11"}}},
+            },
             ("~3.11", "[tool.poetry.dependencies] python"),
         ),
-        ({"tool": {"poetry": {"dependencies": {"python": "^3.10"}}}},
-         ("^3.10", "[tool.poetry.dependencies] python")),
+        (
+            {"tool": {"poetry": {"dependencies": {"python": "^3.10"}}}},
+            ("^3.10", "[tool.poetry.dependencies] python"),
+        ),
         ({"project": {"requires-python": "*"}}, None),
         ({"project": {"requires-python": 3}}, None),
         ({"project": "oops"}, None),

@@ -39,7 +39,10 @@ def _subset() -> list[str]:
                 for p in projects
                 if p["lock-version"] == version and len(p.get("features", [])) >= 2
             ),
-            key=lambda p: ((CORPUS / "projects" / p["slug"] / "poetry.lock").stat().st_size, p["slug"]),
+            key=lambda p: (
+                (CORPUS / "projects" / p["slug"] / "poetry.lock").stat().st_size,
+                p["slug"],
+            ),
         )
         chosen += [p["slug"] for p in ranked[:PER_LOCK_VERSION]]
     return chosen
@@ -55,9 +58,7 @@ def test_real_project_agrees_with_poetry(harness: Harness, slug: str) -> None:
     result = harness.compare(CORPUS / "projects" / slug)
     if isinstance(result, str):
         pytest.skip(result)
-    differ = {
-        " ".join(c.selection) or "(default)": c.problems for c in result if not c.agree
-    }
+    differ = {" ".join(c.selection) or "(default)": c.problems for c in result if not c.agree}
     assert differ == {}
     assert any(c.poetry.plan for c in result), "Poetry planned nothing: not a useful case"
 

@@ -52,7 +52,9 @@ def _add_entry(lock: Path, after: str, entry: str) -> None:
 
 def _set_python_versions(lock: Path, name: str, version: str, value: str) -> None:
     text = lock.read_text()
-    pattern = rf'(name = "{name}"\nversion = "{re.escape(version)}"\n(?:.*\n)*?python-versions = )"[^"]*"'
+    pattern = (
+        rf'(name = "{name}"\nversion = "{re.escape(version)}"\n(?:.*\n)*?python-versions = )"[^"]*"'
+    )
     text, count = re.subn(pattern, rf'\1"{value}"', text)
     assert count == 1
     lock.write_text(text)
@@ -191,11 +193,17 @@ def test_optional_is_decided_by_the_followed_edges_not_the_lock_flag(
     project.write_pyproject(["plat-dep"], extras={"e1": ["needs-zeta"]})
     project.poetry("lock", check=True)
     downgrade_lock_to_2_0(project.lock)
-    assert re.search(r'name = "zeta"\nversion = "1.0.0"\n(?:.*\n)*?optional = false', project.lock.read_text())
+    assert re.search(
+        r'name = "zeta"\nversion = "1.0.0"\n(?:.*\n)*?optional = false', project.lock.read_text()
+    )
     comparisons = _compare(harness, project)
     plans = _plans(comparisons)
     assert plans[()] == [("plat-dep", "1.0.0")]
-    assert plans[("-E", "e1")] == [("needs-zeta", "1.0.0"), ("plat-dep", "1.0.0"), ("zeta", "1.0.0")]
+    assert plans[("-E", "e1")] == [
+        ("needs-zeta", "1.0.0"),
+        ("plat-dep", "1.0.0"),
+        ("zeta", "1.0.0"),
+    ]
     assert [c.problems for c in comparisons if not c.agree] == []
 
 
@@ -247,4 +255,6 @@ def test_a_name_locked_twice_for_the_target_is_ambiguous_lock(
     for version in ("1.0.0", "2.0.0"):
         project.pip("install", f"alpha=={version}")
         result = project.standalone("--format", "json")
-        assert (result.returncode, result.findings()) == (0, [("ambiguous-lock", "alpha")]), result.output
+        assert (result.returncode, result.findings()) == (0, [("ambiguous-lock", "alpha")]), (
+            result.output
+        )

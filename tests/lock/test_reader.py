@@ -22,12 +22,19 @@ HEAD = '[[package]]\nname = "alpha"\nversion = "1.0"\n'
     ("package", "message"),
     [
         ("package = [1]\n", "poetry.lock: package #1: [[package]] is not a table"),
-        (HEAD + "markers = 3\n", "poetry.lock:1: markers of 'alpha' is neither a string nor a table"),
-        (HEAD + "[package.dependencies]\nbeta = 3\n",
-         "poetry.lock:1: dependency 'beta' is neither a string nor a table"),
+        (
+            HEAD + "markers = 3\n",
+            "poetry.lock:1: markers of 'alpha' is neither a string nor a table",
+        ),
+        (
+            HEAD + "[package.dependencies]\nbeta = 3\n",
+            "poetry.lock:1: dependency 'beta' is neither a string nor a table",
+        ),
         (HEAD + "files = [3]\n", "poetry.lock:1: a files entry of 'alpha' is not a table"),
-        (HEAD + 'files = [{file = "a.whl", hash = 3}]\n',
-         "poetry.lock:1: a files entry of 'alpha' is not strings"),
+        (
+            HEAD + 'files = [{file = "a.whl", hash = 3}]\n',
+            "poetry.lock:1: a files entry of 'alpha' is not strings",
+        ),
         (HEAD + "python-versions = 3\n", "poetry.lock:1: python-versions is not a string"),
         (HEAD + 'groups = "main"\n', "poetry.lock:1: groups is not an array of strings"),
     ],

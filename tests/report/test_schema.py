@@ -71,12 +71,18 @@ def _report_with_every_code() -> Report:
     return Report(
         project="/srv/app",
         lock=LockInfo(
-            path="/srv/app/poetry.lock", version="2.1", content_hash="0" * 64,
-            fresh=False, packages=len(findings),
+            path="/srv/app/poetry.lock",
+            version="2.1",
+            content_hash="0" * 64,
+            fresh=False,
+            packages=len(findings),
         ),
         environment=EnvironmentInfo(
-            path="/srv/app/.venv", python="/srv/app/.venv/bin/python",
-            python_version="3.12.1", fingerprint="sha256:" + "a" * 64, packages=3,
+            path="/srv/app/.venv",
+            python="/srv/app/.venv/bin/python",
+            python_version="3.12.1",
+            fingerprint="sha256:" + "a" * 64,
+            packages=3,
         ),
         selection=Selection(groups=frozenset({"main", "dev"}), extras=frozenset({"pg"})),
         findings=findings,
@@ -110,9 +116,7 @@ def test_every_code_and_severity_validates() -> None:
         (lambda d: d.update(schema_version=2), ["schema_version"]),
     ],
 )
-def test_schema_rejects_what_the_reporter_never_writes(
-    mutate: Any, where: list[object]
-) -> None:
+def test_schema_rejects_what_the_reporter_never_writes(mutate: Any, where: list[object]) -> None:
     document = json.loads(JsonReporter().render(_report_with_every_code()))
     mutate(document)
     errors = list(validator_for(SCHEMA, VALIDATOR).iter_errors(document))
@@ -169,7 +173,9 @@ def test_real_json_output_validates(project: PoetryProject) -> None:
         ]
         assert document["ok"] is False
         assert document["summary"]["by_code"] == {
-            "extraneous": 1, "missing": 2, "version-mismatch": 1,
+            "extraneous": 1,
+            "missing": 2,
+            "version-mismatch": 1,
         }
         assert all(f["severity"] == Severity.ERROR.value for f in document["findings"])
 

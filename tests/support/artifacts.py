@@ -58,9 +58,9 @@ def _metadata(dist: Dist) -> str:
     for extra, reqs in dist.extras.items():
         lines.append(f"Provides-Extra: {extra}")
         lines += [
-            f"Requires-Dist: {r}; extra == \"{extra}\""
+            f'Requires-Dist: {r}; extra == "{extra}"'
             if ";" not in r
-            else f"Requires-Dist: {r} and extra == \"{extra}\""
+            else f'Requires-Dist: {r} and extra == "{extra}"'
             for r in reqs
         ]
     return "\n".join(lines) + "\n\n"
@@ -75,9 +75,7 @@ def wheel_bytes(dist: Dist) -> bytes:
     """The bytes of a pure-Python wheel for ``dist`` with a correct RECORD."""
     dist_info = f"{dist.module}-{dist.version}.dist-info"
     files = {
-        f"{dist.module}/__init__.py": (
-            f'__version__ = "{dist.version}"\n{dist.payload}'
-        ).encode(),
+        f"{dist.module}/__init__.py": (f'__version__ = "{dist.version}"\n{dist.payload}').encode(),
         f"{dist_info}/METADATA": _metadata(dist).encode(),
         f"{dist_info}/WHEEL": (
             "Wheel-Version: 1.0\nGenerator: lockguard-tests\nRoot-Is-Purelib: true\n"
@@ -96,7 +94,7 @@ def wheel_bytes(dist: Dist) -> bytes:
 
 # A PEP 517 backend inside the sdist: it leaves a marker file behind when it builds,
 # so tests can prove whether an sdist was built.
-_BACKEND = '''
+_BACKEND = """
 import base64, hashlib, os, pathlib, zipfile
 MARKER = os.environ.get("LOCKGUARD_TEST_BUILD_MARKER_DIR")
 NAME, VERSION, MODULE = {name!r}, {version!r}, {module!r}
@@ -127,7 +125,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
             zf.writestr(p, b)
         zf.writestr(dist_info + "/RECORD", record)
     return name
-'''
+"""
 
 
 def sdist_bytes(dist: Dist) -> bytes:

@@ -78,14 +78,21 @@ def find_python(constraint: str) -> Path | None:
 
     allowed = parse_constraint(constraint or "*")
     for minor in PYTHON_CANDIDATES:
-        candidates = sorted((Path.home() / ".pyenv" / "versions").glob(f"{minor}.*/bin/python{minor}"))
-        candidates += [Path("/usr/local/bin") / f"python{minor}", Path("/usr/bin") / f"python{minor}"]
+        candidates = sorted(
+            (Path.home() / ".pyenv" / "versions").glob(f"{minor}.*/bin/python{minor}")
+        )
+        candidates += [
+            Path("/usr/local/bin") / f"python{minor}",
+            Path("/usr/bin") / f"python{minor}",
+        ]
         for candidate in candidates:
             if not candidate.exists():
                 continue
             version = subprocess.run(
                 [str(candidate), "-c", "import platform; print(platform.python_version())"],
-                capture_output=True, text=True, check=False,
+                capture_output=True,
+                text=True,
+                check=False,
             ).stdout.strip()
             if version and allowed.allows(Version.parse(version)):
                 return candidate
@@ -96,13 +103,16 @@ def empty_venv(work: Path, python: Path) -> Path:
     """A venv with nothing installed (no pip either), one per interpreter, reused."""
     version = subprocess.run(
         [str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     venv = work / f"empty-py{version}"
     if not (venv / "bin" / "python").exists():
         subprocess.run(
             [str(python), "-m", "venv", "--without-pip", str(venv)],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
     return venv
 
@@ -128,8 +138,14 @@ def selections(project_dir: Path) -> list[tuple[str, ...]]:
 class Harness:
     """Runs both sides for a project; ``poetry`` is the Poetry executable under test."""
 
-    def __init__(self, poetry: Path, work: Path, python: Path = Path(sys.executable), *,
-                 in_process: bool = False):
+    def __init__(
+        self,
+        poetry: Path,
+        work: Path,
+        python: Path = Path(sys.executable),
+        *,
+        in_process: bool = False,
+    ):
         self.poetry = poetry
         self.work = work
         self.python = python
@@ -159,7 +175,9 @@ class Harness:
         )
         return env
 
-    def _run(self, args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self, args: list[str], cwd: Path, env: dict[str, str]
+    ) -> subprocess.CompletedProcess[str]:
         if self.in_process and args[:3] == [str(self.python), "-m", "poetry_lockguard"]:
             return run_main(args[3:], env=env, cwd=cwd)
         return run_command(args, cwd=cwd, env=env, timeout=600)
@@ -175,9 +193,7 @@ class Harness:
         with self._venv_lock:
             venv = empty_venv(self.work, python)
         env = self.env(venv)
-        stale = self._run(
-            [str(self.poetry), "--no-plugins", "check", "--lock"], project_dir, env
-        )
+        stale = self._run([str(self.poetry), "--no-plugins", "check", "--lock"], project_dir, env)
         # `poetry check --lock` also fails on pyproject.toml errors (a missing readme):
         # only its freshness verdict is the oracle here.
         poetry_stale = "changed significantly" in stale.stdout + stale.stderr
@@ -198,9 +214,9 @@ class Harness:
         plugin: bool,
     ) -> Comparison:
         dry = self._run(
-            [str(self.poetry), "--no-plugins", "install", "--no-root", "--dry-run",
-             *selection],
-            project_dir, env,
+            [str(self.poetry), "--no-plugins", "install", "--no-root", "--dry-run", *selection],
+            project_dir,
+            env,
         )
         if dry.returncode == 0:
             poetry = Outcome(
@@ -213,9 +229,19 @@ class Harness:
         else:
             poetry = Outcome(None, _last_line(dry.stdout + dry.stderr), stale=poetry_stale)
         standalone = self._lockguard(
-            [str(self.python), "-m", "poetry_lockguard", "check", "-C", str(project_dir),
-             "--python", str(venv / "bin" / "python")],
-            selection, project_dir, env,
+            [
+                str(self.python),
+                "-m",
+                "poetry_lockguard",
+                "check",
+                "-C",
+                str(project_dir),
+                "--python",
+                str(venv / "bin" / "python"),
+            ],
+            selection,
+            project_dir,
+            env,
         )
         comparison = Comparison(project_dir.name, selection, poetry, standalone)
         _judge(comparison)
@@ -224,7 +250,8 @@ class Harness:
                 [str(self.poetry), "lockguard", "check"], selection, project_dir, env
             )
             if (comparison.plugin.plan, comparison.plugin.stale) != (
-                standalone.plan, standalone.stale
+                standalone.plan,
+                standalone.stale,
             ):
                 comparison.problems.append(
                     "plugin and stand-alone differ: plugin "
@@ -244,9 +271,7 @@ class Harness:
             return Outcome(None, f"unreadable output ({e}): {_last_line(result.stdout)}")
         return Outcome(
             frozenset(
-                (str(f["package"]), str(f["expected"]))
-                for f in findings
-                if f["code"] == "missing"
+                (str(f["package"]), str(f["expected"])) for f in findings if f["code"] == "missing"
             ),
             stale=any(f["code"] == "lock-stale" for f in findings),
             ambiguous=frozenset(
@@ -266,8 +291,7 @@ def _judge(comparison: Comparison) -> None:
     if poetry.plan is None:
         if lockguard.plan is not None and not (poetry.stale and lockguard.stale):
             problems.append(
-                f"Poetry refuses ({poetry.refusal}) but lockguard checks:"
-                f" {lockguard.describe()}"
+                f"Poetry refuses ({poetry.refusal}) but lockguard checks: {lockguard.describe()}"
             )
         return
     if lockguard.plan is None:
@@ -280,16 +304,17 @@ def _judge(comparison: Comparison) -> None:
         # must say the lock is ambiguous there and expect one of those versions.
         versions = {(n, v) for n, v in poetry_plan if n == name}
         if name not in lockguard.ambiguous or not versions & lockguard_plan:
-            problems.append(f"Poetry installs {name} {len(versions)} times;"
-                            " lockguard does not report ambiguous-lock with one of them")
+            problems.append(
+                f"Poetry installs {name} {len(versions)} times;"
+                " lockguard does not report ambiguous-lock with one of them"
+            )
         poetry_plan = poetry_plan - versions
         lockguard_plan = lockguard_plan - versions
     if poetry_plan != lockguard_plan:
         only_poetry = sorted(poetry_plan - lockguard_plan)
         only_lockguard = sorted(lockguard_plan - poetry_plan)
         problems.append(
-            f"only in Poetry's plan: {only_poetry}; only in lockguard's missing:"
-            f" {only_lockguard}"
+            f"only in Poetry's plan: {only_poetry}; only in lockguard's missing: {only_lockguard}"
         )
 
 
@@ -347,7 +372,9 @@ def install_and_verify(harness: Harness, project_dir: Path) -> tuple[str, str]:
         result = harness._run(step, copy, env)
         if result.returncode != 0:
             return "failed", f"`{' '.join(step[1:])}`: {_last_line(result.stdout + result.stderr)}"
-    check = harness._run([poetry, "lockguard", "check", "--integrity", "--format", "json"], copy, env)
+    check = harness._run(
+        [poetry, "lockguard", "check", "--integrity", "--format", "json"], copy, env
+    )
     if check.returncode != 0:
         try:
             codes = sorted({f["code"] for f in json.loads(check.stdout)["findings"]})

@@ -45,8 +45,16 @@ if TYPE_CHECKING:
 
 #: Variables read while Poetry is imported, or before Python runs any code: a command
 #: whose values differ from the server's gets a server of its own.
-IMPORT_TIME = ("PYTHON", "COVERAGE", "XDG_", "LC_", "LANG", "HOME", "POETRY_CONFIG_DIR",
-               "POETRY_HOME")
+IMPORT_TIME = (
+    "PYTHON",
+    "COVERAGE",
+    "XDG_",
+    "LC_",
+    "LANG",
+    "HOME",
+    "POETRY_CONFIG_DIR",
+    "POETRY_HOME",
+)
 
 _HEADER = struct.Struct("!I")
 
@@ -60,8 +68,9 @@ POETRY = Path(sys.executable).parent / "poetry"
 _SERVERS: dict[tuple[object, ...], ForkServer] = {}
 
 
-def run_command(args: list[str], *, cwd: Path, env: dict[str, str],
-                timeout: float) -> subprocess.CompletedProcess[str]:
+def run_command(
+    args: list[str], *, cwd: Path, env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
     """``subprocess.run(args, text=True)`` with output captured and stdin from /dev/null;
     a ``poetry`` command of :data:`POETRY` runs as a fork of a warm Poetry instead."""
     if ENABLED and args and args[0] == str(POETRY):
@@ -70,8 +79,16 @@ def run_command(args: list[str], *, cwd: Path, env: dict[str, str],
         if key not in _SERVERS:
             _SERVERS[key] = ForkServer(sys.executable, POETRY, env)
         return _SERVERS[key].run(args, cwd=cwd, env=env, timeout=timeout)
-    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+    return subprocess.run(
+        args,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 def close_servers() -> None:
@@ -93,7 +110,10 @@ class ForkServer:
         self._socket = os.path.join(self._dir, "s")
         self._proc = subprocess.Popen(
             [python, __file__, self._socket, str(poetry_script)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=self._dir,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=self._dir,
         )
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline()
@@ -101,15 +121,20 @@ class ForkServer:
             self.close()
             raise RuntimeError(f"the poetry fork server did not start: {line!r}")
 
-    def run(self, argv: list[str], *, cwd: Path, env: dict[str, str],
-            timeout: float) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float
+    ) -> subprocess.CompletedProcess[str]:
         """Run ``argv`` (``poetry ...``) as a fork, like ``subprocess.run(text=True)``."""
         request = json.dumps({"argv": argv, "cwd": str(cwd), "env": env}).encode()
-        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-                socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        with (
+            tempfile.TemporaryFile() as out,
+            tempfile.TemporaryFile() as err,
+            socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn,
+        ):
             conn.connect(self._socket)
-            socket.send_fds(conn, [_HEADER.pack(len(request)) + request],
-                            [out.fileno(), err.fileno()])
+            socket.send_fds(
+                conn, [_HEADER.pack(len(request)) + request], [out.fileno(), err.fileno()]
+            )
             conn.settimeout(timeout)
             pid = _read_int(conn)
             try:
@@ -139,8 +164,9 @@ def _text(f: IO[bytes]) -> str:
     """What ``subprocess.run(text=True)`` makes of the bytes: universal newlines."""
     f.seek(0)
     data = f.read()
-    return io.TextIOWrapper(io.BytesIO(data), encoding=locale.getpreferredencoding(False),
-                            newline=None).read()
+    return io.TextIOWrapper(
+        io.BytesIO(data), encoding=locale.getpreferredencoding(False), newline=None
+    ).read()
 
 
 def _read_int(conn: socket.socket, *, signed: bool = False) -> int:
@@ -197,16 +223,33 @@ def _serve(socket_path: str, poetry_script: str) -> None:
 #: Modules Poetry imports while it runs a command (its commands, installer, solver,
 #: virtualenv and its seeders, the PEP 508 parser); imported once by the server, so that
 #: no command pays for them. A name missing from some version is skipped.
-WARM = ("poetry.factory", "poetry.plugins.plugin_manager", "poetry.installation.installer",
-        "poetry.installation.executor", "poetry.puzzle.solver", "poetry.utils.env",
-        "poetry.repositories.legacy_repository", "poetry.repositories.pypi_repository",
-        "poetry.inspection.info", "poetry.layouts", "poetry.packages.locker",
-        "poetry.mixology", "poetry.utils.authenticator", "poetry.core.vcs.git",
-        "poetry.console.logging.io_formatter", "poetry.core.masonry.api", "lark",
-        "distlib.scripts", "pickle", "virtualenv", "virtualenv.run",
-        "virtualenv.discovery.builtin", "virtualenv.seed.embed.via_app_data.via_app_data",
-        "virtualenv.seed.embed.via_app_data.pip_install.copy",
-        "virtualenv.seed.embed.via_app_data.pip_install.symlink")
+WARM = (
+    "poetry.factory",
+    "poetry.plugins.plugin_manager",
+    "poetry.installation.installer",
+    "poetry.installation.executor",
+    "poetry.puzzle.solver",
+    "poetry.utils.env",
+    "poetry.repositories.legacy_repository",
+    "poetry.repositories.pypi_repository",
+    "poetry.inspection.info",
+    "poetry.layouts",
+    "poetry.packages.locker",
+    "poetry.mixology",
+    "poetry.utils.authenticator",
+    "poetry.core.vcs.git",
+    "poetry.console.logging.io_formatter",
+    "poetry.core.masonry.api",
+    "lark",
+    "distlib.scripts",
+    "pickle",
+    "virtualenv",
+    "virtualenv.run",
+    "virtualenv.discovery.builtin",
+    "virtualenv.seed.embed.via_app_data.via_app_data",
+    "virtualenv.seed.embed.via_app_data.pip_install.copy",
+    "virtualenv.seed.embed.via_app_data.pip_install.symlink",
+)
 
 #: PEP 508 strings whose parsing builds the lark grammars (requirements, markers).
 PARSED = ('name[extra]>=1.0; python_version >= "3.9" and extra == "x"',)
@@ -222,8 +265,9 @@ def _warm_up() -> None:
 
     import poetry.console.commands
 
-    for module in pkgutil.walk_packages(poetry.console.commands.__path__,
-                                        "poetry.console.commands."):
+    for module in pkgutil.walk_packages(
+        poetry.console.commands.__path__, "poetry.console.commands."
+    ):
         importlib.import_module(module.name)
     for name in WARM:
         with contextlib.suppress(ImportError):
@@ -333,9 +377,11 @@ class _ForkedCoverage:
         from coverage import Coverage
 
         started = list(Coverage._instances)
-        variables = {k: os.environ.pop(k) for k in ("COVERAGE_PROCESS_CONFIG",
-                                                    "COVERAGE_PROCESS_START")
-                     if k in os.environ}
+        variables = {
+            k: os.environ.pop(k)
+            for k in ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START")
+            if k in os.environ
+        }
         Coverage._instances.clear()
         try:
             yield

@@ -73,9 +73,7 @@ class PackageIndex:
     def __init__(self, root: Path) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
-        self._server = _IndexServer(
-            ("127.0.0.1", 0), partial(_Handler, directory=str(root))
-        )
+        self._server = _IndexServer(("127.0.0.1", 0), partial(_Handler, directory=str(root)))
         self._server.root = root
         self._server.unhashed = set()
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -139,8 +139,7 @@ class PoetryProject:
     a user's (integrity, SBOM, the pip fence), ask for it.
     """
 
-    def __init__(self, path: Path, home: Path, index_url: str, *,
-                 with_pip: bool = False) -> None:
+    def __init__(self, path: Path, home: Path, index_url: str, *, with_pip: bool = False) -> None:
         self.path = path
         self.home = home
         self.index_url = index_url
@@ -187,9 +186,7 @@ class PoetryProject:
             "tool": {
                 "poetry": {
                     "package-mode": package_mode,
-                    "source": [
-                        {"name": "local", "url": self.index_url, "priority": "primary"}
-                    ],
+                    "source": [{"name": "local", "url": self.index_url, "priority": "primary"}],
                 }
             },
         }
@@ -238,8 +235,13 @@ class PoetryProject:
         env.update(extra)
         return env
 
-    def poetry(self, *args: str, check: bool = False, env: dict[str, str] | None = None,
-               timeout: float = 300) -> Result:
+    def poetry(
+        self,
+        *args: str,
+        check: bool = False,
+        env: dict[str, str] | None = None,
+        timeout: float = 300,
+    ) -> Result:
         """Run ``poetry ARGS`` in the project; with ``check`` a failure raises."""
         if args == ("lock",) and env is None:
             return self._lock(check=check, timeout=timeout)
@@ -255,8 +257,9 @@ class PoetryProject:
         does what Poetry would resolve. ``lock`` is not a guarded command.
         """
         before = self.lock.read_bytes() if self.lock.exists() else b""
-        key = hashlib.sha256(self.pyproject.read_bytes() + b"\0" + before
-                             + bytes([self.with_pip])).hexdigest()[:16]
+        key = hashlib.sha256(
+            self.pyproject.read_bytes() + b"\0" + before + bytes([self.with_pip])
+        ).hexdigest()[:16]
         entry = self.home / "locked" / key
         makes_venv = not self.venv.exists()
         if entry.is_dir() and (not makes_venv or (entry / ".venv").is_dir()):
@@ -290,8 +293,9 @@ class PoetryProject:
             code = application.run(argv, stdout, stderr)
         return Result(["poetry", *args], code, stdout.fetch(), stderr.fetch())
 
-    def standalone(self, *args: str, env: dict[str, str] | None = None,
-                   python: str = sys.executable) -> Result:
+    def standalone(
+        self, *args: str, env: dict[str, str] | None = None, python: str = sys.executable
+    ) -> Result:
         """``python -m poetry_lockguard check -C PROJECT ARGS``; in this process (its
         ``main``) unless another ``python`` is asked for."""
         argv = ["check", "-C", str(self.path), *args]
@@ -309,20 +313,24 @@ class PoetryProject:
         """The environment and working directory a subprocess of :meth:`run` would get."""
         return environment(self.env(**(extra or {})), self.path)
 
-    def run(self, args: list[str], *, check: bool = False, env: dict[str, str] | None = None,
-            timeout: float = 300, cwd: Path | None = None) -> Result:
+    def run(
+        self,
+        args: list[str],
+        *,
+        check: bool = False,
+        env: dict[str, str] | None = None,
+        timeout: float = 300,
+        cwd: Path | None = None,
+    ) -> Result:
         """Run ``args`` in the project (a ``poetry`` command as a fork of a warm Poetry:
         tests/support/forkserver.py)."""
         start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
-        proc = run_command(args, cwd=cwd or self.path, env=self.env(**(env or {})),
-                           timeout=timeout)
+        proc = run_command(args, cwd=cwd or self.path, env=self.env(**(env or {})), timeout=timeout)
         if TIMINGS:
             _log_timing(TIMINGS, args, time.perf_counter() - start, before)
         result = Result(args, proc.returncode, proc.stdout, proc.stderr)
         if check and proc.returncode != 0:
-            raise AssertionError(
-                f"{' '.join(args)} exited {proc.returncode}:\n{result.output}"
-            )
+            raise AssertionError(f"{' '.join(args)} exited {proc.returncode}:\n{result.output}")
         return result
 
     def pip(self, verb: str, *args: str) -> Result:
@@ -333,8 +341,13 @@ class PoetryProject:
         index = ["--index-url", self.index_url] if verb == "install" else []
         return self.run(
             [str(UV), "pip", verb, "--quiet", "--python", str(self.python), *options, *index],
-            check=True, env={"UV_LINK_MODE": "copy", "UV_CACHE_DIR": str(self.home / "uv"),
-                             "UV_NO_CONFIG": "1", "UV_PYTHON_DOWNLOADS": "never"},
+            check=True,
+            env={
+                "UV_LINK_MODE": "copy",
+                "UV_CACHE_DIR": str(self.home / "uv"),
+                "UV_NO_CONFIG": "1",
+                "UV_PYTHON_DOWNLOADS": "never",
+            },
         )
 
     def installed(self) -> dict[str, str]:
@@ -344,9 +357,7 @@ class PoetryProject:
             "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
         )
         result = self.run([str(self.python), "-c", code], check=True)
-        return {
-            str(canonicalize_name(k)): v for k, v in json.loads(result.stdout).items()
-        }
+        return {str(canonicalize_name(k)): v for k, v in json.loads(result.stdout).items()}
 
     def snapshot(self) -> dict[str, Any]:
         """Bytes of pyproject.toml and poetry.lock, and the installed set."""
@@ -394,16 +405,20 @@ def environment(env: dict[str, str], cwd: Path) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def run_main(argv: list[str], *, env: dict[str, str],
-             cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_main(
+    argv: list[str], *, env: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
     """``python -m poetry_lockguard ARGV`` run in this process by its ``main``, with
     ``env`` and ``cwd``, its output captured: what the subprocess would give, without
     its start-up."""
     from poetry_lockguard.cli import main
 
     stdout, stderr = io.StringIO(), io.StringIO()
-    with environment(env, cwd), contextlib.redirect_stdout(stdout), \
-            contextlib.redirect_stderr(stderr):
+    with (
+        environment(env, cwd),
+        contextlib.redirect_stdout(stdout),
+        contextlib.redirect_stderr(stderr),
+    ):
         code = main(argv)
     return subprocess.CompletedProcess(argv, code, stdout.getvalue(), stderr.getvalue())
 
@@ -432,8 +447,7 @@ def installed_project(project: PoetryProject, deps: list[str], **kwargs: Any) ->
     return project
 
 
-def _keep(project: PoetryProject, entry: Path, *, venv: bool,
-          result: Result | None = None) -> None:
+def _keep(project: PoetryProject, entry: Path, *, venv: bool, result: Result | None = None) -> None:
     """Keep ``project``'s poetry.lock (with ``venv`` its venv too, and a command's
     ``result``) as ``entry`` for later projects of this worker's session."""
     partial = entry.with_suffix(f".{os.getpid()}")
@@ -474,13 +488,16 @@ def copy_venv(source: Path, target: Path) -> None:
                 path.write_bytes(data.replace(old, new))
 
 
-def _log_timing(path: str, args: list[str], wall: float,
-                before: resource.struct_rusage) -> None:
+def _log_timing(path: str, args: list[str], wall: float, before: resource.struct_rusage) -> None:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     words = [Path(args[0]).name, *(a[:30] for a in args[1:] if not a.startswith("-"))][:3]
-    line = {"command": " ".join(words), "wall": round(wall, 3), "cpu": round(cpu, 3),
-            "test": os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0]}
+    line = {
+        "command": " ".join(words),
+        "wall": round(wall, 3),
+        "cpu": round(cpu, 3),
+        "test": os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0],
+    }
     with open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps(line) + "\n")
 

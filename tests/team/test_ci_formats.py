@@ -45,11 +45,20 @@ def assert_sarif(document: Any) -> None:
 def _report(findings: tuple[Any, ...]) -> Report:
     return Report(
         project="/srv/app",
-        lock=LockInfo(path="/srv/app/poetry.lock", version="2.1", content_hash="0" * 64,
-                      fresh=True, packages=3),
-        environment=EnvironmentInfo(path="/srv/app/.venv", python="/srv/app/.venv/bin/python",
-                                    python_version="3.11.7",
-                                    fingerprint="sha256:" + "a" * 64, packages=3),
+        lock=LockInfo(
+            path="/srv/app/poetry.lock",
+            version="2.1",
+            content_hash="0" * 64,
+            fresh=True,
+            packages=3,
+        ),
+        environment=EnvironmentInfo(
+            path="/srv/app/.venv",
+            python="/srv/app/.venv/bin/python",
+            python_version="3.11.7",
+            fingerprint="sha256:" + "a" * 64,
+            packages=3,
+        ),
         selection=Selection(groups=frozenset({"main"}), extras=frozenset()),
         findings=findings,
         required=3,
@@ -63,7 +72,9 @@ def test_the_vendored_schema_is_the_sarif_2_1_0_schema() -> None:
 
 def test_every_code_has_a_rule_with_description_and_help_and_validates() -> None:
     findings = tuple(
-        finding(code, None if code.startswith("lock-") else "pkg|*x*", f"{code} <b>|", line=i or None)
+        finding(
+            code, None if code.startswith("lock-") else "pkg|*x*", f"{code} <b>|", line=i or None
+        )
         for i, code in enumerate(CODES)
     )
     document = SarifReporter().document(_report(findings))
@@ -126,8 +137,9 @@ def test_sarif_and_markdown_of_a_real_drifted_environment(project: PoetryProject
     assert "| ❌ | `version-mismatch` | alpha | 2.0.0 | 1.0.0 |" in markdown.stdout
     assert "| ❌ | `missing` | delta | 1.0.0 |  |" in markdown.stdout
     assert "| ❌ | `extraneous` | stray |  | 1.0.0 |" in markdown.stdout
-    assert project.standalone("--format", "markdown").stdout.splitlines()[2:] == (
-        markdown.stdout.splitlines()[2:]
+    assert (
+        project.standalone("--format", "markdown").stdout.splitlines()[2:]
+        == (markdown.stdout.splitlines()[2:])
     )
 
 

@@ -27,14 +27,29 @@ def compare(project: PoetryProject, *args: str) -> Result:
     return project.main("compare", *args)
 
 
-def _report(ok: bool, fingerprint: str, findings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _report(
+    ok: bool, fingerprint: str, findings: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     return {
-        "schema_version": 1, "ok": ok, "project": "/srv/app", "host": "h",
+        "schema_version": 1,
+        "ok": ok,
+        "project": "/srv/app",
+        "host": "h",
         "generated_at": "2025-01-01T00:00:00Z",
-        "lock": {"path": "/srv/app/poetry.lock", "version": "2.1", "content_hash": "c" * 64,
-                 "fresh": True, "packages": 2},
-        "environment": {"path": "/srv/app/.venv", "python": "/srv/app/.venv/bin/python",
-                        "python_version": "3.11.7", "fingerprint": fingerprint, "packages": 2},
+        "lock": {
+            "path": "/srv/app/poetry.lock",
+            "version": "2.1",
+            "content_hash": "c" * 64,
+            "fresh": True,
+            "packages": 2,
+        },
+        "environment": {
+            "path": "/srv/app/.venv",
+            "python": "/srv/app/.venv/bin/python",
+            "python_version": "3.11.7",
+            "fingerprint": fingerprint,
+            "packages": 2,
+        },
         "selection": {"groups": ["main"], "extras": []},
         "findings": findings or [],
         "summary": {},
@@ -42,9 +57,7 @@ def _report(ok: bool, fingerprint: str, findings: list[dict[str, Any]] | None = 
 
 
 @pytest.mark.slow
-def test_compare_real_reports_of_three_machines(
-    project_factory: Any, tmp_path: Path
-) -> None:
+def test_compare_real_reports_of_three_machines(project_factory: Any, tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     reports.mkdir()
     machines = {}
@@ -69,17 +82,25 @@ def test_compare_real_reports_of_three_machines(
     assert ["web-3", "differs", "alpha", "2.0.0", "1.0.0", "version-mismatch"] in rows
     assert "✗ 3 machines: 2 match poetry.lock (1 fingerprint), 1 differs." in text.stdout
 
-    doc = compare(web1, "--format", "json", *(str(p) for p in sorted(reports.glob("*.json")))).json()
+    doc = compare(
+        web1, "--format", "json", *(str(p) for p in sorted(reports.glob("*.json")))
+    ).json()
     assert doc["ok"] is False
     assert doc["machines"] == 3
-    assert doc["matching"] == [{
-        "fingerprint": fingerprint,
-        "lock_content_hash": json.loads((reports / "web-1.json").read_text())["lock"]["content_hash"],
-        "machines": ["web-1", "web-2"],
-    }]
+    assert doc["matching"] == [
+        {
+            "fingerprint": fingerprint,
+            "lock_content_hash": json.loads((reports / "web-1.json").read_text())["lock"][
+                "content_hash"
+            ],
+            "machines": ["web-1", "web-2"],
+        }
+    ]
     [web3] = doc["differing"]
     assert web3["machine"] == "web-3"
-    assert sorted((d["code"], d["package"], d["expected"], d["found"]) for d in web3["differences"]) == [
+    assert sorted(
+        (d["code"], d["package"], d["expected"], d["found"]) for d in web3["differences"]
+    ) == [
         ("extraneous", "stray", None, "1.0.0"),
         ("version-mismatch", "alpha", "2.0.0", "1.0.0"),
     ]
@@ -93,14 +114,34 @@ def test_compare_real_reports_of_three_machines(
     assert web1.poetry("lockguard", "compare", str(reports)).returncode == 0
 
 
-def test_compare_groups_by_fingerprint_and_reports_errors(project: PoetryProject, tmp_path: Path) -> None:
+def test_compare_groups_by_fingerprint_and_reports_errors(
+    project: PoetryProject, tmp_path: Path
+) -> None:
     a, b = "sha256:" + "a" * 64, "sha256:" + "b" * 64
     files = {
-        "one": _report(True, a), "two": _report(True, b), "three": _report(True, a),
-        "warned": _report(True, a, [{"code": "unattested", "severity": "warning", "package": "x",
-                                     "message": "m", "expected": None, "found": None}]),
-        "broken": {"schema_version": 1, "ok": False, "error": {"message": "poetry.lock: bad"},
-                   "findings": []},
+        "one": _report(True, a),
+        "two": _report(True, b),
+        "three": _report(True, a),
+        "warned": _report(
+            True,
+            a,
+            [
+                {
+                    "code": "unattested",
+                    "severity": "warning",
+                    "package": "x",
+                    "message": "m",
+                    "expected": None,
+                    "found": None,
+                }
+            ],
+        ),
+        "broken": {
+            "schema_version": 1,
+            "ok": False,
+            "error": {"message": "poetry.lock: bad"},
+            "findings": [],
+        },
     }
     for name, document in files.items():
         (tmp_path / f"{name}.json").write_text(json.dumps(document))
@@ -108,10 +149,13 @@ def test_compare_groups_by_fingerprint_and_reports_errors(project: PoetryProject
     assert result.returncode == 1
     doc = result.json()
     assert [g["machines"] for g in doc["matching"]] == [["one", "three", "warned"], ["two"]]
-    assert [(m["machine"], m["error"]) for m in doc["differing"]] == [("broken", "poetry.lock: bad")]
+    assert [(m["machine"], m["error"]) for m in doc["differing"]] == [
+        ("broken", "poetry.lock: bad")
+    ]
     text = compare(project, str(tmp_path))
     assert ["broken", "could", "not", "check", "poetry.lock:", "bad"] in [
-        line.split() for line in text.stdout.splitlines()]
+        line.split() for line in text.stdout.splitlines()
+    ]
     assert "5 machines: 4 match poetry.lock (2 fingerprints), 1 differs." in text.stdout
 
 
@@ -130,11 +174,16 @@ def test_compare_unreadable_report_is_exit_2(
     result = compare(project, str(tmp_path / "bad.json"), "--format", "json")
     assert result.returncode == 2
     assert message in result.stderr
-    assert result.json() == {"schema_version": 1, "ok": False,
-                             "error": {"message": result.stderr.strip().removeprefix("lockguard: ")}}
+    assert result.json() == {
+        "schema_version": 1,
+        "ok": False,
+        "error": {"message": result.stderr.strip().removeprefix("lockguard: ")},
+    }
 
 
-def test_compare_missing_path_and_empty_directory_are_exit_2(project: PoetryProject, tmp_path: Path) -> None:
+def test_compare_missing_path_and_empty_directory_are_exit_2(
+    project: PoetryProject, tmp_path: Path
+) -> None:
     missing = compare(project, str(tmp_path / "nope"))
     assert missing.returncode == 2
     assert missing.stderr == f"lockguard: {tmp_path / 'nope'}: no such report file or directory\n"
@@ -149,14 +198,24 @@ def test_compare_missing_path_and_empty_directory_are_exit_2(project: PoetryProj
     [
         ((True,), "✓ 1 machine: 1 matches poetry.lock (1 fingerprint), 0 differ."),
         ((False,), "✗ 1 machine: 0 match poetry.lock (0 fingerprints), 1 differs."),
-        ((True, True, False, False), "✗ 4 machines: 2 match poetry.lock (1 fingerprint), 2 differ."),
+        (
+            (True, True, False, False),
+            "✗ 4 machines: 2 match poetry.lock (1 fingerprint), 2 differ.",
+        ),
     ],
 )
 def test_summary_line_counts_in_the_right_number(oks: tuple[bool, ...], summary: str) -> None:
     machines = [
         Machine(
-            name=f"m{i}", source=f"m{i}.json", host=None, generated_at=None, ok=ok,
-            fingerprint="sha256:00", lock_hash="sha256:11", error=None, differences=(),
+            name=f"m{i}",
+            source=f"m{i}.json",
+            host=None,
+            generated_at=None,
+            ok=ok,
+            fingerprint="sha256:00",
+            lock_hash="sha256:11",
+            error=None,
+            differences=(),
         )
         for i, ok in enumerate(oks)
     ]

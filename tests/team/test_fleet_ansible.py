@@ -33,8 +33,16 @@ pytestmark = pytest.mark.skipif(
 
 def playbook(project: PoetryProject, tmp_path: Path, inventory: Path, pyz: Path) -> Any:
     return project.run(
-        [str(BIN / "ansible-playbook"), "-i", str(inventory), str(PLAYBOOK),
-         "-e", f"lockguard_pyz={pyz}", "-e", f"lockguard_reports={tmp_path / 'reports'}"],
+        [
+            str(BIN / "ansible-playbook"),
+            "-i",
+            str(inventory),
+            str(PLAYBOOK),
+            "-e",
+            f"lockguard_pyz={pyz}",
+            "-e",
+            f"lockguard_reports={tmp_path / 'reports'}",
+        ],
         env={
             "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
             "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
@@ -50,10 +58,15 @@ def playbook(project: PoetryProject, tmp_path: Path, inventory: Path, pyz: Path)
 @pytest.mark.slow
 def test_fleet_playbook_finds_the_drifted_host(project_factory: Any, tmp_path: Path) -> None:
     pyz = tmp_path / "lockguard.pyz"
-    subprocess.run([sys.executable, "-m", "poetry_lockguard", "zipapp", str(pyz)], check=True,
-                   capture_output=True)
-    hosts = {name: installed_project(project_factory(name), ["beta>=1.0", "delta"])
-             for name in ("web-1", "web-2", "web-3")}
+    subprocess.run(
+        [sys.executable, "-m", "poetry_lockguard", "zipapp", str(pyz)],
+        check=True,
+        capture_output=True,
+    )
+    hosts = {
+        name: installed_project(project_factory(name), ["beta>=1.0", "delta"])
+        for name in ("web-1", "web-2", "web-3")
+    }
     hosts["web-3"].pip("install", "alpha==1.0.0", "stray")
     lines = ["[app]"]
     for name, host in hosts.items():
@@ -73,14 +86,17 @@ def test_fleet_playbook_finds_the_drifted_host(project_factory: Any, tmp_path: P
     assert "Fail when a host differs from poetry.lock" in drifted.stdout
     assert "3 machines: 2 match poetry.lock (1 fingerprint), 1 differs." in drifted.stdout
     rows = [line.strip().strip('",').split() for line in drifted.stdout.splitlines()]
-    assert rows[rows.index(["machine", "status", "package", "expected", "found", "code"]) + 2][:3] == ["web-1", "matches", "fingerprint"]
+    assert rows[rows.index(["machine", "status", "package", "expected", "found", "code"]) + 2][
+        :3
+    ] == ["web-1", "matches", "fingerprint"]
     assert ["web-3", "differs", "alpha", "2.0.0", "1.0.0", "version-mismatch"] in rows
     assert ["web-3", "differs", "stray", "-", "1.0.0", "extraneous"] in rows
     reports = sorted(p.name for p in (tmp_path / "reports").iterdir())
     assert reports == ["web-1.json", "web-2.json", "web-3.json"]
     web3 = json.loads((tmp_path / "reports" / "web-3.json").read_text())
     assert sorted((f["code"], f["package"]) for f in web3["findings"]) == [
-        ("extraneous", "stray"), ("version-mismatch", "alpha"),
+        ("extraneous", "stray"),
+        ("version-mismatch", "alpha"),
     ]
     assert web3["project"] == str(hosts["web-3"].path)
     # Every host's check ran (exit 1 is a result, not a failure); the comparison failed.

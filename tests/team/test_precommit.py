@@ -30,9 +30,12 @@ def git_env(home: Path) -> dict[str, str]:
     return {
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "PRE_COMMIT_HOME": str(home),
-        "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
-        "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "GIT_CONFIG_NOSYSTEM": "1",
         **UNMEASURED_TOOL,
     }
 
@@ -62,8 +65,18 @@ def test_pre_commit_hooks_on_a_real_repository(project: PoetryProject, tmp_path:
     (project.path / ".gitignore").write_text(".venv/\n")
     assert git(project, env, "init", "-q", "-b", "main").returncode == 0
     installed = project.run(
-        [str(BIN / "pre-commit"), "install", "--hook-type", "pre-commit",
-         "--hook-type", "post-checkout", "--hook-type", "post-merge"], env=env)
+        [
+            str(BIN / "pre-commit"),
+            "install",
+            "--hook-type",
+            "pre-commit",
+            "--hook-type",
+            "post-checkout",
+            "--hook-type",
+            "post-merge",
+        ],
+        env=env,
+    )
     assert installed.returncode == 0, installed.output
     git(project, env, "add", ".")
     first = git(project, env, "commit", "-m", "first")
@@ -79,7 +92,9 @@ def test_pre_commit_hooks_on_a_real_repository(project: PoetryProject, tmp_path:
     assert "(no files to check)Skipped" in readme.output.replace(".", "")
 
     # pyproject.toml gains a dependency without `poetry lock`: the commit is refused.
-    project.pyproject.write_text(project.pyproject.read_text().replace('"alpha"', '"alpha", "delta"'))
+    project.pyproject.write_text(
+        project.pyproject.read_text().replace('"alpha"', '"alpha", "delta"')
+    )
     stale = git(project, env, "commit", "-am", "stale")
     assert stale.returncode == 1, stale.output
     assert "lock-stale (1)" in stale.output
@@ -102,8 +117,13 @@ def test_pre_commit_hooks_on_a_real_repository(project: PoetryProject, tmp_path:
     assert "alpha is installed at 1.0.0, poetry.lock has 2.0.0" in back.output
     assert "Hint: run `poetry sync` to make the environment match poetry.lock" in back.output
     project.poetry("install", check=True)  # alpha 2.0.0 again
-    assert project.run([str(BIN / "pre-commit"), "run", "--hook-stage", "post-checkout",
-                        "--all-files"], env=env).returncode == 0
+    assert (
+        project.run(
+            [str(BIN / "pre-commit"), "run", "--hook-stage", "post-checkout", "--all-files"],
+            env=env,
+        ).returncode
+        == 0
+    )
 
     # A merge that brings the older lock: the post-merge hook names the drift.
     merged = git(project, env, "merge", "--ff-only", "old-alpha")

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
+
 @functools.cache
 def validator() -> Any:
     """cyclonedx-python-lib's strict validator of CycloneDX 1.6 JSON, made on first use:
@@ -63,18 +64,19 @@ def _parse_each_iri_once() -> None:
         formats._rfc3987_is_valid_syntax = functools.lru_cache(maxsize=None)(check)
 
 
-def _project(tmp_path_factory: pytest.TempPathFactory, index: PackageIndex,
-             poetry_home: Path) -> PoetryProject:
-    project = PoetryProject(tmp_path_factory.mktemp("sbom") / "app", poetry_home, index.url,
-                             with_pip=True)
-    return installed_project(
-        project, ["beta", "gamma[fast]"], groups={"docs": ["docs-tool"]}
+def _project(
+    tmp_path_factory: pytest.TempPathFactory, index: PackageIndex, poetry_home: Path
+) -> PoetryProject:
+    project = PoetryProject(
+        tmp_path_factory.mktemp("sbom") / "app", poetry_home, index.url, with_pip=True
     )
+    return installed_project(project, ["beta", "gamma[fast]"], groups={"docs": ["docs-tool"]})
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory, index: PackageIndex,
-          poetry_home: Path) -> PoetryProject:
+def clean(
+    tmp_path_factory: pytest.TempPathFactory, index: PackageIndex, poetry_home: Path
+) -> PoetryProject:
     return _project(tmp_path_factory, index, poetry_home)
 
 
@@ -84,13 +86,25 @@ def schema_errors(text: str) -> object:
         return validator().validate_str(text)
 
 
-def sbom(project: PoetryProject, name: str, *args: str, standalone: bool = False
-         ) -> tuple[Result, dict[str, Any]]:
+def sbom(
+    project: PoetryProject, name: str, *args: str, standalone: bool = False
+) -> tuple[Result, dict[str, Any]]:
     """Run an entry point writing ``name``; return its result and the validated SBOM."""
     out = project.path / name
     if standalone:
-        result = project.run([sys.executable, "-m", "poetry_lockguard", "sbom",
-                              "-C", str(project.path), "-o", str(out), *args])
+        result = project.run(
+            [
+                sys.executable,
+                "-m",
+                "poetry_lockguard",
+                "sbom",
+                "-C",
+                str(project.path),
+                "-o",
+                str(out),
+                *args,
+            ]
+        )
     else:
         result = project.poetry("lockguard", "sbom", "-o", str(out), *args)
     assert result.stdout == ""
@@ -126,7 +140,10 @@ def test_sbom_of_a_guarded_install_lists_what_was_verified(
     assert document["specVersion"] == "1.6"
     metadata = document["metadata"]
     assert metadata["component"] == {
-        "bom-ref": "demo-app", "name": "demo-app", "type": "application", "version": "0.1.0"
+        "bom-ref": "demo-app",
+        "name": "demo-app",
+        "type": "application",
+        "version": "0.1.0",
     }
     tools = {t["name"]: t.get("version") for t in metadata["tools"]["components"]}
     assert tools["poetry-lockguard"] == __version__
@@ -136,8 +153,13 @@ def test_sbom_of_a_guarded_install_lists_what_was_verified(
     assert not [v for n, v in props(metadata) if n == "lockguard:finding"]
 
     components = by_name(document)
-    locked = {"alpha": "2.0.0", "beta": "1.0.0", "gamma": "1.0.0", "delta": "1.0.0",
-              "docs-tool": "1.0.0"}
+    locked = {
+        "alpha": "2.0.0",
+        "beta": "1.0.0",
+        "gamma": "1.0.0",
+        "delta": "1.0.0",
+        "docs-tool": "1.0.0",
+    }
     assert set(locked) <= set(components)
     lock = {p.name: p for p in read_lock(clean.lock).packages}
     repository = index.url.rstrip("/")  # as Poetry writes it into poetry.lock
@@ -149,15 +171,22 @@ def test_sbom_of_a_guarded_install_lists_what_was_verified(
         # The archive that was installed: its sha256 from the receipt, the real wheel's.
         sha256 = wheel_sha256(index, name, version)
         assert component["hashes"] == [{"alg": "SHA-256", "content": sha256}]
-        references = {(r["comment"], r["url"], r["hashes"][0]["content"])
-                      for r in component["externalReferences"]}
+        references = {
+            (r["comment"], r["url"], r["hashes"][0]["content"])
+            for r in component["externalReferences"]
+        }
         wheel = f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
         # ... its URL from the receipt, and every file poetry.lock lists, with its hash.
         assert references == {
-            ("installed archive (lockguard install receipt)",
-             f"{index.url.removesuffix('simple/')}files/{name}/{wheel}", sha256),
-            *((f"from poetry.lock: {f.name}", f"{index.url}{name}/#{f.name}", f.digest)
-              for f in lock[name].files),
+            (
+                "installed archive (lockguard install receipt)",
+                f"{index.url.removesuffix('simple/')}files/{name}/{wheel}",
+                sha256,
+            ),
+            *(
+                (f"from poetry.lock: {f.name}", f"{index.url}{name}/#{f.name}", f.digest)
+                for f in lock[name].files
+            ),
         }
         assert wheel in {f.name for f in lock[name].files}
         assert all(r["type"] == "distribution" for r in component["externalReferences"])
@@ -194,8 +223,11 @@ def test_both_entry_points_write_the_same_sbom(clean: PoetryProject) -> None:
     result, without_docs = sbom(clean, "main.cdx.json", "--without", "docs")
     assert result.returncode == 1
     docs_tool = by_name(without_docs)["docs-tool"]
-    assert props(docs_tool) == [("cdx:poetry:group", "docs"), ("lockguard:finding", "unselected"),
-                                ("lockguard:verified", "false")]
+    assert props(docs_tool) == [
+        ("cdx:poetry:group", "docs"),
+        ("lockguard:finding", "unselected"),
+        ("lockguard:verified", "false"),
+    ]
 
 
 def test_a_drifted_environment_is_never_presented_as_verified(
@@ -210,21 +242,27 @@ def test_a_drifted_environment_is_never_presented_as_verified(
     for standalone in (False, True):
         result, document = sbom(project, "drift.cdx.json", standalone=standalone)
         assert result.returncode == 1
-        line, = result.stderr.strip().splitlines()
+        (line,) = result.stderr.strip().splitlines()
         assert "SBOM written to" in line and "drift.cdx.json" in line
         assert "(extraneous, missing, unattested, version-mismatch)" in line
         components = by_name(document)
         assert "delta" not in components
-        assert props(components["alpha"]) == [("lockguard:finding", "version-mismatch"),
-                                               ("lockguard:verified", "false")]
+        assert props(components["alpha"]) == [
+            ("lockguard:finding", "version-mismatch"),
+            ("lockguard:verified", "false"),
+        ]
         assert components["alpha"]["purl"] == "pkg:pypi/alpha@1.0.0"
         assert "hashes" not in components["alpha"]
-        assert props(components["beta"]) == [("cdx:poetry:group", "main"),
-                                              ("lockguard:finding", "unattested"),
-                                              ("lockguard:verified", "false")]
+        assert props(components["beta"]) == [
+            ("cdx:poetry:group", "main"),
+            ("lockguard:finding", "unattested"),
+            ("lockguard:verified", "false"),
+        ]
         assert "hashes" not in components["beta"]
-        assert props(components["stray"]) == [("lockguard:finding", "extraneous"),
-                                              ("lockguard:verified", "false")]
+        assert props(components["stray"]) == [
+            ("lockguard:finding", "extraneous"),
+            ("lockguard:verified", "false"),
+        ]
         assert props(components["gamma"])[-1] == ("lockguard:verified", "true")
         metadata = props(document["metadata"])
         assert ("lockguard:verified", "false") in metadata
@@ -249,8 +287,10 @@ def test_a_stale_lock_is_recorded_in_metadata_and_exit_1(clean: PoetryProject) -
     assert [v for n, v in metadata if n == "lockguard:finding"] == ["lock-stale"]
     assert ("lockguard:verified", "false") in metadata
     # Each package is still what the lock says; the lock is what is out of date.
-    assert props(by_name(document)["beta"]) == [("cdx:poetry:group", "main"),
-                                                ("lockguard:verified", "true")]
+    assert props(by_name(document)["beta"]) == [
+        ("cdx:poetry:group", "main"),
+        ("lockguard:verified", "true"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -277,7 +317,7 @@ def test_bad_input_is_one_line_and_exit_2(
     ):
         assert result.returncode == 2, result.output
         assert result.stdout == ""
-        line, = result.stderr.strip().splitlines()
+        (line,) = result.stderr.strip().splitlines()
         assert expected in line
         assert not out.exists()
 
@@ -298,17 +338,32 @@ def test_without_cyclonedx_the_command_names_the_extra(
 def _inventory(components: tuple[Component, ...]) -> Inventory:
     report = Report(
         project="/srv/app",
-        lock=LockInfo(path="/srv/app/poetry.lock", version="2.1", content_hash="0" * 64,
-                      fresh=True, packages=len(components)),
-        environment=EnvironmentInfo(path="/srv/app/.venv", python="/srv/app/.venv/bin/python",
-                                    python_version="3.11.7", fingerprint="sha256:" + "a" * 64,
-                                    packages=len(components)),
+        lock=LockInfo(
+            path="/srv/app/poetry.lock",
+            version="2.1",
+            content_hash="0" * 64,
+            fresh=True,
+            packages=len(components),
+        ),
+        environment=EnvironmentInfo(
+            path="/srv/app/.venv",
+            python="/srv/app/.venv/bin/python",
+            python_version="3.11.7",
+            fingerprint="sha256:" + "a" * 64,
+            packages=len(components),
+        ),
         selection=Selection(groups=frozenset({"main"}), extras=frozenset()),
         findings=(),
     )
-    return Inventory(report=report, project_name="app", project_version="",
-                     components=components, root_dependencies=tuple(c.ref for c in components),
-                     dependencies={}, other_findings=())
+    return Inventory(
+        report=report,
+        project_name="app",
+        project_version="",
+        components=components,
+        root_dependencies=tuple(c.ref for c in components),
+        dependencies={},
+        other_findings=(),
+    )
 
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -318,38 +373,69 @@ SHA = "ab" * 32
 @pytest.mark.parametrize(
     ("source", "receipt", "purl", "references"),
     [
-        (LockedSource(type="legacy", url="https://user:token@pkgs.example.com/simple"),
-         Receipt(url="https://user:token@pkgs.example.com/f/pkg-1.0-py3-none-any.whl", sha256=SHA),
-         "pkg:pypi/pkg@1.0?repository_url=https://pkgs.example.com/simple",
-         {("distribution", "https://pkgs.example.com/f/pkg-1.0-py3-none-any.whl"),
-          ("distribution", "https://pkgs.example.com/simple/pkg/#pkg-1.0-py3-none-any.whl")}),
-        (LockedSource(),
-         Receipt(url="https://files.example.org/pkg-1.0-py3-none-any.whl", sha256=SHA),
-         "pkg:pypi/pkg@1.0",
-         {("distribution", "https://files.example.org/pkg-1.0-py3-none-any.whl"),
-          ("distribution", "pkg-1.0-py3-none-any.whl")}),
-        (LockedSource(type="url", url="https://example.com/pkg-1.0-py3-none-any.whl"),
-         Receipt(url="https://example.com/pkg-1.0-py3-none-any.whl", sha256=SHA),
-         "pkg:pypi/pkg@1.0?download_url=https://example.com/pkg-1.0-py3-none-any.whl",
-         {("distribution", "https://example.com/pkg-1.0-py3-none-any.whl")}),
-        (LockedSource(type="git", url="https://git.example.com/pkg.git", reference="main",
-                      resolved_reference=COMMIT),
-         Receipt(url="https://git.example.com/pkg.git", commit=COMMIT),
-         f"pkg:pypi/pkg@1.0?vcs_url=git%2Bhttps://git.example.com/pkg.git%40{COMMIT}",
-         {("vcs", f"git+https://git.example.com/pkg.git#{COMMIT}")}),
+        (
+            LockedSource(type="legacy", url="https://user:token@pkgs.example.com/simple"),
+            Receipt(
+                url="https://user:token@pkgs.example.com/f/pkg-1.0-py3-none-any.whl", sha256=SHA
+            ),
+            "pkg:pypi/pkg@1.0?repository_url=https://pkgs.example.com/simple",
+            {
+                ("distribution", "https://pkgs.example.com/f/pkg-1.0-py3-none-any.whl"),
+                ("distribution", "https://pkgs.example.com/simple/pkg/#pkg-1.0-py3-none-any.whl"),
+            },
+        ),
+        (
+            LockedSource(),
+            Receipt(url="https://files.example.org/pkg-1.0-py3-none-any.whl", sha256=SHA),
+            "pkg:pypi/pkg@1.0",
+            {
+                ("distribution", "https://files.example.org/pkg-1.0-py3-none-any.whl"),
+                ("distribution", "pkg-1.0-py3-none-any.whl"),
+            },
+        ),
+        (
+            LockedSource(type="url", url="https://example.com/pkg-1.0-py3-none-any.whl"),
+            Receipt(url="https://example.com/pkg-1.0-py3-none-any.whl", sha256=SHA),
+            "pkg:pypi/pkg@1.0?download_url=https://example.com/pkg-1.0-py3-none-any.whl",
+            {("distribution", "https://example.com/pkg-1.0-py3-none-any.whl")},
+        ),
+        (
+            LockedSource(
+                type="git",
+                url="https://git.example.com/pkg.git",
+                reference="main",
+                resolved_reference=COMMIT,
+            ),
+            Receipt(url="https://git.example.com/pkg.git", commit=COMMIT),
+            f"pkg:pypi/pkg@1.0?vcs_url=git%2Bhttps://git.example.com/pkg.git%40{COMMIT}",
+            {("vcs", f"git+https://git.example.com/pkg.git#{COMMIT}")},
+        ),
         (LockedSource(type="directory", url="../pkg"), None, None, set()),
     ],
     ids=["legacy-with-credentials", "default-index", "url", "git", "directory"],
 )
 def test_purl_and_references_per_source_type(
-    source: LockedSource, receipt: Receipt | None, purl: str | None,
-    references: set[tuple[str, str]]
+    source: LockedSource,
+    receipt: Receipt | None,
+    purl: str | None,
+    references: set[tuple[str, str]],
 ) -> None:
-    files = () if source.type in ("git", "directory") else (
-        LockedFile("pkg-1.0-py3-none-any.whl", f"sha256:{SHA}"),)
+    files = (
+        ()
+        if source.type in ("git", "directory")
+        else (LockedFile("pkg-1.0-py3-none-any.whl", f"sha256:{SHA}"),)
+    )
     package = LockedPackage(name="pkg", version="1.0", files=files, source=source)
-    component = Component(ref="pkg@1.0", name="pkg", display_name="pkg", version="1.0",
-                          locked=package, receipt=receipt, findings=(), groups=("main",))
+    component = Component(
+        ref="pkg@1.0",
+        name="pkg",
+        display_name="pkg",
+        version="1.0",
+        locked=package,
+        receipt=receipt,
+        findings=(),
+        groups=("main",),
+    )
     text = render_cyclonedx(_inventory((component,)))
     assert schema_errors(text) is None
     (rendered,) = json.loads(text)["components"]
@@ -358,8 +444,11 @@ def test_purl_and_references_per_source_type(
     assert "token" not in text
     expected_props = [("cdx:poetry:group", "main"), ("lockguard:verified", "true")]
     if source.type == "git":
-        expected_props[1:1] = [("cdx:python:package:source:vcs:commit_id", COMMIT),
-                               ("cdx:python:package:source:vcs:requested_revision", "main")]
+        expected_props[1:1] = [
+            ("cdx:python:package:source:vcs:commit_id", COMMIT),
+            ("cdx:python:package:source:vcs:requested_revision", "main"),
+        ]
     assert props(rendered) == expected_props
-    assert rendered.get("hashes") == ([{"alg": "SHA-256", "content": SHA}]
-                                      if receipt and receipt.sha256 else None)
+    assert rendered.get("hashes") == (
+        [{"alg": "SHA-256", "content": SHA}] if receipt and receipt.sha256 else None
+    )

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
 
 def _pyenv(version: str) -> str | None:
-    found = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")))
+    found = sorted(
+        glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}"))
+    )
     return found[-1] if found else None
 
 
@@ -42,7 +44,9 @@ def pyz(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("zipapp") / "lockguard.pyz"
     result = subprocess.run(
         [sys.executable, "-m", "poetry_lockguard", "zipapp", str(out)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"wrote {out} (")
@@ -58,18 +62,29 @@ def bare_python(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     nothing = subprocess.run(
-        [str(python), "-I", "-c", "import importlib.metadata as m; print(len(list(m.distributions())))"],
-        capture_output=True, text=True, check=True,
+        [
+            str(python),
+            "-I",
+            "-c",
+            "import importlib.metadata as m; print(len(list(m.distributions())))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert nothing.stdout.strip() == "0"
     return python
 
 
-def run_pyz(project: PoetryProject, python: Path, pyz: Path, *args: str,
-            cache: Path | None = None) -> Result:
+def run_pyz(
+    project: PoetryProject, python: Path, pyz: Path, *args: str, cache: Path | None = None
+) -> Result:
     cache = cache or pyz.parent / "cache"
-    return project.run([str(python), "-I", str(pyz), *args], cwd=pyz.parent,
-                       env={"LOCKGUARD_CACHE_DIR": str(cache)})
+    return project.run(
+        [str(python), "-I", str(pyz), *args],
+        cwd=pyz.parent,
+        env={"LOCKGUARD_CACHE_DIR": str(cache)},
+    )
 
 
 def test_zipapp_is_small_reproducible_and_has_no_poetry_application(
@@ -85,12 +100,23 @@ def test_zipapp_is_small_reproducible_and_has_no_poetry_application(
     assert "poetry/core/factory.py" in names
     assert "poetry/core/_vendor/packaging/version.py" in names
     assert "poetry/core/_vendor/tomli/_parser.py" in names
-    forbidden = ("poetry/console/", "poetry/installation/", "cleo/", "poetry_lockguard/guard/",
-                 "poetry_lockguard/console/", "poetry_lockguard/plugin.py", ".whl", ".pyc")
+    forbidden = (
+        "poetry/console/",
+        "poetry/installation/",
+        "cleo/",
+        "poetry_lockguard/guard/",
+        "poetry_lockguard/console/",
+        "poetry_lockguard/plugin.py",
+        ".whl",
+        ".pyc",
+    )
     assert [n for n in names if n.startswith(forbidden) or n.endswith(forbidden)] == []
     again = tmp_path / "again.pyz"
-    subprocess.run([sys.executable, "-m", "poetry_lockguard", "zipapp", str(again)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "poetry_lockguard", "zipapp", str(again)],
+        check=True,
+        capture_output=True,
+    )
     assert again.read_bytes() == pyz.read_bytes()
 
 
@@ -106,10 +132,14 @@ def test_zipapp_gives_the_plugins_findings_on_a_bare_python(
     document = clean.json()
     assert document["ok"] is True
     assert document["host"] == socket.gethostname()
-    made = datetime.strptime(document["generated_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    made = datetime.strptime(document["generated_at"], "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=timezone.utc
+    )
     assert abs((datetime.now(timezone.utc) - made).total_seconds()) < 120
-    assert document["environment"]["fingerprint"] == project.lockguard("--format", "json").json()[
-        "environment"]["fingerprint"]
+    assert (
+        document["environment"]["fingerprint"]
+        == project.lockguard("--format", "json").json()["environment"]["fingerprint"]
+    )
 
     drift(project)
     for extra in ((), ("--integrity",)):
@@ -117,8 +147,11 @@ def test_zipapp_gives_the_plugins_findings_on_a_bare_python(
         single = run_pyz(project, bare_python, pyz, "check", *args, *extra)
         assert single.returncode == plugin.returncode == 1, single.output
         assert single.findings() == plugin.findings()
-        assert {("extraneous", "stray"), ("missing", "delta"), ("version-mismatch", "alpha")} <= set(
-            single.findings())
+        assert {
+            ("extraneous", "stray"),
+            ("missing", "delta"),
+            ("version-mismatch", "alpha"),
+        } <= set(single.findings())
         if not extra:
             assert len(single.findings()) == 3
         assert single.stderr == ""
@@ -139,8 +172,16 @@ def test_zipapp_gives_the_plugins_findings_on_a_bare_python(
     assert single.findings() == plugin.findings()
 
     # Text output and the exit code of a usage error.
-    text = run_pyz(project, bare_python, pyz, "check", "--project", str(project.path),
-                   "--python", str(project.python))
+    text = run_pyz(
+        project,
+        bare_python,
+        pyz,
+        "check",
+        "--project",
+        str(project.path),
+        "--python",
+        str(project.python),
+    )
     assert text.returncode == 1
     assert "version-mismatch (1)" in text.stdout
     assert run_pyz(project, bare_python, pyz, "check", "--format", "xml").returncode == 2
@@ -151,8 +192,18 @@ def test_zipapp_cannot_check_is_exit_2_and_it_has_no_zipapp_command(
 ) -> None:
     project.write_pyproject(["alpha"])
     project.lock.write_text('[metadata]\nlock-version = "3.0"\n')
-    result = run_pyz(project, bare_python, pyz, "check", "--project", str(project.path),
-                     "--format", "json", "--python", str(bare_python))
+    result = run_pyz(
+        project,
+        bare_python,
+        pyz,
+        "check",
+        "--project",
+        str(project.path),
+        "--format",
+        "json",
+        "--python",
+        str(bare_python),
+    )
     assert result.returncode == 2, result.output
     assert json.loads(result.stdout)["ok"] is False
     assert result.stderr.startswith("lockguard: ") and len(result.stderr.splitlines()) == 1
@@ -170,8 +221,19 @@ def test_zipapp_without_a_writable_cache_uses_a_private_copy(
     read_only = tmp_path / "read-only"
     read_only.mkdir(mode=0o500)
     before = set(Path("/tmp").glob("lockguard-*"))
-    result = run_pyz(project, bare_python, pyz, "check", "--project", str(project.path),
-                     "--python", str(project.python), "--format", "json", cache=read_only / "c")
+    result = run_pyz(
+        project,
+        bare_python,
+        pyz,
+        "check",
+        "--project",
+        str(project.path),
+        "--python",
+        str(project.python),
+        "--format",
+        "json",
+        cache=read_only / "c",
+    )
     if os.geteuid() == 0:  # root writes anywhere: the cache is used, nothing left in /tmp
         assert (read_only / "c" / "zipapp").is_dir()
     assert result.returncode == 0, result.output

@@ -83,8 +83,7 @@ class EnvironmentCheck:
                     finding(
                         "missing",
                         name,
-                        f"{name} {package.version} is required by poetry.lock but not"
-                        " installed",
+                        f"{name} {package.version} is required by poetry.lock but not installed",
                         expected=package.version,
                         found=None,
                         line=package.line,
@@ -205,7 +204,9 @@ class EnvironmentCheck:
             return (f"{source.type} {expected_path}", found)
         if source.type == "directory":
             dir_info = direct.get("dir_info")
-            editable = bool(dir_info.get("editable", False)) if isinstance(dir_info, dict) else False
+            editable = (
+                bool(dir_info.get("editable", False)) if isinstance(dir_info, dict) else False
+            )
             if editable != package.develop:
                 want = "editable" if package.develop else "non-editable"
                 have = "editable" if editable else "non-editable"

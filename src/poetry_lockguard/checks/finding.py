@@ -25,27 +25,51 @@ CODES: dict[str, tuple[Severity, str]] = {
     "weak-hash": (Severity.ERROR, "a package's only hashes use md5 or sha1"),
     "unpinned-vcs": (Severity.ERROR, "a git package is not pinned to a full commit"),
     "ambiguous-lock": (Severity.WARNING, "a package is locked more than once for this environment"),
-    "python-unsupported": (Severity.WARNING, "the interpreter's version is outside the project's Python constraint"),
+    "python-unsupported": (
+        Severity.WARNING,
+        "the interpreter's version is outside the project's Python constraint",
+    ),
     "missing": (Severity.ERROR, "required by the lock, not installed"),
     "version-mismatch": (Severity.ERROR, "installed at another version than locked"),
     "extraneous": (Severity.ERROR, "installed, not required by the selection"),
-    "unselected": (Severity.WARNING, "installed at its locked version, but its group or extra is not selected"),
+    "unselected": (
+        Severity.WARNING,
+        "installed at its locked version, but its group or extra is not selected",
+    ),
     "source-mismatch": (Severity.ERROR, "installed from another source than locked"),
     "invalid-distribution": (Severity.ERROR, "an installed distribution's metadata is unreadable"),
-    "metadata-mismatch": (Severity.ERROR, "a dist-info's directory name and METADATA name different packages or versions"),
+    "metadata-mismatch": (
+        Severity.ERROR,
+        "a dist-info's directory name and METADATA name different packages or versions",
+    ),
     "duplicate-distribution": (Severity.ERROR, "a package is installed more than once"),
     "hash-mismatch": (Severity.ERROR, "a downloaded artifact's hash is not in the lock"),
-    "sdist-fallback": (Severity.ERROR, "an sdist would be built though a compatible wheel is locked"),
-    "build-refused": (Severity.ERROR, "a package would be built from source and the build policy refuses it"),
+    "sdist-fallback": (
+        Severity.ERROR,
+        "an sdist would be built though a compatible wheel is locked",
+    ),
+    "build-refused": (
+        Severity.ERROR,
+        "a package would be built from source and the build policy refuses it",
+    ),
     "file-modified": (Severity.ERROR, "an installed file differs from its RECORD entry"),
     "file-missing": (Severity.ERROR, "a file listed in RECORD is not installed"),
     "record-missing": (Severity.ERROR, "a distribution has no RECORD"),
     "record-invalid": (Severity.ERROR, "a RECORD row is malformed or unsafe"),
-    "record-unhashed": (Severity.WARNING, "a RECORD row has no hash, so its file cannot be verified"),
+    "record-unhashed": (
+        Severity.WARNING,
+        "a RECORD row has no hash, so its file cannot be verified",
+    ),
     "unattested": (Severity.WARNING, "an installed package has no install receipt"),
     "artifact-not-locked": (Severity.ERROR, "the receipt's artifact hash is not in the lock"),
-    "built-from-source": (Severity.ERROR, "installed from an sdist though a compatible wheel is locked"),
-    "source-built": (Severity.INFO, "built from an sdist: poetry.lock has no wheel this environment can install"),
+    "built-from-source": (
+        Severity.ERROR,
+        "installed from an sdist though a compatible wheel is locked",
+    ),
+    "source-built": (
+        Severity.INFO,
+        "built from an sdist: poetry.lock has no wheel this environment can install",
+    ),
 }
 
 

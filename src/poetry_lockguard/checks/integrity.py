@@ -157,8 +157,7 @@ class IntegrityCheck:
                 finding(
                     "record-missing",
                     dist.name,
-                    f"{label}: {dist.path.name} has no RECORD, so its files cannot be"
-                    " verified",
+                    f"{label}: {dist.path.name} has no RECORD, so its files cannot be verified",
                     path=str(record_path),
                 )
             ]
@@ -241,8 +240,9 @@ class _ForkedShare:
     other threads can leave their locks held in the child).
     """
 
-    def __init__(self, pid: int, fd: int, locator: Locator, jobs: list[_Job],
-                 indexes: list[int]) -> None:
+    def __init__(
+        self, pid: int, fd: int, locator: Locator, jobs: list[_Job], indexes: list[int]
+    ) -> None:
         self._pid, self._fd = pid, fd
         self._locator, self._jobs, self._indexes = locator, jobs, indexes
 
@@ -295,8 +295,9 @@ class _ForkedShare:
             rows = None
         if not isinstance(rows, list) or len(rows) != len(self._indexes):
             jobs = self._jobs
-            return [(i, self._locator.verify(jobs[i].site_dir, jobs[i].entry))
-                    for i in self._indexes]
+            return [
+                (i, self._locator.verify(jobs[i].site_dir, jobs[i].entry)) for i in self._indexes
+            ]
         return [(row[0], FileState(*row[1:])) for row in rows]
 
     def cancel(self) -> None:

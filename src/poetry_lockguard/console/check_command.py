@@ -105,9 +105,7 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
 
             progress = ProgressBar(sys.stderr)
         try:
-            outcome = check(
-                self._check_options(), fmt, progress=progress, debug=self.io.is_debug()
-            )
+            outcome = check(self._check_options(), fmt, progress=progress, debug=self.io.is_debug())
         except LockguardError as e:  # the project could not be found
             outcome = Outcome(render_error(fmt, str(e)), f"lockguard: {e}\n", 2)
         finally:

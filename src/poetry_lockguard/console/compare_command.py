@@ -61,9 +61,7 @@ Exit codes: 0 every machine matches, 1 a machine differs, 2 a report cannot be r
         if fmt not in ("text", "json"):
             self.line_error(f"<error>--format must be text or json, not {fmt!r}</error>")
             return 2
-        stdout, stderr, code = compare_reports(
-            [Path(p) for p in self.argument("reports")], fmt
-        )
+        stdout, stderr, code = compare_reports([Path(p) for p in self.argument("reports")], fmt)
         self.io.write(stdout, type=Type.RAW)
         if stderr:
             self.line_error(f"<error>{escape_tags(stderr.rstrip())}</error>")

@@ -202,13 +202,14 @@ def read_metadata_header(text: str, *, truncated: bool = False) -> tuple[tuple[s
         return ("", ""), problem
     if "\r" in text:
         other, other_problem = _header_fields(
-            re.split(_EMAIL_LINE_BREAK, text)[:-1] if truncated else re.split(_EMAIL_LINE_BREAK, text),
+            re.split(_EMAIL_LINE_BREAK, text)[:-1]
+            if truncated
+            else re.split(_EMAIL_LINE_BREAK, text),
             truncated=truncated,
         )
         if other != fields or other_problem:
             return ("", ""), (
-                "has a bare carriage return that makes readers disagree on its Name or"
-                " Version"
+                "has a bare carriage return that makes readers disagree on its Name or Version"
             )
     return fields, ""
 

@@ -71,8 +71,7 @@ def find_project_interpreter(project_dir: Path, project_name: str) -> Path:
     if candidates:
         names = ", ".join(c.name for c in candidates)
         raise EnvironmentInspectionError(
-            f"{venvs}: several environments for this project ({names}); choose one with"
-            " --python"
+            f"{venvs}: several environments for this project ({names}); choose one with --python"
         )
     raise EnvironmentInspectionError(
         f"{project_dir}: no environment found for this project (run `poetry install`"

@@ -134,9 +134,7 @@ class Interpreter:
     def origins(self) -> dict[Path, str]:
         """Site directories outside the environment, each with a phrase saying where
         it is ("the user site", "the base interpreter's site-packages")."""
-        return {
-            path: _ORIGINS[origin] for path, origin in self.visible_dirs if origin in _ORIGINS
-        }
+        return {path: _ORIGINS[origin] for path, origin in self.visible_dirs if origin in _ORIGINS}
 
 
 _ORIGINS = {"user": "the user site", "system": "the base interpreter's site-packages"}

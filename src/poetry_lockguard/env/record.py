@@ -64,6 +64,7 @@ MAX_LINE = 64 * 1024
 #: The most rows a RECORD may have (the largest real distributions have tens of thousands).
 MAX_ROWS = 500_000
 
+
 @dataclass(frozen=True)
 class RecordEntry:
     """One hashed RECORD row: the path as written, ``algorithm=digest`` and size.
@@ -162,8 +163,7 @@ def _parse(lines: Iterable[tuple[int, bytes | None]], dist_info: str = "") -> Re
     # RECORD, its signatures, and direct_url.json (Poetry adds it after writing RECORD,
     # without a hash; the source check compares its content with the lock).
     may_be_unhashed = {
-        f"{dist_info}/{name}"
-        for name in ("RECORD", "RECORD.jws", "RECORD.p7s", "direct_url.json")
+        f"{dist_info}/{name}" for name in ("RECORD", "RECORD.jws", "RECORD.p7s", "direct_url.json")
     }
     for number, raw in lines:
         if number > MAX_ROWS:
@@ -172,9 +172,7 @@ def _parse(lines: Iterable[tuple[int, bytes | None]], dist_info: str = "") -> Re
             )
             break
         if raw is None:
-            problems.append(
-                RecordProblem(f"line {number} is longer than {MAX_LINE} bytes", number)
-            )
+            problems.append(RecordProblem(f"line {number} is longer than {MAX_LINE} bytes", number))
             continue
         try:
             text = raw.decode("utf-8")
@@ -197,9 +195,7 @@ def _parse(lines: Iterable[tuple[int, bytes | None]], dist_info: str = "") -> Re
         else:
             row = text.split(",")
         if len(row) != 3:
-            problems.append(
-                RecordProblem(f"line {number} has {len(row)} fields, not 3", number)
-            )
+            problems.append(RecordProblem(f"line {number} has {len(row)} fields, not 3", number))
             continue
         path, hash_field, size_field = row
         if not path:
@@ -253,9 +249,11 @@ def _may_be_unhashed(path: str, record_files: set[str]) -> bool:
     normalized = os.path.normpath(path).replace(os.sep, "/")
     if os.path.isabs(path):
         # Poetry lists the RECORD of an editable root project by its absolute path.
-        normalized = "/".join(normalized.split("/")[-2:]) if normalized.endswith(
-            tuple(f"/{name}" for name in record_files)
-        ) else normalized
+        normalized = (
+            "/".join(normalized.split("/")[-2:])
+            if normalized.endswith(tuple(f"/{name}" for name in record_files))
+            else normalized
+        )
     if normalized in record_files or normalized.endswith("/__pycache__"):
         return True  # (virtualenv's seeder lists the __pycache__ directories too)
     if not normalized.endswith(".pyc"):
@@ -275,7 +273,9 @@ def _entry(number: int, path: str, hash_field: str, size_field: str) -> RecordEn
         return RecordProblem(f"line {number}: malformed hash {hash_field[:80]!r}", number, path)
     if algorithm in WEAK_ALGORITHMS:
         return RecordProblem(
-            f"line {number}: {shorten(path)!r} uses the weak hash algorithm {algorithm}", number, path
+            f"line {number}: {shorten(path)!r} uses the weak hash algorithm {algorithm}",
+            number,
+            path,
         )
     if algorithm not in ALGORITHMS:
         return RecordProblem(
@@ -290,7 +290,9 @@ def _entry(number: int, path: str, hash_field: str, size_field: str) -> RecordEn
     except (binascii.Error, ValueError):
         raw = b""
     if len(raw) != _DIGEST_SIZES[algorithm]:
-        return RecordProblem(f"line {number}: {shorten(path)!r} has a malformed {algorithm} digest", number, path)
+        return RecordProblem(
+            f"line {number}: {shorten(path)!r} has a malformed {algorithm} digest", number, path
+        )
     size: int | None = None
     if size_field.strip():
         try:
@@ -299,9 +301,13 @@ def _entry(number: int, path: str, hash_field: str, size_field: str) -> RecordEn
             size = -1
         if size < 0:
             return RecordProblem(
-                f"line {number}: {shorten(path)!r} has an invalid size {size_field[:40]!r}", number, path
+                f"line {number}: {shorten(path)!r} has an invalid size {size_field[:40]!r}",
+                number,
+                path,
             )
-    return RecordEntry(path=path, algorithm=algorithm, digest=digest.rstrip("="), size=size, line=number)
+    return RecordEntry(
+        path=path, algorithm=algorithm, digest=digest.rstrip("="), size=size, line=number
+    )
 
 
 #: base64's URL-safe alphabet back to the standard one.

@@ -93,9 +93,7 @@ def read_regular(path: str, limit: int, *, within: str | None = None) -> bytes:
         if within is not None:
             root = os.path.realpath(within)
             if not target.startswith(root.rstrip(os.sep) + os.sep):
-                raise UnsafeFileError(
-                    f"is a symlink to {target}, outside {root} (not followed)"
-                )
+                raise UnsafeFileError(f"is a symlink to {target}, outside {root} (not followed)")
         st = os.lstat(target)
     if not stat.S_ISREG(st.st_mode):
         raise UnsafeFileError(f"is {file_kind(st.st_mode)}, not a regular file (not opened)")
@@ -167,7 +165,9 @@ class Locator:
         target = os.path.join(real_dir, tail)
         if not self.inside(target):
             return FileState(
-                "invalid", lexical, problem=f"resolves through a symlink to {target}, outside the environment (not opened)"
+                "invalid",
+                lexical,
+                problem=f"resolves through a symlink to {target}, outside the environment (not opened)",
             )
         try:
             st = os.lstat(target)
@@ -187,7 +187,11 @@ class Locator:
             except OSError as e:
                 return _missing_or_unreadable(lexical, e)
         if not stat.S_ISREG(st.st_mode):
-            return FileState("invalid", lexical, problem=f"is {file_kind(st.st_mode)}, not a regular file (not opened)")
+            return FileState(
+                "invalid",
+                lexical,
+                problem=f"is {file_kind(st.st_mode)}, not a regular file (not opened)",
+            )
         if entry.size is not None and st.st_size != entry.size:
             # Modified, whatever its digest: not read at all (it may be huge or sparse).
             return FileState("modified", lexical, size=st.st_size)

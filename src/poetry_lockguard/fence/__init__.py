@@ -59,7 +59,10 @@ def install_fence(site_packages: Path, python: Path | None = None) -> bool:
     elif changed or not any((site_packages / "__pycache__").glob(f"{MODULE_NAME}.*.pyc")):
         subprocess.run(
             [str(python), "-m", "py_compile", source],
-            stdin=subprocess.DEVNULL, capture_output=True, check=False, timeout=60,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+            timeout=60,
         )
     return changed
 

@@ -196,9 +196,7 @@ def compare_paths(paths: Sequence[Path]) -> Comparison:
     is missing, a file is not a report, or there is no report at all."""
     files = report_files(paths)
     if not files:
-        raise FleetReportError(
-            f"{', '.join(str(p) for p in paths)}: no *.json report found"
-        )
+        raise FleetReportError(f"{', '.join(str(p) for p in paths)}: no *.json report found")
     names = machine_names(files)
     return compare(read_machine(f, n) for f, n in zip(files, names))
 

@@ -33,10 +33,16 @@ def render_text(comparison: Comparison) -> str:
         if not errors:  # "ok": false with no error finding: a report from elsewhere
             rows.append((machine.name, "differs", "", "", "", ""))
         for d in errors:
-            rows.append((
-                machine.name, "differs", d.package or "(lock)", d.expected or "-",
-                d.found or "-", d.code,
-            ))
+            rows.append(
+                (
+                    machine.name,
+                    "differs",
+                    d.package or "(lock)",
+                    d.expected or "-",
+                    d.found or "-",
+                    d.code,
+                )
+            )
     widths = [
         max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i])
         for i in range(len(header))

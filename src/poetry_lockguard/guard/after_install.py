@@ -68,9 +68,7 @@ def drift_lines(
     from poetry_lockguard.report.text import HINTS
 
     errors = [
-        f
-        for f in findings
-        if f.severity is Severity.ERROR and (f.code, f.package) not in reported
+        f for f in findings if f.severity is Severity.ERROR and (f.code, f.package) not in reported
     ]
     if not errors:
         return []

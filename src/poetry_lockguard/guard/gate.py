@@ -83,7 +83,7 @@ def build_findings(builds: Mapping[str, str], policy: Policy) -> list[Finding]:
             "build-refused",
             name,
             f"{name} would be built from source ({builds[name]}), and [tool.lockguard]"
-            " build = \"refuse\" (allow it with allow-build = [\"" + name + "\"])",
+            ' build = "refuse" (allow it with allow-build = ["' + name + '"])',
             found=builds[name],
         )
         for name in sorted(builds)

@@ -123,9 +123,7 @@ class InstallPoint:
             package = self._current()
             origin = ""
             if package is not None:
-                origin = self._safely(
-                    self._check_build_input, package, Path(archive), "unverified"
-                )
+                origin = self._safely(self._check_build_input, package, Path(archive), "unverified")
             result = prepare(archive, *args, **kwargs)
             if package is not None and Path(result) != Path(archive):
                 with self._lock:
@@ -238,4 +236,3 @@ def checkout_head(path: Path) -> str:
         return ""
     finally:
         repo.close()
-

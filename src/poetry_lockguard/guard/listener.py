@@ -115,9 +115,7 @@ class InstallGuard:
         self.internal_error = False
         self._fence_off: Callable[[], None] | None = None
 
-    def on_command_start(
-        self, event: Event, event_name: str, dispatcher: EventDispatcher
-    ) -> None:
+    def on_command_start(self, event: Event, event_name: str, dispatcher: EventDispatcher) -> None:
         from cleo.events.console_command_event import ConsoleCommandEvent
 
         assert isinstance(event, ConsoleCommandEvent)
@@ -212,9 +210,7 @@ class InstallGuard:
         event.set_exit_code(0)
         self.internal_error = True
 
-    def on_terminate(
-        self, event: Event, event_name: str, dispatcher: EventDispatcher
-    ) -> None:
+    def on_terminate(self, event: Event, event_name: str, dispatcher: EventDispatcher) -> None:
         from cleo.events.console_terminate_event import ConsoleTerminateEvent
 
         assert isinstance(event, ConsoleTerminateEvent)

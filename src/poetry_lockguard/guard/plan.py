@@ -19,9 +19,7 @@ if TYPE_CHECKING:
 def planned_packages(operations: list[Operation]) -> list[Package]:
     """Poetry's packages of the install and update operations that will run."""
     return [
-        op.package
-        for op in operations
-        if op.job_type in ("install", "update") and not op.skipped
+        op.package for op in operations if op.job_type in ("install", "update") and not op.skipped
     ]
 
 

@@ -75,8 +75,7 @@ class MissingInternalsError(Exception):
     def __init__(self, names: list[str]) -> None:
         self.names = names
         super().__init__(
-            f"Poetry {poetry_version()} has no {', '.join(names)}, which the install guard"
-            " needs"
+            f"Poetry {poetry_version()} has no {', '.join(names)}, which the install guard needs"
         )
 
 
@@ -228,9 +227,7 @@ class ExecutorInternals:
             self.env.site_packages.writable_candidates  # noqa: B018 - fills the cache
 
     def _download(self, url: str, dest: Path) -> None:
-        downloader = downloader_class()(
-            url, dest, self.authenticator, max_retries=self.max_retries
-        )
+        downloader = downloader_class()(url, dest, self.authenticator, max_retries=self.max_retries)
         for _ in downloader.download_with_progress(chunk_size=64 * 1024):
             pass
 

@@ -73,9 +73,7 @@ def installed_dist_infos(sites: Iterable[Path], name: str, version: str) -> list
             if suffix != "dist-info" or not dot:
                 continue
             dist_name, _, dist_version = stem.partition("-")
-            if str(canonicalize_name(dist_name)) == wanted and same_version(
-                dist_version, version
-            ):
+            if str(canonicalize_name(dist_name)) == wanted and same_version(dist_version, version):
                 found.append(Path(site, entry))
     return found
 

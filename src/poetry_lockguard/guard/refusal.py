@@ -41,4 +41,3 @@ def finding_lines(findings: Iterable[Finding]) -> list[str]:
         where = f" (poetry.lock:{f.line})" if f.line else ""
         lines.append(f"  • {f.code}: {f.message}{where}")
     return lines
-

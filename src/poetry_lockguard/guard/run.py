@@ -75,9 +75,7 @@ class RunGuard:
             self._exit_code = 2
             event.disable_command()
 
-    def on_terminate(
-        self, event: Event, event_name: str, dispatcher: EventDispatcher
-    ) -> None:
+    def on_terminate(self, event: Event, event_name: str, dispatcher: EventDispatcher) -> None:
         from cleo.events.console_terminate_event import ConsoleTerminateEvent
 
         assert isinstance(event, ConsoleTerminateEvent)
@@ -115,9 +113,7 @@ class RunGuard:
             verbosity=Verbosity.VERBOSE,
         )
         request = _selection(project_dir, prefix, io)
-        options = CheckOptions(
-            project_dir=project_dir, selection=request, recorded_selection=False
-        )
+        options = CheckOptions(project_dir=project_dir, selection=request, recorded_selection=False)
         report = run_check(options, interpreter=interpreter)
         if report.ok:
             write_stamp(prefix, stamp)
@@ -158,8 +154,13 @@ class RunGuard:
         io.write_error_line(f"<comment>lockguard: running `{' '.join(args[2:])}`</comment>")
         env = dict(os.environ, POETRY_LOCKGUARD_ON_RUN="off", **{RUN_SYNC_VARIABLE: "1"})
         subprocess.run(
-            args, cwd=project_dir, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr,
-            stderr=sys.stderr, check=False,
+            args,
+            cwd=project_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=sys.stderr,
+            stderr=sys.stderr,
+            check=False,
         )
 
 

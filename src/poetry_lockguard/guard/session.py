@@ -67,8 +67,11 @@ class GuardSession:
         else:
             nothing_changed = "Nothing was installed; pyproject.toml and poetry.lock are unchanged."
         self.verdict = Verdict(
-            io, enforce=settings.mode == "enforce", dry_run=dry_run,
-            command_line=self.command_line, nothing_changed=nothing_changed,
+            io,
+            enforce=settings.mode == "enforce",
+            dry_run=dry_run,
+            command_line=self.command_line,
+            nothing_changed=nothing_changed,
         )
         self.executed = False
         self.verified: dict[tuple[str, str], VerifiedArtifact] = {}
@@ -111,8 +114,11 @@ class GuardSession:
 
         internals.wrap_execute(wrap_execute)
         point = InstallPoint(
-            internals, self.verdict.refuse_operation, self.verified,
-            set(self.settings.policy.allow_unhashed), on_error=self._install_point_error,
+            internals,
+            self.verdict.refuse_operation,
+            self.verified,
+            set(self.settings.policy.allow_unhashed),
+            on_error=self._install_point_error,
         )
         point.arm()
         self.install_point = point
@@ -138,9 +144,7 @@ class GuardSession:
             return  # a dry run downloads nothing: archives are verified only for real
         # A dry run asks the source which archive each package would come from (nothing
         # downloaded), so that it names the same builds (build-refused) as the real run.
-        checked = preflight(
-            internals, targets, planned, self.settings.policy, dry_run=self.dry_run
-        )
+        checked = preflight(internals, targets, planned, self.settings.policy, dry_run=self.dry_run)
         self.verified.update(checked.verified)
         findings += checked.findings
         if self.settings.policy.build == "warn" and checked.builds:
@@ -161,8 +165,11 @@ class GuardSession:
             artifact = self.verified.get(package_key(operation.package))
             if result == 0 and artifact is not None:
                 write_receipts(
-                    internals.site_dirs(), operation.package.name,
-                    operation.package.version.text, artifact.url, artifact.sha256,
+                    internals.site_dirs(),
+                    operation.package.name,
+                    operation.package.version.text,
+                    artifact.url,
+                    artifact.sha256,
                     artifact.commit,
                 )
             return result
@@ -200,7 +207,9 @@ class GuardSession:
         enforce = self.verdict.enforce
         try:
             findings = check_after_install(
-                self.project_dir, Path(self.command.env.python), interpreter,
+                self.project_dir,
+                Path(self.command.env.python),
+                interpreter,
                 self._selection(),
                 None if self.kind in LOCK_CONSUMERS else locked_names(self.project_dir),
             )

@@ -80,8 +80,10 @@ class Verdict:
             self.refused = True
             raise GuardRefusal(
                 "\n".join(
-                    [f"lockguard refused `{self.command_line}` (1 problem):",
-                     *finding_lines([found])]
+                    [
+                        f"lockguard refused `{self.command_line}` (1 problem):",
+                        *finding_lines([found]),
+                    ]
                 )
             )
         self.refuse_or_warn([found], "")
@@ -96,6 +98,4 @@ class Verdict:
                 f"{message}; refusing `{self.command_line}`. {self.nothing_changed}"
                 " Run with -vvv for details."
             ) from error
-        self.io.write_error_line(
-            f"<warning>{escape_tags(message)}; going on (warn mode)</warning>"
-        )
+        self.io.write_error_line(f"<warning>{escape_tags(message)}; going on (warn mode)</warning>")

@@ -82,9 +82,7 @@ def project_python_constraint(data: Mapping[str, Any]) -> tuple[str, str] | None
     constraint: object = None
     where = "[tool.poetry.dependencies] python"
     if isinstance(dependencies, dict):
-        constraint = next(
-            (v for k, v in dependencies.items() if str(k).lower() == "python"), None
-        )
+        constraint = next((v for k, v in dependencies.items() if str(k).lower() == "python"), None)
     if not isinstance(constraint, str):
         project = data.get("project")
         constraint = project.get("requires-python") if isinstance(project, dict) else None

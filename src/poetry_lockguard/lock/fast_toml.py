@@ -28,9 +28,7 @@ class _FallbackError(Exception):
 _BARE_KEY = r"[A-Za-z0-9_-]+"
 # A basic string: no control characters but tab; escapes are checked when decoded.
 _STRING_BODY = r'(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\.)*'
-_KEY_VALUE = re.compile(
-    rf'[ \t]*(?:({_BARE_KEY})|"([^"\\\x00-\x08\x0a-\x1f\x7f]*)")[ \t]*=[ \t]*'
-)
+_KEY_VALUE = re.compile(rf'[ \t]*(?:({_BARE_KEY})|"([^"\\\x00-\x08\x0a-\x1f\x7f]*)")[ \t]*=[ \t]*')
 _HEADER = re.compile(rf"(\[\[?)[ \t]*({_BARE_KEY}(?:\.{_BARE_KEY})*)[ \t]*(\]\]?)")
 _STRING = re.compile(rf'"({_STRING_BODY})"')
 _BOOL = re.compile(r"(true|false)(?![A-Za-z0-9_-])")
@@ -43,7 +41,7 @@ _ESCAPE = re.compile(r"\\(?:([\"\\btnfr])|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.
 # (escape-free) strings and booleans.
 _PLAIN = r'"([^"\\\x00-\x08\x0a-\x1f\x7f]*)"'
 _SIMPLE_LINE = re.compile(
-    rf'(?:({_BARE_KEY})|{_PLAIN})[ \t]*=[ \t]*(?:{_PLAIN}|(true|false))'
+    rf"(?:({_BARE_KEY})|{_PLAIN})[ \t]*=[ \t]*(?:{_PLAIN}|(true|false))"
     r"[ \t]*(?:#[^\x00-\x08\x0a-\x1f\x7f]*)?(?:\r?\n|\Z)"
 )
 # One ``key = "plain"`` pair of an inline table and the "," or "}" after it.

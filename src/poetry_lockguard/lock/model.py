@@ -110,9 +110,7 @@ class LockedPackage:
     @property
     def strong_files(self) -> tuple[LockedFile, ...]:
         """The files whose hash uses an algorithm stronger than md5 and sha1."""
-        return tuple(
-            f for f in self.files if f.algorithm and f.algorithm not in WEAK_ALGORITHMS
-        )
+        return tuple(f for f in self.files if f.algorithm and f.algorithm not in WEAK_ALGORITHMS)
 
 
 @dataclass(frozen=True)

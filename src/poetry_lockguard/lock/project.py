@@ -58,9 +58,7 @@ class Project:
         that variant is available through ``with_dependency_groups=False``).
         """
         project_content = self.data.get("project", {})
-        group_content = (
-            self.data.get("dependency-groups", {}) if with_dependency_groups else {}
-        )
+        group_content = self.data.get("dependency-groups", {}) if with_dependency_groups else {}
         tool_poetry_content = self.data.get("tool", {}).get("poetry", {})
 
         relevant_project = {
@@ -71,9 +69,7 @@ class Project:
         relevant_poetry: dict[str, Any] = {}
         for key in _RELEVANT_KEYS:
             value = tool_poetry_content.get(key)
-            if value is None and (
-                key not in _LEGACY_KEYS or relevant_project or group_content
-            ):
+            if value is None and (key not in _LEGACY_KEYS or relevant_project or group_content):
                 continue
             relevant_poetry[key] = value
 

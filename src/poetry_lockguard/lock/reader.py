@@ -142,9 +142,7 @@ def _package(
     markers: str | dict[str, str] | None
     if markers_raw is None or isinstance(markers_raw, str):
         markers = markers_raw
-    elif isinstance(markers_raw, dict) and all(
-        isinstance(v, str) for v in markers_raw.values()
-    ):
+    elif isinstance(markers_raw, dict) and all(isinstance(v, str) for v in markers_raw.values()):
         markers = {str(canonicalize_name(k)): v for k, v in markers_raw.items()}
     else:
         raise LockFileError(f"{where}: markers of {name!r} is neither a string nor a table")
@@ -206,8 +204,7 @@ def _files(raw: Any, where: str, name: str) -> list[LockedFile]:
             raise LockFileError(f"{where}: a files entry of {name!r} is not strings")
         if hashes.setdefault(file_name, file_hash) != file_hash:
             raise LockFileError(
-                f"{where}: files of {name!r} list {file_name!r} twice with different"
-                " hashes"
+                f"{where}: files of {name!r} list {file_name!r} twice with different hashes"
             )
         files.append(LockedFile(name=file_name, hash=file_hash))
     return files

@@ -62,9 +62,7 @@ def _evaluator(marker_env: Mapping[str, Any], extras: frozenset[str]) -> Callabl
                 result = bool(parse_marker(marker).validate(env))
             except Exception as e:
                 first = (str(e).strip().splitlines() or ["cannot be parsed"])[0]
-                raise LockFileError(
-                    f"poetry.lock: invalid marker {marker!r}: {first}"
-                ) from e
+                raise LockFileError(f"poetry.lock: invalid marker {marker!r}: {first}") from e
         cache[marker] = result
         return result
 
@@ -200,11 +198,7 @@ def _from_graph(
         name
         for name, _ in _reached(
             by_name_edges,
-            [
-                (n, frozenset())
-                for extra in selection.extras
-                for n in root_extras.get(extra, ())
-            ],
+            [(n, frozenset()) for extra in selection.extras for n in root_extras.get(extra, ())],
         )
     }
     return {
@@ -269,9 +263,7 @@ def _names(values: Iterable[str]) -> frozenset[str]:
     return frozenset(str(canonicalize_name(v)) for v in values)
 
 
-def _pick(
-    candidates: list[LockedPackage], constraints: list[str], python: str
-) -> LockedPackage:
+def _pick(candidates: list[LockedPackage], constraints: list[str], python: str) -> LockedPackage:
     """One version of a name locked several times: the highest that satisfies every
     edge's constraint and whose ``python-versions`` admits the target's Python."""
     if len(candidates) == 1:
@@ -285,9 +277,9 @@ def _pick(
         except ValueError:
             return True  # an unreadable constraint does not exclude a candidate
 
-    fitting = [
-        p for p in candidates if all(allows(c, p.version) for c in constraints)
-    ] or [p for p in candidates if any(allows(c, p.version) for c in constraints)]
+    fitting = [p for p in candidates if all(allows(c, p.version) for c in constraints)] or [
+        p for p in candidates if any(allows(c, p.version) for c in constraints)
+    ]
     if python:
         fitting = [p for p in fitting if allows(p.python_versions, python)] or fitting
     if not fitting:

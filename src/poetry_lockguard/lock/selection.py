@@ -138,9 +138,7 @@ def resolve_selection(request: SelectionRequest, project: Project) -> Selection:
             for name in sorted(unknown)
         )
         raise SelectionError(f"pyproject.toml: Group(s) not found: {parts}")
-    norm = {
-        key: {str(canonicalize_name(n)) for n in names} for key, names in given.items()
-    }
+    norm = {key: {str(canonicalize_name(n)) for n in names} for key, names in given.items()}
     if norm["only"]:
         groups = frozenset(norm["only"])
     elif request.all_groups:

@@ -22,7 +22,11 @@ class MarkdownReporter:
     def render(self, report: Report) -> str:
         """A level-3 heading, the summary and, when there are findings, a table."""
         env = report.environment
-        target = "the lock" if env is None else f"`{env.path.replace('`', '')}` (Python {env.python_version})"
+        target = (
+            "the lock"
+            if env is None
+            else f"`{env.path.replace('`', '')}` (Python {env.python_version})"
+        )
         errors, warnings = len(report.errors), len(report.warnings)
         infos = f", {len(report.infos)} info" if report.infos else ""
         if report.ok:
@@ -38,8 +42,10 @@ class MarkdownReporter:
         lines = [
             head,
             "",
-            (f"{counted(errors, 'error')}, {counted(warnings, 'warning')}{infos};"
-             f" {counted(report.required, 'locked package')} checked ({lock}){scope}."),
+            (
+                f"{counted(errors, 'error')}, {counted(warnings, 'warning')}{infos};"
+                f" {counted(report.required, 'locked package')} checked ({lock}){scope}."
+            ),
         ]
         if env is not None:
             lines += ["", f"Fingerprint `{env.fingerprint}`"]

@@ -42,20 +42,17 @@ _MORE_HELP: dict[str, str] = {
     " allow building from source in [tool.lockguard]",
     "file-missing": "reinstall the package: `poetry run pip install --force-reinstall"
     " --no-deps NAME==VERSION`, then `poetry lockguard check --integrity`",
-    "record-missing": "reinstall the package with an installer that writes RECORD"
-    " (`poetry sync`)",
+    "record-missing": "reinstall the package with an installer that writes RECORD (`poetry sync`)",
     "record-invalid": "reinstall the package from a trusted artifact; a RECORD row that"
     " escapes the environment is a sign of tampering",
     "record-unhashed": "reinstall the package with an installer that hashes every RECORD"
     " row (`poetry sync`) so that --integrity can verify its files",
     "source-built": "nothing to do unless the build is unwanted: poetry.lock has no wheel"
-    " for this environment; `build = \"refuse\"` in [tool.lockguard] refuses such builds",
+    ' for this environment; `build = "refuse"` in [tool.lockguard] refuses such builds',
     "unselected": "install its group or extra with the option the finding names, or"
     " `poetry sync` without it to remove it",
-    "ambiguous-lock": "run `poetry lock` so that each package is locked once for each"
-    " environment",
-    "build-refused": "list the package under [tool.lockguard] allow-build, or lock a wheel"
-    " for it",
+    "ambiguous-lock": "run `poetry lock` so that each package is locked once for each environment",
+    "build-refused": "list the package under [tool.lockguard] allow-build, or lock a wheel for it",
     "unattested": "install with the lockguard plugin in Poetry so that a receipt is left"
     " (`poetry sync`)",
     "artifact-not-locked": "reinstall from the locked artifact with `poetry sync`",
@@ -96,9 +93,7 @@ class SarifReporter:
         index = {code: i for i, code in enumerate(codes)}
         lock_uri = _relative_uri(report.lock.path)
         pyproject_uri = _relative_uri(str(Path(report.project) / "pyproject.toml"))
-        results = [
-            _result(f, index[f.code], lock_uri, pyproject_uri) for f in report.findings
-        ]
+        results = [_result(f, index[f.code], lock_uri, pyproject_uri) for f in report.findings]
         return {
             "$schema": SARIF_SCHEMA,
             "version": "2.1.0",

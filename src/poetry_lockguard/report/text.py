@@ -108,9 +108,7 @@ class TextReporter:
             line = f"{mark} {verdict}: {checked}{scope}{f' ({tail})' if tail else ''}."
         else:
             verdict = (
-                f"{target} does not match {lock}"
-                if report.environment
-                else f"{lock} has problems"
+                f"{target} does not match {lock}" if report.environment else f"{lock} has problems"
             )
             line = f"<error>✗ {verdict}</error>: {errors}, {warnings}{infos}; {checked}{scope}."
         if report.environment is not None:

@@ -64,8 +64,12 @@ def make_sbom(
     codes = ", ".join(inventory.report.counts())
     unverified = sum(not c.verified for c in inventory.components)
     where = output if output is not None else "stdout"
-    return stdout, (
-        f"lockguard: SBOM written to {where} with findings ({codes});"
-        f" {unverified} of {len(inventory.components)} components not verified"
-        " (run `poetry lockguard check --integrity` for details)\n"
-    ), 1
+    return (
+        stdout,
+        (
+            f"lockguard: SBOM written to {where} with findings ({codes});"
+            f" {unverified} of {len(inventory.components)} components not verified"
+            " (run `poetry lockguard check --integrity` for details)\n"
+        ),
+        1,
+    )

@@ -73,8 +73,7 @@ def render_cyclonedx(inventory: Inventory) -> str:
             Dependency(
                 component.bom_ref,
                 dependencies=[
-                    Dependency(components[r].bom_ref)
-                    for r in inventory.dependencies.get(ref, ())
+                    Dependency(components[r].bom_ref) for r in inventory.dependencies.get(ref, ())
                 ],
             )
         )
@@ -130,8 +129,9 @@ def _component(c: Component) -> CdxComponent:
         commit = (c.receipt.commit if c.receipt else "") or source.resolved_reference
         if source.reference:
             properties.append(
-                Property(name="cdx:python:package:source:vcs:requested_revision",
-                         value=source.reference)
+                Property(
+                    name="cdx:python:package:source:vcs:requested_revision", value=source.reference
+                )
             )
         if commit:
             properties.append(

@@ -161,9 +161,7 @@ def _components(
             continue  # the project itself is the SBOM's subject, not one of its parts
         candidates = [required[dist.name]] if dist.name in required else []
         candidates += locked.get(dist.name, [])
-        package = next(
-            (p for p in candidates if same_version(p.version, dist.version)), None
-        )
+        package = next((p for p in candidates if same_version(p.version, dist.version)), None)
         ref = f"{dist.name}@{dist.version}"
         n = 0
         while ref in refs:
@@ -256,9 +254,7 @@ def _edges(
     asked: dict[str, set[str]] = {name: set(extras) for name, extras in root.items()}
     for c in components:
         for dep in c.locked.dependencies if c.locked else ():
-            asked.setdefault(dep.name, set()).update(
-                str(canonicalize_name(e)) for e in dep.extras
-            )
+            asked.setdefault(dep.name, set()).update(str(canonicalize_name(e)) for e in dep.extras)
     refs: dict[str, list[str]] = {}
     for c in components:
         refs.setdefault(c.name, []).append(c.ref)
@@ -281,5 +277,3 @@ def _edges(
             targets += refs[dep.name]
         edges[c.ref] = tuple(sorted(set(targets)))
     return edges
-
-
