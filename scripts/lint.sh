@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
-# Lint, format check and types with the pinned tools of the `lint` dependency group.
-#   bash scripts/lint.sh          ruff check, ruff format --check, mypy (what CI runs)
-#   bash scripts/lint.sh ruff     ruff check only      (pre-commit's hooks call these three)
-#   bash scripts/lint.sh format   ruff format --check only
-#   bash scripts/lint.sh mypy     mypy only
+# Lint, format check, types and the project's own lock, with the pinned tools of the `lint`
+# dependency group (pre-commit's hooks call this script too):
+#   bash scripts/lint.sh [--fix]          all four (what CI runs)
+#   bash scripts/lint.sh ruff [--fix]     ruff check            (--fix: and fix what it can)
+#   bash scripts/lint.sh format [--fix]   ruff format --check   (--fix: reformat)
+#   bash scripts/lint.sh mypy             mypy --strict, for Python 3.9
+#   bash scripts/lint.sh lock             this checkout's stand-alone check of poetry.lock
 # Two venvs, made on first use and again when pyproject.toml changes: .venvs/lint holds the
-# tools (on $PYTHON, default python3); .venvs/types-py39 holds the package and its test
+# tools (on $PYTHON, default python3); .venvs/types-py39 holds this checkout and its test
 # group on Python 3.9, the oldest the package supports, so that mypy sees what a 3.9 user
 # installs (`--python-executable`). Python 3.9 is the first found of: $LOCKGUARD_PYTHON39,
 # `python3.9` on PATH, pyenv's versions (under $PYENV_ROOT or ~/.pyenv).
 # Exit status: 0 when everything asked for passes, 1 when not, 2 when no Python 3.9 is found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-what=${1:-all}
+what=all
+case ${1:-} in ruff|format|mypy|lock) what=$1; shift ;; esac
+fix=
+case ${1:-} in
+  --fix) fix=--fix ;;
+  "") ;;
+  *) echo "scripts/lint.sh: unknown argument ${1}: expected ruff, format, mypy, lock or --fix" >&2; exit 2 ;;
+esac
+wants() { [ "$what" = all ] || [ "$what" = "$1" ]; }
 venv=.venvs/lint
 
 python39() {  # the first working Python 3.9, or nothing
@@ -47,7 +57,7 @@ if ! fresh "$venv"; then
   "$uv" pip install --quiet --python "$venv/bin/python" --group lint
   echo "$inputs" >"$venv/.inputs"
 fi
-if [ "$what" = all ] || [ "$what" = mypy ]; then
+if wants mypy || wants lock; then
   if ! fresh "$types"; then
     if ! base=$(python39); then
       echo "scripts/lint.sh: no Python 3.9 found for mypy (set LOCKGUARD_PYTHON39, or put python3.9 on PATH)" >&2
@@ -61,13 +71,23 @@ if [ "$what" = all ] || [ "$what" = mypy ]; then
 fi
 
 status=0
-if [ "$what" = all ] || [ "$what" = ruff ]; then
-  "$venv/bin/ruff" check src tests benchmarks demo scripts || status=1
+paths=(src tests benchmarks demo scripts)
+if wants ruff; then
+  "$venv/bin/ruff" check ${fix:+--fix} "${paths[@]}" || status=1
 fi
-if [ "$what" = all ] || [ "$what" = format ]; then
-  "$venv/bin/ruff" format --check src tests benchmarks demo scripts || status=1
+if wants format; then
+  check=--check
+  [ -z "$fix" ] || check=
+  "$venv/bin/ruff" format ${check:+"$check"} "${paths[@]}" || status=1
 fi
-if [ "$what" = all ] || [ "$what" = mypy ]; then
+if wants mypy; then
   "$venv/bin/mypy" --python-executable "$types/bin/python" || status=1
+fi
+if [ "$what" = all ]; then
+  "$types/bin/pre-commit" validate-config .pre-commit-config.yaml || status=1
+  "$types/bin/pre-commit" validate-manifest .pre-commit-hooks.yaml || status=1
+fi
+if wants lock; then
+  "$types/bin/python" -m poetry_lockguard check --lock-only || status=1
 fi
 exit $status
