@@ -25,8 +25,8 @@ from datetime import datetime
 from datetime import timezone
 from pathlib import Path
 
-from poetry_lockguard.checks.finding import Finding
-from poetry_lockguard.checks.finding import finding
+from poetry_lockguard.findings import Finding
+from poetry_lockguard.findings import finding
 from poetry_lockguard.lock.selection import Selection
 from poetry_lockguard.report.json_report import JsonReporter
 from poetry_lockguard.report.model import EnvironmentInfo

@@ -42,10 +42,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from poetry_lockguard.checks.finding import Finding
     from poetry_lockguard.env.distributions import Distribution
     from poetry_lockguard.env.probe import Interpreter
     from poetry_lockguard.env.probe import PendingProbe
+    from poetry_lockguard.findings import Finding
     from poetry_lockguard.lock.model import Lock
     from poetry_lockguard.lock.model import LockedPackage
     from poetry_lockguard.lock.project import Project

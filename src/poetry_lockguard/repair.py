@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from poetry_lockguard.checks.finding import REINSTALL_CODES
+from poetry_lockguard.findings import CATALOGUE
 from poetry_lockguard.structs import dataclass
 from poetry_lockguard.structs import field
 
@@ -19,9 +19,6 @@ from poetry_lockguard.structs import field
 if TYPE_CHECKING:
     from poetry_lockguard.app import CheckOptions
     from poetry_lockguard.report.model import Report
-
-#: Findings the guarded install fixes by itself.
-INSTALL_CODES = frozenset({"missing", "version-mismatch"})
 
 
 @dataclass(frozen=True)
@@ -48,11 +45,12 @@ def plan_repair(report: Report, *, remove_extraneous: bool = False) -> RepairPla
     remove: set[str] = set()
     unfixable: set[str] = set()
     for f in report.findings:
-        if f.package and f.code in REINSTALL_CODES:
+        action = CATALOGUE[f.code].repair
+        if f.package and action == "reinstall":
             reinstall.setdefault(f.package, set()).add(f.code)
-        elif f.package and f.code in INSTALL_CODES:
+        elif f.package and action == "install":
             install.setdefault(f.package, set()).add(f.code)
-        elif f.code == "extraneous" and f.package:
+        elif f.package and action == "remove":
             if remove_extraneous:
                 remove.add(f.package)
         elif f.code not in ("unselected",) and f.severity.value == "error":

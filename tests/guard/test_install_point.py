@@ -29,7 +29,7 @@ from tests.support.scenarios import git_repository
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.findings import Finding
     from poetry_lockguard.guard.verify import VerifiedArtifact
 
 

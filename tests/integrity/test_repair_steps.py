@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from poetry_lockguard.app import CheckOptions
-from poetry_lockguard.checks.finding import finding
 from poetry_lockguard.errors import EnvironmentInspectionError
+from poetry_lockguard.findings import finding
 from poetry_lockguard.repair import RepairPlan
 from poetry_lockguard.repair import plan_repair
 from poetry_lockguard.repair import run_repair

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from poetry_lockguard.checks.finding import CODES
-from poetry_lockguard.checks.finding import Severity
-from poetry_lockguard.checks.finding import finding
+from poetry_lockguard.findings import CATALOGUE
+from poetry_lockguard.findings import Severity
+from poetry_lockguard.findings import finding
 from poetry_lockguard.lock.selection import Selection
 from poetry_lockguard.report.json_report import JsonReporter
 from poetry_lockguard.report.model import SCHEMA_VERSION
@@ -52,7 +52,7 @@ def test_schema_is_a_valid_draft_2020_12_schema() -> None:
 def test_schema_code_enum_equals_declared_codes() -> None:
     enum = SCHEMA["$defs"]["code"]["enum"]
     assert len(enum) == len(set(enum))
-    assert enum == list(CODES)
+    assert enum == list(CATALOGUE)
 
 
 def _report_with_every_code() -> Report:
@@ -66,7 +66,7 @@ def _report_with_every_code() -> Report:
             line=i + 1 if i % 2 else None,
             path=f"/site-packages/pkg_{i}.dist-info" if i % 4 == 0 else None,
         )
-        for i, code in enumerate(CODES)
+        for i, code in enumerate(CATALOGUE)
     )
     return Report(
         project="/srv/app",
@@ -96,11 +96,11 @@ def test_every_code_and_severity_validates() -> None:
     report = _report_with_every_code()
     document = json.loads(JsonReporter().render(report))
     assert_valid(document)
-    assert {f["code"] for f in document["findings"]} == set(CODES)
+    assert {f["code"] for f in document["findings"]} == set(CATALOGUE)
     assert {f["severity"] for f in document["findings"]} == {"error", "warning", "info"}
     assert document["summary"]["infos"] == 1
     assert document["ok"] is False
-    assert document["summary"]["by_code"] == dict.fromkeys(sorted(CODES), 1)
+    assert document["summary"]["by_code"] == dict.fromkeys(sorted(CATALOGUE), 1)
 
 
 @pytest.mark.parametrize(

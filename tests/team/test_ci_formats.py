@@ -10,16 +10,14 @@ from typing import Any
 
 import pytest
 
-from poetry_lockguard.checks.finding import CODES
-from poetry_lockguard.checks.finding import finding
+from poetry_lockguard.findings import CATALOGUE
+from poetry_lockguard.findings import finding
 from poetry_lockguard.lock.selection import Selection
 from poetry_lockguard.report.markdown import MarkdownReporter
 from poetry_lockguard.report.model import EnvironmentInfo
 from poetry_lockguard.report.model import LockInfo
 from poetry_lockguard.report.model import Report
-from poetry_lockguard.report.sarif import _MORE_HELP
 from poetry_lockguard.report.sarif import SarifReporter
-from poetry_lockguard.report.text import HINTS
 from tests.support.poetry import installed_project
 from tests.support.schemas import draft
 from tests.support.schemas import schema_errors
@@ -75,21 +73,21 @@ def test_every_code_has_a_rule_with_description_and_help_and_validates() -> None
         finding(
             code, None if code.startswith("lock-") else "pkg|*x*", f"{code} <b>|", line=i or None
         )
-        for i, code in enumerate(CODES)
+        for i, code in enumerate(CATALOGUE)
     )
     document = SarifReporter().document(_report(findings))
     assert_sarif(document)
     rules = document["runs"][0]["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == list(CODES)
+    assert [r["id"] for r in rules] == list(CATALOGUE)
     for rule in rules:
         assert rule["shortDescription"]["text"].startswith(rule["id"] + ": ")
         assert rule["help"]["text"].endswith(".")
-        severity = CODES[rule["id"]][0].value
+        severity = CATALOGUE[rule["id"]].severity.value
         assert rule["defaultConfiguration"]["level"] == {"info": "note"}.get(severity, severity)
-    # Every code has its own help: a hint of the text reporter or one of SARIF's.
-    assert set(CODES) <= set(HINTS) | set(_MORE_HELP)
+    # Every code has its own help: the catalogue's hint, never the generic fallback.
+    assert not any("see docs/check.md" in r["help"]["text"] for r in rules)
     results = document["runs"][0]["results"]
-    assert [r["ruleId"] for r in results] == list(CODES)
+    assert [r["ruleId"] for r in results] == list(CATALOGUE)
     assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in results)
     lock_missing = next(r for r in results if r["ruleId"] == "lock-missing")
     assert lock_missing["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(
@@ -99,7 +97,7 @@ def test_every_code_has_a_rule_with_description_and_help_and_validates() -> None
     # Markdown: one table row per finding; pipes and markup in values stay inside a cell.
     markdown = MarkdownReporter().render(_report(findings))
     rows = [line for line in markdown.splitlines() if line.startswith("| ")]
-    assert len(rows) == 1 + len(CODES)  # the header and one row a finding
+    assert len(rows) == 1 + len(CATALOGUE)  # the header and one row a finding
     assert all(row.count(" | ") == 6 for row in rows[1:]), rows
 
 

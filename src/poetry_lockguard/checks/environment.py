@@ -8,8 +8,8 @@ from pathlib import Path
 from urllib.parse import unquote
 from urllib.parse import urlsplit
 
-from poetry_lockguard.checks.finding import Severity
-from poetry_lockguard.checks.finding import finding
+from poetry_lockguard.findings import Severity
+from poetry_lockguard.findings import finding
 from poetry_lockguard.versions import same_version
 
 
@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-    from poetry_lockguard.checks.finding import Finding
     from poetry_lockguard.config import Policy
     from poetry_lockguard.env.distributions import Distribution
+    from poetry_lockguard.findings import Finding
     from poetry_lockguard.lock.model import LockedPackage
 
 

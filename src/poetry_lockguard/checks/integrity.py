@@ -15,12 +15,13 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from poetry_lockguard.checks.finding import finding
 from poetry_lockguard.checks.receipts import ReceiptCheck
 from poetry_lockguard.env.record import RecordMissingError
 from poetry_lockguard.env.record import read_record
 from poetry_lockguard.env.record import shorten
 from poetry_lockguard.env.safe_files import Locator
+from poetry_lockguard.findings import codes_where
+from poetry_lockguard.findings import finding
 from poetry_lockguard.structs import dataclass
 from poetry_lockguard.structs import field
 
@@ -31,18 +32,18 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
-    from poetry_lockguard.checks.finding import Finding
     from poetry_lockguard.config import Policy
     from poetry_lockguard.env.distributions import Distribution
     from poetry_lockguard.env.probe import Interpreter
     from poetry_lockguard.env.record import RecordEntry
     from poetry_lockguard.env.safe_files import FileState
+    from poetry_lockguard.findings import Finding
     from poetry_lockguard.lock.model import LockedPackage
 
 #: Files at least this large (by RECORD) are hashed on the thread pool.
 _POOL_MIN_SIZE = 128 * 1024
 #: Codes about one installed file: sorted by its path.
-_FILE_CODES = frozenset({"file-modified", "file-missing"})
+_FILE_CODES = codes_where(per_file=True)
 
 #: Below this many small files a second process costs more than it saves (a fork and
 #: the results sent back take about 5 ms; a small file about 25 us).

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from poetry_lockguard.checks.finding import finding
+from poetry_lockguard.findings import finding
 from poetry_lockguard.lock.constraints import allows
 from poetry_lockguard.lock.constraints import project_python_constraint
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.findings import Finding
     from poetry_lockguard.lock.project import Project
 
 

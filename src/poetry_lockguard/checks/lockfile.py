@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 
-from poetry_lockguard.checks.finding import finding
+from poetry_lockguard.findings import finding
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from poetry_lockguard.checks.finding import Finding
     from poetry_lockguard.config import Policy
+    from poetry_lockguard.findings import Finding
     from poetry_lockguard.lock.model import Lock
     from poetry_lockguard.lock.model import LockedPackage
     from poetry_lockguard.lock.project import Project

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 from packaging.utils import InvalidWheelFilename
 from packaging.utils import parse_wheel_filename
 
-from poetry_lockguard.checks.finding import Severity
-from poetry_lockguard.checks.finding import finding
+from poetry_lockguard.findings import Severity
+from poetry_lockguard.findings import finding
 from poetry_lockguard.versions import same_version
 
 
@@ -25,9 +25,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from collections.abc import Mapping
 
-    from poetry_lockguard.checks.finding import Finding
     from poetry_lockguard.config import Policy
     from poetry_lockguard.env.distributions import Distribution
+    from poetry_lockguard.findings import Finding
     from poetry_lockguard.lock.model import LockedPackage
 
 

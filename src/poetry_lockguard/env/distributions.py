@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
+    from poetry_lockguard.findings import Code
+
 #: Header bytes read from METADATA: Name and Version come first in practice.
 _HEADER_LIMIT = 64 * 1024
 
@@ -59,7 +61,7 @@ class Distribution:
     path: Path
     display_name: str = ""
     problem: str = ""
-    problem_code: str = "invalid-distribution"
+    problem_code: Code = "invalid-distribution"
     #: Where it lives when outside the environment ("the user site", "the base
     #: interpreter's site-packages"); "" for the environment's own site directories.
     origin: str = ""
@@ -271,5 +273,5 @@ def _directory_mismatch(stem: str, name: str, version: str) -> str:
     return ""
 
 
-def _broken(dist: Distribution, problem: str, code: str = "invalid-distribution") -> Distribution:
+def _broken(dist: Distribution, problem: str, code: Code = "invalid-distribution") -> Distribution:
     return replace(dist, problem=problem, problem_code=code)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from poetry_lockguard.checks.finding import Severity
+from poetry_lockguard.findings import Severity
+from poetry_lockguard.findings import hint
 from poetry_lockguard.guard.refusal import finding_lines
 
 
@@ -12,8 +13,8 @@ if TYPE_CHECKING:
     from collections.abc import Collection
     from pathlib import Path
 
-    from poetry_lockguard.checks.finding import Finding
     from poetry_lockguard.env.probe import Interpreter
+    from poetry_lockguard.findings import Finding
     from poetry_lockguard.lock.selection import SelectionRequest
 
 
@@ -65,8 +66,6 @@ def drift_lines(
 ) -> list[str]:
     """The message for error findings not ``reported`` already: a head line, one line
     a finding and a hint; empty when there are none."""
-    from poetry_lockguard.report.text import HINTS
-
     errors = [
         f for f in findings if f.severity is Severity.ERROR and (f.code, f.package) not in reported
     ]
@@ -76,10 +75,9 @@ def drift_lines(
         f"lockguard: after `{command_line}` the environment does not match"
         f" poetry.lock ({len(errors)} error{'s' if len(errors) != 1 else ''})"
     )
-    hint = next((HINTS[f.code] for f in errors if f.code in HINTS), "").format(
-        options=selection.as_poetry_options()
-    )
+    options = selection.as_poetry_options()
+    fix = next((text for f in errors if (text := hint(f.code, options))), "")
     lines = [head, *finding_lines(errors)]
-    if hint:
-        lines.append(f"Hint: {hint}")
+    if fix:
+        lines.append(f"Hint: {fix}")
     return lines

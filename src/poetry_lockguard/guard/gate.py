@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from collections.abc import Mapping
 
-    from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.findings import Finding
     from poetry_lockguard.lock.model import LockedPackage
 
 
@@ -74,7 +74,7 @@ def build_findings(builds: Mapping[str, str], policy: Policy) -> list[Finding]:
     """What ``[tool.lockguard] build`` says of the packages a transaction would build
     (name -> what is built: an sdist's file name, ``git``, ``directory``): with
     ``refuse``, a ``build-refused`` finding for each one not in ``allow-build``."""
-    from poetry_lockguard.checks.finding import finding
+    from poetry_lockguard.findings import finding
 
     if policy.build != "refuse":
         return []

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
-from poetry_lockguard.checks.finding import finding
+from poetry_lockguard.findings import finding
 from poetry_lockguard.guard.refusal import GuardRefusal
 from poetry_lockguard.guard.verify import VerifiedArtifact
 from poetry_lockguard.guard.verify import check_archive
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from poetry.core.packages.package import Package
 
-    from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.findings import Finding
     from poetry_lockguard.guard.poetry_internals import ExecutorInternals
 
 

@@ -17,8 +17,8 @@ from poetry_lockguard.guard.verify import ArtifactVerifier
 if TYPE_CHECKING:
     from poetry.core.packages.package import Package
 
-    from poetry_lockguard.checks.finding import Finding
     from poetry_lockguard.config import Policy
+    from poetry_lockguard.findings import Finding
     from poetry_lockguard.guard.poetry_internals import ExecutorInternals
     from poetry_lockguard.guard.verify import VerifiedArtifact
     from poetry_lockguard.lock.model import LockedPackage

@@ -11,7 +11,7 @@ from poetry_lockguard.report.style import escape_tags
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.findings import Finding
 
 if TYPE_CHECKING:
     _Base = RuntimeError

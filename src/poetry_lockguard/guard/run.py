@@ -18,6 +18,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from poetry_lockguard.findings import Remedy
+from poetry_lockguard.findings import codes_where
+
 
 if TYPE_CHECKING:
     from cleo.events.event import Event
@@ -28,10 +31,12 @@ if TYPE_CHECKING:
     from poetry_lockguard.report.model import Report
 
 #: The finding codes ``on-run = "sync"`` repairs with a (non-removing) guarded install.
-SYNCABLE = frozenset({"missing", "version-mismatch", "source-mismatch"})
+SYNCABLE = codes_where(remedy=Remedy.SYNC, repair="install") | codes_where(
+    remedy=Remedy.SYNC, repair="reinstall"
+)
 #: What ``on-run = "sync"`` reports and leaves in place, CMD still runs (like uv's
 #: inexact sync). Any other error stops CMD as ``refuse`` does: a sync cannot fix it.
-LEFT_IN_PLACE = frozenset({"extraneous"})
+LEFT_IN_PLACE = codes_where(repair="remove")
 #: Set for the inner ``poetry install`` of ``on-run = "sync"``: its own check after the
 #: install leaves ``extraneous`` to ``poetry run``, which reports it once.
 RUN_SYNC_VARIABLE = "POETRY_LOCKGUARD_RUN_SYNC"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
 
+from poetry_lockguard.findings import hint as code_hint
 from poetry_lockguard.guard.refusal import GuardInternalError
 from poetry_lockguard.guard.refusal import GuardRefusal
 from poetry_lockguard.guard.refusal import finding_lines
@@ -20,16 +21,7 @@ from poetry_lockguard.report.style import escape_tags
 if TYPE_CHECKING:
     from cleo.io.io import IO
 
-    from poetry_lockguard.checks.finding import Finding
-
-#: Hints for the codes only the guard reports (the check's hints cover the rest).
-GUARD_HINTS = {
-    "hash-mismatch": "the source (or Poetry's artifact cache) holds other bytes than"
-    " poetry.lock pins: find out why before re-locking (`poetry lock --regenerate` would"
-    " trust the new bytes)",
-    "sdist-fallback": "the locked wheel changed on the source: find out why before"
-    " re-locking; set installer.no-binary for the package if building it is intended",
-}
+    from poetry_lockguard.findings import Finding
 
 
 @dataclass
@@ -54,10 +46,7 @@ class Verdict:
     def refuse_or_warn(self, findings: list[Finding], outcome: str, hint: str = "") -> None:
         """Refuse with every finding (enforce), or print them as a warning."""
         if not hint:
-            from poetry_lockguard.report.text import HINTS
-
-            hints = {**HINTS, **GUARD_HINTS}
-            hint = next((hints[f.code] for f in findings if f.code in hints), "")
+            hint = next((text for f in findings if (text := code_hint(f.code))), "")
         count = len(findings)
         what = f"{count} problem{'s' if count != 1 else ''}"
         body = finding_lines(findings)

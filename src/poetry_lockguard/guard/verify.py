@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from poetry_lockguard.checks.finding import finding
+from poetry_lockguard.findings import finding
 from poetry_lockguard.guard.poetry_internals import NoLockedArtifactError
 from poetry_lockguard.lock.model import ARCHIVELESS_SOURCE_TYPES
 from poetry_lockguard.lock.model import WEAK_ALGORITHMS
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from poetry.core.packages.package import Package
     from poetry.core.packages.utils.link import Link
 
-    from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.findings import Finding
     from poetry_lockguard.guard.poetry_internals import ExecutorInternals
 
 

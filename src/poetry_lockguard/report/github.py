@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from poetry_lockguard.checks.finding import Severity
+from poetry_lockguard.findings import Severity
 from poetry_lockguard.report.style import neutralise
 from poetry_lockguard.report.text import counted
 

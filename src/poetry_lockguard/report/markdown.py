@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from poetry_lockguard.checks.finding import Severity
+from poetry_lockguard.findings import Severity
 from poetry_lockguard.report.text import counted
 
 

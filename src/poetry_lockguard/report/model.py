@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from poetry_lockguard.checks.finding import Severity
+from poetry_lockguard.findings import Severity
 from poetry_lockguard.structs import dataclass
 from poetry_lockguard.structs import field
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.findings import Finding
     from poetry_lockguard.lock.selection import Selection
 
 SCHEMA_VERSION = 1

@@ -15,57 +15,23 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from poetry_lockguard import __version__
-from poetry_lockguard.checks.finding import CODES
-from poetry_lockguard.checks.finding import Severity
-from poetry_lockguard.report.text import HINTS
+from poetry_lockguard.findings import CATALOGUE
+from poetry_lockguard.findings import Severity
+from poetry_lockguard.findings import hint
 
 
 if TYPE_CHECKING:
-    from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.findings import Finding
     from poetry_lockguard.report.model import Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/poetry-lockguard/poetry-lockguard"
 HELP_URI = INFORMATION_URI + "/blob/main/docs/check.md#findings"
 
-#: What to do about each code where the text reporter has no hint.
-_MORE_HELP: dict[str, str] = {
-    "invalid-distribution": "remove or reinstall the broken distribution, then run"
-    " `poetry sync` to make the environment match poetry.lock",
-    "metadata-mismatch": "reinstall the package with `poetry sync`; a dist-info whose"
-    " directory and METADATA disagree was not written by an installer",
-    "duplicate-distribution": "remove the extra copies (`pip uninstall` until one is"
-    " left), then run `poetry sync` to make the environment match poetry.lock",
-    "hash-mismatch": "do not install: the artifact is not the one poetry.lock pins;"
-    " check the source, then `poetry lock --regenerate` if the change is legitimate",
-    "sdist-fallback": "install the locked wheel (check the platform and the source), or"
-    " allow building from source in [tool.lockguard]",
-    "file-missing": "reinstall the package: `poetry run pip install --force-reinstall"
-    " --no-deps NAME==VERSION`, then `poetry lockguard check --integrity`",
-    "record-missing": "reinstall the package with an installer that writes RECORD (`poetry sync`)",
-    "record-invalid": "reinstall the package from a trusted artifact; a RECORD row that"
-    " escapes the environment is a sign of tampering",
-    "record-unhashed": "reinstall the package with an installer that hashes every RECORD"
-    " row (`poetry sync`) so that --integrity can verify its files",
-    "source-built": "nothing to do unless the build is unwanted: poetry.lock has no wheel"
-    ' for this environment; `build = "refuse"` in [tool.lockguard] refuses such builds',
-    "unselected": "install its group or extra with the option the finding names, or"
-    " `poetry sync` without it to remove it",
-    "ambiguous-lock": "run `poetry lock` so that each package is locked once for each environment",
-    "build-refused": "list the package under [tool.lockguard] allow-build, or lock a wheel for it",
-    "unattested": "install with the lockguard plugin in Poetry so that a receipt is left"
-    " (`poetry sync`)",
-    "artifact-not-locked": "reinstall from the locked artifact with `poetry sync`",
-    "built-from-source": "reinstall the locked wheel with `poetry sync`",
-}
-
 
 def rule_help(code: str) -> str:
     """What to run or do about a finding of ``code``, as one sentence."""
-    if code in HINTS:
-        text = HINTS[code].format(options="")
-    else:
-        text = _MORE_HELP.get(code, "run `poetry lockguard check` and see docs/check.md")
+    text = hint(code) or "run `poetry lockguard check` and see docs/check.md"
     return text[0].upper() + text[1:] + "."
 
 
@@ -86,7 +52,7 @@ class SarifReporter:
 
     def document(self, report: Report) -> dict[str, Any]:
         """The SARIF log as a JSON-ready mapping."""
-        codes = list(CODES)
+        codes: list[str] = list(CATALOGUE)
         for f in report.findings:  # a code the table does not know still gets a rule
             if f.code not in codes:
                 codes.append(f.code)
@@ -109,7 +75,10 @@ class SarifReporter:
 
 
 def _rule(code: str) -> dict[str, Any]:
-    severity, meaning = CODES.get(code, (Severity.ERROR, code))
+    info = CATALOGUE.get(code)  # type: ignore[call-overload]
+    severity, meaning = (
+        (info.severity, info.meaning) if info is not None else (Severity.ERROR, code)
+    )
     help_text = rule_help(code)
     return {
         "id": code,

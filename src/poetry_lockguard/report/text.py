@@ -4,44 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from poetry_lockguard.checks.finding import CODES
-from poetry_lockguard.checks.finding import REINSTALL_CODES
-from poetry_lockguard.checks.finding import Severity
+from poetry_lockguard.findings import CATALOGUE
+from poetry_lockguard.findings import Remedy
+from poetry_lockguard.findings import Severity
+from poetry_lockguard.findings import code_order
+from poetry_lockguard.findings import codes_where
+from poetry_lockguard.findings import hint
 from poetry_lockguard.report.style import escape_tags
 from poetry_lockguard.report.style import neutralise
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from poetry_lockguard.checks.finding import Finding
+    from poetry_lockguard.findings import Finding
     from poetry_lockguard.report.model import Report
 
-#: What to run for each code; the first hint of the findings' codes is printed.
-HINTS: dict[str, str] = {
-    "lock-missing": "run `poetry lock` and commit poetry.lock",
-    "lock-stale": "run `poetry lock` to bring poetry.lock up to date with pyproject.toml",
-    "unhashed": "run `poetry lock --regenerate` against a source that serves hashes,"
-    " or list the package under [tool.lockguard] allow-unhashed",
-    "weak-hash": "run `poetry lock --regenerate` against a source that serves sha256 hashes",
-    "unpinned-vcs": "pin the git dependency to a commit (rev = ...) and run `poetry lock`",
-    "python-unsupported": "use an interpreter the project's Python constraint allows"
-    " (`poetry env use`), or widen the constraint and run `poetry lock`",
-    "missing": "run `poetry sync{options}` to make the environment match poetry.lock",
-    "version-mismatch": "run `poetry sync{options}` to make the environment match poetry.lock",
-    "source-mismatch": "run `poetry sync{options}` to make the environment match poetry.lock",
-    "extraneous": "run `poetry sync{options}` to remove packages poetry.lock does not require",
-    "unselected": "check with the option the finding names, or run `poetry sync{options}`"
-    " to remove what the selection does not include",
-}
-#: Integrity findings are repaired by one command: reinstall through the guard.
-REPAIR_HINTED = REINSTALL_CODES - {"source-mismatch"}
-HINTS.update(
-    dict.fromkeys(
-        REPAIR_HINTED,
-        "run `poetry lockguard repair{options}` to reinstall the affected packages"
-        " through the guard (verified against poetry.lock, with receipts)",
-    )
-)
+#: Codes whose hint is `lockguard repair`, which also does what `poetry sync` would.
+_REPAIR_HINTED = codes_where(remedy=Remedy.REPAIR)
+#: Codes shown one file a line, as ``rpm -V`` does: what differs, then the path.
+_PER_FILE = codes_where(per_file=True)
 
 
 #: The style of a code's heading, by its severity.
@@ -50,9 +31,6 @@ _HEADING_STYLES = {
     Severity.WARNING: "fg=yellow;options=bold",
     Severity.INFO: "fg=cyan;options=bold",
 }
-
-#: Codes shown one file a line, as ``rpm -V`` does: what differs, then the path.
-RPM_CODES = frozenset({"file-modified", "file-missing"})
 
 
 class TextReporter:
@@ -66,13 +44,14 @@ class TextReporter:
         lines: list[str] = []
         by_code: dict[str, list[str]] = {}
         for f in report.findings:
-            if f.code in RPM_CODES:
+            if f.code in _PER_FILE:
                 by_code.setdefault(f.code, []).append(_rpm_line(f))
                 continue
             where = f"  <comment>(poetry.lock:{f.line})</comment>" if f.line else ""
             by_code.setdefault(f.code, []).append(f"  • {_safe(f.message)}{where}")
-        for code in sorted(by_code, key=_code_order):
-            style = _HEADING_STYLES[CODES.get(code, (Severity.ERROR,))[0]]
+        for code in sorted(by_code, key=code_order):
+            info = CATALOGUE.get(code)  # type: ignore[call-overload]
+            style = _HEADING_STYLES[info.severity if info is not None else Severity.ERROR]
             lines.append(f"<{style}>{code}</> ({len(by_code[code])})")
             lines.extend(by_code[code])
             lines.append("")
@@ -124,10 +103,11 @@ def report_hint(report: Report, sync_options: str = "") -> str:
     "" when no hint applies; ``sync_options`` when the report carries none."""
     codes = {f.code for f in report.errors} or {f.code for f in report.warnings}
     # `repair` also does what `poetry sync` would: one command for everything.
-    repairable = sorted(codes & REPAIR_HINTED, key=_code_order)
-    for code in repairable or sorted(codes, key=_code_order):
-        if code in HINTS:
-            return HINTS[code].format(options=report.sync_options or sync_options)
+    repairable = sorted(codes & _REPAIR_HINTED, key=code_order)
+    for code in repairable or sorted(codes, key=code_order):
+        text = hint(code, report.sync_options or sync_options)
+        if text:
+            return text
     return ""
 
 
@@ -182,8 +162,3 @@ def _display_env(report: Report) -> str:
     except ValueError:
         shown = str(path)
     return f"{_safe(shown)} (Python {_safe(report.environment.python_version)})"
-
-
-def _code_order(code: str) -> int:
-    order = list(CODES)
-    return order.index(code) if code in order else len(order)
