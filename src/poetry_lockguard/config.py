@@ -18,6 +18,10 @@ MODE_VARIABLE = "POETRY_LOCKGUARD_MODE"
 ON_RUN_MODES = ("refuse", "sync", "warn", "off")
 ON_RUN_VARIABLE = "POETRY_LOCKGUARD_ON_RUN"
 BUILD_POLICIES = ("allow", "warn", "refuse")
+SEED_POLICIES = ("info", "error")
+#: What venv tools install into a new virtualenv: ensurepip (pip; setuptools before
+#: Python 3.12), virtualenv (pip; setuptools and wheel for Python < 3.12), uv --seed.
+SEED_PACKAGES = frozenset({"pip", "setuptools", "wheel"})
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class Policy:
     pip_fence: bool = True
     build: str = "allow"
     allow_build: frozenset[str] = frozenset()
+    #: The severity of ``seed-package``: "info" (default) or "error".
+    seed_packages: str = "info"
 
 
 def _names(key: str, value: Any) -> frozenset[str]:
@@ -72,6 +78,7 @@ _KEYS = {
     "pip-fence": ("pip_fence", _bool),
     "build": ("build", _choice(BUILD_POLICIES)),
     "allow-build": ("allow_build", _names),
+    "seed-packages": ("seed_packages", _choice(SEED_POLICIES)),
 }
 
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         "missing",
         "version-mismatch",
         "extraneous",
+        "seed-package",
         "unselected",
         "source-mismatch",
         "invalid-distribution",
@@ -168,6 +169,16 @@ CATALOGUE: dict[Code, CodeInfo] = {
         "installed, not required by the selection",
         Remedy.SYNC,
         "run `poetry sync{options}` to remove packages poetry.lock does not require",
+        "remove",
+    ),
+    "seed-package": CodeInfo(
+        _I,
+        "a package the virtualenv was seeded with (pip, setuptools, wheel), not required"
+        " by the selection",
+        Remedy.OTHER,
+        "nothing to do unless it is unwanted: remove it (`pip uninstall NAME`; `poetry sync`"
+        " removes setuptools and wheel, not pip), or make venvs without it (`python -m venv"
+        " --without-pip`, `poetry config virtualenvs.options.no-pip true`)",
         "remove",
     ),
     "unselected": CodeInfo(

@@ -4,6 +4,8 @@ import base64
 import csv
 import hashlib
 import json
+import shutil
+import subprocess
 import sys
 import uuid
 
@@ -245,6 +247,31 @@ def test_check_after_install_enforce_fails_on_drift(project: PoetryProject) -> N
     assert_refused(result, "extraneous", "stray")
     assert "poetry sync" in result.output
     assert project.installed()["alpha"] == "2.0.0"  # the install itself happened
+
+
+#: What `python -m venv` seeds a new venv with (pip, and setuptools before Python 3.12)
+#: as the check reports it: pip is in the default allow-extraneous, as `poetry sync`
+#: keeps it.
+SEEDED = [("seed-package", "setuptools")] if sys.version_info < (3, 12) else []
+
+
+@pytest.mark.parametrize("policy", ["info", "error"])
+def test_a_venv_made_by_python_m_venv_installs_clean(project: PoetryProject, policy: str) -> None:
+    """The Dockerfile and CI recipe: `python -m venv .venv && poetry install`."""
+    project.write_pyproject(["alpha"], lockguard={"seed-packages": policy})
+    project.poetry("lock", check=True)
+    shutil.rmtree(project.venv, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", str(project.venv)], check=True)
+    result = project.poetry("install")
+    check = project.lockguard("--format", "json")
+    assert check.findings() == SEEDED, check.output
+    assert project.installed()["alpha"] == "2.0.0"
+    if policy == "info" or not SEEDED:
+        assert (result.returncode, check.returncode) == (0, 0), result.output
+        assert "seed-package" not in result.output
+    else:
+        assert_refused(result, "seed-package", "setuptools")
+        assert check.returncode == 1
 
 
 def test_check_after_install_warn_passes(project: PoetryProject) -> None:

@@ -26,6 +26,7 @@ GOLDEN = {
     "missing": "error",
     "version-mismatch": "error",
     "extraneous": "error",
+    "seed-package": "info",
     "unselected": "warning",
     "source-mismatch": "error",
     "invalid-distribution": "error",
@@ -77,9 +78,10 @@ def test_the_derived_lists() -> None:
     assert codes_where(remedy=Remedy.REPAIR) == codes_where(repair="reinstall") - {
         "source-mismatch"
     }
-    # `on-run = "sync"`: a non-removing install fixes these, and leaves extraneous.
+    # `on-run = "sync"`: a non-removing install fixes these, and leaves what it would
+    # have to remove.
     assert {"missing", "version-mismatch", "source-mismatch"} == SYNCABLE
-    assert {"extraneous"} == LEFT_IN_PLACE
+    assert {"extraneous", "seed-package"} == LEFT_IN_PLACE
 
 
 def test_hints_fill_in_the_selection() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote
 from urllib.parse import urlsplit
 
+from poetry_lockguard.config import SEED_PACKAGES
 from poetry_lockguard.findings import Severity
 from poetry_lockguard.findings import finding
 from poetry_lockguard.versions import same_version
@@ -42,7 +43,9 @@ class EnvironmentCheck:
         alternatives: Mapping[str, list[LockedPackage]] | None = None,
     ) -> list[Finding]:
         """``missing``, ``version-mismatch``, ``source-mismatch``, ``extraneous``,
-        ``unselected`` (a locked package of a group or extra outside the selection,
+        ``seed-package`` (pip, setuptools or wheel that came with the venv: info, or an
+        error with ``seed-packages = "error"``), ``unselected`` (a locked package of a
+        group or extra outside the selection,
         installed at its locked version: a warning, an error with ``strict``),
         ``duplicate-distribution``, ``metadata-mismatch`` and ``invalid-distribution``
         findings."""
@@ -65,7 +68,8 @@ class EnvironmentCheck:
         for name in sorted(seen):
             by_name[name] = seen[name][0]
             shadowing = len({d.path.parent for d in seen[name]}) == len(seen[name])
-            if shadowing and name not in required and name in policy.allow_extraneous:
+            tolerated = name in policy.allow_extraneous or name in SEED_PACKAGES
+            if shadowing and name not in required and tolerated:
                 continue  # pip in the venv over the base interpreter's pip: nothing to say
             if len(seen[name]) > 1:
                 duplicate = _duplicate_finding(name, seen[name], required.get(name))
@@ -155,6 +159,21 @@ class EnvironmentCheck:
                         found=dist.version,
                         line=package.line,
                         severity=Severity.ERROR if strict else None,
+                    )
+                )
+                continue
+            if name in SEED_PACKAGES and not dist.installer().startswith("Poetry"):
+                # Installed with the venv, not by Poetry: not drift (a package Poetry
+                # installed and the lock no longer requires is extraneous).
+                findings.append(
+                    finding(
+                        "seed-package",
+                        name,
+                        f"{name} {dist.version} came with the virtualenv (a seed package),"
+                        f" not from poetry.lock{dist.location}",
+                        found=dist.version,
+                        path=str(dist.path),
+                        severity=Severity.ERROR if policy.seed_packages == "error" else None,
                     )
                 )
                 continue

@@ -81,6 +81,17 @@ class Distribution:
         """The parsed ``provenance_url.json`` receipt (PEP 710), None when absent."""
         return self.read_json("provenance_url.json")[0]
 
+    def installer(self) -> str:
+        """The first line of the dist-info's ``INSTALLER`` (``pip``, ``Poetry 2.1.0``,
+        ``uv``), "" when absent or unreadable."""
+        if self.path.suffix != ".dist-info":
+            return ""
+        try:
+            data = read_regular(str(self.path / "INSTALLER"), 256, within=str(self.path))
+        except (OSError, UnsafeFileError):
+            return ""
+        return data.decode("utf-8", "replace").partition("\n")[0].strip()
+
     def read_json(self, name: str) -> tuple[dict[str, Any] | None, str]:
         """(the parsed JSON object ``name`` of this dist-info, a problem or "").
 
