@@ -17,7 +17,10 @@ from poetry_lockguard.structs import field
 
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from poetry_lockguard.app import CheckOptions
+    from poetry_lockguard.env.probe import Interpreter
     from poetry_lockguard.report.model import Report
 
 
@@ -99,6 +102,7 @@ def run_repair(
     report = run_check(options)
     plan = plan_repair(report, remove_extraneous=remove_extraneous)
     run = RepairRun()
+    interpreter, environ = (None, None) if plan.empty else _install_target(options, report)
     for name, codes in plan.reinstall.items():
         run.lines.append(f"reinstall {name} ({', '.join(codes)})")
     for name, codes in plan.install.items():
@@ -114,14 +118,15 @@ def run_repair(
         run.lines.append("nothing to repair")
         run.exit_code, run.after = exit_code(report), report
         return run
+    if environ is not None and interpreter is not None:
+        run.lines.append(f"into the environment of --python: {interpreter.prefix}")
     if dry_run:
         run.exit_code = exit_code(report)
         return run
 
-    from poetry_lockguard.app import target_interpreter
     from poetry_lockguard.env.distributions import scan_distributions
 
-    interpreter = target_interpreter(options.project_dir, options.python)
+    assert interpreter is not None  # the plan is not empty
     for name in plan.reinstall:
         subprocess.run(
             [
@@ -155,6 +160,7 @@ def run_repair(
         done = subprocess.run(
             args,
             cwd=options.project_dir,
+            env=environ,
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -174,6 +180,68 @@ def run_repair(
         else "still differs from poetry.lock: see `poetry lockguard check --integrity`"
     )
     return run
+
+
+def _install_target(
+    options: CheckOptions, report: Report
+) -> tuple[Interpreter, dict[str, str] | None]:
+    """The interpreter a repair installs into, and the environment variables that make
+    Poetry install there (None: Poetry's own choice, the project's environment).
+
+    With ``--python`` naming another virtualenv than the project's, Poetry is pointed at
+    it as an activated venv (``VIRTUAL_ENV``). Raises LockguardError, before anything
+    is changed, when Poetry would not install into the checked interpreter: it is not a
+    virtualenv, ``poetry env use`` chose another environment for the project, or its
+    Python is outside the project's constraint (Poetry would look for another Python).
+    """
+    import os
+
+    from poetry_lockguard.app import target_interpreter
+    from poetry_lockguard.env.locate import find_project_interpreter
+    from poetry_lockguard.errors import EnvironmentInspectionError
+    from poetry_lockguard.errors import LockguardError
+    from poetry_lockguard.lock.project import read_project
+
+    interpreter = target_interpreter(options.project_dir, options.python)
+    unsupported = next((f for f in report.findings if f.code == "python-unsupported"), None)
+    if unsupported is not None:
+        raise LockguardError(
+            f"repair: {unsupported.message}; nothing was changed (repair an interpreter"
+            " the constraint allows)"
+        )
+    if options.python is None:
+        return interpreter, None
+    name = read_project(options.project_dir / "pyproject.toml").name
+    try:
+        own = find_project_interpreter(options.project_dir, name)
+    except EnvironmentInspectionError:
+        own = None
+    if own is not None and _same_prefix(own, interpreter.prefix):
+        return interpreter, None
+    if not (interpreter.prefix / "pyvenv.cfg").is_file():
+        raise LockguardError(
+            f"repair --python {options.python}: {interpreter.prefix} is not a virtualenv,"
+            " and Poetry installs only into a virtualenv or its own project environment:"
+            " repair the project's environment (without --python), or make a venv"
+        )
+    environ = {
+        k: v for k, v in os.environ.items() if k not in ("CONDA_PREFIX", "CONDA_DEFAULT_ENV")
+    }
+    environ["VIRTUAL_ENV"] = str(interpreter.prefix)
+    chosen = find_project_interpreter(options.project_dir, name, environ)
+    if not _same_prefix(chosen, interpreter.prefix):
+        raise LockguardError(
+            f"repair --python {options.python}: Poetry would install into"
+            f" {chosen.parent.parent}, which `poetry env use` chose for this project, not"
+            f" into {interpreter.prefix}: run `poetry env use {options.python}` first, or"
+            " repair without --python"
+        )
+    return interpreter, environ
+
+
+def _same_prefix(python: Path, prefix: Path) -> bool:
+    """True when ``python`` is the interpreter of the environment at ``prefix``."""
+    return python.parent.parent.resolve() == prefix.resolve()
 
 
 def _poetry_version() -> tuple[int, ...]:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.interpreters import find_python
+from tests.support.interpreters import missing
 from tests.support.poetry import installed_project
 from tests.support.scenarios import downgrade_lock_to_2_0
 
@@ -20,21 +22,10 @@ if TYPE_CHECKING:
     from tests.support.poetry import PoetryProject
 
 
-def _python39() -> str | None:
-    """A working Python 3.9 (pyenv's shims fail for versions not selected)."""
-    candidates = sorted(str(p) for p in Path("/root/.pyenv/versions").glob("3.9*/bin/python3.9"))
-    candidates += [c for c in (shutil.which("python3.9"),) if c]
-    for candidate in candidates:
-        ok = subprocess.run([candidate, "-c", "pass"], capture_output=True, check=False)
-        if ok.returncode == 0:
-            return candidate
-    return None
+PYTHON39 = find_python("3.9")
 
 
-PYTHON39 = _python39()
-
-
-@pytest.mark.skipif(PYTHON39 is None, reason="needs a Python 3.9 interpreter")
+@pytest.mark.skipif(PYTHON39 is None, reason=missing("3.9"))
 @pytest.mark.parametrize("lock_version", ["2.1", "2.0"])
 def test_markers_are_evaluated_in_the_target_interpreter(
     project: PoetryProject, tmp_path: Path, lock_version: str

@@ -17,10 +17,14 @@ from poetry_lockguard.env.probe import _timeout
 from poetry_lockguard.env.probe import probe_interpreter
 from poetry_lockguard.env.probe import sees_outside_site
 from poetry_lockguard.errors import EnvironmentInspectionError
+from tests.support.interpreters import find_python
+from tests.support.interpreters import missing
 
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+PYTHON39 = find_python("3.9")
 
 
 @pytest.fixture(autouse=True)
@@ -148,3 +152,31 @@ def test_a_cache_that_cannot_be_written_is_no_cache(
     python = Path(sys.executable)
     assert probe_interpreter(python) == probe_interpreter(python)
     assert (tmp_path / "not-a-directory").read_text() == ""
+
+
+def test_tags_computed_here_equal_the_interpreters_own(venv: Path) -> None:
+    """The oracle: for this interpreter, target_tags gives what sys_tags() gives."""
+    from packaging.tags import sys_tags
+
+    from poetry_lockguard.env.probe import target_tags
+
+    probed = probe_interpreter(venv / "bin" / "python", with_tags=True)
+    data = {
+        "version_info": list(sys.version_info[:3]),
+        "marker_env": {"implementation_name": sys.implementation.name},
+        "abi_flags": [],
+    }
+    assert target_tags(data) == [str(t) for t in sys_tags()]
+    assert list(probed.tags) == [str(t) for t in sys_tags()]
+
+
+@pytest.mark.skipif(PYTHON39 is None, reason=missing("3.9"))
+def test_tags_of_a_python_this_packaging_does_not_run_on(tmp_path: Path) -> None:
+    """packaging 26 needs Python 3.10: the tags of a 3.9 target are computed here."""
+    assert PYTHON39 is not None
+    subprocess.run([PYTHON39, "-m", "venv", "--without-pip", str(tmp_path / "py39")], check=True)
+    probed = probe_interpreter(tmp_path / "py39" / "bin" / "python", with_tags=True)
+    assert probed.version.startswith("3.9.")
+    assert probed.tags[0].startswith("cp39-cp39-")
+    assert "py3-none-any" in probed.tags
+    assert not any("cp311" in tag for tag in probed.tags)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pytest
 
 from tests.integrity.support import append_record
 from tests.integrity.support import dist_info_of
 from tests.integrity.support import site_packages
+from tests.support.interpreters import find_python
+from tests.support.interpreters import missing
+
+
+PYTHON39 = find_python("3.9")
 
 
 if TYPE_CHECKING:
@@ -68,3 +78,88 @@ def test_standalone_repair_keeps_extraneous_without_the_option(
     assert result.returncode == 1, result.output  # stray is still extraneous
     check = project.standalone("--integrity", "--format", "json")
     assert (check.returncode, check.codes()) == (1, ["extraneous"]), check.output
+
+
+def _other_venv(project: PoetryProject, name: str = "other") -> Path:
+    other = project.path / name
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(other)], check=True)
+    return other
+
+
+def _installed_in(project: PoetryProject, venv: Path) -> dict[str, str]:
+    code = "import json, importlib.metadata as m; print(json.dumps(sorted(d.version + ' ' + d.metadata['Name'] for d in m.distributions())))"
+    result = project.run([str(venv / "bin" / "python"), "-c", code], check=True)
+    pairs = (line.split(" ", 1) for line in json.loads(result.stdout))
+    return {name: version for version, name in pairs}
+
+
+def test_repair_with_python_installs_into_that_interpreter(
+    project_factory: ProjectFactory,
+) -> None:
+    project = project_factory("repair-other")
+    project.write_pyproject(["alpha"])
+    project.poetry("lock", check=True)
+    project.poetry("install", check=True)
+    own_before = project.installed()
+    other = _other_venv(project)
+    python = str(other / "bin" / "python")
+    dry = project.poetry("lockguard", "repair", "--python", python, "--dry-run")
+    assert dry.returncode == 1, dry.output
+    assert f"into the environment of --python: {other}" in dry.stdout.splitlines()
+    assert _installed_in(project, other) == {}
+    result = project.poetry("lockguard", "repair", "--python", python)
+    assert result.returncode == 0, result.output
+    assert result.stdout.splitlines()[-1].startswith("repaired:"), result.stdout
+    assert _installed_in(project, other) == {"alpha": "2.0.0"}
+    assert project.installed() == own_before  # the project's own env is untouched
+    check = project.lockguard("--integrity", "--python", python, "--format", "json")
+    assert (check.returncode, check.codes()) == (0, []), check.output
+
+
+def test_repair_with_python_refuses_what_poetry_would_not_install_into(
+    project_factory: ProjectFactory,
+) -> None:
+    project = project_factory("repair-refused")
+    project.write_pyproject(["alpha"])
+    project.poetry("lock", check=True)
+    base = str(Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}")
+    not_a_venv = project.poetry("lockguard", "repair", "--python", base)
+    assert not_a_venv.returncode == 2, not_a_venv.output
+    assert f"{Path(base).resolve().parent.parent} is not a virtualenv" in not_a_venv.stderr
+    assert "Traceback" not in not_a_venv.output
+    standalone = project.run(
+        [
+            sys.executable,
+            "-m",
+            "poetry_lockguard",
+            "repair",
+            "-C",
+            str(project.path),
+            "--python",
+            base,
+        ]
+    )
+    assert (standalone.returncode, standalone.stderr) == (2, not_a_venv.stderr), standalone.output
+
+
+@pytest.mark.skipif(PYTHON39 is None, reason=missing("3.9"))
+def test_repair_refuses_an_interpreter_outside_the_python_constraint(
+    project_factory: ProjectFactory,
+) -> None:
+    assert PYTHON39 is not None
+    project = project_factory("repair-unsupported")
+    project.write_pyproject(["alpha"])
+    text = project.pyproject.read_text().replace('">=3.9"', '">=3.10"')
+    project.pyproject.write_text(text)
+    project.poetry("lock", check=True)
+    other = project.path / "py39"
+    subprocess.run([PYTHON39, "-m", "venv", "--without-pip", str(other)], check=True)
+    before = project.snapshot()
+    unsupported = project.poetry("lockguard", "repair", "--python", str(other / "bin" / "python"))
+    assert unsupported.returncode == 2, unsupported.output
+    assert "is not allowed by the project's requires-python (>=3.10)" in unsupported.stderr
+    assert unsupported.stderr.rstrip().endswith(
+        "nothing was changed (repair an interpreter the constraint allows)"
+    ), unsupported.output
+    assert _installed_in(project, other) == {}
+    assert project.snapshot() == before

@@ -12,6 +12,7 @@ from poetry_lockguard.errors import EnvironmentInspectionError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
 
@@ -31,7 +32,9 @@ def interpreter_in(path: Path) -> Path:
     return path
 
 
-def find_project_interpreter(project_dir: Path, project_name: str) -> Path:
+def find_project_interpreter(
+    project_dir: Path, project_name: str, environ: Mapping[str, str] | None = None
+) -> Path:
     """The interpreter of the environment Poetry would use for ``project_dir``.
 
     The order is Poetry's (``EnvManager.get``): an active ``VIRTUAL_ENV`` (or non-base
@@ -40,15 +43,18 @@ def find_project_interpreter(project_dir: Path, project_name: str) -> Path:
     ``{virtualenvs.path}/{name}-{hash}-py{X.Y}``, ``{cache-dir}`` expanded as Poetry
     does. With ``virtualenvs.create = false``, the base interpreter of the running
     Python, as Poetry uses. Nothing is ever created; raise EnvironmentInspectionError
-    when no environment exists.
+    when no environment exists. ``environ`` is the environment Poetry would run with
+    (default: this process's) for the active-environment variables.
     """
+    if environ is None:
+        environ = os.environ
     config = _poetry_config(project_dir)
     venvs = _virtualenvs_path(config)
     base = generate_env_name(project_name, str(project_dir))
     chosen = _chosen_minor(venvs, base)
     # Poetry reads VIRTUAL_ENV first and CONDA_PREFIX only when VIRTUAL_ENV is unset.
-    active = os.environ.get("VIRTUAL_ENV", os.environ.get("CONDA_PREFIX"))
-    if active and os.environ.get("CONDA_DEFAULT_ENV") != "base" and not chosen:
+    active = environ.get("VIRTUAL_ENV", environ.get("CONDA_PREFIX"))
+    if active and environ.get("CONDA_DEFAULT_ENV") != "base" and not chosen:
         return interpreter_in(Path(active))
 
     in_project = project_dir / ".venv"

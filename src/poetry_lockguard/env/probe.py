@@ -85,8 +85,12 @@ else:
 tags = []
 if opts["packaging"]:
     sys.path.insert(0, opts["packaging"])
-    from packaging.tags import sys_tags
-    tags = [str(t) for t in sys_tags()]
+    try:
+        from packaging.tags import sys_tags
+    except (SyntaxError, ImportError):
+        tags = None  # that packaging no longer supports this Python: the caller computes them
+    else:
+        tags = [str(t) for t in sys_tags()]
     del sys.path[0]
 json.dump({
     "marker_env": env,
@@ -98,6 +102,7 @@ json.dump({
     "scripts": paths["scripts"],
     "version_info": list(sys.version_info[:3]),
     "tags": tags,
+    "abi_flags": [f for f, var in (("d", "Py_DEBUG"), ("t", "Py_GIL_DISABLED")) if sysconfig.get_config_var(var)],
 }, sys.stdout)
 """
 #: A line of the probe that a program echoing its arguments shows (see the error).
@@ -165,8 +170,10 @@ def sees_outside_site(python: Path) -> bool:
 def probe_interpreter(python: Path, *, with_tags: bool = False) -> Interpreter:
     """Run ``python`` once and return its marker environment and install paths.
 
-    With ``with_tags`` the wheel tags it supports are computed there too (using this
-    process's ``packaging``, which supports every Python lockguard targets).
+    With ``with_tags`` the wheel tags it supports are computed there too, with this
+    process's ``packaging``; where that packaging no longer runs on the target's Python
+    (packaging 26 needs 3.10), they are computed here from the target's version and ABI
+    flags for this machine's platforms (``target_tags``).
     """
     return start_probe(python, with_tags=with_tags).result()
 
@@ -278,6 +285,27 @@ class PendingProbe:
         return interpreter
 
 
+def target_tags(data: dict[str, Any]) -> list[str]:
+    """The wheel tags of the interpreter a probe described, in priority order, computed
+    in this process with packaging's public API, as ``sys_tags()`` computes them there:
+    the target's implementation, version and ABI flags, this machine's platforms. For
+    another implementation than CPython only its wheels without an ABI are known."""
+    from packaging import tags
+
+    major, minor = data["version_info"][:2]
+    platforms = list(tags.platform_tags())
+    implementation = data["marker_env"]["implementation_name"]
+    short = tags.INTERPRETER_SHORT_NAMES.get(implementation, implementation)
+    interpreter = f"{short}{major}{minor}"
+    if implementation == "cpython":
+        abi = f"{interpreter}{''.join(data.get('abi_flags', []))}"
+        found = [*tags.cpython_tags((major, minor), [abi], platforms)]
+    else:  # its own ABI is not known here: only its pure (abi "none") wheels
+        found = [*tags.generic_tags(interpreter, [], platforms)]
+    found += tags.compatible_tags((major, minor), interpreter, platforms)
+    return [str(tag) for tag in found]
+
+
 def _site_options() -> dict[str, Any]:
     """What of this process's environment decides the target's user site: the probe
     runs without the ``PYTHON*`` variables (and with ``-I``), the target will not."""
@@ -302,7 +330,7 @@ def _interpreter(data: dict[str, Any]) -> Interpreter:
         scripts=Path(data["scripts"]),
         marker_env=data["marker_env"],
         version=".".join(str(v) for v in data["version_info"]),
-        tags=tuple(data["tags"]),
+        tags=tuple(data["tags"] if data["tags"] is not None else target_tags(data)),
     )
 
 
