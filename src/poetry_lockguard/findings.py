@@ -176,8 +176,8 @@ CATALOGUE: dict[Code, CodeInfo] = {
         "a package the virtualenv was seeded with (pip, setuptools, wheel), not required"
         " by the selection",
         Remedy.OTHER,
-        "nothing to do unless it is unwanted: remove it (`pip uninstall NAME`; `poetry sync`"
-        " removes setuptools and wheel, not pip), or make venvs without it (`python -m venv"
+        "run `poetry sync{options}` to remove setuptools and wheel; it keeps pip (`pip"
+        " uninstall pip` removes it), or make venvs without them (`python -m venv"
         " --without-pip`, `poetry config virtualenvs.options.no-pip true`)",
         "remove",
     ),
