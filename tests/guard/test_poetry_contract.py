@@ -126,6 +126,35 @@ def _attribute_uses(path: Path, names: set[str]) -> list[str]:
     ]
 
 
+def _private_names_by_string(path: Path) -> list[str]:
+    """Private names reached with getattr/setattr/hasattr/delattr and a string."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        node.args[1].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("getattr", "setattr", "hasattr", "delattr")
+        and len(node.args) >= 2
+        and isinstance(node.args[1], ast.Constant)
+        and isinstance(node.args[1].value, str)
+        and node.args[1].value.startswith("_")
+        and not node.args[1].value.startswith("__")
+    ]
+
+
+def test_no_module_but_poetry_internals_reaches_a_private_name_by_string() -> None:
+    source = Path(poetry_lockguard.__file__).parent
+    module = source / "guard" / "poetry_internals.py"
+    elsewhere = {
+        str(p.relative_to(source)): names
+        for p in sorted(source.rglob("*.py"))
+        if p != module and (names := _private_names_by_string(p))
+    }
+    assert elsewhere == {}
+    assert "_project_directory" in _private_names_by_string(module)
+
+
 def test_only_poetry_internals_touches_private_names_each_once() -> None:
     names = _private_poetry_names()
     source = Path(poetry_lockguard.__file__).parent

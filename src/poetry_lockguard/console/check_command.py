@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING
 from typing import ClassVar
 
 from cleo.helpers import option
-from poetry.console.commands.command import Command
 
+from poetry_lockguard.console.base import LockguardCommand
 from poetry_lockguard.guard.poetry_internals import group_dependency_options
 
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from poetry_lockguard.app import CheckOptions
 
 
-class LockguardCheckCommand(Command):
+class LockguardCheckCommand(LockguardCommand):
     name = "lockguard check"
     description = "Checks that the environment is exactly what poetry.lock says."
 
@@ -134,27 +134,10 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
 
         python = self.option("python")
         return CheckOptions(
-            project_dir=self._project_dir(),
+            project_dir=self.project_dir(),
             python=Path(python) if python else None,
             selection=SelectionRequest.from_poetry_options(self.option),
             lock_only=bool(self.option("lock-only")),
             integrity=bool(self.option("integrity")),
             strict=bool(self.option("strict")),
-        )
-
-    def _project_dir(self) -> Path:
-        """The directory of the nearest pyproject.toml, found without Poetry's Factory.
-
-        Building Poetry's project object validates and parses every dependency (most of
-        a small check's time); the check needs only the directory.
-        """
-        from poetry_lockguard.app import find_project_dir
-
-        app = self.get_application()
-        return find_project_dir(
-            Path(
-                getattr(app, "project_directory", None)
-                or getattr(app, "_project_directory", None)
-                or Path.cwd()
-            )
         )

@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING
 from typing import ClassVar
 
 from cleo.helpers import option
-from poetry.console.commands.command import Command
 
+from poetry_lockguard.console.base import LockguardCommand
 from poetry_lockguard.console.check_command import LockguardCheckCommand
 
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
 
 
-class LockguardFenceCommand(Command):
+class LockguardFenceCommand(LockguardCommand):
     name = "lockguard fence"
     description = "Makes pip in the project's virtualenv refuse to install (--off removes it)."
 
@@ -37,7 +37,6 @@ unless <comment>[tool.lockguard] pip-fence = false</comment>. Only a virtualenv 
 """
 
     def handle(self) -> int:
-        from poetry_lockguard.app import find_project_dir
         from poetry_lockguard.app import target_interpreter
         from poetry_lockguard.env.state import is_virtualenv
         from poetry_lockguard.errors import LockguardError
@@ -47,7 +46,7 @@ unless <comment>[tool.lockguard] pip-fence = false</comment>. Only a virtualenv 
 
         python = self.option("python")
         try:
-            project_dir = find_project_dir(Path.cwd())
+            project_dir = self.project_dir()
             interpreter = target_interpreter(project_dir, Path(python) if python else None)
         except LockguardError as e:
             self.line_error(f"<error>lockguard: {escape_tags(str(e))}</error>")

@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING
 from typing import ClassVar
 
 from cleo.helpers import option
-from poetry.console.commands.command import Command
 
+from poetry_lockguard.console.base import LockguardCommand
 from poetry_lockguard.console.check_command import LockguardCheckCommand
 
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 _SHARED = ("with", "without", "only", "all-groups", "extras", "all-extras", "python")
 
 
-class LockguardRepairCommand(Command):
+class LockguardRepairCommand(LockguardCommand):
     name = "lockguard repair"
     description = (
         "Reinstalls, through the guard, every package whose check finding Poetry's sync"
@@ -43,7 +43,6 @@ only with <comment>--remove-extraneous</comment> (then <info>poetry sync</info> 
 
     def handle(self) -> int:
         from poetry_lockguard.app import CheckOptions
-        from poetry_lockguard.app import find_project_dir
         from poetry_lockguard.errors import LockguardError
         from poetry_lockguard.lock.selection import SelectionRequest
         from poetry_lockguard.repair import run_repair
@@ -52,7 +51,7 @@ only with <comment>--remove-extraneous</comment> (then <info>poetry sync</info> 
         python = self.option("python")
         try:
             options = CheckOptions(
-                project_dir=find_project_dir(Path.cwd()),
+                project_dir=self.project_dir(),
                 python=Path(python) if python else None,
                 selection=SelectionRequest.from_poetry_options(self.option),
             )

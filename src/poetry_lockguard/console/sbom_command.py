@@ -52,7 +52,7 @@ Exit codes: 0 written and verified, 1 written with findings, 2 not written.
         python = self.option("python")
         try:
             options = CheckOptions(
-                project_dir=self._project_dir(),
+                project_dir=self.project_dir(),
                 python=Path(python) if python else None,
                 selection=SelectionRequest.from_poetry_options(self.option),
                 integrity=True,

@@ -21,13 +21,13 @@ import importlib.util
 import inspect
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
     from cleo.io.inputs.option import Option
     from poetry.core.packages.package import Package
@@ -260,3 +260,13 @@ def group_dependency_options() -> list[Option]:
     from poetry.console.commands.group_command import GroupCommand
 
     return GroupCommand._group_dependency_options()
+
+
+def project_directory(application: object) -> Path:
+    """Where Poetry looks for the project: ``-P/--project``, else ``-C/--directory``,
+    else the current directory (``Application.project_directory``; a private property
+    of the same name with a leading underscore on Poetry 2.0)."""
+    directory = getattr(application, "project_directory", None)
+    if directory is None:
+        directory = getattr(application, "_project_directory", None)
+    return Path(directory) if directory is not None else Path.cwd()

@@ -1,0 +1,30 @@
+"""What every lockguard console command shares: the project Poetry was pointed at."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from poetry.console.commands.command import Command
+
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+class LockguardCommand(Command):
+    """A ``poetry lockguard ...`` command.
+
+    ``project_dir()`` is the project the command works on, as Poetry finds it: the
+    directory of ``-P/--project``, else of ``-C/--directory``, else the current one,
+    and the nearest parent holding a pyproject.toml.
+    """
+
+    def project_dir(self) -> Path:
+        """The directory of the project's pyproject.toml, found without Poetry's
+        Factory (building Poetry's project object validates and parses every
+        dependency: most of a small check's time). Raises LockguardError when there is
+        none."""
+        from poetry_lockguard.app import find_project_dir
+        from poetry_lockguard.guard.poetry_internals import project_directory
+
+        return find_project_dir(project_directory(self.get_application()))
