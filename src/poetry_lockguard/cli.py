@@ -152,7 +152,7 @@ def add_target_arguments(check: argparse.ArgumentParser) -> None:
     )
     check.add_argument(
         "--python",
-        type=Path,
+        type=_python_path,
         default=None,
         help="the interpreter (or venv directory) to check; default: the project's env",
     )
@@ -203,6 +203,17 @@ def options_from_args(args: argparse.Namespace | SimpleNamespace) -> CheckOption
         integrity=getattr(args, "integrity", False),
         strict=getattr(args, "strict", False),
     )
+
+
+def _python_path(value: str) -> Path:
+    """``--python``'s value (argparse's type): an empty path is refused."""
+    if not value:
+        import argparse
+
+        from poetry_lockguard.errors import EMPTY_PYTHON
+
+        raise argparse.ArgumentTypeError(EMPTY_PYTHON)
+    return Path(value)
 
 
 #: The check's options that take a value: option -> (namespace attribute, appends).
@@ -263,6 +274,8 @@ def fast_check_args(argv: Sequence[str]) -> SimpleNamespace | None:
                 if not rest or rest[0].startswith("-"):
                     return None
                 value = rest.pop(0)
+            if not value and option == "--python":
+                return None  # argparse refuses an empty --python
             name, appends = _VALUE_OPTIONS[option]
             if appends:
                 getattr(args, name).append(value)

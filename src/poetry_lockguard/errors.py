@@ -26,3 +26,7 @@ class ConfigError(LockguardError):
 
 class SelectionError(LockguardError):
     """The requested groups or extras do not exist in the project."""
+
+
+#: Why ``--python ""`` is refused, by both entry points.
+EMPTY_PYTHON = "an empty path names no interpreter"

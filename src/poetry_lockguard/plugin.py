@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 #: Command name -> (module, class) under ``poetry_lockguard.console``, imported only
 #: when the command runs: every Poetry command pays for what activation imports.
 COMMANDS = {
-    "lockguard": ("namespace_command", "LockguardCommand"),
+    "lockguard": ("namespace_command", "LockguardNamespaceCommand"),
     "lockguard check": ("check_command", "LockguardCheckCommand"),
     "lockguard repair": ("repair_command", "LockguardRepairCommand"),
     "lockguard fence": ("fence_command", "LockguardFenceCommand"),

@@ -204,6 +204,11 @@ def test_exit_code_does_not_change_with_verbosity(
         ),
         (("--only", "nope"), "Group(s) not found: nope (via --only)"),
         (("-E", "nope"), "Extra [nope] is not specified."),
+        (("--python", ""), "--python: an empty path names no interpreter"),
+        (
+            ("--all-groups", "--only", "main"),
+            "You cannot specify `--with`, `--without`, or `--only` when using `--all-groups`.",
+        ),
     ],
 )
 def test_bad_option_is_exit_2(

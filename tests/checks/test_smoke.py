@@ -4,6 +4,8 @@ import sys
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 
 if TYPE_CHECKING:
     from tests.support.poetry import PoetryProject
@@ -25,6 +27,25 @@ def test_lockguard_alone_lists_its_commands(project: PoetryProject) -> None:
     assert result.returncode == 0, result.output
     assert "lockguard check" in result.stdout
     assert "python-poetry.org" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        (["chek"], 'The command "lockguard chek" does not exist. Did you mean lockguard check?'),
+        (
+            ["repiar", "--dry-run"],
+            'The command "lockguard repiar" does not exist. Did you mean lockguard repair?',
+        ),
+        (["foo", "bar"], 'The command "lockguard foo bar" does not exist. (poetry lockguard'),
+    ],
+)
+def test_an_unknown_lockguard_command_is_exit_2_with_did_you_mean(
+    project: PoetryProject, words: list[str], message: str
+) -> None:
+    result = project.poetry("lockguard", *words)
+    assert result.returncode == 2, result.output
+    assert message in result.stderr, result.output
 
 
 def test_standalone_finds_the_project_from_a_subdirectory_and_is_quiet_with_q(

@@ -28,3 +28,18 @@ class LockguardCommand(Command):
         from poetry_lockguard.guard.poetry_internals import project_directory
 
         return find_project_dir(project_directory(self.get_application()))
+
+    def python_path(self) -> Path | None:
+        """``--python``'s interpreter or venv directory; None when not given. An empty
+        value raises LockguardError, as on the stand-alone command line."""
+        from pathlib import Path
+
+        from poetry_lockguard.errors import EMPTY_PYTHON
+        from poetry_lockguard.errors import LockguardError
+
+        value = self.option("python")
+        if value is None:
+            return None
+        if not value:
+            raise LockguardError(f"--python: {EMPTY_PYTHON}")
+        return Path(value)

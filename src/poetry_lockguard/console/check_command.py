@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import ClassVar
 
@@ -132,10 +131,9 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
         from poetry_lockguard.app import CheckOptions
         from poetry_lockguard.lock.selection import SelectionRequest
 
-        python = self.option("python")
         return CheckOptions(
             project_dir=self.project_dir(),
-            python=Path(python) if python else None,
+            python=self.python_path(),
             selection=SelectionRequest.from_poetry_options(self.option),
             lock_only=bool(self.option("lock-only")),
             integrity=bool(self.option("integrity")),

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import ClassVar
 
@@ -44,10 +43,9 @@ unless <comment>[tool.lockguard] pip-fence = false</comment>. Only a virtualenv 
         from poetry_lockguard.fence import remove_fence
         from poetry_lockguard.report.style import escape_tags
 
-        python = self.option("python")
         try:
             project_dir = self.project_dir()
-            interpreter = target_interpreter(project_dir, Path(python) if python else None)
+            interpreter = target_interpreter(project_dir, self.python_path())
         except LockguardError as e:
             self.line_error(f"<error>lockguard: {escape_tags(str(e))}</error>")
             return 2

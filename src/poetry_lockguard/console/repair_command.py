@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import ClassVar
 
@@ -48,11 +47,10 @@ only with <comment>--remove-extraneous</comment> (then <info>poetry sync</info> 
         from poetry_lockguard.repair import run_repair
         from poetry_lockguard.report.style import escape_tags
 
-        python = self.option("python")
         try:
             options = CheckOptions(
                 project_dir=self.project_dir(),
-                python=Path(python) if python else None,
+                python=self.python_path(),
                 selection=SelectionRequest.from_poetry_options(self.option),
             )
             run = run_repair(

@@ -49,11 +49,10 @@ Exit codes: 0 written and verified, 1 written with findings, 2 not written.
         from poetry_lockguard.sbom import make_sbom
 
         output = self.option("output")
-        python = self.option("python")
         try:
             options = CheckOptions(
                 project_dir=self.project_dir(),
-                python=Path(python) if python else None,
+                python=self.python_path(),
                 selection=SelectionRequest.from_poetry_options(self.option),
                 integrity=True,
             )

@@ -119,8 +119,15 @@ def resolve_selection(request: SelectionRequest, project: Project) -> Selection:
 
     Default: the non-optional groups and no extras. ``--only`` wins over
     ``--with``/``--without``. What Poetry refuses (an unknown group or extra,
-    ``--extras`` with ``--all-extras``) raises SelectionError with Poetry's wording.
+    ``--extras`` with ``--all-extras``, a group option with ``--all-groups``) raises
+    SelectionError with Poetry's wording.
     """
+    if request.all_groups and (
+        request.with_groups or request.without_groups or request.only_groups
+    ):
+        raise SelectionError(
+            "You cannot specify `--with`, `--without`, or `--only` when using `--all-groups`."
+        )
     known = set(project.groups)
     given = {
         "with": split_names(request.with_groups),
