@@ -9,6 +9,8 @@ arguments and write what ``check`` returns.
 
 from __future__ import annotations
 
+from time import perf_counter
+
 from poetry_lockguard.checks.environment import EnvironmentCheck
 from poetry_lockguard.checks.environment import ambiguity_findings
 from poetry_lockguard.checks.interpreter import PythonVersionCheck
@@ -21,9 +23,12 @@ from poetry_lockguard.env.distributions import scan_distributions
 from poetry_lockguard.env.fingerprint import fingerprint
 from poetry_lockguard.env.locate import find_project_interpreter
 from poetry_lockguard.env.locate import interpreter_in
+from poetry_lockguard.env.locate import locate_project_interpreter
 from poetry_lockguard.env.probe import start_probe
 from poetry_lockguard.errors import LockFileError
 from poetry_lockguard.errors import LockguardError
+from poetry_lockguard.findings import Remedy
+from poetry_lockguard.findings import codes_where
 from poetry_lockguard.lock.project import read_project
 from poetry_lockguard.lock.reader import read_lock
 from poetry_lockguard.lock.requirements import ambiguous_packages
@@ -36,6 +41,9 @@ from poetry_lockguard.report.model import Report
 from poetry_lockguard.structs import dataclass
 from poetry_lockguard.structs import field
 
+
+#: Codes whose fix installs into the environment (a hint naming the target).
+_INSTALLING = codes_where(remedy=Remedy.SYNC) | codes_where(remedy=Remedy.REPAIR)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -154,6 +162,7 @@ def run_check(
             "--lock-only and --integrity cannot be used together: --integrity verifies"
             " the installed files, which --lock-only does not look at"
         )
+    started = perf_counter()
     project_dir = options.project_dir.resolve()
     pyproject = project_dir / "pyproject.toml"
     if not pyproject.exists():
@@ -170,20 +179,20 @@ def run_check(
             environment=None,
             selection=selection,
             findings=(lock_missing_finding(),),
+            directory_option=directory_option(project_dir),
         )
 
     # Start the target interpreter now so that it starts up while the lock is parsed;
     # an error locating it is raised where it always was, after the lock's errors.
     probe: PendingProbe | KnownInterpreter | None = None
     locate_error: Exception | None = None
+    why = "the environment Poetry runs the command in"
     if interpreter is not None and not options.lock_only:
         probe = KnownInterpreter(interpreter)
     elif not options.lock_only:
         try:
-            probe = start_probe(
-                _interpreter(options, project, project_dir),
-                with_tags=options.integrity,
-            )
+            python, why = _interpreter(options, project, project_dir)
+            probe = start_probe(python, with_tags=options.integrity)
         except Exception as e:  # noqa: BLE001 - raised below, after the lock's errors
             locate_error = e
     try:
@@ -197,6 +206,7 @@ def run_check(
             probe,
             locate_error,
             progress,
+            Trace(started, why),
         )
     finally:
         if probe is not None:
@@ -224,13 +234,14 @@ def target_interpreter(project_dir: Path, python: Path | None = None) -> Interpr
 
     project = read_project(project_dir / "pyproject.toml")
     options = CheckOptions(project_dir=project_dir, python=python)
-    return probe_interpreter(_interpreter(options, project, project_dir))
+    return probe_interpreter(_interpreter(options, project, project_dir)[0])
 
 
-def _interpreter(options: CheckOptions, project: Project, project_dir: Path) -> Path:
+def _interpreter(options: CheckOptions, project: Project, project_dir: Path) -> tuple[Path, str]:
+    """The interpreter to check, and why that one (for ``-v``)."""
     if options.python is not None:
-        return interpreter_in(options.python)
-    return find_project_interpreter(project_dir, project.name)
+        return interpreter_in(options.python), "the --python given"
+    return locate_project_interpreter(project_dir, project.name)
 
 
 def _check_lock_and_environment(
@@ -243,6 +254,7 @@ def _check_lock_and_environment(
     probe: PendingProbe | KnownInterpreter | None,
     locate_error: Exception | None,
     progress: Callable[[int, int], None] | None,
+    trace: Trace,
 ) -> Report:
     lock = read_lock(lock_path)
     findings: list[Finding] = FreshnessCheck().run(lock, project)
@@ -264,20 +276,25 @@ def _check_lock_and_environment(
             selection=selection,
             findings=tuple(findings),
             required=len(in_selection),
+            directory_option=directory_option(project_dir),
         )
 
     if locate_error is not None:
         raise locate_error
     assert probe is not None
+    trace.step("project and lock read")
     interpreter = probe.result()
+    trace.step("interpreter probed")
     python = probe.python
     notes: tuple[str, ...] = ()
     request = options.selection
+    chosen_by = "the options given" if not request.is_empty else "the project's default groups"
     if request.is_empty and options.recorded_selection:
         recorded, dropped = _recorded_selection(interpreter.prefix, project)
         notes = (dropped,) if dropped else ()
         if recorded is not None and not recorded.is_empty:
             request = recorded
+            chosen_by = "the selection the last guarded install recorded"
             selection = resolve_selection(recorded, project)
             notes += (
                 (
@@ -291,6 +308,7 @@ def _check_lock_and_environment(
     findings += ambiguity_findings(ambiguous)
     findings += HashCheck().run(required.values(), policy)
     installed = scan_distributions(interpreter.search_path, interpreter.origins)
+    trace.step("installed distributions read")
     unselected = _unselected(lock, project, selection, interpreter, required, installed)
     findings += EnvironmentCheck(project_dir, project.name).run(
         required,
@@ -301,6 +319,7 @@ def _check_lock_and_environment(
         alternatives=ambiguous,
     )
 
+    trace.step("checked")
     files_checked = 0
     if options.integrity:
         from poetry_lockguard.checks.integrity import IntegrityCheck
@@ -308,7 +327,11 @@ def _check_lock_and_environment(
         integrity = IntegrityCheck(interpreter, policy).run(installed, required, progress=progress)
         findings += integrity.findings
         files_checked = integrity.files_checked
+        trace.step("files verified")
 
+    other, other_is_venv = "", False
+    if options.python is not None and any(f.code in _INSTALLING for f in findings):
+        other, other_is_venv = _other_environment(options.python, interpreter, project_dir, project)
     return Report(
         project=str(project_dir),
         lock=lock_info,
@@ -326,7 +349,77 @@ def _check_lock_and_environment(
         files_checked=files_checked,
         notes=notes,
         sync_options=request.as_poetry_options(),
+        directory_option=directory_option(project_dir),
+        other_environment=other,
+        other_is_venv=other_is_venv,
+        trace=trace.lines(project_dir, interpreter.prefix, selection, chosen_by),
     )
+
+
+class Trace:
+    """What ``-v`` shows: where the environment was found and why, which selection and
+    why, and how long each step took."""
+
+    def __init__(self, started: float, why: str) -> None:
+        self._last = self._started = started
+        self._why = why
+        self._steps: list[tuple[str, float]] = []
+
+    def step(self, name: str) -> None:
+        """Mark the end of the step ``name``."""
+        now = perf_counter()
+        self._steps.append((name, now - self._last))
+        self._last = now
+
+    def lines(
+        self, project_dir: Path, prefix: Path, selection: Selection, chosen_by: str
+    ) -> tuple[str, ...]:
+        steps = ", ".join(f"{name} {seconds * 1000:.1f} ms" for name, seconds in self._steps)
+        total = (perf_counter() - self._started) * 1000
+        groups = ", ".join(sorted(selection.groups)) or "none"
+        extras = ", ".join(sorted(selection.extras)) or "none"
+        return (
+            f"project: {project_dir}",
+            f"environment: {prefix} ({self._why})",
+            f"selection: groups {groups}; extras {extras} ({chosen_by})",
+            f"timings: {steps}; {total:.1f} ms in all",
+        )
+
+
+def directory_option(project_dir: Path) -> str:
+    """`` -C DIR`` for a Poetry command run from the current directory to reach the
+    project at ``project_dir``; "" where Poetry finds it itself (here or above)."""
+    import os
+
+    from pathlib import Path
+
+    here = Path.cwd().resolve()
+    if project_dir == here or project_dir in here.parents:
+        return ""
+    from shlex import quote
+
+    try:
+        shown = os.path.relpath(project_dir, here)
+    except ValueError:  # another drive
+        shown = str(project_dir)
+    if shown.startswith(os.pardir + os.sep + os.pardir):
+        shown = str(project_dir)
+    return f" -C {quote(shown)}"
+
+
+def _other_environment(
+    python: Path, interpreter: Interpreter, project_dir: Path, project: Project
+) -> tuple[str, bool]:
+    """(``python`` as given, whether it is a virtualenv) when the environment it names
+    is not the one Poetry uses for the project; ("", False) when it is."""
+    try:
+        own = find_project_interpreter(project_dir, project.name)
+    except LockguardError:
+        own = None
+    prefix = interpreter.prefix.resolve()
+    if own is not None and own.parent.parent.resolve() == prefix:
+        return "", False
+    return str(python), (prefix / "pyvenv.cfg").is_file()
 
 
 def _recorded_selection(prefix: Path, project: Project) -> tuple[SelectionRequest | None, str]:
@@ -344,7 +437,7 @@ def _unselected(
     installed: list[Distribution],
 ) -> dict[str, tuple[LockedPackage, str]]:
     """Installed packages the selection does not require that one more group or extra
-    would: name -> (locked package, the option that selects it)."""
+    would: name -> (locked package, the options that select it, "or"-joined)."""
     from poetry_lockguard.lock.selection import Selection
 
     locked = lock.by_name()
@@ -353,27 +446,29 @@ def _unselected(
     if not candidates:
         return result
     widenings = [
-        (Selection(selection.groups | {g}, selection.extras), f" --with {g}")
+        (Selection(selection.groups | {g}, selection.extras), f"--with {g}")
         for g in sorted(set(project.groups) - selection.groups)
     ] + [
-        (Selection(selection.groups, selection.extras | {e}), f" -E {e}")
+        (Selection(selection.groups, selection.extras | {e}), f"-E {e}")
         for e in sorted(set(project.extras) - selection.extras)
     ]
-    # A package needing a group and an extra at once: everything, as a last resort.
-    widenings.append(
-        (
-            Selection(frozenset(project.groups), frozenset(project.extras)),
-            " --all-groups --all-extras",
-        )
-    )
+    options: dict[str, tuple[LockedPackage, list[str]]] = {}
     for wider, option in widenings:
         for name, package in required_packages(
             lock, project, wider, interpreter.marker_env
         ).items():
-            if name in candidates and name not in result:
-                result[name] = (package, option)
-        if len(result) == len(candidates):
-            break
+            if name in candidates:
+                options.setdefault(name, (package, []))[1].append(option)
+    if len(options) < len(candidates):
+        # A package needing a group and an extra at once: everything, as a last resort.
+        everything = Selection(frozenset(project.groups), frozenset(project.extras))
+        for name, package in required_packages(
+            lock, project, everything, interpreter.marker_env
+        ).items():
+            if name in candidates and name not in options:
+                options[name] = (package, ["--all-groups --all-extras"])
+    for name, (package, ways) in options.items():
+        result[name] = (package, " " + " or ".join(ways))
     return result
 
 

@@ -131,10 +131,19 @@ def add_check_arguments(check: argparse.ArgumentParser) -> None:
         help="output format (default: text)",
     )
     check.add_argument(
-        "-v", "--verbose", action="count", default=0, help="-vvv adds the traceback to an error"
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="-v: where the environment was found, which selection and why, timings;"
+        " -vvv adds the traceback to an error",
     )
     check.add_argument(
-        "-q", "--quiet", action="store_true", help="print nothing; the exit code tells"
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no text report (the exit code tells); a --format other than text and an"
+        " error are still written",
     )
 
 
@@ -345,12 +354,13 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     warning = append_step_summary(args.format, outcome)
     if warning:
         sys.stderr.write(warning + "\n")
-    if args.quiet:
-        return outcome.exit_code
+    if args.verbose and outcome.report is not None:
+        sys.stderr.write("".join(f"lockguard: {line}\n" for line in outcome.report.trace))
     text = outcome.stdout
     if args.format == "text":
+        # -q silences the text report only: a machine format and the error line stay.
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        text = render_tags(text, colour=colour)
+        text = "" if args.quiet else render_tags(text, colour=colour)
     sys.stdout.write(text)
     sys.stderr.write(outcome.stderr)
     return outcome.exit_code

@@ -88,7 +88,7 @@ class CodeInfo:
     """What one finding code means and what fixes it.
 
     ``hint`` is one sentence to run or do (``{options}`` stands for the selection's
-    options, ``--with docs``); ``repair`` is what ``lockguard repair`` does for it
+    options, ``--with docs``, and ``{directory}`` for ``-C DIR``); ``repair`` is what ``lockguard repair`` does for it
     (None: repair cannot fix it); ``per_file`` codes are about one installed file
     each, listed one a line as ``rpm -V`` does.
     """
@@ -118,45 +118,48 @@ _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 #: Every code lockguard can report, in the order reports list them.
 CATALOGUE: dict[Code, CodeInfo] = {
     "lock-missing": CodeInfo(
-        _E, "there is no poetry.lock", Remedy.LOCK, "run `poetry lock` and commit poetry.lock"
+        _E,
+        "there is no poetry.lock",
+        Remedy.LOCK,
+        "run `poetry lock{directory}` and commit poetry.lock",
     ),
     "lock-stale": CodeInfo(
         _E,
         "poetry.lock's content-hash does not match pyproject.toml",
         Remedy.LOCK,
-        "run `poetry lock` to bring poetry.lock up to date with pyproject.toml",
+        "run `poetry lock{directory}` to bring poetry.lock up to date with pyproject.toml",
     ),
     "unhashed": CodeInfo(
         _E,
         "a package that must be hashed has no hashes in the lock",
         Remedy.LOCK,
-        "run `poetry lock --regenerate` against a source that serves hashes,"
+        "run `poetry lock --regenerate{directory}` against a source that serves hashes,"
         " or list the package under [tool.lockguard] allow-unhashed",
     ),
     "weak-hash": CodeInfo(
         _E,
         "a package's only hashes use md5 or sha1",
         Remedy.LOCK,
-        "run `poetry lock --regenerate` against a source that serves sha256 hashes",
+        "run `poetry lock --regenerate{directory}` against a source that serves sha256 hashes",
     ),
     "unpinned-vcs": CodeInfo(
         _E,
         "a git package is not pinned to a full commit",
         Remedy.LOCK,
-        "pin the git dependency to a commit (rev = ...) and run `poetry lock`",
+        "pin the git dependency to a commit (rev = ...) and run `poetry lock{directory}`",
     ),
     "ambiguous-lock": CodeInfo(
         _W,
         "a package is locked more than once for this environment",
         Remedy.LOCK,
-        "run `poetry lock` so that each package is locked once for each environment",
+        "run `poetry lock{directory}` so that each package is locked once for each environment",
     ),
     "python-unsupported": CodeInfo(
         _W,
         "the interpreter's version is outside the project's Python constraint",
         Remedy.OTHER,
         "use an interpreter the project's Python constraint allows"
-        " (`poetry env use`), or widen the constraint and run `poetry lock`",
+        " (`poetry env use`), or widen the constraint and run `poetry lock{directory}`",
     ),
     "missing": CodeInfo(
         _E, "required by the lock, not installed", Remedy.SYNC, _SYNC_HINT, "install"
@@ -220,8 +223,10 @@ CATALOGUE: dict[Code, CodeInfo] = {
         _E,
         "an sdist would be built though a compatible wheel is locked",
         Remedy.OTHER,
-        "the locked wheel changed on the source: find out why before re-locking; set"
-        " installer.no-binary for the package if building it is intended",
+        "poetry.lock and the source disagree on the locked wheel's hash: the source now"
+        " serves other bytes, or poetry.lock was edited (`git diff poetry.lock`); find out"
+        " which before re-locking, and set installer.no-binary for the package if building"
+        " it is intended",
     ),
     "build-refused": CodeInfo(
         _E,
@@ -298,11 +303,13 @@ def codes_where(**wanted: object) -> frozenset[Code]:
     )
 
 
-def hint(code: str, options: str = "") -> str:
-    """The hint for ``code`` with the selection's ``options`` filled in; "" for a code
-    the catalogue does not know (a report from another version)."""
+def hint(code: str, options: str = "", directory: str = "") -> str:
+    """The hint for ``code`` with the selection's ``options`` filled in (for Poetry
+    commands that install) and ``directory`` (`` -C DIR``, for the others; included in
+    ``options`` by the caller); "" for a code the catalogue does not know (a report
+    from another version)."""
     info = CATALOGUE.get(code)  # type: ignore[call-overload]
-    return info.hint.format(options=options) if info is not None else ""
+    return info.hint.format(options=options, directory=directory) if info is not None else ""
 
 
 def code_order(code: str) -> int:

@@ -26,12 +26,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RepairPlan:
-    """Packages to take out and reinstall, to install, and to remove (by name)."""
+    """Packages to take out and reinstall, to install, to remove and to leave in place
+    (extraneous without ``--remove-extraneous``), by name."""
 
     reinstall: dict[str, tuple[str, ...]] = field(default_factory=dict)
     install: dict[str, tuple[str, ...]] = field(default_factory=dict)
     remove: tuple[str, ...] = ()
     unfixable: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -46,6 +48,7 @@ def plan_repair(report: Report, *, remove_extraneous: bool = False) -> RepairPla
     reinstall: dict[str, set[str]] = {}
     install: dict[str, set[str]] = {}
     remove: set[str] = set()
+    left: set[str] = set()
     unfixable: set[str] = set()
     for f in report.findings:
         action = CATALOGUE[f.code].repair
@@ -56,6 +59,8 @@ def plan_repair(report: Report, *, remove_extraneous: bool = False) -> RepairPla
         elif f.package and action == "remove":
             if remove_extraneous:
                 remove.add(f.package)
+            elif f.severity.value == "error":
+                left.add(f.package)
         elif f.code not in ("unselected",) and f.severity.value == "error":
             unfixable.add(f.code)
     return RepairPlan(
@@ -63,6 +68,7 @@ def plan_repair(report: Report, *, remove_extraneous: bool = False) -> RepairPla
         install={n: tuple(sorted(c)) for n, c in sorted(install.items()) if n not in reinstall},
         remove=tuple(sorted(remove)),
         unfixable=tuple(sorted(unfixable)),
+        left=tuple(sorted(left)),
     )
 
 
@@ -89,6 +95,7 @@ def run_repair(
     ``-m poetry``). Raises LockguardError when the project cannot be checked or Poetry
     cannot be started.
     """
+    import os
     import shutil
     import subprocess
     import sys
@@ -109,6 +116,8 @@ def run_repair(
         run.lines.append(f"install {name} ({', '.join(codes)})")
     for name in plan.remove:
         run.lines.append(f"remove {name} (extraneous)")
+    for name in plan.left:
+        run.lines.append(f"leave {name} in place (extraneous: --remove-extraneous removes it)")
     if plan.unfixable:
         run.lines.append(
             f"not repairable by reinstalling: {', '.join(plan.unfixable)} (see"
@@ -155,6 +164,11 @@ def run_repair(
     if remove_extraneous and _poetry_version() == (2, 0, 0):
         verb = ["install", "--sync"]  # Poetry 2.0.0's sync removes nothing (fixed in 2.0.1)
     args = [*command, *verb, "--no-interaction", *options.selection.as_poetry_options().split()]
+    if plan.left:
+        # The guarded install keeps what is extraneous (repair says so): not its failure.
+        from poetry_lockguard.guard.run import RUN_SYNC_VARIABLE
+
+        environ = dict(os.environ if environ is None else environ, **{RUN_SYNC_VARIABLE: "1"})
     run.lines.append(f"running `poetry {' '.join(args[len(command) :])}`")
     try:
         done = subprocess.run(
@@ -174,11 +188,18 @@ def run_repair(
     after = run_check(options)
     run.after = after
     run.exit_code = exit_code(after)
-    run.lines.append(
-        "repaired: the environment matches poetry.lock, every file verified"
-        if run.exit_code == 0
-        else "still differs from poetry.lock: see `poetry lockguard check --integrity`"
-    )
+    remaining = {(f.code, f.package) for f in after.errors}
+    if run.exit_code == 0:
+        run.lines.append("repaired: the environment matches poetry.lock, every file verified")
+    elif remaining and remaining <= {("extraneous", name) for name in plan.left}:
+        names = ", ".join(sorted(str(name) for _, name in remaining))
+        run.lines.append(
+            "repaired: every locked package matches poetry.lock, every file verified;"
+            f" still extraneous: {names} (`poetry lockguard repair --remove-extraneous`"
+            " removes it)"
+        )
+    else:
+        run.lines.append("still differs from poetry.lock: see `poetry lockguard check --integrity`")
     return run
 
 

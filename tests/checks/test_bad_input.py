@@ -233,6 +233,29 @@ def test_no_environment_is_exit_2_and_none_is_created(base: PoetryProject, tmp_p
     assert not list((base.home / "cache").glob("virtualenvs/*"))
 
 
+def test_a_venv_whose_python_is_gone_is_named_broken(base: PoetryProject, tmp_path: Path) -> None:
+    """The base Python of a venv was removed or upgraded: bin/python dangles."""
+    project = _copy(base, tmp_path)
+    venv = project.venv
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /gone/bin\n")
+    for name in ("python", "python3"):
+        (venv / "bin" / name).symlink_to("/gone/bin/python3.99")
+    expected = (
+        f"lockguard: {venv}: broken virtualenv: bin/python links to /gone/bin/python3.99,"
+        " which no longer exists (its Python was removed or upgraded); recreate it:"
+        f" remove {venv}, then run `poetry install`"
+    )
+    for result in (
+        project.standalone(),
+        project.lockguard(),
+        project.standalone("--python", str(venv)),
+        project.lockguard("--python", str(venv / "bin" / "python3")),
+    ):
+        assert result.returncode == 2, result.output
+        assert result.stderr.strip().replace("bin/python3 links", "bin/python links") == expected
+
+
 @pytest.mark.poetry  # cleo's and Poetry's usage errors
 def test_format_usage_error_is_exit_2(base: PoetryProject, tmp_path: Path) -> None:
     project = _copy(base, tmp_path)

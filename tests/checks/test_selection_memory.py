@@ -40,3 +40,24 @@ def test_options_win_and_outside_packages_are_unselected(project_factory: Projec
     project.pip("install", "stray")
     result = project.standalone("--format", "json", "--with", "docs")
     assert result.findings() == [("extraneous", "stray"), ("unselected", "zeta")], result.output
+
+
+def test_unselected_names_every_option_that_selects_it(project_factory: ProjectFactory) -> None:
+    project = project_factory("every-option")
+    project.write_pyproject(
+        ["beta>=1.0"],
+        groups={"docs": ["docs-tool"], "lint": ["docs-tool"]},
+        optional_groups={"docs", "lint"},
+        extras={"yaml": ["docs-tool"]},
+    )
+    project.poetry("lock", check=True)
+    project.poetry("install", "--with", "docs", check=True)
+    for run in (project.lockguard, project.standalone):
+        result = run("--format", "json", "--only", "main")
+        assert (result.returncode, result.findings()) == (0, [("unselected", "docs-tool")])
+        (finding,) = result.json()["findings"]
+        assert finding["message"].startswith(
+            "docs-tool 1.0.0 is locked, but for --with docs or --with lint or -E yaml, which"
+            " this check does not select"
+        ), finding["message"]
+        assert finding["expected"] == "--with docs"  # the first of them

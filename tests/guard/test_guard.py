@@ -4,6 +4,7 @@ import base64
 import csv
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -170,6 +171,29 @@ def test_tampered_wheel_is_not_replaced_by_its_sdist(
     assert [p.name for p in markers.iterdir()] == [f"{dist.name}-1.0.0.built"]
 
 
+def test_a_wheel_hash_edited_in_the_lock_is_a_disagreement_with_the_source(
+    project: PoetryProject, index: PackageIndex
+) -> None:
+    dist = Dist(fresh_name("edited"), "1.0.0", sdist=True)
+    index.add(dist)
+    locked(project, [dist.name])
+    wheel = re.escape(dist.wheel_name)
+    edit_lock_package(
+        project.lock,
+        dist.name,
+        rf'(file = "{wheel}", hash = "sha256:)[0-9a-f]+',
+        r"\g<1>" + "0" * 64,
+    )
+    before = project.snapshot()
+    result = project.poetry("install")
+    assert_refused(result, "sdist-fallback", dist.name)
+    assert (
+        "Hint: poetry.lock and the source disagree on the locked wheel's hash: the source now"
+        " serves other bytes, or poetry.lock was edited (`git diff poetry.lock`)"
+    ) in result.output, result.output
+    assert project.snapshot() == before
+
+
 def test_tampered_wheel_without_sdist_is_a_hash_mismatch(
     project: PoetryProject, index: PackageIndex
 ) -> None:
@@ -247,6 +271,26 @@ def test_check_after_install_enforce_fails_on_drift(project: PoetryProject) -> N
     assert_refused(result, "extraneous", "stray")
     assert "poetry sync" in result.output
     assert project.installed()["alpha"] == "2.0.0"  # the install itself happened
+
+
+@pytest.mark.parametrize("command", [("add", "beta"), ("remove", "beta"), ("update",)])
+def test_drift_from_before_a_lock_writer_is_a_warning(
+    project: PoetryProject, command: tuple[str, ...]
+) -> None:
+    """`poetry add markdown` with an unrelated package extraneous since before the
+    command: the command succeeded; the old drift is reported, not turned into exit 1."""
+    locked(project, ["alpha", "beta"] if command[0] == "remove" else ["alpha"])
+    assert project.poetry("install").returncode == 0
+    project.pip("install", "stray")
+    result = project.poetry(*command)
+    assert result.returncode == 0, result.output
+    succeeded = f"`poetry {command[0]}` succeeded; the environment already differed"
+    assert succeeded in result.output, result.output
+    assert "  • extraneous: stray 1.0.0 is installed" in result.output, result.output
+    assert "Hint: run `poetry sync` to remove packages" in result.output
+    # It is still drift: the check itself fails on it.
+    check = project.lockguard("--format", "json")
+    assert (check.returncode, check.findings()) == (1, [("extraneous", "stray")]), check.output
 
 
 #: What `python -m venv` seeds a new venv with (pip, and setuptools before Python 3.12)

@@ -52,7 +52,7 @@ def test_repair_dry_run_lists_and_changes_nothing(project_factory: ProjectFactor
     assert "reinstall delta (record-invalid)" in lines
     assert "reinstall epsilon (file-missing, unattested)" in lines  # the receipt is in RECORD
     assert "install gamma (missing)" in lines
-    assert not any("stray" in line for line in lines), result.stdout
+    assert "leave stray in place (extraneous: --remove-extraneous removes it)" in lines
     assert project.installed() == before
     hint = project.lockguard("--integrity")
     assert "poetry lockguard repair" in hint.stdout, hint.stdout
@@ -76,6 +76,14 @@ def test_standalone_repair_keeps_extraneous_without_the_option(
         [sys.executable, "-m", "poetry_lockguard", "repair", "-C", str(project.path)]
     )
     assert result.returncode == 1, result.output  # stray is still extraneous
+    lines = result.stdout.splitlines()
+    assert "leave stray in place (extraneous: --remove-extraneous removes it)" in lines
+    assert "failed" not in result.output, result.output  # keeping stray is not a failure
+    assert lines[-1] == (
+        "repaired: every locked package matches poetry.lock, every file verified;"
+        " still extraneous: stray (`poetry lockguard repair --remove-extraneous`"
+        " removes it)"
+    ), result.stdout
     check = project.standalone("--integrity", "--format", "json")
     assert (check.returncode, check.codes()) == (1, ["extraneous"]), check.output
 

@@ -41,6 +41,7 @@ def test_the_plan_of_a_reinstall(remove_extraneous: bool) -> None:
         install={"gamma": ("missing",)},
         remove=("stray",) if remove_extraneous else (),
         unfixable=("lock-stale",),
+        left=() if remove_extraneous else ("stray",),
     )
 
 

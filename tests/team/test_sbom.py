@@ -329,10 +329,59 @@ def test_without_cyclonedx_the_command_names_the_extra(
     assert main(["sbom", "-C", str(clean.path)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
+    # This test's interpreter has Poetry: the extra is added the way `poetry self` adds.
     assert captured.err == (
-        "lockguard: sbom needs cyclonedx-python-lib: install the extra"
-        " poetry-lockguard[sbom] (poetry self add 'poetry-lockguard[sbom]')\n"
+        "lockguard: sbom needs cyclonedx-python-lib, from the extra poetry-lockguard[sbom]:"
+        " poetry self add 'poetry-lockguard[sbom]'\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("pipx", "pipx inject poetry 'poetry-lockguard[sbom]'"),
+        ("self", "poetry self add 'poetry-lockguard[sbom]'"),
+        ("pip", "'/srv/my env/bin/python' -m pip install 'poetry-lockguard[sbom]'"),
+        (
+            "project",
+            (
+                'add extras = ["sbom"] to poetry-lockguard in the project\'s'
+                " [tool.poetry.requires-plugins] (Poetry installs it on its next command)"
+            ),
+        ),
+        (
+            "zipapp",
+            (
+                "the single-file checker cannot carry it: run `python -m poetry_lockguard sbom`"
+                " from an installed 'poetry-lockguard[sbom]'"
+            ),
+        ),
+    ],
+)
+def test_the_extra_is_added_the_way_this_copy_was_installed(
+    tmp_path: Path, where: str, expected: str
+) -> None:
+    from poetry_lockguard.install_route import add_extra_command
+
+    prefix = tmp_path / "poetry"
+    package = prefix / "lib" / "python3.12" / "site-packages" / "poetry_lockguard"
+    if where == "project":
+        package = tmp_path / "app" / ".poetry" / "plugins" / "poetry_lockguard"
+    package.mkdir(parents=True)
+    init = package / "__init__.py"
+    init.write_text("")
+    if where == "pipx":
+        (prefix / "pipx_metadata.json").write_text("{}")
+    if where == "zipapp":
+        init = tmp_path / "lockguard.pyz" / "poetry_lockguard" / "__init__.py"
+    command = add_extra_command(
+        "sbom",
+        package_file=str(init),
+        prefix=str(prefix),
+        executable="/srv/my env/bin/python",
+        has_poetry=where != "pip",
+    )
+    assert command == expected
 
 
 def _inventory(components: tuple[Component, ...]) -> Inventory:

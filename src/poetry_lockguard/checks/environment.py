@@ -149,13 +149,15 @@ class EnvironmentCheck:
             outside = (unselected or {}).get(name)
             if outside is not None and same_version(dist.version, outside[0].version):
                 package, option = outside
+                ways = option.strip().split(" or ")
                 findings.append(
                     finding(
                         "unselected",
                         name,
                         f"{name} {dist.version} is locked, but for {option.strip()}, which"
                         f" this check does not select{dist.location}",
-                        expected=option.strip(),
+                        # The first option that selects it (the message names every one).
+                        expected=ways[0],
                         found=dist.version,
                         line=package.line,
                         severity=Severity.ERROR if strict else None,

@@ -82,6 +82,7 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
 
     def handle(self) -> int:
         from cleo.io.outputs.output import Type
+        from cleo.io.outputs.output import Verbosity
 
         from poetry_lockguard.app import Outcome
         from poetry_lockguard.app import check
@@ -93,7 +94,8 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
         fmt = self.option("format")
         if fmt not in FORMATS:
             self.line_error(
-                f"<error>--format must be one of {', '.join(FORMATS)}, not {fmt!r}</error>"
+                f"<error>--format must be one of {', '.join(FORMATS)}, not {fmt!r}</error>",
+                verbosity=Verbosity.QUIET,
             )
             return 2
         progress = None
@@ -115,16 +117,20 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
         warning = append_step_summary(fmt, outcome)
         if warning:
             self.line_error(f"<warning>{escape_tags(warning)}</warning>")
+        if outcome.report is not None:
+            for line in outcome.report.trace:
+                self.line_error(f"lockguard: {escape_tags(line)}", verbosity=Verbosity.VERBOSE)
         if fmt == "text":
             self.io.write(outcome.stdout)
         else:
-            # The machine formats must reach stdout exactly as rendered.
-            self.io.write(outcome.stdout, type=Type.RAW)
+            # The machine formats must reach stdout exactly as rendered, -q or not.
+            self.io.write(outcome.stdout, type=Type.RAW, verbosity=Verbosity.QUIET)
         if outcome.stderr:
             first, _, rest = outcome.stderr.partition("\n")
-            self.line_error(f"<error>{escape_tags(first)}</error>")
+            # The error line is written under -q too: a silent exit 2 explains nothing.
+            self.line_error(f"<error>{escape_tags(first)}</error>", verbosity=Verbosity.QUIET)
             if rest:
-                self.io.write_error(rest, type=Type.RAW)
+                self.io.write_error(rest, type=Type.RAW, verbosity=Verbosity.QUIET)
         return outcome.exit_code
 
     def _check_options(self) -> CheckOptions:

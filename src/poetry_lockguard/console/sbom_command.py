@@ -31,7 +31,8 @@ receipts are read) and writes a CycloneDX 1.6 JSON SBOM of the environment: ever
 installed package with its purl, the sha256 of the archive that was installed, the
 lock's hashes, its groups and source, the dependency graph from <comment>poetry.lock</comment>, and
 whether lockguard verified it (<comment>lockguard:verified</comment>, <comment>lockguard:finding</comment>).
-Needs the extra: <info>poetry self add 'poetry-lockguard[sbom]'</info>.
+Needs the extra: <info>poetry self add 'poetry-lockguard[sbom]'</info>
+(with pipx: <info>pipx inject poetry 'poetry-lockguard[sbom]'</info>).
 
   <info>poetry lockguard sbom -o sbom.cdx.json</info>
   <info>poetry lockguard sbom --with docs --python /srv/app/.venv/bin/python</info>

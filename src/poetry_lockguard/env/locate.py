@@ -19,23 +19,48 @@ if TYPE_CHECKING:
 def interpreter_in(path: Path) -> Path:
     """The interpreter of ``path``: itself if a file, else the venv's ``bin/python``."""
     if path.is_dir():
-        for candidate in (
+        candidates = (
             path / "bin" / "python",
             path / "bin" / "python3",
             path / "Scripts" / "python.exe",
-        ):
+        )
+        for candidate in candidates:
             if candidate.exists():
                 return candidate
+        dangling = next((c for c in candidates if c.is_symlink()), None)
+        if dangling is not None:
+            raise _broken(path, dangling)
         raise EnvironmentInspectionError(f"{path}: no Python interpreter in this directory")
     if not path.exists():
+        if path.is_symlink() and (path.parent.parent / "pyvenv.cfg").is_file():
+            raise _broken(path.parent.parent, path)
         raise EnvironmentInspectionError(f"{path}: interpreter not found")
     return path
+
+
+def _broken(venv: Path, python: Path) -> EnvironmentInspectionError:
+    """A venv whose interpreter is a link to a Python that is gone (removed, upgraded)."""
+    target = os.readlink(python)
+    return EnvironmentInspectionError(
+        f"{venv}: broken virtualenv: {python.relative_to(venv)} links to {target}, which no"
+        f" longer exists (its Python was removed or upgraded); recreate it: remove {venv},"
+        " then run `poetry install`"
+    )
 
 
 def find_project_interpreter(
     project_dir: Path, project_name: str, environ: Mapping[str, str] | None = None
 ) -> Path:
-    """The interpreter of the environment Poetry would use for ``project_dir``.
+    """The interpreter of the environment Poetry would use for ``project_dir``
+    (``locate_project_interpreter`` without the reason)."""
+    return locate_project_interpreter(project_dir, project_name, environ)[0]
+
+
+def locate_project_interpreter(
+    project_dir: Path, project_name: str, environ: Mapping[str, str] | None = None
+) -> tuple[Path, str]:
+    """The interpreter of the environment Poetry would use for ``project_dir``, and why
+    that one (for ``-v``).
 
     The order is Poetry's (``EnvManager.get``): an active ``VIRTUAL_ENV`` (or non-base
     conda env) unless envs.toml names a Python for this project (``poetry env use``);
@@ -55,14 +80,18 @@ def find_project_interpreter(
     # Poetry reads VIRTUAL_ENV first and CONDA_PREFIX only when VIRTUAL_ENV is unset.
     active = environ.get("VIRTUAL_ENV", environ.get("CONDA_PREFIX"))
     if active and environ.get("CONDA_DEFAULT_ENV") != "base" and not chosen:
-        return interpreter_in(Path(active))
+        variable = "VIRTUAL_ENV" if "VIRTUAL_ENV" in environ else "CONDA_PREFIX"
+        return interpreter_in(Path(active)), f"the activated environment ({variable})"
 
     in_project = project_dir / ".venv"
     if in_project.is_dir() and config.get("virtualenvs.in-project") is not False:
-        return interpreter_in(in_project)
+        return interpreter_in(in_project), "the project's in-project .venv"
 
     if config.get("virtualenvs.create") is False:
-        return interpreter_in(Path(sys.base_prefix))
+        return (
+            interpreter_in(Path(sys.base_prefix)),
+            "virtualenvs.create = false: the base interpreter of the Python running this",
+        )
 
     if chosen:
         named = venvs / f"{base}-py{chosen}"
@@ -73,7 +102,12 @@ def find_project_interpreter(
         minor = f"{sys.version_info[0]}.{sys.version_info[1]}"
         candidates = [c for c in candidates if c.name.endswith(f"-py{minor}")] or candidates
     if len(candidates) == 1:
-        return interpreter_in(candidates[0])
+        why = (
+            f"the environment `poetry env use` chose (Python {chosen})"
+            if chosen
+            else "the project's environment"
+        )
+        return interpreter_in(candidates[0]), f"{why} in virtualenvs.path {venvs}"
     if candidates:
         names = ", ".join(c.name for c in candidates)
         raise EnvironmentInspectionError(

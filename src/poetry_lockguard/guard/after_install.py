@@ -11,6 +11,8 @@ from poetry_lockguard.guard.refusal import finding_lines
 
 if TYPE_CHECKING:
     from collections.abc import Collection
+    from collections.abc import Iterable
+    from collections.abc import Mapping
     from pathlib import Path
 
     from poetry_lockguard.env.probe import Interpreter
@@ -58,26 +60,101 @@ def run_sync() -> bool:
     return os.environ.get(RUN_SYNC_VARIABLE) == "1"
 
 
+#: What a site directory holds per distribution: canonical name -> its metadata
+#: directories' names (``name-version.dist-info``), as a fingerprint of what is installed.
+InstalledEntries = dict[str, frozenset[str]]
+
+
+def installed_entries(site_dirs: Iterable[Path]) -> InstalledEntries:
+    """The metadata directories in ``site_dirs`` by distribution name: one directory
+    listing each, no file read (the state before a command, compared after it)."""
+    import os
+
+    from poetry_lockguard.names import canonicalize_name
+
+    found: dict[str, set[str]] = {}
+    for site in dict.fromkeys(site_dirs):
+        try:
+            entries = list(os.scandir(site))
+        except OSError:
+            continue
+        for entry in entries:
+            stem, dot, suffix = entry.name.rpartition(".")
+            if dot and suffix.lower() in ("dist-info", "egg-info"):
+                name = canonicalize_name(stem.partition("-")[0])
+                found.setdefault(name, set()).add(f"{site}/{entry.name}")
+    return {name: frozenset(dirs) for name, dirs in found.items()}
+
+
+def preexisting(
+    findings: Iterable[Finding],
+    before: Mapping[str, frozenset[str]],
+    after: Mapping[str, frozenset[str]],
+    touched: Collection[str],
+) -> list[Finding]:
+    """The findings about a package that was installed before the command, just as it
+    is after it, and that no operation of the command installed, updated or removed:
+    drift the command found, not drift it made."""
+    from poetry_lockguard.names import canonicalize_name
+
+    result = []
+    for f in findings:
+        if not f.package:
+            continue
+        name = canonicalize_name(f.package)
+        if name not in touched and before.get(name) and before.get(name) == after.get(name):
+            result.append(f)
+    return result
+
+
 def drift_lines(
     findings: list[Finding],
     reported: Collection[tuple[str, str | None]],
     command_line: str,
     selection: SelectionRequest,
-) -> list[str]:
-    """The message for error findings not ``reported`` already: a head line, one line
-    a finding and a hint; empty when there are none."""
+    before: Collection[Finding] = (),
+    directory: str = "",
+) -> tuple[list[str], list[str]]:
+    """The messages for error findings not ``reported`` already: (the drift the command
+    left, the drift that was there before it and that it did not touch); each a head
+    line, one line a finding and a hint, or empty when there is none."""
     errors = [
         f for f in findings if f.severity is Severity.ERROR and (f.code, f.package) not in reported
     ]
-    if not errors:
-        return []
-    head = (
-        f"lockguard: after `{command_line}` the environment does not match"
-        f" poetry.lock ({len(errors)} error{'s' if len(errors) != 1 else ''})"
-    )
-    options = selection.as_poetry_options()
-    fix = next((text for f in errors if (text := hint(f.code, options))), "")
-    lines = [head, *finding_lines(errors)]
-    if fix:
-        lines.append(f"Hint: {fix}")
-    return lines
+    new = [f for f in errors if f not in before]
+    old = [f for f in errors if f in before]
+    options = selection.as_poetry_options() + directory
+    made: list[str] = []
+    if new:
+        made = [
+            (
+                f"lockguard: after `{command_line}` the environment does not match"
+                f" poetry.lock ({_errors(len(new))})"
+            ),
+            *finding_lines(new),
+            *_hint_line(new, options, directory),
+        ]
+    found: list[str] = []
+    if old:
+        head = (
+            f"the environment already differed from poetry.lock before `{command_line}`"
+            if new
+            else f"`{command_line}` succeeded; the environment already differed from"
+            " poetry.lock before it"
+        )
+        warnings = f"{len(old)} warning{'s' if len(old) != 1 else ''}"
+        found = [
+            f"lockguard: {head} ({warnings}, not caused by this command):",
+            *finding_lines(old),
+            *_hint_line(old, options, directory),
+        ]
+    return made, found
+
+
+def _errors(count: int) -> str:
+    return f"{count} error{'s' if count != 1 else ''}"
+
+
+def _hint_line(findings: list[Finding], options: str, directory: str) -> list[str]:
+    fix = next((text for f in findings if (text := hint(f.code, options, directory))), "")
+    return [f"Hint: {fix}"] if fix else []

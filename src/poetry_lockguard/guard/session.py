@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from poetry.console.commands.installer_command import InstallerCommand
     from poetry.installation.operations.operation import Operation
 
+    from poetry_lockguard.findings import Finding
+    from poetry_lockguard.guard.after_install import InstalledEntries
     from poetry_lockguard.guard.gate import GuardSettings
     from poetry_lockguard.guard.verify import VerifiedArtifact
 
@@ -77,6 +79,11 @@ class GuardSession:
         self.verified: dict[tuple[str, str], VerifiedArtifact] = {}
         self.install_point: InstallPoint | None = None
         self.snapshot: ProjectSnapshot | None = None
+        #: add/update/remove: what was installed before the operations, and the
+        #: packages they install, update or remove (None: not recorded).
+        self.before: InstalledEntries | None = None
+        self.touched: set[str] = set()
+        self.site_dirs: tuple[Path, ...] = ()
 
     # -- COMMAND, before Poetry configures the env and installer --------------------
     def start(self) -> None:
@@ -104,6 +111,8 @@ class GuardSession:
         def wrap_execute(original: Callable[[list[Operation]], int]) -> Callable[..., int]:
             def execute(operations: list[Operation]) -> int:
                 internals.prime_site_packages()
+                if self.kind not in LOCK_CONSUMERS and self.before is None:
+                    self._record_before(internals, operations)
                 self._guarded(lambda: self.before_operations(internals, operations))
                 status = original(operations)
                 if status == 0 and internals.executor.enabled and not self.dry_run:
@@ -176,6 +185,19 @@ class GuardSession:
 
         return run
 
+    def _record_before(self, internals: ExecutorInternals, operations: list[Operation]) -> None:
+        """What is installed before add/update/remove changes anything, so that drift
+        that was already there is told apart from drift the command made."""
+        from poetry_lockguard.guard.after_install import installed_entries
+
+        try:
+            self.site_dirs = internals.site_dirs()
+            self.before = installed_entries(self.site_dirs)
+        except Exception:  # noqa: BLE001 - without it, all drift counts as the command's
+            self.before = None
+            return
+        self.touched = {op.package.name for op in operations if not op.skipped}
+
     def _install_point_error(self, error: BaseException) -> None:
         if self.io.is_debug():
             raise error
@@ -222,18 +244,34 @@ class GuardSession:
             if enforce:
                 set_exit_code(2)
             return
-        lines = drift_lines(findings, self.verdict.reported, self.command_line, self._selection())
-        if not lines:
-            return
-        if enforce:
-            self.io.write_error_line(f"<error>{escape_tags(lines[0])}</error>")
-            for line in lines[1:]:
+        earlier: list[Finding] = []
+        if self.before is not None:
+            from poetry_lockguard.guard.after_install import installed_entries
+            from poetry_lockguard.guard.after_install import preexisting
+
+            after = installed_entries(self.site_dirs)
+            earlier = preexisting(findings, self.before, after, self.touched)
+        from poetry_lockguard.app import directory_option
+
+        made, found = drift_lines(
+            findings,
+            self.verdict.reported,
+            self.command_line,
+            self._selection(),
+            earlier,
+            directory_option(self.project_dir.resolve()),
+        )
+        if made and enforce:
+            self.io.write_error_line(f"<error>{escape_tags(made[0])}</error>")
+            for line in made[1:]:
                 self.io.write_error_line(escape_tags(line))
             set_exit_code(1)
-        else:
-            lines[0] += " [warn mode: exit code unchanged]"
-            for line in lines:
+        elif made:
+            made[0] += " [warn mode: exit code unchanged]"
+            for line in made:
                 self.io.write_error_line(f"<warning>{escape_tags(line)}</warning>")
+        for line in found:
+            self.io.write_error_line(f"<warning>{escape_tags(line)}</warning>")
 
     def _announce_builds(self) -> None:
         """Name every package whose installed wheel was built here, not downloaded.

@@ -31,6 +31,8 @@ class MarkdownReporter:
         infos = f", {len(report.infos)} info" if report.infos else ""
         if report.ok:
             head = f"### ✅ lockguard: {target} matches poetry.lock"
+        elif env is not None and report.lock_problem:
+            head = f"### ❌ lockguard: {report.lock_problem}; {target} matches the lock"
         else:
             head = f"### ❌ lockguard: {target} does not match poetry.lock"
         lock = f"lock-version {report.lock.version}" if report.lock.version else "no lock"

@@ -52,6 +52,16 @@ class Report:
     notes: tuple[str, ...] = field(default_factory=tuple)
     #: The selection as ``poetry sync`` options (" --with docs"), for hints.
     sync_options: str = ""
+    #: `` -C DIR`` when a command run here would not find the project, for hints.
+    directory_option: str = ""
+    #: The ``--python`` checked when it is not the project's environment, for hints
+    #: (``poetry sync`` would change the project's environment, not this one).
+    other_environment: str = ""
+    #: Whether ``other_environment`` is a virtualenv (repair can install into it).
+    other_is_venv: bool = False
+    #: What ``-v`` shows: where the environment was found and why, which selection
+    #: and why, how long each step took.
+    trace: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -67,6 +77,23 @@ class Report:
     def infos(self) -> tuple[Finding, ...]:
         """Findings of info severity (never the exit code)."""
         return tuple(f for f in self.findings if f.severity is Severity.INFO)
+
+    @property
+    def lock_problem(self) -> str:
+        """What is wrong when every error is about the lock itself, not the
+        environment (fixed by ``poetry lock``): "pyproject.toml and poetry.lock
+        disagree" or "poetry.lock has problems"; "" otherwise."""
+        from poetry_lockguard.findings import CATALOGUE
+        from poetry_lockguard.findings import Remedy
+
+        codes = {f.code for f in self.errors}
+        if not codes or any(CATALOGUE[c].remedy is not Remedy.LOCK for c in codes):
+            return ""
+        return (
+            "pyproject.toml and poetry.lock disagree"
+            if codes == {"lock-stale"}
+            else "poetry.lock has problems"
+        )
 
     @property
     def ok(self) -> bool:

@@ -16,6 +16,8 @@ from poetry_lockguard.report.style import neutralise
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from poetry_lockguard.findings import Finding
     from poetry_lockguard.report.model import Report
 
@@ -89,6 +91,9 @@ class TextReporter:
             verdict = (
                 f"{target} does not match {lock}" if report.environment else f"{lock} has problems"
             )
+            if report.environment and report.lock_problem:
+                problem = report.lock_problem.replace("poetry.lock", lock)
+                verdict = f"{problem}; {target} matches the lock"
             line = f"<error>✗ {verdict}</error>: {errors}, {warnings}{infos}; {checked}{scope}."
         if report.environment is not None:
             line += f"\n  fingerprint {report.environment.fingerprint}"
@@ -98,17 +103,53 @@ class TextReporter:
         return report_hint(report, self._sync_options)
 
 
+#: Codes whose hint installs into the environment: the project's own, through Poetry.
+_INSTALLING = codes_where(remedy=Remedy.SYNC) | _REPAIR_HINTED
+
+
 def report_hint(report: Report, sync_options: str = "") -> str:
     """The one command that fixes the report's errors (its warnings when it has none),
-    "" when no hint applies; ``sync_options`` when the report carries none."""
+    "" when no hint applies; ``sync_options`` when the report carries none.
+
+    A hint that installs names the project (``-C DIR``) when it is not found from the
+    current directory, and is not given for an environment Poetry would not install
+    into: an interpreter outside the project's Python constraint, or not the
+    project's environment (then it says so, and what does install there)."""
     codes = {f.code for f in report.errors} or {f.code for f in report.warnings}
+    options = (report.sync_options or sync_options) + report.directory_option
     # `repair` also does what `poetry sync` would: one command for everything.
     repairable = sorted(codes & _REPAIR_HINTED, key=code_order)
     for code in repairable or sorted(codes, key=code_order):
-        text = hint(code, report.sync_options or sync_options)
-        if text:
-            return text
+        text = hint(code, options, report.directory_option)
+        if not text:
+            continue
+        if code in _INSTALLING:
+            if any(f.code == "python-unsupported" for f in report.findings):
+                # Poetry would look for another Python than the one checked.
+                return hint("python-unsupported", directory=report.directory_option)
+            if report.other_environment:
+                return _other_environment_hint(report, codes, options)
+        return text
     return ""
+
+
+def _other_environment_hint(report: Report, codes: Collection[str], options: str) -> str:
+    from shlex import quote
+
+    python = quote(report.other_environment)
+    if report.other_is_venv:
+        remove = " --remove-extraneous" if "extraneous" in codes else ""
+        return (
+            f"{python} is not the project's environment (`poetry sync` changes only that"
+            f" one): run `poetry lockguard repair --python {python}{options}{remove}` to"
+            " install poetry.lock's packages into it, verified"
+        )
+    return (
+        f"{python} is neither the project's environment nor a virtualenv, and Poetry"
+        " installs only into those: make one from it with"
+        f" `poetry env use {python}{report.directory_option}`,"
+        f" then run `poetry sync{options}`"
+    )
 
 
 def counted(count: int, noun: str) -> str:

@@ -10,11 +10,16 @@ if TYPE_CHECKING:
 
     from poetry_lockguard.app import CheckOptions
 
-#: The one line a user without the optional dependency reads.
-MISSING_LIBRARY = (
-    "lockguard: sbom needs cyclonedx-python-lib: install the extra"
-    " poetry-lockguard[sbom] (poetry self add 'poetry-lockguard[sbom]')"
-)
+
+def missing_library() -> str:
+    """The one line a user without the optional dependency reads: what installs it,
+    for the way this copy was installed."""
+    from poetry_lockguard.install_route import add_extra_command
+
+    return (
+        "lockguard: sbom needs cyclonedx-python-lib, from the extra poetry-lockguard[sbom]:"
+        f" {add_extra_command('sbom')}"
+    )
 
 
 def make_sbom(
@@ -36,7 +41,7 @@ def make_sbom(
     from poetry_lockguard.report.style import neutralise
 
     if find_spec("cyclonedx") is None or find_spec("packageurl") is None:
-        return "", MISSING_LIBRARY + "\n", 2
+        return "", missing_library() + "\n", 2
     from poetry_lockguard.sbom.cyclonedx import render_cyclonedx
     from poetry_lockguard.sbom.inventory import take_inventory
 
