@@ -353,6 +353,7 @@ def _check_lock_and_environment(
         other_environment=other,
         other_is_venv=other_is_venv,
         trace=trace.lines(project_dir, interpreter.prefix, selection, chosen_by),
+        required_names=frozenset(required),
     )
 
 

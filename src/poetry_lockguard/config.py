@@ -20,8 +20,19 @@ ON_RUN_VARIABLE = "POETRY_LOCKGUARD_ON_RUN"
 BUILD_POLICIES = ("allow", "warn", "refuse")
 SEED_POLICIES = ("info", "error")
 #: What venv tools install into a new virtualenv: ensurepip (pip; setuptools before
-#: Python 3.12), virtualenv (pip; setuptools and wheel for Python < 3.12), uv --seed.
-SEED_PACKAGES = frozenset({"pip", "setuptools", "wheel"})
+#: Python 3.12), virtualenv (pip; setuptools and wheel for Python < 3.12), uv --seed
+#: (packaging too, which its wheel requires), and the top-level names each may own.
+SEED_FILES: dict[str, tuple[str, ...]] = {
+    "pip": ("pip/",),
+    "setuptools": ("setuptools/", "pkg_resources/", "_distutils_hack/", "distutils-precedence.pth"),
+    "wheel": ("wheel/",),
+    "packaging": ("packaging/",),
+}
+SEED_PACKAGES = frozenset(SEED_FILES)
+#: A seed package that only comes with another one (uv seeds packaging for wheel).
+SEED_DEPENDENCIES = {"packaging": "wheel"}
+#: What the venv tools write as a seed package's INSTALLER.
+SEED_INSTALLERS = frozenset({"pip", "uv"})
 
 
 @dataclass(frozen=True)

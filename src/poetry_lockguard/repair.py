@@ -34,6 +34,9 @@ class RepairPlan:
     remove: tuple[str, ...] = ()
     unfixable: tuple[str, ...] = ()
     left: tuple[str, ...] = ()
+    #: Packages with findings that poetry.lock does not pin: a reinstall through
+    #: Poetry would only take them out.
+    not_locked: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -50,9 +53,13 @@ def plan_repair(report: Report, *, remove_extraneous: bool = False) -> RepairPla
     remove: set[str] = set()
     left: set[str] = set()
     unfixable: set[str] = set()
+    not_locked: dict[str, set[str]] = {}
+    locked = report.required_names
     for f in report.findings:
         action = CATALOGUE[f.code].repair
-        if f.package and action == "reinstall":
+        if f.package and action == "reinstall" and locked and f.package not in locked:
+            not_locked.setdefault(f.package, set()).add(f.code)
+        elif f.package and action == "reinstall":
             reinstall.setdefault(f.package, set()).add(f.code)
         elif f.package and action == "install":
             install.setdefault(f.package, set()).add(f.code)
@@ -69,6 +76,7 @@ def plan_repair(report: Report, *, remove_extraneous: bool = False) -> RepairPla
         remove=tuple(sorted(remove)),
         unfixable=tuple(sorted(unfixable)),
         left=tuple(sorted(left)),
+        not_locked={n: tuple(sorted(c)) for n, c in sorted(not_locked.items())},
     )
 
 
@@ -109,7 +117,8 @@ def run_repair(
     report = run_check(options)
     plan = plan_repair(report, remove_extraneous=remove_extraneous)
     run = RepairRun()
-    interpreter, environ = (None, None) if plan.empty else _install_target(options, report)
+    command = poetry or [sys.executable, "-m", "poetry"]
+    interpreter, environ = (None, None) if plan.empty else _install_target(options, report, command)
     for name, codes in plan.reinstall.items():
         run.lines.append(f"reinstall {name} ({', '.join(codes)})")
     for name, codes in plan.install.items():
@@ -118,6 +127,11 @@ def run_repair(
         run.lines.append(f"remove {name} (extraneous)")
     for name in plan.left:
         run.lines.append(f"leave {name} in place (extraneous: --remove-extraneous removes it)")
+    for name, codes in plan.not_locked.items():
+        run.lines.append(
+            f"leave {name} alone ({', '.join(codes)}): poetry.lock does not pin it, so a"
+            " reinstall through Poetry would only take it out; reinstall it by hand"
+        )
     if plan.unfixable:
         run.lines.append(
             f"not repairable by reinstalling: {', '.join(plan.unfixable)} (see"
@@ -127,7 +141,7 @@ def run_repair(
         run.lines.append("nothing to repair")
         run.exit_code, run.after = exit_code(report), report
         return run
-    if environ is not None and interpreter is not None:
+    if options.python is not None and interpreter is not None:
         run.lines.append(f"into the environment of --python: {interpreter.prefix}")
     if dry_run:
         run.exit_code = exit_code(report)
@@ -159,7 +173,6 @@ def run_repair(
                     shutil.rmtree(dist.path, ignore_errors=True)
                 else:
                     dist.path.unlink(missing_ok=True)
-    command = poetry or [sys.executable, "-m", "poetry"]
     verb = ["sync" if remove_extraneous else "install"]
     if remove_extraneous and _poetry_version() == (2, 0, 0):
         verb = ["install", "--sync"]  # Poetry 2.0.0's sync removes nothing (fixed in 2.0.1)
@@ -204,24 +217,23 @@ def run_repair(
 
 
 def _install_target(
-    options: CheckOptions, report: Report
+    options: CheckOptions, report: Report, command: list[str]
 ) -> tuple[Interpreter, dict[str, str] | None]:
     """The interpreter a repair installs into, and the environment variables that make
-    Poetry install there (None: Poetry's own choice, the project's environment).
+    Poetry install there (None: Poetry's own choice).
 
-    With ``--python`` naming another virtualenv than the project's, Poetry is pointed at
-    it as an activated venv (``VIRTUAL_ENV``). Raises LockguardError, before anything
-    is changed, when Poetry would not install into the checked interpreter: it is not a
-    virtualenv, ``poetry env use`` chose another environment for the project, or its
-    Python is outside the project's constraint (Poetry would look for another Python).
+    A virtualenv is always named to Poetry as the activated one (``VIRTUAL_ENV``), so
+    that Poetry installs into the environment that was checked, not into one it would
+    choose or create for itself. Poetry is then asked which environment it will use
+    (``poetry env info --path``, with those variables); anything but the checked one
+    raises LockguardError before anything is changed, as does a checked interpreter
+    outside the project's Python constraint (Poetry would look for another Python) or,
+    with ``--python``, one that is not a virtualenv.
     """
     import os
 
     from poetry_lockguard.app import target_interpreter
-    from poetry_lockguard.env.locate import find_project_interpreter
-    from poetry_lockguard.errors import EnvironmentInspectionError
     from poetry_lockguard.errors import LockguardError
-    from poetry_lockguard.lock.project import read_project
 
     interpreter = target_interpreter(options.project_dir, options.python)
     unsupported = next((f for f in report.findings if f.code == "python-unsupported"), None)
@@ -230,39 +242,63 @@ def _install_target(
             f"repair: {unsupported.message}; nothing was changed (repair an interpreter"
             " the constraint allows)"
         )
-    if options.python is None:
-        return interpreter, None
-    name = read_project(options.project_dir / "pyproject.toml").name
-    try:
-        own = find_project_interpreter(options.project_dir, name)
-    except EnvironmentInspectionError:
-        own = None
-    if own is not None and _same_prefix(own, interpreter.prefix):
-        return interpreter, None
-    if not (interpreter.prefix / "pyvenv.cfg").is_file():
+    environ: dict[str, str] | None = None
+    if (interpreter.prefix / "pyvenv.cfg").is_file():
+        environ = {
+            k: v for k, v in os.environ.items() if k not in ("CONDA_PREFIX", "CONDA_DEFAULT_ENV")
+        }
+        environ["VIRTUAL_ENV"] = str(interpreter.prefix)
+    elif options.python is not None:
         raise LockguardError(
             f"repair --python {options.python}: {interpreter.prefix} is not a virtualenv,"
             " and Poetry installs only into a virtualenv or its own project environment:"
             " repair the project's environment (without --python), or make a venv"
         )
-    environ = {
-        k: v for k, v in os.environ.items() if k not in ("CONDA_PREFIX", "CONDA_DEFAULT_ENV")
-    }
-    environ["VIRTUAL_ENV"] = str(interpreter.prefix)
-    chosen = find_project_interpreter(options.project_dir, name, environ)
-    if not _same_prefix(chosen, interpreter.prefix):
+    if environ is None:
+        return interpreter, None  # virtualenvs.create = false: Poetry's own interpreter
+    chosen = _poetry_environment(command, options.project_dir, environ)
+    if chosen is None or not _same_prefix(chosen, interpreter.prefix):
+        what = f"--python {options.python}" if options.python is not None else "repair"
+        where = f"into {chosen}" if chosen is not None else "into no existing environment"
         raise LockguardError(
-            f"repair --python {options.python}: Poetry would install into"
-            f" {chosen.parent.parent}, which `poetry env use` chose for this project, not"
-            f" into {interpreter.prefix}: run `poetry env use {options.python}` first, or"
-            " repair without --python"
+            f"{what}: Poetry would install {where}, not into {interpreter.prefix}, the"
+            " environment checked (`poetry env use` chose another Python for this project,"
+            " or Poetry's configuration names another environment): nothing was changed;"
+            " run `poetry env info` to see which one Poetry uses"
         )
     return interpreter, environ
 
 
-def _same_prefix(python: Path, prefix: Path) -> bool:
-    """True when ``python`` is the interpreter of the environment at ``prefix``."""
-    return python.parent.parent.resolve() == prefix.resolve()
+def _poetry_environment(
+    command: list[str], project_dir: Path, environ: dict[str, str] | None
+) -> Path | None:
+    """The environment Poetry itself would use for the project, run with ``environ``
+    (``poetry env info --path``); None when it has none."""
+    import subprocess
+
+    from poetry_lockguard.errors import EnvironmentInspectionError
+
+    try:
+        done = subprocess.run(
+            [*command, "env", "info", "--path", "--no-interaction"],
+            cwd=project_dir,
+            env=environ,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError as e:
+        raise EnvironmentInspectionError(f"cannot start Poetry ({e.strerror})") from e
+    from pathlib import Path
+
+    path = done.stdout.strip().splitlines()[-1:] if done.returncode == 0 else []
+    return Path(path[0]) if path and path[0] else None
+
+
+def _same_prefix(environment: Path, prefix: Path) -> bool:
+    """True when ``environment`` is the environment at ``prefix``."""
+    return environment.resolve() == prefix.resolve()
 
 
 def _poetry_version() -> tuple[int, ...]:

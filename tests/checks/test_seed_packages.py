@@ -25,7 +25,11 @@ if TYPE_CHECKING:
     from poetry_lockguard.findings import Finding
 
 
-def _dist(site: Path, name: str, version: str, installer: str | None = "pip") -> None:
+def _dist(
+    site: Path, name: str, version: str, installer: str | None = "pip", extra: tuple[str, ...] = ()
+) -> None:
+    """A dist-info as the venv tools leave it: METADATA, INSTALLER and a RECORD of
+    the package's own files and scripts (and ``extra`` rows)."""
     dist_info = site / f"{name}-{version}.dist-info"
     dist_info.mkdir(parents=True)
     (dist_info / "METADATA").write_text(
@@ -33,6 +37,16 @@ def _dist(site: Path, name: str, version: str, installer: str | None = "pip") ->
     )
     if installer is not None:
         (dist_info / "INSTALLER").write_text(installer + "\n")
+    rows = [f"{name}/__init__.py", f"{name}/__pycache__/__init__.cpython-311.pyc"]
+    if name == "setuptools":
+        rows += ["pkg_resources/__init__.py", "_distutils_hack/__init__.py"]
+        rows += ["distutils-precedence.pth"]
+    if name in ("pip", "wheel"):
+        rows += [f"../../../bin/{name}", f"../../../bin/{name}3"]
+    rows += [f"{dist_info.name}/METADATA", f"{name}-{version}.virtualenv", *extra]
+    digest = "sha256=" + "A" * 43  # a well-formed digest: the content is not checked here
+    record = "".join(f"{row},{digest},1\n" for row in rows)
+    (dist_info / "RECORD").write_text(record + f"{dist_info.name}/RECORD,,\n")
 
 
 #: A policy without the default allow-extraneous (pip), so that pip is reported too.
@@ -63,8 +77,50 @@ def test_seed_packages_are_info(tmp_path: Path) -> None:
         ("seed-package", "wheel", Severity.INFO),
     ]
     assert findings[1].message == (
-        "setuptools 65.5.0 came with the virtualenv (a seed package), not from poetry.lock"
+        "setuptools 65.5.0 is a seed package (installed with the virtualenv or the"
+        " interpreter, not by Poetry), not from poetry.lock"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "installer", "extra"),
+    [
+        ("setuptools", "pip", ("zz_evil.pth",)),  # a .pth it does not own runs at start-up
+        ("wheel", "pip", ("requests/__init__.py",)),  # a file in another package
+        ("pip", "pip", ("../../../bin/python",)),  # a script that is not its own
+        ("wheel", "evil", ()),  # not what a venv tool writes
+        ("wheel", None, ()),  # no INSTALLER at all
+        ("packaging", "uv", ()),  # packaging is seeded only beside wheel
+    ],
+)
+def test_a_seed_name_without_a_seed_packages_evidence_is_extraneous(
+    tmp_path: Path, name: str, installer: str | None, extra: tuple[str, ...]
+) -> None:
+    _dist(tmp_path / "site", name, "1.0", installer=installer, extra=extra)
+    assert [(f.code, f.package) for f in _check(tmp_path)] == [("extraneous", name)]
+
+
+def test_an_egg_info_or_a_broken_record_is_not_a_seed_package(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    egg = site / "setuptools-65.5.0-py3.11.egg-info"
+    egg.mkdir(parents=True)
+    (egg / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: setuptools\nVersion: 65.5.0\n")
+    _dist(site, "wheel", "0.41.0")
+    (site / "wheel-0.41.0.dist-info" / "RECORD").unlink()
+    assert [(f.code, f.package) for f in _check(tmp_path)] == [
+        ("extraneous", "setuptools"),
+        ("extraneous", "wheel"),
+    ]
+
+
+def test_uv_seeds_packaging_with_wheel(tmp_path: Path) -> None:
+    for name, version in (("pip", "26.0"), ("wheel", "0.48.0"), ("packaging", "26.0")):
+        _dist(tmp_path / "site", name, version, installer="uv")
+    assert [(f.code, f.package) for f in _check(tmp_path)] == [
+        ("seed-package", "packaging"),
+        ("seed-package", "pip"),
+        ("seed-package", "wheel"),
+    ]
 
 
 def test_seed_packages_error_makes_them_errors(tmp_path: Path) -> None:

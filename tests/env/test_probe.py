@@ -170,6 +170,30 @@ def test_tags_computed_here_equal_the_interpreters_own(venv: Path) -> None:
     assert list(probed.tags) == [str(t) for t in sys_tags()]
 
 
+@pytest.mark.parametrize(
+    ("implementation", "flags", "first", "also"),
+    [
+        ("cpython", ["d"], "cp39-cp39d-", "cp39-cp39-"),  # a debug build takes release wheels
+        ("cpython", ["d", "t"], "cp313-cp313td-", "cp313-cp313t-"),  # "t" before "d"
+        ("pypy", [], "pp39-pypy39_pp73-", "pp3-none-any"),  # as sys_tags() on PyPy 7.3
+    ],
+)
+def test_tags_computed_here_follow_the_targets_abi(
+    implementation: str, flags: list[str], first: str, also: str
+) -> None:
+    from poetry_lockguard.env.probe import target_tags
+
+    minor = 13 if "t" in flags else 9
+    data = {
+        "version_info": [3, minor, 0],
+        "marker_env": {"implementation_name": implementation, "implementation_version": "7.3.16"},
+        "abi_flags": flags,
+    }
+    found = target_tags(data)
+    assert found[0].startswith(first), found[:3]
+    assert any(tag.startswith(also) for tag in found), found
+
+
 @pytest.mark.skipif(PYTHON39 is None, reason=missing("3.9"))
 def test_tags_of_a_python_this_packaging_does_not_run_on(tmp_path: Path) -> None:
     """packaging 26 needs Python 3.10: the tags of a 3.9 target are computed here."""

@@ -14,6 +14,7 @@ import pytest
 from tests.integrity.support import append_record
 from tests.integrity.support import dist_info_of
 from tests.integrity.support import site_packages
+from tests.support.forkserver import POETRY
 from tests.support.interpreters import find_python
 from tests.support.interpreters import missing
 
@@ -171,3 +172,50 @@ def test_repair_refuses_an_interpreter_outside_the_python_constraint(
     ), unsupported.output
     assert _installed_in(project, other) == {}
     assert project.snapshot() == before
+
+
+def test_repair_refuses_a_venv_poetry_would_not_install_into(
+    project_factory: ProjectFactory,
+) -> None:
+    """`poetry env use` chose the project's environment: Poetry ignores an activated
+    venv then, so a repair of another venv is refused before anything changes."""
+    project = project_factory("repair-env-use")
+    project.write_pyproject(["alpha"])
+    outside = {"POETRY_VIRTUALENVS_IN_PROJECT": "false"}
+    project.run([str(POETRY), "env", "use", sys.executable], env=outside, check=True)
+    project.run([str(POETRY), "lock"], env=outside, check=True)
+    other = _other_venv(project)
+    project.run([str(POETRY), "install"], env={**outside, "VIRTUAL_ENV": str(other)}, check=True)
+    assert _installed_in(project, other) == {}  # env use wins over VIRTUAL_ENV
+    before = project.snapshot()
+    python = str(other / "bin" / "python")
+    result = project.run([str(POETRY), "lockguard", "repair", "--python", python], env=outside)
+    assert result.returncode == 2, result.output
+    chosen = project.run([str(POETRY), "env", "info", "--path"], env=outside).stdout.strip()
+    assert result.stderr.strip() == (
+        f"lockguard: --python {python}: Poetry would install into {chosen}, not into"
+        f" {other}, the environment checked (`poetry env use` chose another Python for this"
+        " project, or Poetry's configuration names another environment): nothing was"
+        " changed; run `poetry env info` to see which one Poetry uses"
+    )
+    assert _installed_in(project, other) == {}
+    assert project.snapshot() == before
+
+
+def test_repair_leaves_what_the_lock_does_not_pin(project_factory: ProjectFactory) -> None:
+    """An edited seed pip: reinstalling it through Poetry would only take it out."""
+    project = project_factory("repair-pip", with_pip=True)
+    project.write_pyproject(["alpha"])
+    project.poetry("lock", check=True)
+    project.poetry("install", check=True)
+    pip_init = site_packages(project) / "pip" / "__init__.py"
+    pip_init.write_text(pip_init.read_text() + "# edited\n")
+    result = project.poetry("lockguard", "repair")
+    assert result.returncode == 1, result.output
+    lines = result.stdout.splitlines()
+    assert (
+        "leave pip alone (file-modified): poetry.lock does not pin it, so a reinstall"
+        " through Poetry would only take it out; reinstall it by hand"
+    ) in lines, result.stdout
+    assert "nothing to repair" in lines
+    assert pip_init.is_file()

@@ -19,6 +19,8 @@ from tests.integrity.support import site_packages
 
 
 if TYPE_CHECKING:
+    from pytest_mock import MockerFixture
+
     from tests.support.poetry import PoetryProject
 
 
@@ -57,7 +59,13 @@ def test_a_stale_lock_alone_is_not_repairable(installed: PoetryProject) -> None:
     ]
 
 
-def test_leftovers_are_taken_out_before_poetry_is_started(installed: PoetryProject) -> None:
+def test_leftovers_are_taken_out_before_poetry_is_started(
+    installed: PoetryProject, mocker: MockerFixture
+) -> None:
+    # Poetry names the checked venv as the one it installs into, then fails to start.
+    mocker.patch(
+        "poetry_lockguard.repair._poetry_environment", return_value=installed.venv.resolve()
+    )
     site = site_packages(installed)
     (site / "alpha" / "__init__.py").write_text("print('owned')\n")  # file-modified
     # A second copy of alpha, and a distutils one (a file): pip takes out one at most.

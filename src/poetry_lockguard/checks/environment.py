@@ -8,7 +8,9 @@ from pathlib import Path
 from urllib.parse import unquote
 from urllib.parse import urlsplit
 
-from poetry_lockguard.config import SEED_PACKAGES
+from poetry_lockguard.config import SEED_DEPENDENCIES
+from poetry_lockguard.config import SEED_FILES
+from poetry_lockguard.config import SEED_INSTALLERS
 from poetry_lockguard.findings import Severity
 from poetry_lockguard.findings import finding
 from poetry_lockguard.versions import same_version
@@ -23,6 +25,48 @@ if TYPE_CHECKING:
     from poetry_lockguard.env.distributions import Distribution
     from poetry_lockguard.findings import Finding
     from poetry_lockguard.lock.model import LockedPackage
+
+
+def is_seed_package(dist: Distribution, by_name: Mapping[str, Distribution]) -> bool:
+    """True when ``dist`` is what a venv tool seeds a new virtualenv with, by its own
+    evidence: one of those names (packaging only beside a seeded wheel), a dist-info
+    whose INSTALLER is pip's or uv's (not Poetry's: a package Poetry installed is
+    drift when the lock no longer requires it), and a RECORD listing only that
+    package's own files and scripts. A planted ``.pth`` or a file in another
+    package's directory makes it an ordinary extraneous package."""
+    name = dist.name
+    needs = SEED_DEPENDENCIES.get(name)
+    if name not in SEED_FILES:
+        return False
+    if needs is not None and (needs not in by_name or not is_seed_package(by_name[needs], by_name)):
+        return False
+    if dist.path.suffix != ".dist-info" or dist.installer() not in SEED_INSTALLERS:
+        return False
+    from poetry_lockguard.env.record import RecordMissingError
+    from poetry_lockguard.env.record import read_record
+
+    try:
+        record = read_record(dist.path / "RECORD")
+    except RecordMissingError:
+        return False
+    if record.problems:
+        return False
+    own = (*SEED_FILES[name], f"{dist.path.name}/")
+    marker = f"{dist.path.name[: -len('.dist-info')]}.virtualenv"  # virtualenv's own
+    paths = [e.path for e in record.entries] + [path for _, path in record.unhashed]
+    for path in paths:
+        if path.startswith(own) or path == marker:
+            continue
+        parts = path.replace("\\", "/").split("/")
+        script = (
+            parts[0] == ".."
+            and len(parts) >= 3
+            and parts[-2] in ("bin", "Scripts")
+            and parts[-1].lower().startswith(name)
+        )
+        if not script:
+            return False
+    return True
 
 
 class EnvironmentCheck:
@@ -65,11 +109,19 @@ class EnvironmentCheck:
             else:
                 seen.setdefault(dist.name, []).append(dist)
         ambiguous: set[str] = set()
+        first = {name: dists[0] for name, dists in seen.items()}
         for name in sorted(seen):
             by_name[name] = seen[name][0]
             shadowing = len({d.path.parent for d in seen[name]}) == len(seen[name])
-            tolerated = name in policy.allow_extraneous or name in SEED_PACKAGES
-            if shadowing and name not in required and tolerated:
+            if (
+                shadowing
+                and len(seen[name]) > 1
+                and name not in required
+                and (
+                    name in policy.allow_extraneous
+                    or all(is_seed_package(d, first) for d in seen[name])
+                )
+            ):
                 continue  # pip in the venv over the base interpreter's pip: nothing to say
             if len(seen[name]) > 1:
                 duplicate = _duplicate_finding(name, seen[name], required.get(name))
@@ -164,15 +216,16 @@ class EnvironmentCheck:
                     )
                 )
                 continue
-            if name in SEED_PACKAGES and not dist.installer().startswith("Poetry"):
+            if is_seed_package(dist, by_name):
                 # Installed with the venv, not by Poetry: not drift (a package Poetry
                 # installed and the lock no longer requires is extraneous).
                 findings.append(
                     finding(
                         "seed-package",
                         name,
-                        f"{name} {dist.version} came with the virtualenv (a seed package),"
-                        f" not from poetry.lock{dist.location}",
+                        f"{name} {dist.version} is a seed package (installed with the"
+                        f" virtualenv or the interpreter, not by Poetry), not from"
+                        f" poetry.lock{dist.location}",
                         found=dist.version,
                         path=str(dist.path),
                         severity=Severity.ERROR if policy.seed_packages == "error" else None,

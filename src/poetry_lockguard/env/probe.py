@@ -297,12 +297,23 @@ def target_tags(data: dict[str, Any]) -> list[str]:
     implementation = data["marker_env"]["implementation_name"]
     short = tags.INTERPRETER_SHORT_NAMES.get(implementation, implementation)
     interpreter = f"{short}{major}{minor}"
+    compatible = interpreter
     if implementation == "cpython":
-        abi = f"{interpreter}{''.join(data.get('abi_flags', []))}"
-        found = [*tags.cpython_tags((major, minor), [abi], platforms)]
+        # As packaging's _cpython_abis: "t" (free-threaded) before "d" (debug), and a
+        # debug build also takes the release ABI's wheels.
+        flags = set(data.get("abi_flags", []))
+        base = f"{interpreter}{'t' if 't' in flags else ''}"
+        abis = [f"{base}d", base] if "d" in flags else [base]
+        found = [*tags.cpython_tags((major, minor), abis, platforms)]
+    elif implementation == "pypy":
+        # PyPy's ABI is its EXT_SUFFIX's: pypy39_pp73 for PyPy 7.3 on Python 3.9.
+        release = data["marker_env"].get("implementation_version", "").split(".")
+        abis = [f"pypy{major}{minor}_pp{''.join(release[:2])}"] if len(release) >= 2 else []
+        found = [*tags.generic_tags(interpreter, abis, platforms)]
+        compatible = "pp3"  # as sys_tags() names PyPy's pure wheels
     else:  # its own ABI is not known here: only its pure (abi "none") wheels
         found = [*tags.generic_tags(interpreter, [], platforms)]
-    found += tags.compatible_tags((major, minor), interpreter, platforms)
+    found += tags.compatible_tags((major, minor), compatible, platforms)
     return [str(tag) for tag in found]
 
 

@@ -59,6 +59,9 @@ class Report:
     other_environment: str = ""
     #: Whether ``other_environment`` is a virtualenv (repair can install into it).
     other_is_venv: bool = False
+    #: The names of the locked packages the selection requires (what repair may
+    #: reinstall); empty when not known.
+    required_names: frozenset[str] = frozenset()
     #: What ``-v`` shows: where the environment was found and why, which selection
     #: and why, how long each step took.
     trace: tuple[str, ...] = field(default_factory=tuple)
