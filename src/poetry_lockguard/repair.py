@@ -17,6 +17,8 @@ from poetry_lockguard.structs import field
 
 
 if TYPE_CHECKING:
+    import subprocess
+
     from pathlib import Path
 
     from poetry_lockguard.app import CheckOptions
@@ -110,7 +112,6 @@ def run_repair(
 
     from poetry_lockguard.app import exit_code
     from poetry_lockguard.app import run_check
-    from poetry_lockguard.errors import EnvironmentInspectionError
     from poetry_lockguard.structs import replace
 
     options = replace(options, integrity=True, lock_only=False)
@@ -183,18 +184,7 @@ def run_repair(
 
         environ = dict(os.environ if environ is None else environ, **{RUN_SYNC_VARIABLE: "1"})
     run.lines.append(f"running `poetry {' '.join(args[len(command) :])}`")
-    try:
-        done = subprocess.run(
-            args,
-            cwd=options.project_dir,
-            env=environ,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError as e:
-        raise EnvironmentInspectionError(f"cannot start Poetry ({e.strerror})") from e
+    done = _run_poetry(args, options.project_dir, environ)
     if done.returncode != 0:
         tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
         run.lines += [f"poetry {' '.join(verb)} failed (exit {done.returncode}):", *tail]
@@ -274,13 +264,28 @@ def _poetry_environment(
 ) -> Path | None:
     """The environment Poetry itself would use for the project, run with ``environ``
     (``poetry env info --path``); None when it has none."""
+    from pathlib import Path
+
+    done = _run_poetry(
+        [*command, "env", "info", "--path", "--no-interaction"], project_dir, environ
+    )
+
+    path = done.stdout.strip().splitlines()[-1:] if done.returncode == 0 else []
+    return Path(path[0]) if path and path[0] else None
+
+
+def _run_poetry(
+    args: list[str], project_dir: Path, environ: dict[str, str] | None
+) -> subprocess.CompletedProcess[str]:
+    """Run Poetry in the project, its output captured; LockguardError when it cannot
+    be started."""
     import subprocess
 
     from poetry_lockguard.errors import EnvironmentInspectionError
 
     try:
-        done = subprocess.run(
-            [*command, "env", "info", "--path", "--no-interaction"],
+        return subprocess.run(
+            args,
             cwd=project_dir,
             env=environ,
             stdin=subprocess.DEVNULL,
@@ -290,10 +295,6 @@ def _poetry_environment(
         )
     except OSError as e:
         raise EnvironmentInspectionError(f"cannot start Poetry ({e.strerror})") from e
-    from pathlib import Path
-
-    path = done.stdout.strip().splitlines()[-1:] if done.returncode == 0 else []
-    return Path(path[0]) if path and path[0] else None
 
 
 def _same_prefix(environment: Path, prefix: Path) -> bool:

@@ -48,7 +48,6 @@ def test_unselected_names_every_option_that_selects_it(project_factory: ProjectF
         ["beta>=1.0"],
         groups={"docs": ["docs-tool"], "lint": ["docs-tool"]},
         optional_groups={"docs", "lint"},
-        extras={"yaml": ["docs-tool"]},
     )
     project.poetry("lock", check=True)
     project.poetry("install", "--with", "docs", check=True)
@@ -57,7 +56,7 @@ def test_unselected_names_every_option_that_selects_it(project_factory: ProjectF
         assert (result.returncode, result.findings()) == (0, [("unselected", "docs-tool")])
         (finding,) = result.json()["findings"]
         assert finding["message"].startswith(
-            "docs-tool 1.0.0 is locked, but for --with docs or --with lint or -E yaml, which"
-            " this check does not select"
+            "docs-tool 1.0.0 is locked, but for --with docs or --with lint, which this check"
+            " does not select"
         ), finding["message"]
         assert finding["expected"] == "--with docs"  # the first of them
