@@ -136,6 +136,9 @@ class CheckOptions:
     strict: bool = False
     #: With no selection option, use the selection the last guarded install recorded.
     recorded_selection: bool = True
+    #: `` -C DIR`` for hints, when the caller knows better than the current directory
+    #: (Poetry's ``-C`` changes into the project before the command runs).
+    hint_directory: str | None = None
 
 
 def exit_code(report: Report) -> int:
@@ -179,7 +182,7 @@ def run_check(
             environment=None,
             selection=selection,
             findings=(lock_missing_finding(),),
-            directory_option=directory_option(project_dir),
+            directory_option=_hint_directory(options, project_dir),
         )
 
     # Start the target interpreter now so that it starts up while the lock is parsed;
@@ -276,7 +279,7 @@ def _check_lock_and_environment(
             selection=selection,
             findings=tuple(findings),
             required=len(in_selection),
-            directory_option=directory_option(project_dir),
+            directory_option=_hint_directory(options, project_dir),
         )
 
     if locate_error is not None:
@@ -349,7 +352,7 @@ def _check_lock_and_environment(
         files_checked=files_checked,
         notes=notes,
         sync_options=request.as_poetry_options(),
-        directory_option=directory_option(project_dir),
+        directory_option=_hint_directory(options, project_dir),
         other_environment=other,
         other_is_venv=other_is_venv,
         trace=trace.lines(project_dir, interpreter.prefix, selection, chosen_by),
@@ -385,6 +388,12 @@ class Trace:
             f"selection: groups {groups}; extras {extras} ({chosen_by})",
             f"timings: {steps}; {total:.1f} ms in all",
         )
+
+
+def _hint_directory(options: CheckOptions, project_dir: Path) -> str:
+    if options.hint_directory is not None:
+        return options.hint_directory
+    return directory_option(project_dir)
 
 
 def directory_option(project_dir: Path) -> str:

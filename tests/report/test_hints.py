@@ -101,6 +101,10 @@ def test_a_check_run_elsewhere_hints_the_project_and_the_target(project: PoetryP
     done = run_main(["check", "-C", str(project.path)], env=project.env(), cwd=elsewhere)
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"Hint: run `poetry sync -C ../{project.path.name}` to make" in done.stdout
+    # Poetry's -C changes into the project first: the hint names it absolutely.
+    plugin = project.poetry_in_process(f"--directory={project.path}", "lockguard", "check")
+    assert plugin.returncode == 1, plugin.output
+    assert f"Hint: run `poetry sync -C {project.path.resolve()}` to make" in plugin.stdout
     # Another venv, checked from the project: the hint repairs that venv.
     other = project.path / "other"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(other)], check=True)

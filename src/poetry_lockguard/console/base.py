@@ -43,3 +43,14 @@ class LockguardCommand(Command):
         if not value:
             raise LockguardError(f"--python: {EMPTY_PYTHON}")
         return Path(value)
+
+    def hint_directory(self) -> str:
+        """`` -C DIR`` (the project, absolute) when Poetry was pointed at it with
+        ``-P``/``-C``: Poetry has changed into it, and a hint's command must find it
+        from wherever the user is."""
+        from shlex import quote
+
+        for name in ("project", "directory"):
+            if self.io.input.has_option(name) and self.io.input.option(name):
+                return f" -C {quote(str(self.project_dir()))}"
+        return ""

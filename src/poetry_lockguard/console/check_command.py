@@ -144,4 +144,5 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
             lock_only=bool(self.option("lock-only")),
             integrity=bool(self.option("integrity")),
             strict=bool(self.option("strict")),
+            hint_directory=self.hint_directory(),
         )
