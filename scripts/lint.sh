@@ -6,10 +6,11 @@
 #   bash scripts/lint.sh format [--fix]   ruff format --check   (--fix: reformat)
 #   bash scripts/lint.sh mypy             mypy --strict, for Python 3.9
 #   bash scripts/lint.sh lock             this checkout's stand-alone check of poetry.lock
-# Two venvs, made on first use and again when pyproject.toml changes: .venvs/lint holds the
-# tools (on $PYTHON, default python3); .venvs/types-py39 holds this checkout and its test
-# group on Python 3.9, the oldest the package supports, so that mypy sees what a 3.9 user
-# installs (`--python-executable`). Python 3.9 is the first found of: $LOCKGUARD_PYTHON39,
+# Two venvs, made on first use and again when pyproject.toml changes (from uv's cache when
+# the package index cannot be reached): .venvs/lint holds the tools (on $PYTHON, default
+# python3); .venvs/types-py39 holds this checkout and its test group on Python 3.9, the
+# oldest the package supports, so that mypy sees what a 3.9 user installs
+# (`--python-executable`). Python 3.9 is the first found of: $LOCKGUARD_PYTHON39,
 # `python3.9` on PATH, pyenv's versions (under $PYENV_ROOT or ~/.pyenv).
 # Exit status: 0 when everything asked for passes, 1 when not, 2 when no Python 3.9 is found.
 set -euo pipefail
@@ -44,6 +45,11 @@ types=.venvs/types-py39
 inputs=$(sha256sum pyproject.toml | cut -d' ' -f1)
 
 fresh() { [ -x "$1/bin/python" ] && [ "$(cat "$1/.inputs" 2>/dev/null)" = "$inputs" ]; }
+fill() {  # fill ARGS...: uv pip install ARGS, from uv's cache when the package index fails
+  "$uv" pip install --quiet "$@" && return
+  echo "scripts/lint.sh: the install from the package index failed: trying uv's cache (uv --offline)" >&2
+  "$uv" pip install --quiet --offline "$@"
+}
 
 if ! fresh "$venv" || ! fresh "$types"; then
   if [ ! -x "$uv" ]; then
@@ -54,7 +60,7 @@ fi
 if ! fresh "$venv"; then
   rm -rf "$venv"
   "$uv" venv --quiet --python "$PYTHON" "$venv"
-  "$uv" pip install --quiet --python "$venv/bin/python" --group lint
+  fill --python "$venv/bin/python" --group lint
   echo "$inputs" >"$venv/.inputs"
 fi
 if wants mypy || wants lock; then
@@ -65,7 +71,7 @@ if wants mypy || wants lock; then
     fi
     rm -rf "$types"
     "$uv" venv --quiet --python "$base" "$types"
-    "$uv" pip install --quiet --python "$types/bin/python" -e ".[sbom]" --group test
+    fill --python "$types/bin/python" -e ".[sbom]" --group test
     echo "$inputs" >"$types/.inputs"
   fi
 fi

@@ -14,14 +14,26 @@
 # LOCKGUARD_POETRY_VERSIONS limits the labels (default "newest oldest latest");
 # LOCKGUARD_TEST_WORKERS sets pytest-xdist's workers per run (default 2: the runs share the
 # two cores, and the one that ends last keeps both busy);
-# LOCKGUARD_COVERAGE=0 turns coverage off.
+# LOCKGUARD_COVERAGE=0 turns coverage off; LOCKGUARD_REINSTALL=1 makes every venv again
+# even when nothing it is made from has changed.
+# While it runs, one line as each stage of each run starts and ends, with the time since
+# the start ("[1:02] lint: passed"); the full logs follow at the end.
+# A venv is made again only when what it is made from changed: pyproject.toml, the Poetry
+# release (for newest and latest, the newest the registry serves), the interpreter, uv or
+# this script's install commands. The registry is asked which Poetry is the newest once;
+# when it is out of reach, the venvs are kept as they are (or made from uv's cache,
+# `uv --offline`), latest is skipped, and a line says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 versions=${LOCKGUARD_POETRY_VERSIONS:-"newest oldest latest"}
 logs=.venvs/logs
 mkdir -p "$logs"
-rm -rf "$logs"/*.log "$logs"/*.status .venvs/coverage
+rm -rf "$logs"/*.log "$logs"/*.status "$logs"/index.err .venvs/coverage
+
+# The progress lines go to the caller's stdout (fd 3) while each stage writes to its log.
+exec 3>&1
+say() { printf '[%d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&3; }
 
 # The tests' scratch files (projects, their venvs, Poetry's caches, the copies of
 # templates) go to a RAM-backed tmpfs where there is one: making, copying and removing
@@ -58,6 +70,7 @@ unset PYTHONDONTWRITEBYTECODE
 # interpreter's own pip can, else into one with pip.
 tools=.venvs/tools
 if [ ! -x "$tools/bin/uv" ]; then
+  say "tools: installing uv into $tools"
   if ! { "$PYTHON" -m venv --without-pip "$tools" \
          && "$PYTHON" -m pip --python "$tools/bin/python" install --quiet \
               --disable-pip-version-check uv; } >/dev/null 2>&1; then
@@ -69,30 +82,73 @@ fi
 uv="$tools/bin/uv"
 python_version=$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
 
-setup() {  # setup LABEL: make .venvs/poetry-LABEL with that Poetry and this checkout
-  local which=$1 venv=.venvs/poetry-$1 spec overrides=()
-  case $which in
-    oldest) spec="poetry==2.0.0" ;;
-    newest) spec="poetry>=2.0,<3" ;;
-    latest) spec="poetry" ;;
-    *) echo "unknown Poetry version label: $which" >&2; exit 2 ;;
+spec_of() {  # spec_of LABEL: the Poetry that LABEL's venv holds, as a requirement
+  case $1 in
+    oldest) echo "poetry==2.0.0" ;;
+    newest) echo "poetry>=2.0,<3" ;;
+    latest) echo "poetry" ;;
+    *) return 1 ;;
   esac
+}
+
+install_venv() {  # install_venv LABEL [--offline]: make .venvs/poetry-LABEL, or bring it up to date, with uv
+  local which=$1 venv=.venvs/poetry-$1 spec overrides=()
+  shift
+  spec=$(spec_of "$which")
   if [ ! -x "$venv/bin/python" ]; then
-    "$uv" venv --quiet --seed --python "$PYTHON" "$venv"
+    "$uv" venv --quiet --seed "$@" --python "$PYTHON" "$venv" || return
   fi
   if [ "$which" = latest ]; then
     # The newest Poetry with the poetry-core and cleo it wants, then this checkout with
     # our pins on those three overridden by what is installed.
-    "$uv" pip install --quiet --python "$venv/bin/python" --upgrade poetry
+    "$uv" pip install --quiet "$@" --python "$venv/bin/python" --upgrade poetry || return
     "$venv/bin/python" -c 'from importlib.metadata import version as v
 print("\n".join(f"{n}=={v(n)}" for n in ("poetry", "poetry-core", "cleo")))' \
-      >.venvs/latest-overrides.txt
+      >.venvs/latest-overrides.txt || return
     overrides=(--override .venvs/latest-overrides.txt)
   fi
   # Bytecode compiled at install, by uv's parallel workers: otherwise the first processes
   # of the run (two test workers and their Poetry servers) each compile the same modules.
-  "$uv" pip install --quiet --compile-bytecode --python "$venv/bin/python" --upgrade \
+  "$uv" pip install --quiet "$@" --compile-bytecode --python "$venv/bin/python" --upgrade \
     "${overrides[@]}" "$spec" -e . --group test
+}
+
+setup() {  # setup LABEL RELEASE OFFLINE: .venvs/poetry-LABEL with Poetry RELEASE and this checkout
+  # (RELEASE empty: whichever the venv has; OFFLINE non-empty: the package index is out of reach)
+  local which=$1 release=$2 offline=$3 venv=.venvs/poetry-$1 stamp=.venvs/poetry-$1/.lockguard-inputs
+  local inputs had_inputs='' had_poetry='' why
+  # What the venv is made of, besides the Poetry release: the install commands above,
+  # this checkout's dependencies and test group, the interpreter and uv.
+  inputs=$({ declare -f install_venv; spec_of "$which"; echo "$PYTHON $python_version"
+             "$uv" --version; cat pyproject.toml; } | sha256sum | cut -d' ' -f1)
+  [ ! -f "$stamp" ] || read -r had_inputs had_poetry <"$stamp" || true
+  if [ "${LOCKGUARD_REINSTALL:-0}" != 1 ] && [ -x "$venv/bin/python" ] \
+     && [ "$had_inputs" = "$inputs" ] && { [ -z "$release" ] || [ "$had_poetry" = "$release" ]; }; then
+    if [ -n "$offline" ] && [ -z "$release" ]; then
+      say "$which: $venv kept as it is (Poetry $had_poetry): pyproject.toml has not changed, and the package index is out of reach"
+    else
+      say "$which: $venv is up to date (Poetry $had_poetry, pyproject.toml unchanged): not installed again"
+    fi
+    return 0
+  fi
+  if [ "${LOCKGUARD_REINSTALL:-0}" = 1 ]; then why="LOCKGUARD_REINSTALL=1"
+  elif [ ! -x "$venv/bin/python" ]; then why="no venv yet"
+  elif [ -z "$had_inputs" ]; then why="no record of what it was made from"
+  elif [ "$had_inputs" != "$inputs" ]; then
+    why="pyproject.toml, the interpreter, uv or this script's install commands changed"
+  else why="it has Poetry $had_poetry"; fi
+  rm -f "$stamp"
+  if [ -n "$offline" ]; then
+    say "$which: making $venv from uv's cache (uv --offline), the package index being out of reach: $why"
+    install_venv "$which" --offline || return
+  else
+    say "$which: making $venv (Poetry $release): $why"
+    if ! install_venv "$which"; then
+      say "$which: the install from the package index failed (see the log): trying uv's cache (uv --offline)"
+      install_venv "$which" --offline || return
+    fi
+  fi
+  echo "$inputs $(poetry_of "$which")" >"$stamp"
 }
 
 release_of() {  # release_of SPEC: the newest Poetry release the registry serves for SPEC
@@ -100,6 +156,11 @@ release_of() {  # release_of SPEC: the newest Poetry release the registry serves
     --python "$PYTHON" - | sed -n 's/^poetry==//p'
 }
 poetry_of() { ".venvs/poetry-$1/bin/python" -c 'from importlib.metadata import version; print(version("poetry"))'; }
+
+summary_of() {  # summary_of LABEL: pytest's closing line in LABEL's log, shortened ("12 passed in 40 s")
+  grep -E '^=+ .* in [0-9.]+s' "$logs/$1.log" | tail -n 1 \
+    | sed -E 's/^=+ //; s/ =+$//; s/ in ([0-9]+)(\.[0-9]+)?s( \([0-9:]+\))?$/ in \1 s/' || true
+}
 
 run_tests() {  # run_tests LABEL WORKERS [pytest args]: log to .venvs/logs/LABEL.log
   local which=$1 workers=$2 venv=.venvs/poetry-$1
@@ -124,44 +185,93 @@ run_tests() {  # run_tests LABEL WORKERS [pytest args]: log to .venvs/logs/LABEL
 }
 
 lint() {
+  local code
+  say "lint: started (ruff, ruff format, mypy, the project's lock)"
   {
     echo "== lint, format and types (scripts/lint.sh)"
     bash scripts/lint.sh && echo 0 >"$logs/lint.status" || echo $? >"$logs/lint.status"
   } >"$logs/lint.log" 2>&1
+  code=$(cat "$logs/lint.status")
+  if [ "$code" = 0 ]; then say "lint: passed"; else say "lint: FAILED (exit $code): its log is printed at the end"; fi
 }
 
-pipeline() {  # pipeline LABEL [pytest args]: make LABEL's venv, then run its tests (newest: and lint)
-  local which=$1
-  shift
-  if ! setup "$which" >"$logs/$which.log" 2>&1; then
+pipeline() {  # pipeline LABEL RELEASE [pytest args]: make LABEL's venv, then run its tests
+  local which=$1 release=$2 what code summary
+  shift 2
+  if ! setup "$which" "$release" "$offline" >"$logs/$which.log" 2>&1; then
     echo "== could not make the venv of Poetry $which (see above)" >>"$logs/$which.log"
     echo 1 >"$logs/$which.status"
+    say "$which: could not make .venvs/poetry-$which: its log is printed at the end"
     return
   fi
+  if [ $# -gt 0 ]; then what="$*"
+  elif [ "$which" = newest ]; then what="the whole suite"
+  else what="the tests marked poetry"; fi
+  say "$which: Poetry $(poetry_of "$which") ready, running $what"
   run_tests "$which" "${LOCKGUARD_TEST_WORKERS:-2}" "$@"
+  code=$(cat "$logs/$which.status")
+  summary=$(summary_of "$which")
+  summary=${summary:-pytest exit $code}
+  if [ "$code" = 0 ]; then
+    say "$which: passed ($summary)"
+  elif [ "$which" = latest ] && [ "${LOCKGUARD_LATEST_STRICT:-0}" != 1 ]; then
+    say "$which: failed ($summary), a warning only: Poetry $(poetry_of latest) is past our pin"
+  else
+    say "$which: FAILED ($summary): its log is printed at the end"
+  fi
 }
 
-# Each label's venv is made and its tests started as soon as it is ready: making a venv
-# mostly waits on downloads, which the other label's tests fill with work.
+for which in $versions; do
+  spec_of "$which" >/dev/null || { echo "unknown Poetry version label: $which" >&2; exit 2; }
+done
+
 pids=()
 labels=()
 if [[ " $versions " == *" newest "* ]]; then
   lint &
   pids+=($!)
 fi
-for which in $versions; do
-  if [ "$which" = latest ] && [[ " $versions " == *" newest "* ]]; then
-    latest=$(release_of poetry || true) newest=$(release_of "poetry>=2.0,<3" || true)
-    if [ -n "$latest" ] && [ "$latest" = "$newest" ]; then
-      echo "== latest: Poetry $latest is the newest release the registry serves, and the newest our pin admits: tested as newest"
-      continue
+
+# Which Poetry is the newest, for the labels that follow the registry: asked once. Out of
+# reach (uv's error in .venvs/logs/index.err), the venvs stay as they are.
+newest_release='' latest_release='' offline=''
+if [[ " $versions " == *" newest "* || " $versions " == *" latest "* ]]; then
+  if newest_release=$(release_of "poetry>=2.0,<3" 2>"$logs/index.err") && [ -n "$newest_release" ]; then
+    if [[ " $versions " == *" latest "* ]]; then
+      latest_release=$(release_of poetry 2>>"$logs/index.err" || true)
     fi
+  else
+    newest_release='' offline=1
+    reason=$(grep -v '^ *$' "$logs/index.err" | tail -n 1 | sed -E 's/^ *(cause|error): //')
+    say "the package index is out of reach (${reason:-uv pip compile failed}): the venvs are kept as they are, or made from uv's cache"
   fi
-  pipeline "$which" "$@" &
+fi
+
+# Each label's venv is made and its tests started as soon as it is ready: making a venv
+# mostly waits on downloads, which the other label's tests fill with work.
+for which in $versions; do
+  case $which in
+    oldest) release=2.0.0 ;;
+    newest) release=$newest_release ;;
+    latest)
+      if [ -n "$offline" ]; then
+        say "latest: skipped: only the package index can say which Poetry is the newest release, and it is out of reach"
+        continue
+      elif [ -z "$latest_release" ]; then
+        say "latest: skipped: the package index did not say which Poetry is the newest release (.venvs/logs/index.err)"
+        continue
+      elif [ "$latest_release" = "$newest_release" ] && [[ " $versions " == *" newest "* ]]; then
+        say "latest: Poetry $latest_release is the newest release the registry serves, and the newest our pin admits: tested as newest"
+        continue
+      fi
+      release=$latest_release ;;
+  esac
+  pipeline "$which" "$release" "$@" &
   pids+=($!)
   labels+=("$which")
 done
 wait "${pids[@]}"
+say "all runs done: their logs follow"
 
 status=0
 ordered=(lint)  # the newest run's log last: its closing line is the whole suite's

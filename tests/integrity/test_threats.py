@@ -125,10 +125,12 @@ def test_url_artifact_replaced(project: PoetryProject, index: PackageIndex) -> N
     for r in run_both(project, "--integrity", "--format", "json"):
         assert r.findings() == [], r.output
 
-    # The server now serves other bytes at the locked URL; pip takes them.
+    # The server now serves other bytes at the locked URL; pip takes them. (Without an
+    # index option, pip's check for a newer pip would ask the default index.)
     build_wheel(folder, "lg-urlpkg", "1.0.0", {"lg_urlpkg/__init__.py": b"import os\n"})
+    pip = [str(project.python), "-m", "pip", "--disable-pip-version-check"]
     project.run(
-        [str(project.python), "-m", "pip", "install", "--force-reinstall", "--no-deps", url],
+        [*pip, "install", "--force-reinstall", "--no-deps", url],
         check=True,
         env={"POETRY_LOCKGUARD_FENCE": "off"},
     )
