@@ -27,8 +27,7 @@ from poetry_lockguard.env.locate import locate_project_interpreter
 from poetry_lockguard.env.probe import start_probe
 from poetry_lockguard.errors import LockFileError
 from poetry_lockguard.errors import LockguardError
-from poetry_lockguard.findings import Remedy
-from poetry_lockguard.findings import codes_where
+from poetry_lockguard.findings import INSTALLING
 from poetry_lockguard.lock.project import read_project
 from poetry_lockguard.lock.reader import read_lock
 from poetry_lockguard.lock.requirements import ambiguous_packages
@@ -41,9 +40,6 @@ from poetry_lockguard.report.model import Report
 from poetry_lockguard.structs import dataclass
 from poetry_lockguard.structs import field
 
-
-#: Codes whose fix installs into the environment (a hint naming the target).
-_INSTALLING = codes_where(remedy=Remedy.SYNC) | codes_where(remedy=Remedy.REPAIR)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -333,7 +329,7 @@ def _check_lock_and_environment(
         trace.step("files verified")
 
     other, other_is_venv = "", False
-    if options.python is not None and any(f.code in _INSTALLING for f in findings):
+    if options.python is not None and any(f.code in INSTALLING for f in findings):
         other, other_is_venv = _other_environment(options.python, interpreter, project_dir, project)
     return Report(
         project=str(project_dir),
@@ -445,14 +441,14 @@ def _unselected(
     interpreter: Interpreter,
     required: dict[str, LockedPackage],
     installed: list[Distribution],
-) -> dict[str, tuple[LockedPackage, str]]:
+) -> dict[str, tuple[LockedPackage, tuple[str, ...]]]:
     """Installed packages the selection does not require that one more group or extra
-    would: name -> (locked package, the options that select it, "or"-joined)."""
+    would: name -> (locked package, the options that select it)."""
     from poetry_lockguard.lock.selection import Selection
 
     locked = lock.by_name()
     candidates = {d.name for d in installed if d.name not in required and d.name in locked}
-    result: dict[str, tuple[LockedPackage, str]] = {}
+    result: dict[str, tuple[LockedPackage, tuple[str, ...]]] = {}
     if not candidates:
         return result
     widenings = [
@@ -478,7 +474,7 @@ def _unselected(
             if name in candidates and name not in options:
                 options[name] = (package, ["--all-groups --all-extras"])
     for name, (package, ways) in options.items():
-        result[name] = (package, " " + " or ".join(ways))
+        result[name] = (package, tuple(ways))
     return result
 
 

@@ -88,9 +88,9 @@ class CodeInfo:
     """What one finding code means and what fixes it.
 
     ``hint`` is one sentence to run or do (``{options}`` stands for the selection's
-    options, ``--with docs``, and ``{directory}`` for ``-C DIR``); ``repair`` is what ``lockguard repair`` does for it
-    (None: repair cannot fix it); ``per_file`` codes are about one installed file
-    each, listed one a line as ``rpm -V`` does.
+    options, ``--with docs``, and ``{directory}`` for ``-C DIR``); ``repair`` is what
+    ``lockguard repair`` does for it (None: repair cannot fix it); ``per_file`` codes
+    are about one installed file each, listed one a line as ``rpm -V`` does.
     """
 
     __slots__ = ("hint", "meaning", "per_file", "remedy", "repair", "severity")
@@ -301,6 +301,11 @@ def codes_where(**wanted: object) -> frozenset[Code]:
         for code, info in CATALOGUE.items()
         if all(getattr(info, key) == value for key, value in wanted.items())
     )
+
+
+#: Codes whose fix installs into the environment (``poetry sync`` or ``lockguard
+#: repair``): a hint for them must name the environment it installs into.
+INSTALLING = codes_where(remedy=Remedy.SYNC) | codes_where(remedy=Remedy.REPAIR)
 
 
 def hint(code: str, options: str = "", directory: str = "") -> str:

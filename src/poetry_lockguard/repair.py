@@ -269,7 +269,6 @@ def _poetry_environment(
     done = _run_poetry(
         [*command, "env", "info", "--path", "--no-interaction"], project_dir, environ
     )
-
     path = done.stdout.strip().splitlines()[-1:] if done.returncode == 0 else []
     return Path(path[0]) if path and path[0] else None
 

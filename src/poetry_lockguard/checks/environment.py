@@ -81,7 +81,7 @@ class EnvironmentCheck:
         required: Mapping[str, LockedPackage],
         installed: list[Distribution],
         policy: Policy,
-        unselected: Mapping[str, tuple[LockedPackage, str]] | None = None,
+        unselected: Mapping[str, tuple[LockedPackage, tuple[str, ...]]] | None = None,
         *,
         strict: bool = False,
         alternatives: Mapping[str, list[LockedPackage]] | None = None,
@@ -109,9 +109,8 @@ class EnvironmentCheck:
             else:
                 seen.setdefault(dist.name, []).append(dist)
         ambiguous: set[str] = set()
-        first = {name: dists[0] for name, dists in seen.items()}
+        by_name.update((name, dists[0]) for name, dists in seen.items())
         for name in sorted(seen):
-            by_name[name] = seen[name][0]
             shadowing = len({d.path.parent for d in seen[name]}) == len(seen[name])
             if (
                 shadowing
@@ -119,7 +118,7 @@ class EnvironmentCheck:
                 and name not in required
                 and (
                     name in policy.allow_extraneous
-                    or all(is_seed_package(d, first) for d in seen[name])
+                    or all(is_seed_package(d, by_name) for d in seen[name])
                 )
             ):
                 continue  # pip in the venv over the base interpreter's pip: nothing to say
@@ -200,13 +199,12 @@ class EnvironmentCheck:
             dist = by_name[name]
             outside = (unselected or {}).get(name)
             if outside is not None and same_version(dist.version, outside[0].version):
-                package, option = outside
-                ways = option.strip().split(" or ")
+                package, ways = outside
                 findings.append(
                     finding(
                         "unselected",
                         name,
-                        f"{name} {dist.version} is locked, but for {option.strip()}, which"
+                        f"{name} {dist.version} is locked, but for {' or '.join(ways)}, which"
                         f" this check does not select{dist.location}",
                         # The first option that selects it (the message names every one).
                         expected=ways[0],

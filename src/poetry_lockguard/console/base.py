@@ -44,13 +44,13 @@ class LockguardCommand(Command):
             raise LockguardError(f"--python: {EMPTY_PYTHON}")
         return Path(value)
 
-    def hint_directory(self) -> str:
-        """`` -C DIR`` (the project, absolute) when Poetry was pointed at it with
+    def hint_directory(self, project_dir: Path) -> str:
+        """`` -C DIR`` (``project_dir``, absolute) when Poetry was pointed at it with
         ``-P``/``-C``: Poetry has changed into it, and a hint's command must find it
         from wherever the user is."""
         from shlex import quote
 
         for name in ("project", "directory"):
             if self.io.input.has_option(name) and self.io.input.option(name):
-                return f" -C {quote(str(self.project_dir()))}"
+                return f" -C {quote(str(project_dir))}"
         return ""

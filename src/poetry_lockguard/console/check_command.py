@@ -137,12 +137,13 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
         from poetry_lockguard.app import CheckOptions
         from poetry_lockguard.lock.selection import SelectionRequest
 
+        project_dir = self.project_dir()
         return CheckOptions(
-            project_dir=self.project_dir(),
+            project_dir=project_dir,
             python=self.python_path(),
             selection=SelectionRequest.from_poetry_options(self.option),
             lock_only=bool(self.option("lock-only")),
             integrity=bool(self.option("integrity")),
             strict=bool(self.option("strict")),
-            hint_directory=self.hint_directory(),
+            hint_directory=self.hint_directory(project_dir),
         )

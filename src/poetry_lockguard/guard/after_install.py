@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from poetry_lockguard.findings import Severity
 from poetry_lockguard.findings import hint
 from poetry_lockguard.guard.refusal import finding_lines
+from poetry_lockguard.report.text import counted
 
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ def drift_lines(
         made = [
             (
                 f"lockguard: after `{command_line}` the environment does not match"
-                f" poetry.lock ({_errors(len(new))})"
+                f" poetry.lock ({counted(len(new), 'error')})"
             ),
             *finding_lines(new),
             *_hint_line(new, options, directory),
@@ -142,17 +143,12 @@ def drift_lines(
             else f"`{command_line}` succeeded; the environment already differed from"
             " poetry.lock before it"
         )
-        warnings = f"{len(old)} warning{'s' if len(old) != 1 else ''}"
         found = [
-            f"lockguard: {head} ({warnings}, not caused by this command):",
+            f"lockguard: {head} ({counted(len(old), 'warning')}, not caused by this command):",
             *finding_lines(old),
             *_hint_line(old, options, directory),
         ]
     return made, found
-
-
-def _errors(count: int) -> str:
-    return f"{count} error{'s' if count != 1 else ''}"
 
 
 def _hint_line(findings: list[Finding], options: str, directory: str) -> list[str]:

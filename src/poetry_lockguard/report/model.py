@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from poetry_lockguard.findings import CATALOGUE
+from poetry_lockguard.findings import Remedy
 from poetry_lockguard.findings import Severity
 from poetry_lockguard.structs import dataclass
 from poetry_lockguard.structs import field
@@ -86,9 +88,6 @@ class Report:
         """What is wrong when every error is about the lock itself, not the
         environment (fixed by ``poetry lock``): "pyproject.toml and poetry.lock
         disagree" or "poetry.lock has problems"; "" otherwise."""
-        from poetry_lockguard.findings import CATALOGUE
-        from poetry_lockguard.findings import Remedy
-
         codes = {f.code for f in self.errors}
         if not codes or any(CATALOGUE[c].remedy is not Remedy.LOCK for c in codes):
             return ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from poetry_lockguard.findings import CATALOGUE
+from poetry_lockguard.findings import INSTALLING
 from poetry_lockguard.findings import Remedy
 from poetry_lockguard.findings import Severity
 from poetry_lockguard.findings import code_order
@@ -103,10 +104,6 @@ class TextReporter:
         return report_hint(report, self._sync_options)
 
 
-#: Codes whose hint installs into the environment: the project's own, through Poetry.
-_INSTALLING = codes_where(remedy=Remedy.SYNC) | _REPAIR_HINTED
-
-
 def report_hint(report: Report, sync_options: str = "") -> str:
     """The one command that fixes the report's errors (its warnings when it has none),
     "" when no hint applies; ``sync_options`` when the report carries none.
@@ -123,7 +120,7 @@ def report_hint(report: Report, sync_options: str = "") -> str:
         text = hint(code, options, report.directory_option)
         if not text:
             continue
-        if code in _INSTALLING:
+        if code in INSTALLING:
             if any(f.code == "python-unsupported" for f in report.findings):
                 # Poetry would look for another Python than the one checked.
                 return hint("python-unsupported", directory=report.directory_option)
