@@ -88,6 +88,8 @@ def test_seed_packages_are_info(tmp_path: Path) -> None:
         ("setuptools", "pip", ("zz_evil.pth",)),  # a .pth it does not own runs at start-up
         ("wheel", "pip", ("requests/__init__.py",)),  # a file in another package
         ("pip", "pip", ("../../../bin/python",)),  # a script that is not its own
+        ("pip", "pip", ("../../../bin/pipx-evil",)),  # named like it, not one of its own
+        ("wheel", "pip", ("wheel/../zz_evil.pth",)),  # its own directory, then up out of it
         ("wheel", "evil", ()),  # not what a venv tool writes
         ("wheel", None, ()),  # no INSTALLER at all
         ("packaging", "uv", ()),  # packaging is seeded only beside wheel

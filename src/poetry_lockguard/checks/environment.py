@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 
 from pathlib import Path
 from urllib.parse import unquote
@@ -54,17 +56,20 @@ def is_seed_package(dist: Distribution, by_name: Mapping[str, Distribution]) -> 
     own = (*SEED_FILES[name], f"{dist.path.name}/")
     marker = f"{dist.path.name[: -len('.dist-info')]}.virtualenv"  # virtualenv's own
     paths = [e.path for e in record.entries] + [path for _, path in record.unhashed]
+    script = re.compile(rf"{re.escape(name)}(-?[0-9][0-9.]*)?(\.exe)?", re.IGNORECASE)
     for path in paths:
-        if path.startswith(own) or path == marker:
-            continue
         parts = path.replace("\\", "/").split("/")
-        script = (
-            parts[0] == ".."
-            and len(parts) >= 3
+        if ".." not in parts and (path.startswith(own) or path == marker):
+            continue
+        # A console script (bin/pip, pip3, pip-3.11, pip3.11): up out of site-packages.
+        up = len(parts) - len(list(itertools.dropwhile(lambda p: p == "..", parts)))
+        is_script = (
+            up >= 1
+            and len(parts) == up + 2
             and parts[-2] in ("bin", "Scripts")
-            and parts[-1].lower().startswith(name)
+            and script.fullmatch(parts[-1]) is not None
         )
-        if not script:
+        if not is_script:
             return False
     return True
 
