@@ -115,6 +115,17 @@ CASES: list[tuple[str, str, Callable[[PoetryProject], object], str]] = [
         "invalid marker",
     ),
     (
+        # PEP 508 whitespace is a space or a tab; Poetry cannot read this lock either.
+        "lock-marker-across-lines",
+        "poetry.lock",
+        lambda p: _sub(
+            p.lock,
+            r'^groups = \["main"\]\n',
+            'groups = ["main"]\nmarkers = """python_version >= \'3\'\nand python_version < \'4\'"""\n',
+        ),
+        "invalid marker",
+    ),
+    (
         "config-unknown-key",
         "pyproject.toml",
         lambda p: p.pyproject.write_text(

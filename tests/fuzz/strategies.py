@@ -325,7 +325,8 @@ OLD_VARIABLES = [
     "python_implementation",
 ]
 OPERATORS = ["==", "!=", "<", "<=", ">", ">=", "~=", "===", "in", "not in"]
-SPACE = st.sampled_from(["", " ", " ", " ", "  ", "\t"])
+#: PEP 508 whitespace, and what only looks like it (poetry-core refuses a line break).
+SPACE = st.sampled_from(["", " ", " ", " ", "  ", "\t", " ", "", "\n", "\x0c"])
 
 
 @st.composite
@@ -355,6 +356,7 @@ LOCK_MARKER_VALUES: dict[str, list[str]] = {
         "3.9.0.0",
         " 3.9",
         "3.9 ",
+        "3.9\n",
         "3.9-1",
         "3.1O",
         "",

@@ -77,6 +77,9 @@ FOUND = [
     # poetry-core refuses an extra that is not a valid name; the fast path answered.
     ('( extra == "a b")', {"a b"}),
     ('extra == "a b" and extra == "a b"', set()),
+    # PEP 508 whitespace is a space or a tab: poetry-core refuses a marker across lines.
+    ("python_version >= '3'\nand python_version < '4'", set()),
+    ('python_version == "3.11\n"', set()),
 ]
 
 

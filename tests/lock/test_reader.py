@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from poetry_lockguard.checks.lockfile import package_hash_finding
+from poetry_lockguard.config import Policy
 from poetry_lockguard.errors import LockFileError
 from poetry_lockguard.lock.reader import _package_lines
 from poetry_lockguard.lock.reader import read_lock
@@ -65,3 +67,41 @@ def test_package_lines_skip_multi_line_strings_of_every_shape(tmp_path: Path) ->
         b"[[package]]\n"
     )
     assert _package_lines(text) == [1, 9]
+
+
+LEGACY_FILES = (
+    '[metadata.files]\nalpha = [\n    {file = "alpha-1.0-py3-none-any.whl", hash = "sha256:aa"},\n'
+    '    {file = "alpha-1.0.tar.gz", hash = "sha256:bb"},\n]\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "files", "code"),
+    [
+        ("", None, None),
+        ('type = "legacy"\nurl = "https://example.invalid/simple"\nreference = "x"\n', None, None),
+        ('type = "url"\nurl = "https://example.invalid/alpha-1.0.tar.gz"\n', [], "unhashed"),
+        ('type = "git"\nurl = "https://example.invalid/alpha.git"\n', [], "unpinned-vcs"),
+        ('type = "directory"\nurl = "alpha"\n', [], None),
+        ('type = "file"\nurl = "dist/alpha-1.0.tar.gz"\n', ["alpha-1.0.tar.gz"], None),
+        # Spelled otherwise, Poetry's locker applies every hash, and so does lockguard.
+        ('type = "URL"\nurl = "https://example.invalid/alpha-1.0.tar.gz"\n', None, None),
+    ],
+    ids=["registry", "legacy", "url", "git", "directory", "file", "URL"],
+)
+def test_lock_1_1_files_apply_as_poetry_applies_them(
+    tmp_path: Path, source: str, files: list[str] | None, code: str | None
+) -> None:
+    """Poetry's locker ignores [metadata.files] for url, git and directory sources and keeps
+    only the named file of a file source: such a package is installed without a hash check."""
+    text = '[[package]]\nname = "alpha"\nversion = "1.0"\noptional = false\n'
+    text += "python-versions = '*'\n"
+    if source:
+        text += "\n[package.source]\n" + source
+    text += METADATA.replace('"2.1"', '"1.1"') + LEGACY_FILES
+    (tmp_path / "poetry.lock").write_text(text)
+    (package,) = read_lock(tmp_path / "poetry.lock").packages
+    every = ["alpha-1.0-py3-none-any.whl", "alpha-1.0.tar.gz"]
+    assert [f.name for f in package.files] == (every if files is None else files)
+    found = package_hash_finding(package, Policy())
+    assert (found and found.code) == code

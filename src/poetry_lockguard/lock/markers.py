@@ -35,10 +35,10 @@ _VERSION_VARIABLES = frozenset({"python_version", "python_full_version"})
 _VERSION_OPERATORS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 
 _TOKEN = re.compile(
-    r"""\s*(?:
+    r"""[ \t]*(?:
         (?P<paren>[()])
-      | "(?P<dq>[^"\\]*)"
-      | '(?P<sq>[^'\\]*)'
+      | "(?P<dq>[^"\\\n]*)"
+      | '(?P<sq>[^'\\\n]*)'
       | (?P<op>==|!=|<=|>=|<|>)
       | (?P<word>[A-Za-z_][A-Za-z0-9_.]*)
     )""",
@@ -76,7 +76,7 @@ def evaluate_marker(marker: str, environment: Mapping[str, Any]) -> bool | None:
 def _tokenize(marker: str) -> list[tuple[str, str]]:
     tokens: list[tuple[str, str]] = []
     position = 0
-    end = len(marker.rstrip())
+    end = len(marker.rstrip(" \t"))  # PEP 508 whitespace: nothing else
     while position < end:
         match = _TOKEN.match(marker, position)
         if match is None or match.end() == position:
