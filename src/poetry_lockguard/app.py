@@ -27,6 +27,7 @@ from poetry_lockguard.env.locate import locate_project_interpreter
 from poetry_lockguard.env.probe import start_probe
 from poetry_lockguard.errors import LockFileError
 from poetry_lockguard.errors import LockguardError
+from poetry_lockguard.errors import SelectionError
 from poetry_lockguard.findings import INSTALLING
 from poetry_lockguard.lock.project import read_project
 from poetry_lockguard.lock.reader import read_lock
@@ -168,8 +169,16 @@ def run_check(
         raise LockFileError(f"{pyproject}: file not found (is this a Poetry project?)")
     project = read_project(pyproject)
     policy = load_policy(project.lockguard_config)
-    selection = resolve_selection(options.selection, project)
     lock_path = project_dir / "poetry.lock"
+    try:
+        selection = resolve_selection(options.selection, project)
+    except SelectionError:
+        # As Poetry does, a stale lock is named before the selection is read against
+        # it: an extra only the lock has is the lock's problem, not the option's.
+        stale = _stale_lock_report(options, project_dir, project, lock_path)
+        if stale is None:
+            raise
+        return stale
 
     if not lock_path.exists():
         return Report(
@@ -210,6 +219,32 @@ def run_check(
     finally:
         if probe is not None:
             probe.cancel()
+
+
+def _stale_lock_report(
+    options: CheckOptions, project_dir: Path, project: Project, lock_path: Path
+) -> Report | None:
+    """The ``lock-stale`` report when poetry.lock exists and is stale, else None."""
+    if not lock_path.is_file():
+        return None
+    lock = read_lock(lock_path)
+    findings = FreshnessCheck().run(lock, project)
+    if not findings:
+        return None
+    return Report(
+        project=str(project_dir),
+        lock=LockInfo(
+            path=str(lock_path),
+            version=lock.lock_version,
+            content_hash=lock.content_hash,
+            fresh=False,
+            packages=len(lock.packages),
+        ),
+        environment=None,
+        selection=resolve_selection(SelectionRequest(), project),
+        findings=tuple(findings),
+        directory_option=_hint_directory(options, project_dir),
+    )
 
 
 class KnownInterpreter:

@@ -23,6 +23,7 @@ from tests.support.scenarios import git_repository
 
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from tests.support.index import PackageIndex
@@ -80,6 +81,46 @@ def test_missing_lock_is_refused_before_anything(project: PoetryProject, command
     assert project.snapshot() == before
     assert not project.lock.exists()
     assert not project.venv.exists()  # refused before Poetry created an environment
+
+
+def _package_twice(lock: Path) -> None:
+    """alpha locked a second time, same version, another hash."""
+    text = lock.read_text()
+    start = text.index('[[package]]\nname = "alpha"')
+    entry = text[start : text.index("[[package]]", start + 1)]
+    other = re.sub(r"sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, entry)
+    lock.write_text(text[:start] + entry + other + text[start + len(entry) :])
+
+
+def _file_twice(lock: Path) -> None:
+    """alpha's wheel listed twice, with another hash the second time."""
+    text = lock.read_text()
+    line = re.search(r'(?m)^    \{file = "alpha-[^"]+\.whl", hash = "sha256:[0-9a-f]+"\},\n', text)
+    assert line is not None
+    twice = line.group(0) + re.sub(r"sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, line.group(0))
+    lock.write_text(text.replace(line.group(0), twice))
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [(_package_twice, "is locked twice"), (_file_twice, "twice with different hashes")],
+    ids=["package-twice", "file-twice"],
+)
+def test_lock_that_check_refuses_is_refused_before_anything(
+    project: PoetryProject, damage: Callable[[Path], None], message: str
+) -> None:
+    """What `check` refuses (exit 2), the guard refuses before Poetry installs from it."""
+    project.write_pyproject(["beta"])
+    project.poetry("lock", check=True)
+    damage(project.lock)
+    before = project.snapshot()
+    result = project.poetry("install")
+    assert result.returncode == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("lockguard refused `poetry install`: poetry.lock:"), line
+    assert message in line and line.endswith("Nothing was installed."), line
+    assert project.snapshot() == before
+    assert project.standalone().returncode == 2
 
 
 def test_add_without_lock_creates_it(project: PoetryProject) -> None:

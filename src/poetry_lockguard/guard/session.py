@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from poetry_lockguard.checks.lockfile import lock_missing_finding
+from poetry_lockguard.errors import LockFileError
 from poetry_lockguard.guard.gate import transaction_findings
 from poetry_lockguard.guard.hooks import InstallPoint
 from poetry_lockguard.guard.plan import locked_packages
@@ -28,6 +29,7 @@ from poetry_lockguard.guard.project_files import locked_names
 from poetry_lockguard.guard.refusal import GuardRefusal
 from poetry_lockguard.guard.verdict import Verdict
 from poetry_lockguard.guard.verify import package_key
+from poetry_lockguard.lock.reader import read_lock
 from poetry_lockguard.lock.selection import SelectionRequest
 from poetry_lockguard.report.style import escape_tags
 
@@ -91,13 +93,23 @@ class GuardSession:
         if self.settings.override_note:
             self.io.write_error_line(f"<comment>{self.settings.override_note}</comment>")
         self.snapshot = ProjectSnapshot(self.project_dir)
-        if self.kind in LOCK_CONSUMERS and not (self.project_dir / "poetry.lock").exists():
+        if self.kind not in LOCK_CONSUMERS:
+            return
+        lock_path = self.project_dir / "poetry.lock"
+        if not lock_path.exists():
             self.verdict.refuse_or_warn(
                 [lock_missing_finding()],
                 "Nothing was resolved, locked or installed.",
                 hint="run `poetry lock`, review and commit poetry.lock, then"
                 f" `poetry {self.kind}` again",
             )
+            return
+        # A lock `check` refuses (one package locked twice, a file with two hashes) is
+        # refused here too, before Poetry resolves or installs anything from it.
+        try:
+            read_lock(lock_path)
+        except LockFileError as error:
+            self.verdict.refuse_unreadable(error)
 
     # -- COMMAND, after Poetry set command.installer --------------------------------
     def arm(self) -> None:

@@ -77,6 +77,20 @@ class Verdict:
             )
         self.refuse_or_warn([found], "")
 
+    def refuse_unreadable(self, error: BaseException) -> None:
+        """An input the guard cannot read as ``check`` reads it (poetry.lock locking a
+        package twice): refuse with one line and exit code 2 (enforce), or warn."""
+        if self.enforce:
+            self.refused = True
+            self.internal_error = True
+            verb = "would refuse" if self.dry_run else "refused"
+            raise GuardInternalError(
+                f"lockguard {verb} `{self.command_line}`: {error}. {self.nothing_changed}"
+            ) from error
+        self.io.write_error_line(
+            f"<warning>lockguard (warn mode): {escape_tags(str(error))}; going on</warning>"
+        )
+
     def internal_failure(self, error: BaseException) -> None:
         """The guard failed: refuse with one line and exit code 2 (enforce), or warn."""
         message = f"lockguard: the install guard failed ({type(error).__name__}: {error})"
