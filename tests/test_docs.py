@@ -15,6 +15,7 @@ sample after a deliberate change: ``LOCKGUARD_UPDATE_DOCS=1
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import io
 import os
@@ -399,3 +400,29 @@ def test_readme_names_every_command(
         assert re.search(rf"(poetry lockguard|python -m poetry_lockguard) {command}\b", block), (
             command
         )
+
+
+def test_every_test_the_threat_model_names_exists() -> None:
+    """Each `tests/x.py::name` (or `::name` after one) in docs/threat-model.md is a test."""
+    missing = []
+    named = 0
+    for line in (DOCS / "threat-model.md").read_text().splitlines():
+        current = None
+        for match in re.finditer(r"`(tests/[\w/]+\.py)?(?:::(\w+))?(?:\[[^\]`]*\])?`", line):
+            current = match.group(1) or current
+            if current is None:
+                continue
+            named += 1
+            path = ROOT / current
+            if not path.is_file():
+                missing.append(current)
+                continue
+            functions = {
+                node.name
+                for node in ast.walk(ast.parse(path.read_text()))
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            }
+            if match.group(2) and match.group(2) not in functions:
+                missing.append(f"{current}::{match.group(2)}")
+    assert named > 40
+    assert missing == []
