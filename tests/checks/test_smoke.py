@@ -38,9 +38,15 @@ def test_lockguard_alone_lists_its_commands(project: PoetryProject) -> None:
             'The command "lockguard repiar" does not exist. Did you mean lockguard repair?',
         ),
         (["foo", "bar"], 'The command "lockguard foo bar" does not exist. (poetry lockguard'),
+        # An option nothing defines is a usage error on every lockguard command.
+        (["--bogus"], 'The option "--bogus" does not exist'),
+        (["repair", "--bogus"], 'The option "--bogus" does not exist'),
+        (["fence", "--bogus"], 'The option "--bogus" does not exist'),
+        (["sbom", "--bogus"], 'The option "--bogus" does not exist'),
+        (["compare", "--bogus"], 'The option "--bogus" does not exist'),
     ],
 )
-def test_an_unknown_lockguard_command_is_exit_2_with_did_you_mean(
+def test_an_unknown_lockguard_command_or_option_is_exit_2(
     project: PoetryProject, words: list[str], message: str
 ) -> None:
     result = project.poetry("lockguard", *words)

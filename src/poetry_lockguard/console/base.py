@@ -10,14 +10,30 @@ from poetry.console.commands.command import Command
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from cleo.io.io import IO
+
 
 class LockguardCommand(Command):
     """A ``poetry lockguard ...`` command.
 
     ``project_dir()`` is the project the command works on, as Poetry finds it: the
     directory of ``-P/--project``, else of ``-C/--directory``, else the current one,
-    and the nearest parent holding a pyproject.toml.
+    and the nearest parent holding a pyproject.toml. A usage error (an unknown option,
+    a missing value) is exit 2, "could not run", on every lockguard command.
     """
+
+    def run(self, io: IO) -> int:
+        from cleo.exceptions import CleoError
+
+        try:
+            return super().run(io)
+        except CleoError as e:
+            io.write_error_line(f"<error>{e}</error>")
+            if io.is_debug():
+                import traceback
+
+                io.write_error_line(traceback.format_exc())
+            return 2
 
     def project_dir(self) -> Path:
         """The directory of the project's pyproject.toml, found without Poetry's

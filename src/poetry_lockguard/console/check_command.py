@@ -11,7 +11,6 @@ from poetry_lockguard.guard.poetry_internals import group_dependency_options
 
 if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
-    from cleo.io.io import IO
 
     from poetry_lockguard.app import CheckOptions
 
@@ -65,20 +64,6 @@ what <info>poetry install</info> would install), and checks the lock itself.
 
 Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
 """
-
-    def run(self, io: IO) -> int:
-        from cleo.exceptions import CleoError
-
-        try:
-            return super().run(io)
-        except CleoError as e:
-            # A usage error (unknown option, missing value) is "could not check": 2.
-            io.write_error_line(f"<error>{e}</error>")
-            if io.is_debug():
-                import traceback
-
-                io.write_error_line(traceback.format_exc())
-            return 2
 
     def handle(self) -> int:
         from cleo.io.outputs.output import Type

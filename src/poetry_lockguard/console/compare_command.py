@@ -6,16 +6,16 @@ from typing import ClassVar
 
 from cleo.helpers import argument
 from cleo.helpers import option
-from poetry.console.commands.command import Command
+
+from poetry_lockguard.console.base import LockguardCommand
 
 
 if TYPE_CHECKING:
     from cleo.io.inputs.argument import Argument
     from cleo.io.inputs.option import Option
-    from cleo.io.io import IO
 
 
-class LockguardCompareCommand(Command):
+class LockguardCompareCommand(LockguardCommand):
     name = "lockguard compare"
     description = "Compares the JSON reports of many machines with each other and the lock."
 
@@ -41,15 +41,6 @@ what differs (package, expected, found, finding code).
 
 Exit codes: 0 every machine matches, 1 a machine differs, 2 a report cannot be read.
 """
-
-    def run(self, io: IO) -> int:
-        from cleo.exceptions import CleoError
-
-        try:
-            return super().run(io)
-        except CleoError as e:
-            io.write_error_line(f"<error>{e}</error>")
-            return 2
 
     def handle(self) -> int:
         from cleo.io.outputs.output import Type

@@ -4,14 +4,15 @@ from typing import TYPE_CHECKING
 from typing import ClassVar
 
 from cleo.helpers import argument
-from poetry.console.commands.command import Command
+
+from poetry_lockguard.console.base import LockguardCommand
 
 
 if TYPE_CHECKING:
     from cleo.io.inputs.argument import Argument
 
 
-class LockguardNamespaceCommand(Command):
+class LockguardNamespaceCommand(LockguardCommand):
     name = "lockguard"
     description = "Lists the lockguard commands."
 
@@ -42,6 +43,10 @@ The <info>lockguard</info> commands compare an environment with <comment>poetry.
             if name != self.name
         }
         unknown = " ".join(self.argument("words") or ())
+        if not unknown:
+            # No command named: an option nothing defines (`poetry lockguard --bogus`) is
+            # a usage error again, as for every other command (exit 2).
+            self.io.input.bind(self.definition)
         if unknown:
             from difflib import get_close_matches
 
