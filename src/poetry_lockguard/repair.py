@@ -33,9 +33,11 @@ class RepairPlan:
 
     reinstall: dict[str, tuple[str, ...]] = field(default_factory=dict)
     install: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    remove: tuple[str, ...] = ()
+    #: Packages ``poetry sync`` removes, with their finding code.
+    remove: dict[str, str] = field(default_factory=dict)
     unfixable: tuple[str, ...] = ()
-    left: tuple[str, ...] = ()
+    #: Packages left in place, with why and what would remove them.
+    left: dict[str, str] = field(default_factory=dict)
     #: Packages with findings that poetry.lock does not pin: a reinstall through
     #: Poetry would only take them out.
     not_locked: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -52,8 +54,8 @@ def plan_repair(report: Report, *, remove_extraneous: bool = False) -> RepairPla
     as unfixable)."""
     reinstall: dict[str, set[str]] = {}
     install: dict[str, set[str]] = {}
-    remove: set[str] = set()
-    left: set[str] = set()
+    remove: dict[str, str] = {}
+    left: dict[str, str] = {}
     unfixable: set[str] = set()
     not_locked: dict[str, set[str]] = {}
     locked = report.required_names
@@ -66,18 +68,26 @@ def plan_repair(report: Report, *, remove_extraneous: bool = False) -> RepairPla
         elif f.package and action == "install":
             install.setdefault(f.package, set()).add(f.code)
         elif f.package and action == "remove":
-            if remove_extraneous:
-                remove.add(f.package)
-            elif f.severity.value == "error":
-                left.add(f.package)
+            if f.severity.value != "error":
+                continue
+            if f.code == "seed-package" and f.package == "pip":
+                # Poetry's sync keeps a pip it does not manage: reinstalling cannot help.
+                left[f.package] = (
+                    "seed-package: `poetry sync` keeps pip; `python -m pip uninstall pip`"
+                    " removes it"
+                )
+            elif remove_extraneous:
+                remove[f.package] = f.code
+            else:
+                left[f.package] = f"{f.code}: --remove-extraneous removes it"
         elif f.code not in ("unselected",) and f.severity.value == "error":
             unfixable.add(f.code)
     return RepairPlan(
         reinstall={n: tuple(sorted(c)) for n, c in sorted(reinstall.items())},
         install={n: tuple(sorted(c)) for n, c in sorted(install.items()) if n not in reinstall},
-        remove=tuple(sorted(remove)),
+        remove={n: remove[n] for n in sorted(remove)},
         unfixable=tuple(sorted(unfixable)),
-        left=tuple(sorted(left)),
+        left={n: left[n] for n in sorted(left)},
         not_locked={n: tuple(sorted(c)) for n, c in sorted(not_locked.items())},
     )
 
@@ -124,10 +134,10 @@ def run_repair(
         run.lines.append(f"reinstall {name} ({', '.join(codes)})")
     for name, codes in plan.install.items():
         run.lines.append(f"install {name} ({', '.join(codes)})")
-    for name in plan.remove:
-        run.lines.append(f"remove {name} (extraneous)")
-    for name in plan.left:
-        run.lines.append(f"leave {name} in place (extraneous: --remove-extraneous removes it)")
+    for name, code in plan.remove.items():
+        run.lines.append(f"remove {name} ({code})")
+    for name, why in plan.left.items():
+        run.lines.append(f"leave {name} in place ({why})")
     for name, codes in plan.not_locked.items():
         run.lines.append(
             f"leave {name} alone ({', '.join(codes)}): poetry.lock does not pin it, so a"
@@ -194,12 +204,15 @@ def run_repair(
     remaining = {(f.code, f.package) for f in after.errors}
     if run.exit_code == 0:
         run.lines.append("repaired: the environment matches poetry.lock, every file verified")
-    elif remaining and remaining <= {("extraneous", name) for name in plan.left}:
-        names = ", ".join(sorted(str(name) for _, name in remaining))
+    elif (
+        remaining
+        and {name for _, name in remaining} <= set(plan.left)
+        and all(CATALOGUE[code].repair == "remove" for code, _ in remaining)
+    ):
+        names = ", ".join(f"{name} ({plan.left[str(name)]})" for _, name in sorted(remaining))
         run.lines.append(
             "repaired: every locked package matches poetry.lock, every file verified;"
-            f" still extraneous: {names} (`poetry lockguard repair --remove-extraneous`"
-            " removes it)"
+            f" left in place: {names}"
         )
     else:
         run.lines.append("still differs from poetry.lock: see `poetry lockguard check --integrity`")

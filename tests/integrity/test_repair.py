@@ -82,8 +82,7 @@ def test_standalone_repair_keeps_extraneous_without_the_option(
     assert "failed" not in result.output, result.output  # keeping stray is not a failure
     assert lines[-1] == (
         "repaired: every locked package matches poetry.lock, every file verified;"
-        " still extraneous: stray (`poetry lockguard repair --remove-extraneous`"
-        " removes it)"
+        " left in place: stray (extraneous: --remove-extraneous removes it)"
     ), result.stdout
     check = project.standalone("--integrity", "--format", "json")
     assert (check.returncode, check.codes()) == (1, ["extraneous"]), check.output

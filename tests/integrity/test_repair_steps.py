@@ -9,6 +9,7 @@ import pytest
 
 from poetry_lockguard.app import CheckOptions
 from poetry_lockguard.errors import EnvironmentInspectionError
+from poetry_lockguard.findings import Severity
 from poetry_lockguard.findings import finding
 from poetry_lockguard.repair import RepairPlan
 from poetry_lockguard.repair import plan_repair
@@ -17,6 +18,8 @@ from poetry_lockguard.report.model import LockInfo
 from poetry_lockguard.report.model import Report
 from tests.integrity.support import site_packages
 
+
+ERROR = Severity.ERROR
 
 if TYPE_CHECKING:
     from pytest_mock import MockerFixture
@@ -36,14 +39,25 @@ def test_the_plan_of_a_reinstall(remove_extraneous: bool) -> None:
         finding("version-mismatch", "alpha", "1.0.0"),
         finding("file-modified", "alpha", "edited"),
         finding("unattested", "beta", "no receipt"),
+        # seed-packages = "error": Poetry's sync removes setuptools, never a seed pip.
+        finding("seed-package", "setuptools", "seeded", severity=ERROR),
+        finding("seed-package", "pip", "seeded", severity=ERROR),
+        finding("seed-package", "wheel", "seeded"),  # info: nothing to do
     )
     report = Report("demo", LockInfo("poetry.lock"), None, None, findings)
+    pip = "seed-package: `poetry sync` keeps pip; `python -m pip uninstall pip` removes it"
     assert plan_repair(report, remove_extraneous=remove_extraneous) == RepairPlan(
         reinstall={"alpha": ("file-modified",), "beta": ("unattested",)},
         install={"gamma": ("missing",)},
-        remove=("stray",) if remove_extraneous else (),
+        remove={"setuptools": "seed-package", "stray": "extraneous"} if remove_extraneous else {},
         unfixable=("lock-stale",),
-        left=() if remove_extraneous else ("stray",),
+        left={"pip": pip}
+        if remove_extraneous
+        else {
+            "pip": pip,
+            "setuptools": "seed-package: --remove-extraneous removes it",
+            "stray": "extraneous: --remove-extraneous removes it",
+        },
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from poetry_lockguard.findings import CATALOGUE
 from poetry_lockguard.findings import Severity
 from poetry_lockguard.findings import hint
 from poetry_lockguard.guard.refusal import finding_lines
@@ -45,7 +46,8 @@ def check_after_install(
     )
     findings = list(report.findings)
     if run_sync():
-        findings = [f for f in findings if f.code != "extraneous"]
+        # What only a removal fixes (extraneous, a seed package made an error).
+        findings = [f for f in findings if CATALOGUE[f.code].repair != "remove"]
     if locked is not None:
         findings = [f for f in findings if not (f.code == "extraneous" and f.package in locked)]
     return findings
