@@ -14,8 +14,8 @@ while the project, the index port and the Poetry version stay the same.
 It then times, on the same env, after a warm-up run and interleaved, the median of
 ``--repeat`` runs of: the plugin ``poetry lockguard check``, ``poetry sync --dry-run``,
 the stand-alone ``python -m poetry_lockguard check -C DIR`` and the env's own
-``python -m pip check``; and prints the medians and the ratios against the targets of
-issue 2 (plugin/sync <= 0.7, stand-alone/pip check <= 0.4, stand-alone 2000/200 <= 12).
+``python -m pip check``; and prints the medians and the ratios against their
+targets (plugin/sync <= 0.7, stand-alone/pip check <= 0.4, stand-alone 2000/200 <= 12).
 """
 
 from __future__ import annotations

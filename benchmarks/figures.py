@@ -1,4 +1,4 @@
-"""The figures of issue 14, measured by ``benchmarks/run.py`` (which runs this module in
+"""The performance figures, measured by ``benchmarks/run.py`` (which runs this module in
 its ``venv-plugin``: Poetry, uv and poetry-lockguard installed, nothing else)."""
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ locks it. Then, interleaved and after a warm-up run of each, it times the median
   cache warm for both), with the plugin (gate, archive verification, receipts,
   post-install check) and without.
 
-It prints the medians and the ratios against the targets of issue 3
+It prints the medians and the ratios against their targets
 (no-op <= 1.15, fresh install <= 1.10).
 """
 

@@ -1,4 +1,4 @@
-"""Every figure of issue 14 in one run, printed as one table (figure, measured, goal, result).
+"""Every performance figure in one run, printed as one table (figure, measured, goal, result).
 
     python benchmarks/run.py [--quick] [--json FILE]
 

@@ -14,7 +14,7 @@ the median of ``--repeat`` runs of ``poetry run true``:
   whole check runs);
 - ``poetry --no-plugins run true``.
 
-Targets (issue 10): fresh stamp <= 1.10, stale stamp <= 1.5 of ``--no-plugins``.
+Targets: fresh stamp <= 1.10, stale stamp <= 1.5 of ``--no-plugins``.
 """
 
 from __future__ import annotations

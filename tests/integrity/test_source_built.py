@@ -1,4 +1,4 @@
-"""Issue 10's build policy, check side: a package the guard built from an sdist because
+"""The build policy, check side: a package the guard built from an sdist because
 poetry.lock has no wheel for the environment is ``source-built`` (info, exit 0 in every
 format, with ``--strict`` too); a build despite a locked compatible wheel stays
 ``built-from-source`` (an error)."""
