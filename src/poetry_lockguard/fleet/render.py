@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING
 from typing import Any
 
+from poetry_lockguard.report.style import neutralise
 from poetry_lockguard.report.text import counted
 
 
@@ -43,6 +44,8 @@ def render_text(comparison: Comparison) -> str:
                     d.code,
                 )
             )
+    # Every cell comes from a report file (or its name): shown inert, one line each.
+    rows = [tuple(neutralise(cell) for cell in row) for row in rows]
     widths = [
         max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i])
         for i in range(len(header))
