@@ -31,8 +31,9 @@ json_values = st.recursive(
     | st.integers()
     | st.floats(allow_nan=True, allow_infinity=True)
     | tricky_text,
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(tricky_text, children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(tricky_text, children, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -105,10 +106,11 @@ def mutated_report(draw: st.DrawFn) -> bytes:
             else:
                 target = None
                 break
-        if isinstance(target, dict) and isinstance(place[-1], str):
-            target[place[-1]] = value
-        elif isinstance(target, list) and isinstance(place[-1], int) and target:
-            target[place[-1]] = value
+        key = place[-1]
+        dict_key = isinstance(target, dict) and isinstance(key, str)
+        list_index = isinstance(target, list) and isinstance(key, int) and len(target) > key
+        if dict_key or list_index:
+            target[key] = value
     return json.dumps(document).encode()
 
 

@@ -269,12 +269,27 @@ BAD_REPORTS = [
     (_with(_GOOD, error="boom"), "error is a string, not an object or null"),
     (_with(_GOOD, error={"message": ["boom"]}), "error.message is an array, not a string"),
     (_with(_GOOD, error={}), "error.message is missing"),
-    (_with(_GOOD, findings=[_finding(code={"x": 1})]), "findings[0].code is an object, not a string"),
-    (_with(_GOOD, findings=[_finding(package=["x"])]), "findings[0].package is an array, not a string or null"),
-    (_with(_GOOD, findings=[_finding(expected=1.5)]), "findings[0].expected is a number, not a string or null"),
-    (_with(_GOOD, findings=[_finding(found=False)]), "findings[0].found is a boolean, not a string or null"),
+    (
+        _with(_GOOD, findings=[_finding(code={"x": 1})]),
+        "findings[0].code is an object, not a string",
+    ),
+    (
+        _with(_GOOD, findings=[_finding(package=["x"])]),
+        "findings[0].package is an array, not a string or null",
+    ),
+    (
+        _with(_GOOD, findings=[_finding(expected=1.5)]),
+        "findings[0].expected is a number, not a string or null",
+    ),
+    (
+        _with(_GOOD, findings=[_finding(found=False)]),
+        "findings[0].found is a boolean, not a string or null",
+    ),
     (_with(_GOOD, findings=[_finding(message=None)]), "findings[0].message is null, not a string"),
-    (_with(_GOOD, findings=[_finding(severity="fatal")]), "findings[0].severity is not one of error, warning, info"),
+    (
+        _with(_GOOD, findings=[_finding(severity="fatal")]),
+        "findings[0].severity is not one of error, warning, info",
+    ),
     (
         _with(_GOOD, findings=[_finding(), {"code": "missing"}]),
         "findings[1].severity is missing",
@@ -364,7 +379,10 @@ def test_compare_names_a_hostile_file_name_inert(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "line"),
     [
-        (json.dumps(_with(_GOOD, environment={"fingerprint": 5})), "environment.fingerprint is a number"),
+        (
+            json.dumps(_with(_GOOD, environment={"fingerprint": 5})),
+            "environment.fingerprint is a number",
+        ),
         ("[" * 200_000, "not JSON (nested too deeply)"),
     ],
 )
