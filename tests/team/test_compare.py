@@ -399,3 +399,52 @@ def test_both_entry_points_refuse_a_bad_report_in_one_line(
         assert result.stdout == ""
         [error] = result.stderr.splitlines()
         assert error.startswith(f"lockguard: {report}: ") and line in error, error
+
+
+def test_compare_table_shows_at_most_50_rows_of_a_code_per_machine(tmp_path: Path) -> None:
+    findings = [
+        _finding(code="file-missing", package="big", expected=f"f{i}") for i in range(300_000)
+    ]
+    findings.append(_finding())
+    (tmp_path / "web-1.json").write_text(json.dumps(_report(False, "sha256:" + "a" * 64, findings)))
+    (tmp_path / "web-2.json").write_text(json.dumps(_report(True, "sha256:" + "a" * 64)))
+    stdout, stderr, code = compare_reports([tmp_path], "text")
+    assert (stderr, code) == ("", 1)
+    rows = [line.split() for line in stdout.splitlines()]
+    assert sum(r[:2] == ["web-1", "differs"] for r in rows) == 50 + 1 + 1
+    assert ["web-1", "differs", "alpha", "1.0.0", "2.0.0", "version-mismatch"] in rows
+    assert (
+        rows[2 + 1 + 51]
+        == "web-1 differs … and 299,950 more findings (use --format json for all)".split()
+    )
+    doc = json.loads(compare_reports([tmp_path], "json")[0])
+    assert len(doc["differing"][0]["differences"]) == 300_001
+
+
+def test_compare_refuses_a_path_that_is_not_a_file_or_directory(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "web-1.json"
+    os.mkfifo(fifo)
+    assert compare_reports([fifo], "text") == (
+        "",
+        f"lockguard: {fifo}: not a regular file or directory\n",
+        2,
+    )
+    # In a directory, only its regular *.json files are reports.
+    (tmp_path / "web-2.json").write_text(json.dumps(_report(True, "sha256:" + "a" * 64)))
+    assert compare_reports([tmp_path], "text")[2] == 0
+
+
+def test_compare_names_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    import os
+
+    report = tmp_path / os.fsdecode(b"web-\xff.json")
+    report.write_text(json.dumps(_report(False, "sha256:" + "a" * 64, [_finding()])))
+    stdout, stderr, code = compare_reports([tmp_path], "text")
+    assert (stderr, code) == ("", 1)
+    assert "web-\\udcff  differs" in stdout
+    stdout.encode("utf-8")
+    assert json.loads(compare_reports([tmp_path], "json")[0])["differing"][0]["machine"] == (
+        "web-\udcff"
+    )

@@ -102,6 +102,8 @@ def report_files(paths: Sequence[Path]) -> list[Path]:
             files.extend(sorted(p for p in path.glob("*.json") if p.is_file()))
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            raise FleetReportError(f"{path}: not a regular file or directory")
         else:
             raise FleetReportError(f"{path}: no such report file or directory")
     return files
@@ -166,7 +168,12 @@ def report_problem(document: object) -> str:
         return f"the document is {_kind(document)}, not an object"
     version = document.get("schema_version")
     if type(version) is not int or version != 1:
-        shown = "missing" if "schema_version" not in document else json.dumps(version)[:40]
+        if "schema_version" not in document:
+            shown = "missing"
+        elif isinstance(version, (bool, int, float)):
+            shown = json.dumps(version)
+        else:
+            shown = _kind(version)
         return f"schema_version is {shown}, not 1"
     problem = _fields(document, _REPORT_FIELDS, "")
     if problem:

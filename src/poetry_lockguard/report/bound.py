@@ -10,8 +10,16 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from typing import Protocol
+    from typing import TypeVar
 
-    from poetry_lockguard.findings import Finding
+    class Coded(Protocol):
+        """A finding, or a row of ``compare``'s table: anything with a code."""
+
+        @property
+        def code(self) -> str: ...
+
+    F = TypeVar("F", bound=Coded)
 
 #: Findings of one code shown (the rest of that code is counted).
 PER_CODE = 50
@@ -20,13 +28,13 @@ TOTAL = 200
 
 
 def bounded(
-    findings: Iterable[Finding], per_code: int = PER_CODE, total: int = TOTAL
-) -> tuple[list[Finding], dict[str, int]]:
+    findings: Iterable[F], per_code: int = PER_CODE, total: int = TOTAL
+) -> tuple[list[F], dict[str, int]]:
     """(the findings to show, in their order; the number left out, per code).
 
     The first ``per_code`` findings of each code are shown, while fewer than ``total``
     have been; every other finding is counted under its code."""
-    shown: list[Finding] = []
+    shown: list[F] = []
     by_code: dict[str, int] = {}
     left_out: dict[str, int] = {}
     for f in findings:
