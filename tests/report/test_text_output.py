@@ -80,7 +80,7 @@ def test_text_shows_the_first_findings_of_a_code_and_counts_the_rest() -> None:
         "",
     ]
     [summary] = [line for line in out if line.startswith("✗ ")]
-    assert ": 300001 errors, 0 warnings;" in summary
+    assert ": 300,001 errors, 0 warnings;" in summary
     assert len(out) == 4 + PER_CODE + 2 + 3  # the summary, the fingerprint and the hint
 
 
@@ -142,7 +142,7 @@ def test_markdown_and_github_are_bounded_too() -> None:
     assert sum(line.startswith("::error ") for line in github) == PER_CODE
     assert github[-2:] == [
         "… and 950 more file-missing findings (use --format json or --format sarif for all)",
-        "lockguard failed: 1000 errors, 0 warnings, 3 locked packages checked",
+        "lockguard failed: 1,000 errors, 0 warnings, 3 locked packages checked",
     ]
 
 

@@ -158,8 +158,10 @@ def _other_environment_hint(report: Report, codes: Collection[str], options: str
 
 
 def counted(count: int, noun: str) -> str:
-    """``"1 error"``, ``"2 errors"``: a count with its noun in the right number."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    """``"1 error"``, ``"2 errors"``, ``"300,001 errors"``: a count (thousands
+    separated, as the counts of findings left out are) with its noun in the right
+    number."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _rpm_line(f: Finding) -> str:
