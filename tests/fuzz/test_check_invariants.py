@@ -67,7 +67,9 @@ class Planted:
 def planted(draw: st.DrawFn) -> Planted:
     name = draw(st.sampled_from(DIST_NAMES))
     version = draw(st.sampled_from(["1.0.0", "2.0.0", "1.0", "x"]))
-    directory = f"{name.replace('-', '_')}-{version}.dist-info"
+    # Python reads the suffix in any case (importlib.metadata lowers it).
+    suffix = draw(st.sampled_from([".dist-info", ".DIST-INFO", ".Dist-Info"]))
+    directory = f"{name.replace('-', '_')}-{version}{suffix}"
     present = draw(st.lists(st.booleans(), min_size=3, max_size=3))
     return Planted(
         directory=directory,

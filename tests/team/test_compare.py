@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from poetry_lockguard.fleet import compare_reports
 from poetry_lockguard.fleet.compare import Machine
 from poetry_lockguard.fleet.compare import compare as compare_machines
+from poetry_lockguard.fleet.render import render_error
 from poetry_lockguard.fleet.render import render_text
 from tests.support.poetry import installed_project
 
@@ -220,3 +222,228 @@ def test_summary_line_counts_in_the_right_number(oks: tuple[bool, ...], summary:
         for i, ok in enumerate(oks)
     ]
     assert render_text(compare_machines(machines)).splitlines()[-1] == summary
+
+
+def _finding(**fields: Any) -> dict[str, Any]:
+    base = {
+        "code": "version-mismatch",
+        "severity": "error",
+        "package": "alpha",
+        "message": "alpha is installed at 2.0.0, poetry.lock has 1.0.0",
+        "expected": "1.0.0",
+        "found": "2.0.0",
+        "line": 3,
+        "path": None,
+    }
+    base.update(fields)
+    return base
+
+
+def _with(document: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {**document, **fields}
+
+
+_GOOD = _report(False, "sha256:" + "a" * 64, [_finding()])
+
+#: Documents that are JSON but not a report compare can read, and the problem named.
+BAD_REPORTS = [
+    ("a string", "the document is a string, not an object"),
+    (_with(_GOOD, schema_version=True), "schema_version is true, not 1"),
+    (_with(_GOOD, schema_version=1.0), "schema_version is 1.0, not 1"),
+    ({"ok": True, "findings": []}, "schema_version is missing, not 1"),
+    (_with(_GOOD, ok="yes"), "ok is a string, not a boolean"),
+    (_with(_GOOD, findings={"0": {}}), "findings is an object, not an array"),
+    (_with(_GOOD, findings=["alpha"]), "findings[0] is a string, not an object"),
+    (_with(_GOOD, host=7), "host is a number, not a string or null"),
+    (_with(_GOOD, environment="/srv/app/.venv"), "environment is a string, not an object or null"),
+    (_with(_GOOD, lock=[]), "lock is an array, not an object or null"),
+    (
+        _with(_GOOD, environment={"fingerprint": 12345}),
+        "environment.fingerprint is a number, not a string",
+    ),
+    (
+        _with(_GOOD, environment={"fingerprint": "sha256:abc"}),
+        "environment.fingerprint is not sha256: and 64 hex digits",
+    ),
+    (_with(_GOOD, lock={"content_hash": 1}), "lock.content_hash is a number, not a string or null"),
+    (_with(_GOOD, error="boom"), "error is a string, not an object or null"),
+    (_with(_GOOD, error={"message": ["boom"]}), "error.message is an array, not a string"),
+    (_with(_GOOD, error={}), "error.message is missing"),
+    (
+        _with(_GOOD, findings=[_finding(code={"x": 1})]),
+        "findings[0].code is an object, not a string",
+    ),
+    (
+        _with(_GOOD, findings=[_finding(package=["x"])]),
+        "findings[0].package is an array, not a string or null",
+    ),
+    (
+        _with(_GOOD, findings=[_finding(expected=1.5)]),
+        "findings[0].expected is a number, not a string or null",
+    ),
+    (
+        _with(_GOOD, findings=[_finding(found=False)]),
+        "findings[0].found is a boolean, not a string or null",
+    ),
+    (_with(_GOOD, findings=[_finding(message=None)]), "findings[0].message is null, not a string"),
+    (
+        _with(_GOOD, findings=[_finding(severity="fatal")]),
+        "findings[0].severity is not one of error, warning, info",
+    ),
+    (
+        _with(_GOOD, findings=[_finding(), {"code": "missing"}]),
+        "findings[1].severity is missing",
+    ),
+]
+
+
+@pytest.mark.parametrize(("document", "problem"), BAD_REPORTS)
+def test_compare_refuses_a_report_of_the_wrong_shape(
+    tmp_path: Path, document: Any, problem: str
+) -> None:
+    report = tmp_path / "web-1.json"
+    report.write_text(json.dumps(document))
+    for fmt in ("text", "json"):
+        stdout, stderr, code = compare_reports([report], fmt)
+        assert (code, stderr) == (
+            2,
+            f"lockguard: {report}: not a lockguard JSON report ({problem})\n",
+        )
+        assert stdout == ("" if fmt == "text" else render_error("json", stderr[11:-1]))
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"[" * 200_000 + b"]" * 200_000, "not JSON (nested too deeply)"),
+        (b'{"a":' * 200_000 + b"1" + b"}" * 200_000, "not JSON (nested too deeply)"),
+        (b"\xff\xfe", "not JSON ("),
+        (b"1" * 5000, "not JSON ("),
+    ],
+)
+def test_compare_refuses_json_it_cannot_parse(tmp_path: Path, content: bytes, problem: str) -> None:
+    report = tmp_path / "deep.json"
+    report.write_bytes(content)
+    stdout, stderr, code = compare_reports([report], "text")
+    assert (stdout, code) == ("", 2)
+    assert stderr.startswith(f"lockguard: {report}: {problem}")
+    assert stderr.count("\n") == 1
+
+
+def test_compare_accepts_what_a_newer_lockguard_adds(tmp_path: Path) -> None:
+    # New codes and fields may come within schema_version 1 (output.md, compatibility).
+    newer = _with(_GOOD, added={"x": 1}, findings=[_finding(code="future-code", extra=1)])
+    (tmp_path / "web-1.json").write_text(json.dumps(newer))
+    stdout, stderr, code = compare_reports([tmp_path], "text")
+    assert (stderr, code) == ("", 1)
+    assert ["web-1", "differs", "alpha", "1.0.0", "2.0.0", "future-code"] in [
+        line.split() for line in stdout.splitlines()
+    ]
+
+
+#: Text in a report that would move the cursor, recolour or redraw a row.
+HOSTILE = "\x1b[1A\x1b[2K\rweb-9  matches\x07\u202e\x9b31m\ud800"
+
+
+def test_compare_table_shows_control_characters_inert(tmp_path: Path) -> None:
+    findings = [
+        _finding(package=HOSTILE, expected=HOSTILE, found=HOSTILE, code=HOSTILE),
+    ]
+    (tmp_path / "web-1.json").write_text(json.dumps(_report(False, "sha256:" + "a" * 64, findings)))
+    broken = {"schema_version": 1, "ok": False, "error": {"message": HOSTILE}, "findings": []}
+    (tmp_path / f"web-2{HOSTILE[:4]}.json").write_text(json.dumps(broken))
+    stdout, stderr, code = compare_reports([tmp_path], "text")
+    assert (stderr, code) == ("", 1)
+    stdout.encode("utf-8")  # writable to any UTF-8 terminal: no lone surrogate
+    assert not [c for c in stdout if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) < 0xA0]
+    assert "\u202e" not in stdout
+    inert = "\\x1b[1A\\x1b[2K\\x0dweb-9  matches\\x07\\u202e\\x9b31m\\ud800"
+    assert stdout.count(inert) == 5  # package, expected, found, code, error
+    assert "web-2\\x1b[1A" in stdout
+    # The JSON format keeps the text as it is (escaped by JSON itself).
+    doc = json.loads(compare_reports([tmp_path], "json")[0])
+    assert doc["differing"][0]["differences"][0]["package"] == HOSTILE
+
+
+def test_compare_names_a_hostile_file_name_inert(tmp_path: Path) -> None:
+    report = tmp_path / "web\x1b]0;pwned\x07.json"
+    report.write_text("[]")
+    _, stderr, code = compare_reports([report], "text")
+    assert code == 2
+    assert stderr == (
+        f"lockguard: {tmp_path}/web\\x1b]0;pwned\\x07.json: not a lockguard JSON report"
+        " (the document is an array, not an object)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        (
+            json.dumps(_with(_GOOD, environment={"fingerprint": 5})),
+            "environment.fingerprint is a number",
+        ),
+        ("[" * 200_000, "not JSON (nested too deeply)"),
+    ],
+)
+def test_both_entry_points_refuse_a_bad_report_in_one_line(
+    project: PoetryProject, tmp_path: Path, content: str, line: str
+) -> None:
+    report = tmp_path / "web-1.json"
+    report.write_text(content)
+    for result in (
+        compare(project, str(report)),
+        project.poetry_in_process("lockguard", "compare", str(report)),
+    ):
+        assert result.returncode == 2, result.output
+        assert result.stdout == ""
+        [error] = result.stderr.splitlines()
+        assert error.startswith(f"lockguard: {report}: ") and line in error, error
+
+
+def test_compare_table_shows_at_most_50_rows_of_a_code_per_machine(tmp_path: Path) -> None:
+    findings = [
+        _finding(code="file-missing", package="big", expected=f"f{i}") for i in range(300_000)
+    ]
+    findings.append(_finding())
+    (tmp_path / "web-1.json").write_text(json.dumps(_report(False, "sha256:" + "a" * 64, findings)))
+    (tmp_path / "web-2.json").write_text(json.dumps(_report(True, "sha256:" + "a" * 64)))
+    stdout, stderr, code = compare_reports([tmp_path], "text")
+    assert (stderr, code) == ("", 1)
+    rows = [line.split() for line in stdout.splitlines()]
+    assert sum(r[:2] == ["web-1", "differs"] for r in rows) == 50 + 1 + 1
+    assert ["web-1", "differs", "alpha", "1.0.0", "2.0.0", "version-mismatch"] in rows
+    assert stdout.splitlines()[2 + 1 + 51] == (
+        "web-1    differs  … and 299,950 more findings (use --format json for all)"
+    )
+    doc = json.loads(compare_reports([tmp_path], "json")[0])
+    assert len(doc["differing"][0]["differences"]) == 300_001
+
+
+def test_compare_refuses_a_path_that_is_not_a_file_or_directory(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "web-1.json"
+    os.mkfifo(fifo)
+    assert compare_reports([fifo], "text") == (
+        "",
+        f"lockguard: {fifo}: not a regular file or directory\n",
+        2,
+    )
+    # In a directory, only its regular *.json files are reports.
+    (tmp_path / "web-2.json").write_text(json.dumps(_report(True, "sha256:" + "a" * 64)))
+    assert compare_reports([tmp_path], "text")[2] == 0
+
+
+def test_compare_names_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    import os
+
+    report = tmp_path / os.fsdecode(b"web-\xff.json")
+    report.write_text(json.dumps(_report(False, "sha256:" + "a" * 64, [_finding()])))
+    stdout, stderr, code = compare_reports([tmp_path], "text")
+    assert (stderr, code) == ("", 1)
+    assert "web-\\udcff  differs" in stdout
+    stdout.encode("utf-8")
+    assert json.loads(compare_reports([tmp_path], "json")[0])["differing"][0]["machine"] == (
+        "web-\udcff"
+    )

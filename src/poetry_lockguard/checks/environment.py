@@ -6,6 +6,7 @@ import itertools
 import os
 import re
 
+from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote
 from urllib.parse import urlsplit
@@ -42,7 +43,7 @@ def is_seed_package(dist: Distribution, by_name: Mapping[str, Distribution]) -> 
         return False
     if needs is not None and (needs not in by_name or not is_seed_package(by_name[needs], by_name)):
         return False
-    if dist.path.suffix != ".dist-info" or dist.installer() not in SEED_INSTALLERS:
+    if not dist.is_dist_info or dist.installer() not in SEED_INSTALLERS:
         return False
     from poetry_lockguard.env.record import RecordMissingError
     from poetry_lockguard.env.record import read_record
@@ -298,12 +299,20 @@ def _duplicate_finding(
     (which one Python imports is undefined), a warning when the first, in ``sys.path``
     order, shadows the others (it is the one compared with the lock)."""
     copies = ", ".join(sorted(f"{d.path} ({d.version})" for d in dists))
-    directories = [d.path.parent for d in dists]
-    if len(set(directories)) < len(directories):
+    directories = Counter(str(d.path.parent) for d in dists)
+    if len(directories) < len(dists):
+        # The directory holding the most copies (the first by name of a tie).
+        shared, count = min(directories.items(), key=lambda item: (-item[1], item[0]))
+        where = (
+            "in one directory"
+            if count == len(dists)
+            else f"{count} of them in one directory ({shared})"
+        )
         return finding(
             "duplicate-distribution",
             name,
-            f"{name} is installed {len(dists)} times in one directory: {copies}",
+            f"{name} is installed {len(dists)} times{',' if count < len(dists) else ''}"
+            f" {where}: {copies}",
             found=", ".join(sorted(d.version for d in dists)),
             line=package.line if package else None,
             path=str(min(d.path for d in dists)),

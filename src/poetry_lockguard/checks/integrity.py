@@ -124,7 +124,7 @@ class IntegrityCheck:
 
     def _read(self, dist: Distribution, jobs: list[_Job]) -> list[Finding]:
         label = _label(dist)
-        if dist.path.suffix != ".dist-info":
+        if not dist.is_dist_info:
             # An egg-info has no RECORD: nothing to verify against, which is a finding.
             return [
                 finding(

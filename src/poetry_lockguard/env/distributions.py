@@ -74,8 +74,14 @@ class Distribution:
 
     @property
     def is_egg_info(self) -> bool:
-        """True for a setuptools ``.egg-info`` (which has no RECORD)."""
-        return self.path.name.endswith(".egg-info")
+        """True for a setuptools ``.egg-info`` (which has no RECORD), in any case."""
+        return self.path.name.lower().endswith(".egg-info")
+
+    @property
+    def is_dist_info(self) -> bool:
+        """True for a wheel's ``.dist-info``, in any case (``.DIST-INFO`` is one too:
+        importlib.metadata and pip match the suffix case-insensitively)."""
+        return self.path.name.lower().endswith(".dist-info")
 
     def provenance(self) -> dict[str, Any] | None:
         """The parsed ``provenance_url.json`` receipt (PEP 710), None when absent."""
@@ -84,7 +90,7 @@ class Distribution:
     def installer(self) -> str:
         """The first line of the dist-info's ``INSTALLER`` (``pip``, ``Poetry 2.1.0``,
         ``uv``), "" when absent or unreadable."""
-        if self.path.suffix != ".dist-info":
+        if not self.is_dist_info:
             return ""
         try:
             data = read_regular(str(self.path / "INSTALLER"), 256, within=str(self.path))
@@ -98,7 +104,7 @@ class Distribution:
         Absent is (None, ""); a file that is not a regular file, a symlink out of the
         dist-info, unreadable or not a JSON object is (None, why).
         """
-        if self.path.suffix != ".dist-info":
+        if not self.is_dist_info:
             return None, ""
         try:
             data = read_regular(str(self.path / name), _JSON_LIMIT, within=str(self.path))
@@ -124,6 +130,10 @@ def scan_distributions(
 ) -> list[Distribution]:
     """Every distribution in ``site_dirs``, in directory order then by name.
 
+    A directory entry is a distribution when its name ends in ``.dist-info`` or
+    ``.egg-info`` in any case, as importlib.metadata (every CPython from 3.9) and pip
+    match it on every platform: ``Alpha-1.0.DIST-INFO`` is imported, so it is checked.
+
     A broken one comes back with a ``problem``. The order is deterministic (sorted
     within each directory, directories in the order given, which is ``sys.path``'s),
     so that duplicates are always reported the same way, and the first of a name is
@@ -141,10 +151,10 @@ def scan_distributions(
             names = sorted(
                 (entry.name, entry.path)
                 for entry in entries
-                if entry.name.endswith((".dist-info", ".egg-info"))
+                if entry.name.lower().endswith((".dist-info", ".egg-info"))
             )
         for name, path in names:
-            if name.endswith(".dist-info"):
+            if name.lower().endswith(".dist-info"):
                 found.append(_read_dist(Path(path), "METADATA"))
             elif os.path.isdir(path):
                 found.append(_read_dist(Path(path), "PKG-INFO"))

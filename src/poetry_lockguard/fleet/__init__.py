@@ -21,9 +21,11 @@ def compare_reports(paths: Sequence[Path], fmt: str = "text") -> tuple[str, str,
     from poetry_lockguard.fleet.compare import exit_code
     from poetry_lockguard.fleet.render import render
     from poetry_lockguard.fleet.render import render_error
+    from poetry_lockguard.report.style import neutralise
 
     try:
         comparison = compare_paths(paths)
     except FleetReportError as e:
-        return render_error(fmt, str(e)), f"lockguard: {e}\n", 2
+        # The message names a file (and quotes a field) of the reports: shown inert.
+        return render_error(fmt, str(e)), f"lockguard: {neutralise(str(e))}\n", 2
     return render(comparison, fmt), "", exit_code(comparison)

@@ -10,6 +10,7 @@ nothing else, so a thousand reports take about what printing them would.
 from __future__ import annotations
 
 import json
+import re
 
 from collections import Counter
 from typing import TYPE_CHECKING
@@ -101,28 +102,150 @@ def report_files(paths: Sequence[Path]) -> list[Path]:
             files.extend(sorted(p for p in path.glob("*.json") if p.is_file()))
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            raise FleetReportError(f"{path}: not a regular file or directory")
         else:
             raise FleetReportError(f"{path}: no such report file or directory")
     return files
 
 
 def read_machine(path: Path, name: str) -> Machine:
-    """Read one report file; FleetReportError when it is not a lockguard JSON report."""
+    """Read one report file; FleetReportError when it is not a lockguard JSON report.
+
+    The fields ``compare`` reads are checked against the shipped schema's types before
+    any is used (a field it does not read, or a code it does not know, is a newer
+    lockguard's and is let through), and JSON nested deeper than any report is refused
+    before the parser's recursion runs out.
+    """
     try:
-        document = json.loads(path.read_bytes())
+        data = path.read_bytes()
     except OSError as e:
         raise FleetReportError(f"{path}: cannot read ({e.strerror or e})") from e
+    try:
+        document = json.loads(data)
+    except RecursionError as e:
+        raise FleetReportError(f"{path}: not JSON (nested too deeply)") from e
     except ValueError as e:
         raise FleetReportError(f"{path}: not JSON ({e})") from e
-    if (
-        not isinstance(document, dict)
-        or document.get("schema_version") != 1
-        or not isinstance(document.get("findings"), list)
-    ):
-        raise FleetReportError(
-            f"{path}: not a lockguard JSON report (schema_version 1 with findings)"
-        )
+    problem = report_problem(document)
+    if problem:
+        raise FleetReportError(f"{path}: not a lockguard JSON report ({problem})")
     return _machine(document, path, name)
+
+
+#: What each field ``compare`` reads may hold, as the shipped schema.json says:
+#: (field, allowed JSON types, required). A finding's strings are read as its own table.
+_STRING = ("string",)
+_NULLABLE_STRING = ("string", "null")
+_REPORT_FIELDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("ok", ("boolean",), True),
+    ("host", _NULLABLE_STRING, False),
+    ("generated_at", _NULLABLE_STRING, False),
+    ("findings", ("array",), True),
+    ("environment", ("object", "null"), False),
+    ("lock", ("object", "null"), False),
+    ("error", ("object", "null"), False),
+)
+_FINDING_FIELDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("code", _STRING, True),
+    ("severity", _STRING, True),
+    ("package", _NULLABLE_STRING, False),
+    ("expected", _NULLABLE_STRING, False),
+    ("found", _NULLABLE_STRING, False),
+    ("message", _STRING, False),
+)
+_SEVERITIES = ("error", "warning", "info")
+_FINGERPRINT = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def report_problem(document: object) -> str:
+    """Why ``document`` is not a lockguard JSON report ``compare`` can read, or "".
+
+    Checks ``schema_version`` (the integer 1) and the type of every field compare
+    reads; the message names the first field that is wrong.
+    """
+    if not isinstance(document, dict):
+        return f"the document is {_kind(document)}, not an object"
+    version = document.get("schema_version")
+    if type(version) is not int or version != 1:
+        if "schema_version" not in document:
+            shown = "missing"
+        elif isinstance(version, (bool, int, float)):
+            shown = json.dumps(version)
+        else:
+            shown = _kind(version)
+        return f"schema_version is {shown}, not 1"
+    problem = _fields(document, _REPORT_FIELDS, "")
+    if problem:
+        return problem
+    env = document.get("environment") or {}
+    fingerprint = env.get("fingerprint")
+    if not isinstance(fingerprint, (str, type(None))):
+        return f"environment.fingerprint is {_kind(fingerprint)}, not a string"
+    if isinstance(fingerprint, str) and not _FINGERPRINT.fullmatch(fingerprint):
+        return "environment.fingerprint is not sha256: and 64 hex digits"
+    lock = document.get("lock") or {}
+    problem = _fields(lock, (("content_hash", _NULLABLE_STRING, False),), "lock.")
+    if problem:
+        return problem
+    error = document.get("error")
+    if error is not None:
+        problem = _fields(error, (("message", _STRING, True),), "error.")
+        if problem:
+            return problem
+    for i, f in enumerate(document["findings"]):
+        where = f"findings[{i}]"
+        if not isinstance(f, dict):
+            return f"{where} is {_kind(f)}, not an object"
+        problem = _fields(f, _FINDING_FIELDS, where + ".")
+        if problem:
+            return problem
+        if f["severity"] not in _SEVERITIES:
+            return f"{where}.severity is not one of error, warning, info"
+    return ""
+
+
+def _fields(
+    mapping: dict[str, Any], fields: tuple[tuple[str, tuple[str, ...], bool], ...], where: str
+) -> str:
+    for key, allowed, required in fields:
+        if key not in mapping:
+            if required:
+                return f"{where}{key} is missing"
+            continue
+        kind = _json_type(mapping[key])
+        if kind not in allowed:
+            wanted = " or ".join(_ARTICLES[a] for a in allowed)
+            return f"{where}{key} is {_ARTICLES[kind]}, not {wanted}"
+    return ""
+
+
+_ARTICLES = {
+    "object": "an object",
+    "array": "an array",
+    "string": "a string",
+    "number": "a number",
+    "boolean": "a boolean",
+    "null": "null",
+}
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _kind(value: object) -> str:
+    return _ARTICLES[_json_type(value)]
 
 
 def _machine(document: dict[str, Any], path: Path, name: str) -> Machine:
@@ -131,25 +254,24 @@ def _machine(document: dict[str, Any], path: Path, name: str) -> Machine:
     lock = document.get("lock") or {}
     differences = tuple(
         Difference(
-            code=str(f.get("code")),
-            severity=str(f.get("severity", "error")),
+            code=f["code"],
+            severity=f["severity"],
             package=f.get("package"),
             expected=f.get("expected"),
             found=f.get("found"),
-            message=str(f.get("message", "")),
+            message=f.get("message", ""),
         )
         for f in document["findings"]
-        if isinstance(f, dict)
     )
     return Machine(
         name=name,
         source=str(path),
         host=document.get("host"),
         generated_at=document.get("generated_at"),
-        ok=bool(document.get("ok")) and error is None,
+        ok=document["ok"] and error is None,
         fingerprint=env.get("fingerprint"),
         lock_hash=lock.get("content_hash"),
-        error=None if error is None else str(error.get("message", error)),
+        error=None if error is None else error["message"],
         differences=differences,
     )
 

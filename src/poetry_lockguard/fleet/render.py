@@ -7,6 +7,9 @@ import json
 from typing import TYPE_CHECKING
 from typing import Any
 
+from poetry_lockguard.report.bound import bounded
+from poetry_lockguard.report.bound import more_line
+from poetry_lockguard.report.style import neutralise
 from poetry_lockguard.report.text import counted
 
 
@@ -21,6 +24,8 @@ def render_text(comparison: Comparison) -> str:
     each differing machine (package, expected, found, code); then a summary line."""
     header = ("machine", "status", "package", "expected", "found", "code")
     rows: list[tuple[str, ...]] = []
+    #: After how many rows a machine's "… and N more findings" line comes.
+    more: dict[int, str] = {}
     for group in comparison.matching:
         fp = _short(group.fingerprint)
         for name in group.machines:
@@ -32,7 +37,8 @@ def render_text(comparison: Comparison) -> str:
         errors = [d for d in machine.differences if d.severity == "error"]
         if not errors:  # "ok": false with no error finding: a report from elsewhere
             rows.append((machine.name, "differs", "", "", "", ""))
-        for d in errors:
+        shown, left_out = bounded(errors)
+        for d in shown:
             rows.append(
                 (
                     machine.name,
@@ -43,12 +49,19 @@ def render_text(comparison: Comparison) -> str:
                     d.code,
                 )
             )
+        if left_out:
+            more[len(rows)] = more_line(sum(left_out.values()))
+    # Every cell comes from a report file (or its name): shown inert, one line each.
+    rows = [tuple(neutralise(cell) for cell in row) for row in rows]
     widths = [
         max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i])
         for i in range(len(header))
     ]
     lines = [_row(header, widths), _row(tuple("-" * w for w in widths), widths)]
-    lines += [_row(r, widths) for r in rows]
+    for i, r in enumerate(rows, 1):
+        lines.append(_row(r, widths))
+        if i in more:
+            lines.append(_row((r[0], r[1], more[i]), widths[:3]))
     lines.append("")
     matching = sum(len(g.machines) for g in comparison.matching)
     differing = len(comparison.differing)

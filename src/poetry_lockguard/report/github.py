@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.findings import Severity
+from poetry_lockguard.findings import code_order
+from poetry_lockguard.report.bound import bounded
+from poetry_lockguard.report.bound import more_line
 from poetry_lockguard.report.style import neutralise
 from poetry_lockguard.report.text import counted
 
@@ -23,7 +26,8 @@ class GithubReporter:
         """One workflow command per finding and a plain summary line."""
         lock_file = _relative(report.lock.path)
         lines = []
-        for f in report.findings:
+        shown, left_out = bounded(report.findings)
+        for f in shown:
             level = _LEVELS[f.severity]
             props = [f"file={_prop(lock_file)}"]
             if f.line:
@@ -31,6 +35,10 @@ class GithubReporter:
             title = f"lockguard {f.code}" + (f": {f.package}" if f.package else "")
             props.append(f"title={_prop(title)}")
             lines.append(f"::{level} {','.join(props)}::{_data(f.message)}")
+        lines += [
+            neutralise(more_line(count, code, "--format json or --format sarif"))
+            for code, count in sorted(left_out.items(), key=lambda i: code_order(i[0]))
+        ]
         errors, warnings = len(report.errors), len(report.warnings)
         state = "ok" if report.ok else "failed"
         notices = f", {counted(len(report.infos), 'notice')}" if report.infos else ""

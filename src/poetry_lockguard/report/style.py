@@ -19,9 +19,10 @@ _STYLES = {
 
 #: Characters a terminal acts on: C0 controls (ESC starts escape sequences), DEL, C1
 #: controls (CSI, OSC ...), line and paragraph separators and bidirectional overrides
-#: (which make text display other than it reads).
+#: (which make text display other than it reads), and lone surrogates (which JSON can
+#: hold and no terminal encoding can write).
 _CONTROL = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 
 

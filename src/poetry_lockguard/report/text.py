@@ -11,6 +11,8 @@ from poetry_lockguard.findings import Severity
 from poetry_lockguard.findings import code_order
 from poetry_lockguard.findings import codes_where
 from poetry_lockguard.findings import hint
+from poetry_lockguard.report.bound import bounded
+from poetry_lockguard.report.bound import more_line
 from poetry_lockguard.report.style import escape_tags
 from poetry_lockguard.report.style import neutralise
 
@@ -46,17 +48,23 @@ class TextReporter:
         """The report as tagged text (the console layer styles or strips the tags)."""
         lines: list[str] = []
         by_code: dict[str, list[str]] = {}
-        for f in report.findings:
+        shown, left_out = bounded(report.findings)
+        for f in shown:
             if f.code in _PER_FILE:
                 by_code.setdefault(f.code, []).append(_rpm_line(f))
                 continue
             where = f"  <comment>(poetry.lock:{f.line})</comment>" if f.line else ""
             by_code.setdefault(f.code, []).append(f"  • {_safe(f.message)}{where}")
+        for code in left_out:
+            by_code.setdefault(code, [])
         for code in sorted(by_code, key=code_order):
             info = CATALOGUE.get(code)  # type: ignore[call-overload]
             style = _HEADING_STYLES[info.severity if info is not None else Severity.ERROR]
-            lines.append(f"<{style}>{code}</> ({len(by_code[code])})")
+            total = len(by_code[code]) + left_out.get(code, 0)
+            lines.append(f"<{style}>{code}</> ({total:,})")
             lines.extend(by_code[code])
+            if code in left_out:
+                lines.append(f"  <comment>{more_line(left_out[code], code)}</comment>")
             lines.append("")
         lines.extend(f"<comment>{_safe(note)}</comment>" for note in report.notes)
         lines.append(self._summary(report))
@@ -150,8 +158,10 @@ def _other_environment_hint(report: Report, codes: Collection[str], options: str
 
 
 def counted(count: int, noun: str) -> str:
-    """``"1 error"``, ``"2 errors"``: a count with its noun in the right number."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    """``"1 error"``, ``"2 errors"``, ``"300,001 errors"``: a count (thousands
+    separated, as the counts of findings left out are) with its noun in the right
+    number."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _rpm_line(f: Finding) -> str:
