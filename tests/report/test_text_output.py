@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from poetry_lockguard.findings import Severity
 from poetry_lockguard.findings import finding
 from poetry_lockguard.lock.selection import Selection
 from poetry_lockguard.report.bound import PER_CODE
@@ -206,3 +207,13 @@ def test_markdown_escapes_control_characters_in_every_part() -> None:
     # heading, python version, package, expected, found, message, groups, extras
     assert out.count("\\\\x1b\\[2K") == 8, out  # version, groups, extras, the cells
     assert "`/srv/\\x1b[2K" in out  # in a code span, where nothing needs escaping
+
+
+def test_a_heading_takes_the_severity_its_findings_have() -> None:
+    """seed-packages = "error" makes seed-package an error: its heading is red, as the
+    exit code says, not the catalogue's info colour."""
+    made_error = finding("seed-package", "setuptools", "seeded", severity=Severity.ERROR)
+    text = TextReporter().render(report([made_error]))
+    assert "<fg=red;options=bold>seed-package</> (1)" in text
+    text = TextReporter().render(report([finding("seed-package", "setuptools", "seeded")]))
+    assert "<fg=cyan;options=bold>seed-package</> (1)" in text

@@ -57,9 +57,17 @@ class TextReporter:
             by_code.setdefault(f.code, []).append(f"  • {_safe(f.message)}{where}")
         for code in left_out:
             by_code.setdefault(code, [])
+        # A heading takes the gravest severity its findings have (a policy can make a
+        # code an error: seed-packages = "error"), else the catalogue's.
+        rank = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+        gravest: dict[str, Severity] = {}
+        for f in report.findings:
+            if f.code not in gravest or rank[f.severity] < rank[gravest[f.code]]:
+                gravest[f.code] = f.severity
         for code in sorted(by_code, key=code_order):
             info = CATALOGUE.get(code)  # type: ignore[call-overload]
-            style = _HEADING_STYLES[info.severity if info is not None else Severity.ERROR]
+            severity = gravest.get(code) or (info.severity if info is not None else Severity.ERROR)
+            style = _HEADING_STYLES[severity]
             total = len(by_code[code]) + left_out.get(code, 0)
             lines.append(f"<{style}>{code}</> ({total:,})")
             lines.extend(by_code[code])
