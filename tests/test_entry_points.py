@@ -30,10 +30,14 @@ def test_no_project_is_exit_2_with_one_line(project: PoetryProject, command: str
         assert result.stdout == ""
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and "pyproject.toml" in lines[0], result.stderr
+    # -C DIR is searched upwards from DIR, as Poetry's -C is.
     named = project.main(command, "-C", str(project.path))
     assert (named.returncode, named.stderr) == (
         2,
-        f"lockguard: {project.pyproject}: file not found (is this a Poetry project?)\n",
+        (
+            f"lockguard: {project.path.resolve()}: no pyproject.toml in this directory or"
+            " its parents\n"
+        ),
     )
 
 
@@ -101,3 +105,17 @@ def test_compare_of_the_plugin_says_what_is_wrong_with_exit_2(
         assert result.stdout == ""
         as_json = project.poetry_in_process("lockguard", "compare", "--format", "json", *args)
         assert json.loads(as_json.stdout)["error"]["message"].startswith("r.json: ")
+
+
+def test_directory_option_searches_upwards_on_both_entry_points(project: PoetryProject) -> None:
+    project.write_pyproject([])
+    project.poetry("lock", check=True)
+    sub = project.path / "src" / "deep"
+    sub.mkdir(parents=True)
+    standalone = project.main("check", "--lock-only", "--format", "json", "-C", str(sub))
+    plugin = project.poetry_in_process(
+        "-C", str(sub), "lockguard", "check", "--lock-only", "--format", "json"
+    )
+    for result in (standalone, plugin):
+        assert result.returncode == 0, result.output
+        assert result.json()["project"] == str(project.path.resolve())

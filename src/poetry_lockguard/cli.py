@@ -198,7 +198,8 @@ def options_from_args(args: argparse.Namespace | SimpleNamespace) -> CheckOption
     from poetry_lockguard.lock.selection import SelectionRequest
 
     return CheckOptions(
-        project_dir=args.directory if args.directory is not None else find_project_dir(Path()),
+        # -C DIR is searched upwards from DIR, as Poetry's own -C/-P are.
+        project_dir=find_project_dir(args.directory if args.directory is not None else Path()),
         python=args.python,
         selection=SelectionRequest(
             with_groups=tuple(args.with_groups),

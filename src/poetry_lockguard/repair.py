@@ -9,6 +9,8 @@ each back from an archive verified against poetry.lock, with a receipt.
 
 from __future__ import annotations
 
+import shlex
+
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.findings import CATALOGUE
@@ -154,7 +156,18 @@ def run_repair(
         return run
     if options.python is not None and interpreter is not None:
         run.lines.append(f"into the environment of --python: {interpreter.prefix}")
+    verb = ["sync" if remove_extraneous else "install"]
+    if remove_extraneous and _poetry_version() == (2, 0, 0):
+        verb = ["install", "--sync"]  # Poetry 2.0.0's sync removes nothing (fixed in 2.0.1)
+    # The selection the check used (the options given, else the one the last guarded
+    # install recorded), so that the install neither drops an optional group the
+    # environment has nor adds one it was installed without. The root project is not
+    # the lock's to repair: --no-root, as an install that left it out needs.
+    selection = shlex.split(report.sync_options)
+    args = [*command, *verb, "--no-interaction", "--no-root", *selection]
+    shown = f"`poetry {' '.join(args[len(command) :])}`"
     if dry_run:
+        run.lines.append(f"would run {shown}")
         run.exit_code = exit_code(report)
         return run
 
@@ -184,25 +197,26 @@ def run_repair(
                     shutil.rmtree(dist.path, ignore_errors=True)
                 else:
                     dist.path.unlink(missing_ok=True)
-    verb = ["sync" if remove_extraneous else "install"]
-    if remove_extraneous and _poetry_version() == (2, 0, 0):
-        verb = ["install", "--sync"]  # Poetry 2.0.0's sync removes nothing (fixed in 2.0.1)
-    args = [*command, *verb, "--no-interaction", *options.selection.as_poetry_options().split()]
     if plan.left:
         # The guarded install keeps what is extraneous (repair says so): not its failure.
         from poetry_lockguard.guard.run import RUN_SYNC_VARIABLE
 
         environ = dict(os.environ if environ is None else environ, **{RUN_SYNC_VARIABLE: "1"})
-    run.lines.append(f"running `poetry {' '.join(args[len(command) :])}`")
+    run.lines.append(f"running {shown}")
     done = _run_poetry(args, options.project_dir, environ)
-    if done.returncode != 0:
-        tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
-        run.lines += [f"poetry {' '.join(verb)} failed (exit {done.returncode}):", *tail]
     after = run_check(options)
     run.after = after
     run.exit_code = exit_code(after)
     remaining = {(f.code, f.package) for f in after.errors}
-    if run.exit_code == 0:
+    if done.returncode != 0:
+        tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
+        run.lines += [f"poetry {' '.join(verb)} failed (exit {done.returncode}):", *tail]
+        run.lines.append(
+            "not repaired: the install failed (above); `poetry lockguard check --integrity`"
+            " says what still differs"
+        )
+        run.exit_code = max(run.exit_code, 1)
+    elif run.exit_code == 0:
         run.lines.append("repaired: the environment matches poetry.lock, every file verified")
     elif (
         remaining

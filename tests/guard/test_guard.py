@@ -123,6 +123,17 @@ def test_lock_that_check_refuses_is_refused_before_anything(
     assert project.standalone().returncode == 2
 
 
+def test_add_with_an_extra_of_the_dependency_succeeds(project: PoetryProject) -> None:
+    """`poetry add -E fast gamma` names gamma's extra, not one of the project: the check
+    after the add uses the project's selection (it exited 2, "Extra [fast] is not
+    specified", after the add had succeeded)."""
+    locked(project, ["beta"])
+    result = project.poetry("add", "-E", "fast", "gamma")
+    assert result.returncode == 0, result.output
+    assert "Extra [fast]" not in result.output
+    assert "gamma" in project.installed()
+
+
 def test_add_without_lock_creates_it(project: PoetryProject) -> None:
     # Like `uv add`, `poetry add` is how a lock comes into being: it is allowed.
     project.write_pyproject([])

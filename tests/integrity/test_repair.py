@@ -218,3 +218,41 @@ def test_repair_leaves_what_the_lock_does_not_pin(project_factory: ProjectFactor
     ) in lines, result.stdout
     assert "nothing to repair" in lines
     assert pip_init.is_file()
+
+
+@pytest.mark.parametrize(
+    ("install", "recorded"),
+    [(["--with", "docs"], "--with docs"), (["--only", "main"], "--only main")],
+    ids=["optional-group", "only-main"],
+)
+def test_a_bare_repair_keeps_the_selection_the_last_install_recorded(
+    project_factory: ProjectFactory, install: list[str], recorded: str
+) -> None:
+    """An optional group the environment has is reinstalled, not dropped; a group it was
+    installed without is not added; a project installed with --no-root stays so."""
+    project = project_factory("repair-selection")
+    project.write_pyproject(
+        ["alpha"],
+        groups={"docs": ["beta>=1.0"], "dev": ["delta"]},
+        optional_groups={"docs"},
+        package_mode=True,
+    )
+    project.poetry("lock", check=True)
+    project.poetry("install", "--no-root", *install, check=True)
+    site = site_packages(project)
+    damaged = "beta" if "docs" in install else "alpha"
+    (site / damaged / "__init__.py").write_text("print('owned')\n")
+    before = set(project.installed())
+    dry = project.poetry("lockguard", "repair", "--dry-run")
+    assert dry.returncode == 1, dry.output
+    assert dry.stdout.splitlines()[-1] == (
+        f"would run `poetry install --no-interaction --no-root {recorded}`"
+    )
+    result = project.poetry("lockguard", "repair")
+    assert result.returncode == 0, result.output
+    assert result.stdout.splitlines()[-1] == (
+        "repaired: the environment matches poetry.lock, every file verified"
+    )
+    assert set(project.installed()) == before
+    check = project.lockguard("--integrity", "--format", "json")
+    assert (check.returncode, check.codes()) == (0, []), check.output

@@ -112,3 +112,15 @@ def test_a_check_run_elsewhere_hints_the_project_and_the_target(project: PoetryP
     assert checked.returncode == 1, checked.output
     assert f"Hint: {other} is not the project's environment" in checked.stdout, checked.stdout
     assert f"`poetry lockguard repair --python {other}` to install" in checked.stdout
+
+
+def test_a_repair_hint_removes_what_is_extraneous_too() -> None:
+    """With extraneous beside what only repair fixes, one command fixes both."""
+    assert report_hint(report("file-modified", "extraneous")) == (
+        "run `poetry lockguard repair --with docs --remove-extraneous` to reinstall the"
+        " affected packages through the guard (verified against poetry.lock, with receipts)"
+    )
+    assert report_hint(report("file-modified")) == (
+        "run `poetry lockguard repair --with docs` to reinstall the affected packages"
+        " through the guard (verified against poetry.lock, with receipts)"
+    )

@@ -317,5 +317,12 @@ class GuardSession:
         return self.io.input.option(name)
 
     def _selection(self) -> SelectionRequest:
-        """The groups and extras the command was run with (None where it has no option)."""
+        """The groups and extras the command was run with (None where it has no option).
+
+        ``poetry add -E x`` names an extra of the dependency added, not of the project:
+        it selects nothing (Poetry's add installs the project's default selection)."""
+        if self.kind == "add":
+            return SelectionRequest.from_poetry_options(
+                lambda name: None if name == "extras" else self._option(name)
+            )
         return SelectionRequest.from_poetry_options(self._option)

@@ -133,7 +133,9 @@ def report_hint(report: Report, sync_options: str = "") -> str:
     # `repair` also does what `poetry sync` would: one command for everything.
     repairable = sorted(codes & _REPAIR_HINTED, key=code_order)
     for code in repairable or sorted(codes, key=code_order):
-        text = hint(code, options, report.directory_option)
+        # Repair leaves an extraneous package in place unless told to remove it.
+        remove = " --remove-extraneous" if repairable and "extraneous" in codes else ""
+        text = hint(code, options + remove, report.directory_option)
         if not text:
             continue
         if code in INSTALLING:
