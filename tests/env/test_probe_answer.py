@@ -18,10 +18,13 @@ import pytest
 from poetry_lockguard.env.probe import _cache_path
 from poetry_lockguard.env.probe import probe_interpreter
 from poetry_lockguard.errors import EnvironmentInspectionError
+from tests.support.poetry import installed_project
 
 
 if TYPE_CHECKING:
     from pytest_mock import MockerFixture
+
+    from tests.types import ProjectFactory
 
 
 @pytest.fixture(autouse=True)
@@ -203,3 +206,52 @@ def test_wrapper_of_an_interpreter_outside_a_venv_is_one_error(tmp_path: Path) -
         f"{python}: {sys.executable} answered instead (is {python} a wrapper around another"
         " interpreter?)"
     )
+
+
+def _poison_every_entry(cache: Path, decoy: Path) -> int:
+    """Point every answer in ``cache`` at ``decoy``'s site directories, as the next job
+    on a shared runner can; return how many entries there were."""
+    entries = list(cache.glob("probe/*.marshal"))
+    for entry in entries:
+        data = marshal.loads(entry.read_bytes())
+        _to_decoy(data, Path(data["prefix"]), decoy)
+        data["executable"] = str(decoy / "bin" / "python")
+        entry.write_bytes(marshal.dumps(data))
+    return len(entries)
+
+
+@pytest.mark.parametrize("extra", [(), ("--integrity",)], ids=["check", "integrity"])
+def test_poisoned_cache_hides_no_drift_from_either_entry_point(
+    project_factory: ProjectFactory, extra: tuple[str, ...]
+) -> None:
+    decoy = installed_project(project_factory("decoy"), ["alpha"])
+    project = installed_project(project_factory(), ["alpha"])
+    project.pip("install", "stray")
+    for run in (project.lockguard, project.standalone):
+        assert run("--format", "json", *extra).findings() == [("extraneous", "stray")]
+    assert _poison_every_entry(project.home / "lockguard-cache", decoy.venv) >= 1
+    plugin = project.lockguard("--format", "json", *extra)
+    alone = project.standalone("--format", "json", *extra)
+    assert plugin.returncode == alone.returncode == 1, plugin.output + alone.output
+    assert plugin.findings() == alone.findings() == [("extraneous", "stray")]
+    assert plugin.json()["environment"]["path"] == str(project.venv)
+
+
+def test_wrapper_in_the_venv_is_exit_2_from_either_entry_point(
+    project_factory: ProjectFactory,
+) -> None:
+    decoy = installed_project(project_factory("decoy"), ["alpha"])
+    project = installed_project(project_factory(), ["alpha"])
+    project.pip("install", "stray")
+    python = project.venv / "bin" / "python"
+    real = python.resolve()
+    _wrapper(python, f'[ "$1" = -I ] && exec {decoy.venv}/bin/python "$@"\nexec {real} "$@"')
+    line = (
+        f"lockguard: {python}: {decoy.venv}/bin/python answered instead (is {python} a"
+        " wrapper around another interpreter?)\n"
+    )
+    for extra in ((), ("--integrity",)):
+        plugin = project.lockguard(*extra)
+        alone = project.standalone(*extra)
+        assert plugin.returncode == alone.returncode == 2, plugin.output + alone.output
+        assert plugin.stderr == alone.stderr == line
