@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from poetry_lockguard.env.probe import _cache_path
+from poetry_lockguard.env.probe import _interpreter_file_problem
 from poetry_lockguard.env.probe import probe_interpreter
 from poetry_lockguard.errors import EnvironmentInspectionError
 from tests.support.poetry import installed_project
@@ -255,3 +256,54 @@ def test_wrapper_in_the_venv_is_exit_2_from_either_entry_point(
         alone = project.standalone(*extra)
         assert plugin.returncode == alone.returncode == 2, plugin.output + alone.output
         assert plugin.stderr == alone.stderr == line
+
+
+@pytest.mark.parametrize("kind", ["system site packages", "outside a venv"])
+def test_answers_the_file_system_cannot_confirm_are_not_cached(
+    tmp_path: Path, private_cache: Path, kind: str
+) -> None:
+    """The base interpreter's and the user's site directories, and the prefix of an
+    interpreter outside a venv, are whatever the answer says: never read from a cache
+    that the next job on the runner can write."""
+    if kind == "outside a venv":
+        python = (
+            Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        )
+    else:
+        python = _venv(tmp_path / "venv", "--system-site-packages") / "bin" / "python"
+    assert _cache_path(python, False) is None
+    assert probe_interpreter(python).site_dirs
+    assert not private_cache.exists()
+
+
+@pytest.mark.parametrize(
+    ("link", "home", "ok"),
+    [
+        ("home/python3", "home", True),  # /usr/bin/python3 -> /etc/alternatives/...
+        ("real/python3.11", "real", True),
+        ("real/python3.11", "home", False),
+        ("other/python3.11", "real", False),
+    ],
+    ids=["a link in home", "the file in home", "outside home", "another file"],
+)
+def test_interpreter_file_against_pyvenv_cfg_home(
+    tmp_path: Path, link: str, home: str, ok: bool
+) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "python3.11").write_bytes(b"\x7fELF")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "python3.11").write_bytes(b"\x7fELF")
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "python3").symlink_to(tmp_path / "real" / "python3.11")
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    python = tmp_path / "venv" / "bin" / "python"
+    python.symlink_to(tmp_path / link)
+    problem = _interpreter_file_problem(
+        str(python), str(tmp_path / "venv"), {"home": str(tmp_path / home)}
+    )
+    real = (tmp_path / link).resolve()
+    assert problem == (
+        None
+        if ok
+        else f"{python} runs {real}, not an interpreter of pyvenv.cfg's home {tmp_path / home}"
+    )

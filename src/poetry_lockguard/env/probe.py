@@ -354,18 +354,33 @@ def _venv_of(executable: str) -> tuple[str | None, str | None]:
 
 
 def _interpreter_file_problem(executable: str, root: str, values: dict[str, str]) -> str | None:
-    """None when ``executable`` is the interpreter pyvenv.cfg describes: the file it
-    resolves to is the one of that name in ``home`` (or ``executable``/``base-executable``),
-    or it is a copy inside the venv (``--copies``) that is not a script."""
+    """None when ``executable`` is the interpreter pyvenv.cfg describes: one of the
+    links it goes through lies in ``home``, or the file it resolves to is the one of
+    that name in ``home`` (Homebrew's ``home`` holds links into its framework) or
+    ``executable``/``base-executable``; or it is a copy inside the venv (``--copies``)
+    that is not a script."""
     real = os.path.realpath(executable)
     if _inside(real, root):
         return _script_problem(executable, real)
     home = values.get("home")
-    candidates = [os.path.join(home, os.path.basename(real))] if home else []
+    if not home:
+        return None  # nothing to compare with (a virtualenv before 20 wrote no home)
+    hop = executable
+    for _ in range(_MAX_LINKS):  # through /usr/bin/python3 -> /etc/alternatives/...
+        if _same_file(os.path.dirname(hop), home):
+            return None
+        if not os.path.islink(hop):
+            break
+        hop = os.path.join(os.path.dirname(hop), os.readlink(hop))
+    candidates = [os.path.join(home, os.path.basename(real))]
     candidates += [values[k] for k in ("executable", "base-executable") if values.get(k)]
-    if not candidates or any(_same_file(real, c) for c in candidates):
+    if any(_same_file(real, c) for c in candidates):
         return None
     return f"{executable} runs {real}, not an interpreter of pyvenv.cfg's home {home}"
+
+
+#: Links followed from a venv's interpreter towards pyvenv.cfg's ``home`` (as ELOOP).
+_MAX_LINKS = 40
 
 
 def _script_problem(executable: str, real: str) -> str | None:
@@ -512,13 +527,21 @@ def _cache_path(python: Path, with_tags: bool) -> Path | None:
     The key covers everything the answer depends on: the interpreter file (path,
     inode, size, mtime, and those of what it links to), the venv's pyvenv.cfg, the
     running kernel (``platform_release``/``platform_version``) and lockguard's
-    version. A recreated venv or an upgraded Python gets a new key. With ``with_tags``
-    there is no cache: those answers are always the interpreter's own.
+    version. A recreated venv or an upgraded Python gets a new key. Only a venv without
+    system site packages is cached, and not with ``with_tags``: those answers are
+    always the interpreter's own.
     """
     if with_tags or os.name != "posix" or os.environ.get("POETRY_LOCKGUARD_NO_CACHE"):
         # The tags are asked for by --integrity (and the SBOM) only: whether the lock
         # has a wheel for the environment rests on them, the file system cannot confirm
         # them, and next to hashing every installed file one probe costs nothing.
+        return None
+    if sees_outside_site(python):
+        # Only a venv that sees nothing but its own site directories is cached: any
+        # other answer (an interpreter outside a venv, the base interpreter's or the
+        # user's site-packages) names directories the file system cannot confirm, and
+        # the key of a long-lived interpreter is easy to work out for whoever can write
+        # the cache.
         return None
     from poetry_lockguard import __version__
     from poetry_lockguard.digest import sha256
