@@ -312,16 +312,15 @@ def answer_problem(python: Path, interpreter: Interpreter) -> str | None:
     if venv is None or cfg is None:
         # Not a venv: its prefix is whatever its own interpreter says.
         return _script_problem(executable, os.path.realpath(executable))
-    root = os.path.realpath(venv)
     prefix = str(interpreter.prefix)
-    if os.path.realpath(prefix) != root:
+    if not _inside(prefix, venv, exactly=True):
         return f"its interpreter answered for {prefix}, not for the environment {venv}"
     for site_dir in interpreter.site_dirs:
-        if not _inside(str(site_dir), root) or not os.path.isdir(site_dir):
+        if not _inside(str(site_dir), venv) or not os.path.isdir(site_dir):
             return f"its interpreter named {site_dir} as a site directory of {venv}"
     origins = [origin for _, origin in interpreter.visible_dirs]
     own = [path for path, origin in interpreter.visible_dirs if not origin]
-    if origins[: len(own)] != [""] * len(own) or not all(_inside(str(p), root) for p in own):
+    if origins[: len(own)] != [""] * len(own) or not all(_inside(str(p), venv) for p in own):
         # site.py puts a venv's own directories first: a copy elsewhere that came first
         # would hide what is installed in the venv.
         return f"its interpreter named site directories of {venv} that are not its own"
@@ -337,7 +336,7 @@ def answer_problem(python: Path, interpreter: Interpreter) -> str | None:
             f"its interpreter answered as Python {interpreter.version}, but {cfg} says"
             f" {'.'.join(declared)}"
         )
-    return _interpreter_file_problem(executable, root, values)
+    return _interpreter_file_problem(executable, venv, values)
 
 
 def _venv_of(executable: str) -> tuple[str | None, str | None]:
@@ -360,7 +359,7 @@ def _interpreter_file_problem(executable: str, root: str, values: dict[str, str]
     ``executable``/``base-executable``; or it is a copy inside the venv (``--copies``)
     that is not a script."""
     real = os.path.realpath(executable)
-    if _inside(real, root):
+    if _under(real, os.path.realpath(root), False):
         return _script_problem(executable, real)
     home = values.get("home")
     if not home:
@@ -439,9 +438,17 @@ def _sys_platform() -> str:
     return sys.platform
 
 
-def _inside(path: str, root: str) -> bool:
-    real = os.path.realpath(path)
-    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+def _inside(path: str, root: str, *, exactly: bool = False) -> bool:
+    """Whether ``path`` is ``root`` or (unless ``exactly``) lies under it, as written
+    or once both are resolved. As written is enough: a link inside the venv that
+    leads out of it can only be made by whoever can rewrite the venv anyway."""
+    if _under(os.path.normpath(path), os.path.normpath(root), exactly):
+        return True
+    return _under(os.path.realpath(path), os.path.realpath(root), exactly)
+
+
+def _under(path: str, root: str, exactly: bool) -> bool:
+    return path == root or (not exactly and path.startswith(root.rstrip(os.sep) + os.sep))
 
 
 def _same_entry(a: str, b: str) -> bool:
