@@ -307,3 +307,17 @@ def test_interpreter_file_against_pyvenv_cfg_home(
         if ok
         else f"{python} runs {real}, not an interpreter of pyvenv.cfg's home {tmp_path / home}"
     )
+
+
+@pytest.mark.parametrize(
+    "answer", ["{}", '{"site_dirs": 1}', "[]"], ids=["empty", "wrong type", "not a mapping"]
+)
+def test_an_answer_without_the_environment_is_one_error(tmp_path: Path, answer: str) -> None:
+    python = tmp_path / "python"
+    python.write_text(f"#!/bin/sh\necho '{answer}'\n")
+    python.chmod(0o755)
+    with pytest.raises(EnvironmentInspectionError) as error:
+        probe_interpreter(python)
+    assert (
+        str(error.value) == f"{python}: interpreter printed something that is not its environment"
+    )

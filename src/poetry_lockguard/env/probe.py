@@ -368,9 +368,10 @@ def _interpreter_file_problem(executable: str, root: str, values: dict[str, str]
     for _ in range(_MAX_LINKS):  # through /usr/bin/python3 -> /etc/alternatives/...
         if _same_file(os.path.dirname(hop), home):
             return None
-        if not os.path.islink(hop):
+        try:
+            hop = os.path.join(os.path.dirname(hop), os.readlink(hop))
+        except OSError:  # not a link (the end of the chain), or gone meanwhile
             break
-        hop = os.path.join(os.path.dirname(hop), os.readlink(hop))
     candidates = [os.path.join(home, os.path.basename(real))]
     candidates += [values[k] for k in ("executable", "base-executable") if values.get(k)]
     if any(_same_file(real, c) for c in candidates):
