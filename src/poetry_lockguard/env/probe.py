@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshal
 import os
 import re
+import sys
 import time
 
 from pathlib import Path
@@ -416,7 +417,7 @@ def _cached_facts_problem(data: dict[str, Any]) -> str | None:
     uname = os.uname()
     machine = {
         "os_name": os.name,
-        "sys_platform": _sys_platform(),
+        "sys_platform": sys.platform,
         "platform_system": uname.sysname,
         "platform_release": uname.release,
         "platform_version": uname.version,
@@ -431,12 +432,6 @@ def _cached_facts_problem(data: dict[str, Any]) -> str | None:
     ).startswith(".".join(map(str, version))):
         return "python_version"
     return None
-
-
-def _sys_platform() -> str:
-    import sys
-
-    return sys.platform
 
 
 def _inside(path: str, root: str, *, exactly: bool = False) -> bool:
