@@ -18,6 +18,8 @@ from poetry_lockguard.env.probe import probe_interpreter
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from pytest_mock import MockerFixture
+
 
 @pytest.fixture
 def venv_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -29,16 +31,14 @@ def venv_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "venv" / "bin" / "python"
 
 
-def test_second_probe_reads_the_cache(venv_python: Path) -> None:
+def test_second_probe_reads_the_cache(venv_python: Path, mocker: MockerFixture) -> None:
     first = probe_interpreter(venv_python)
     cache = _cache_path(venv_python, False)
     assert cache is not None and cache.is_file()
-    data = marshal.loads(cache.read_bytes())
-    data["marker_env"]["platform_release"] = "from-the-cache"
-    cache.write_bytes(marshal.dumps(data))
+    popen = mocker.patch("subprocess.Popen", side_effect=AssertionError("probed again"))
     second = probe_interpreter(venv_python)
-    assert second.marker_env["platform_release"] == "from-the-cache"
-    assert second.site_dirs == first.site_dirs
+    assert popen.call_count == 0
+    assert second == first
 
 
 def test_damaged_cache_is_probed_again(venv_python: Path) -> None:

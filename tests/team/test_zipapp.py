@@ -15,6 +15,7 @@ from datetime import datetime
 from datetime import timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
+from typing import Any
 
 import pytest
 
@@ -239,3 +240,64 @@ def test_zipapp_without_a_writable_cache_uses_a_private_copy(
     assert result.returncode == 0, result.output
     assert result.json()["lock"]["version"] == "2.0"
     assert set(Path("/tmp").glob("lockguard-*")) == before
+
+
+def _plant_module(target: Path) -> None:
+    (target / "poetry_lockguard").mkdir()
+    (target / "poetry_lockguard" / "__init__.py").write_text("")
+    (target / "poetry_lockguard" / "cli.py").write_text(
+        "def main(prog):\n    print('planted')\n    return 0\n"
+    )
+
+
+def _edit_a_file(target: Path) -> None:
+    with (target / "poetry" / "__init__.py").open("a") as f:
+        f.write("print('planted')\n")
+
+
+def _link_a_file(target: Path) -> None:
+    init = target / "poetry" / "__init__.py"
+    copy = target.parents[1] / "elsewhere.py"
+    copy.write_bytes(init.read_bytes())
+    init.unlink()
+    init.symlink_to(copy)
+
+
+def _plant_bytecode(target: Path) -> None:
+    (target / "poetry" / "__pycache__").mkdir()
+    (target / "poetry" / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(b"planted")
+
+
+TAMPERING = {
+    "a module planted": _plant_module,
+    "an extracted file edited": _edit_a_file,
+    "a file replaced by a link": _link_a_file,
+    "bytecode planted": _plant_bytecode,
+    "writable by the group": lambda target: target.chmod(0o770),
+}
+
+
+@pytest.mark.parametrize("tamper", TAMPERING.values(), ids=TAMPERING.keys())
+def test_extraction_directory_is_used_only_as_the_archive_has_it(
+    project: PoetryProject, pyz: Path, bare_python: Path, tmp_path: Path, tamper: Any
+) -> None:
+    """The extraction directory comes before the archive on sys.path: whatever is in it
+    is imported first, so it is checked against the archive's hashes on every run and
+    extracted again when it differs."""
+    cache = tmp_path / "cache"
+    usage = ("check", "-C", str(tmp_path))  # no pyproject.toml there: one line, exit 2
+    assert run_pyz(project, bare_python, pyz, *usage, cache=cache).returncode == 2
+    (target,) = (cache / "zipapp").iterdir()
+    original = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    assert Path("poetry/__init__.py") in original
+    tamper(target)
+    result = run_pyz(project, bare_python, pyz, *usage, cache=cache)
+    assert result.returncode == 2, result.output
+    assert "planted" not in result.output
+    assert result.stderr.startswith("lockguard: ") and len(result.stderr.splitlines()) == 1
+    assert [p.name for p in (cache / "zipapp").iterdir()] == [target.name]
+    assert not any(p.is_symlink() for p in target.rglob("*"))
+    assert {
+        p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()
+    } == original
+    assert target.stat().st_mode & 0o777 == 0o700

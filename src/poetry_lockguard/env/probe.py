@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshal
 import os
 import re
+import sys
 import time
 
 from pathlib import Path
@@ -190,7 +191,7 @@ class PendingProbe:
         self._error: EnvironmentInspectionError | None = None
         self._process: subprocess.Popen[str] | None = None
         self._cache = _cache_path(python, with_tags)
-        self._cached = _read_cache(self._cache)
+        self._cached = _read_cache(self._cache, python)
         if self._cached is not None:
             return
         # Imported only here: subprocess costs more start-up than a cached check's work.
@@ -247,7 +248,7 @@ class PendingProbe:
         """The interpreter's answer; raise EnvironmentInspectionError when it failed."""
         python = self.python
         if self._cached is not None:
-            return _interpreter(self._cached)
+            return self._cached
         if self._error is not None:
             raise self._error
         assert self._process is not None
@@ -280,9 +281,187 @@ class PendingProbe:
             raise EnvironmentInspectionError(
                 f"{python}: interpreter printed something that is not its environment"
             ) from e
-        interpreter = _interpreter(data)
+        try:
+            interpreter = _interpreter(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise EnvironmentInspectionError(
+                f"{python}: interpreter printed something that is not its environment"
+            ) from e
+        problem = answer_problem(python, interpreter)
+        if problem is not None:
+            raise EnvironmentInspectionError(f"{python}: {problem}")
         _write_cache(self._cache, data)
         return interpreter
+
+
+def answer_problem(python: Path, interpreter: Interpreter) -> str | None:
+    """What is wrong with ``interpreter`` as the answer of ``python``, or None.
+
+    Checked with the file system only (no other process): the interpreter that
+    answered is ``python`` itself (a wrapper that hands the probe's ``-I -S`` call to
+    another interpreter names that one); for a venv (a pyvenv.cfg where site.py looks
+    for it) the prefix is the venv's directory, its own site directories lie inside it
+    and exist, they come first on ``sys.path``, and there are no others when
+    pyvenv.cfg turns the system site packages off; the interpreter file is one
+    pyvenv.cfg's ``home`` holds (or a copy inside the venv that is not a script).
+    """
+    executable = os.path.abspath(python)
+    answered = str(interpreter.executable)
+    if not _same_entry(answered, executable):
+        return f"{answered} answered instead (is {python} a wrapper around another interpreter?)"
+    venv, cfg = _venv_of(executable)
+    if venv is None or cfg is None:
+        # Not a venv: its prefix is whatever its own interpreter says.
+        return _script_problem(executable, os.path.realpath(executable))
+    prefix = str(interpreter.prefix)
+    if not _inside(prefix, venv, exactly=True):
+        return f"its interpreter answered for {prefix}, not for the environment {venv}"
+    for site_dir in interpreter.site_dirs:
+        if not _inside(str(site_dir), venv) or not os.path.isdir(site_dir):
+            return f"its interpreter named {site_dir} as a site directory of {venv}"
+    origins = [origin for _, origin in interpreter.visible_dirs]
+    own = [path for path, origin in interpreter.visible_dirs if not origin]
+    if origins[: len(own)] != [""] * len(own) or not all(_inside(str(p), venv) for p in own):
+        # site.py puts a venv's own directories first: a copy elsewhere that came first
+        # would hide what is installed in the venv.
+        return f"its interpreter named site directories of {venv} that are not its own"
+    if len(own) != len(origins) and not sees_outside_site(Path(executable)):
+        return (
+            f"its interpreter named site directories outside {venv}, which its pyvenv.cfg turns off"
+        )
+    values = _cfg_values(cfg)
+    declared = (values.get("version") or values.get("version_info") or "").split(".")[:2]
+    actual = interpreter.version.split(".")[:2]
+    if len(declared) == 2 and declared != actual:
+        return (
+            f"its interpreter answered as Python {interpreter.version}, but {cfg} says"
+            f" {'.'.join(declared)}"
+        )
+    return _interpreter_file_problem(executable, venv, values)
+
+
+def _venv_of(executable: str) -> tuple[str | None, str | None]:
+    """The venv directory site.py makes the prefix of ``executable`` and its
+    pyvenv.cfg, or (None, None) when it is not in a venv."""
+    exe_dir = os.path.dirname(executable)
+    for cfg in (
+        os.path.join(exe_dir, "pyvenv.cfg"),
+        os.path.join(os.path.dirname(exe_dir), "pyvenv.cfg"),
+    ):
+        if os.path.isfile(cfg):
+            return os.path.dirname(exe_dir), cfg
+    return None, None
+
+
+def _interpreter_file_problem(executable: str, root: str, values: dict[str, str]) -> str | None:
+    """None when ``executable`` is the interpreter pyvenv.cfg describes: one of the
+    links it goes through lies in ``home``, or the file it resolves to is the one of
+    that name in ``home`` (Homebrew's ``home`` holds links into its framework) or
+    ``executable``/``base-executable``; or it is a copy inside the venv (``--copies``)
+    that is not a script."""
+    real = os.path.realpath(executable)
+    if _under(real, os.path.realpath(root), False):
+        return _script_problem(executable, real)
+    home = values.get("home")
+    if not home:
+        return None  # nothing to compare with (a virtualenv before 20 wrote no home)
+    hop = executable
+    for _ in range(_MAX_LINKS):  # through /usr/bin/python3 -> /etc/alternatives/...
+        if _same_file(os.path.dirname(hop), home):
+            return None
+        try:
+            hop = os.path.join(os.path.dirname(hop), os.readlink(hop))
+        except OSError:  # not a link (the end of the chain), or gone meanwhile
+            break
+    candidates = [os.path.join(home, os.path.basename(real))]
+    candidates += [values[k] for k in ("executable", "base-executable") if values.get(k)]
+    if any(_same_file(real, c) for c in candidates):
+        return None
+    return f"{executable} runs {real}, not an interpreter of pyvenv.cfg's home {home}"
+
+
+#: Links followed from a venv's interpreter towards pyvenv.cfg's ``home`` (as ELOOP).
+_MAX_LINKS = 40
+
+
+def _script_problem(executable: str, real: str) -> str | None:
+    """A script in place of an interpreter (its ``#!`` line runs another program)."""
+    try:
+        with open(real, "rb") as f:
+            script = f.read(2) == b"#!"
+    except OSError:
+        return None  # the probe ran it: what cannot be read here is not a script
+    return f"{executable} is a script, not an interpreter" if script else None
+
+
+def _cfg_values(cfg: str) -> dict[str, str]:
+    """pyvenv.cfg's keys (lower case) and values, the last line of a key winning; {}
+    when unreadable."""
+    try:
+        text = read_regular(cfg, _CFG_LIMIT).decode("utf-8")
+    except (OSError, UnsafeFileError, UnicodeDecodeError):
+        return {}
+    values: dict[str, str] = {}
+    for line in re.split(r"\r\n|\r|\n", text):
+        key, sep, value = line.partition("=")
+        if sep:
+            values[key.strip().lower()] = value.strip()
+    return values
+
+
+def _cached_facts_problem(data: dict[str, Any]) -> str | None:
+    """What a cached answer says about this machine and Python that this process knows
+    otherwise: the kernel and platform (the same machine runs both), and a Python
+    version whose parts agree; None when all agree."""
+    env = data["marker_env"]
+    uname = os.uname()
+    machine = {
+        "os_name": os.name,
+        "sys_platform": sys.platform,
+        "platform_system": uname.sysname,
+        "platform_release": uname.release,
+        "platform_version": uname.version,
+        "platform_machine": uname.machine,
+    }
+    for key, value in machine.items():
+        if env.get(key) != value:
+            return key
+    version = [int(v) for v in data["version_info"]]
+    if env.get("python_version") != f"{version[0]}.{version[1]}" or not str(
+        env.get("python_full_version", "")
+    ).startswith(".".join(map(str, version))):
+        return "python_version"
+    return None
+
+
+def _inside(path: str, root: str, *, exactly: bool = False) -> bool:
+    """Whether ``path`` is ``root`` or (unless ``exactly``) lies under it, as written
+    or once both are resolved. As written is enough: a link inside the venv that
+    leads out of it can only be made by whoever can rewrite the venv anyway."""
+    if _under(os.path.normpath(path), os.path.normpath(root), exactly):
+        return True
+    return _under(os.path.realpath(path), os.path.realpath(root), exactly)
+
+
+def _under(path: str, root: str, exactly: bool) -> bool:
+    return path == root or (not exactly and path.startswith(root.rstrip(os.sep) + os.sep))
+
+
+def _same_entry(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` name one directory entry: a venv's ``bin/python`` is a
+    link to the base interpreter, like every other venv's of that Python."""
+    try:
+        first, second = os.lstat(a), os.lstat(b)
+    except OSError:
+        return False
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def target_tags(data: dict[str, Any]) -> list[str]:
@@ -351,9 +530,21 @@ def _cache_path(python: Path, with_tags: bool) -> Path | None:
     The key covers everything the answer depends on: the interpreter file (path,
     inode, size, mtime, and those of what it links to), the venv's pyvenv.cfg, the
     running kernel (``platform_release``/``platform_version``) and lockguard's
-    version. A recreated venv or an upgraded Python gets a new key.
+    version. A recreated venv or an upgraded Python gets a new key. Only a venv without
+    system site packages is cached, and not with ``with_tags``: those answers are
+    always the interpreter's own.
     """
-    if os.name != "posix" or os.environ.get("POETRY_LOCKGUARD_NO_CACHE"):
+    if with_tags or os.name != "posix" or os.environ.get("POETRY_LOCKGUARD_NO_CACHE"):
+        # The tags are asked for by --integrity (and the SBOM) only: whether the lock
+        # has a wheel for the environment rests on them, the file system cannot confirm
+        # them, and next to hashing every installed file one probe costs nothing.
+        return None
+    if sees_outside_site(python):
+        # Only a venv that sees nothing but its own site directories is cached: any
+        # other answer (an interpreter outside a venv, the base interpreter's or the
+        # user's site-packages) names directories the file system cannot confirm, and
+        # the key of a long-lived interpreter is easy to work out for whoever can write
+        # the cache.
         return None
     from poetry_lockguard import __version__
     from poetry_lockguard.digest import sha256
@@ -393,17 +584,27 @@ def _cache_path(python: Path, with_tags: bool) -> Path | None:
     return Path(base, "poetry-lockguard", "probe", f"{key}.marshal")
 
 
-def _read_cache(path: Path | None) -> dict[str, Any] | None:
+def _read_cache(path: Path | None, python: Path) -> Interpreter | None:
+    """The cached answer for ``python``, or None: "probe again".
+
+    The cache directory is writable by whoever shares the account (the next job on a
+    persistent CI runner), so an entry is believed only when it agrees with what the
+    file system says about ``python`` (``answer_problem``) and with what this process
+    knows about the machine (``_cached_facts_problem``). A damaged entry, one of an
+    older format and one that disagrees are all discarded the same way.
+    """
     if path is None:
         return None
     try:
         # marshal, not json: it is built in, so reading the cache imports nothing.
         with open(path, "rb") as f:
             data = marshal.loads(f.read(_CACHE_LIMIT))
-        _interpreter(data)  # a damaged entry is ignored, never trusted
+        interpreter = _interpreter(data)
+        if _cached_facts_problem(data) or answer_problem(python, interpreter):
+            return None
     except Exception:  # noqa: BLE001 - any unreadable entry means "probe again"
         return None
-    return data if isinstance(data, dict) else None
+    return interpreter
 
 
 def _write_cache(path: Path | None, data: dict[str, Any]) -> None:

@@ -8,9 +8,16 @@ lock-version 2.0 and markers and which itself vendors ``packaging``, ``tomli`` a
 ``lark``. The poetry-core inside is the wheel in this folder, the last release that
 supports Python 3.9 (see VENDORED.md), so the zipapp runs on 3.9 whatever Python builds it.
 poetry-core opens its grammars and schemas as files, so on its first run the zipapp
-extracts poetry-core (about 2 MB) into ``$LOCKGUARD_CACHE_DIR`` or
+extracts poetry-core (about 1 MB) into ``$LOCKGUARD_CACHE_DIR`` or
 ``~/.cache/poetry-lockguard/zipapp/`` (a private temporary directory, removed at exit,
-where that is not writable). The archive is reproducible: same inputs, same bytes.
+where that is not writable). That directory comes before the archive on ``sys.path``
+and whoever shares the account can write it (the next job on a persistent CI runner),
+so it is named by the hash of what it holds, made with ``mkdtemp`` (mode 0700) and
+renamed into place, and checked on every run before it is used: owned by this user,
+writable by no one else, no links, exactly the files the archive lists with their
+sha256 (a planted ``poetry_lockguard/`` or ``__pycache__`` is an extra file). One that
+differs is set aside and extracted again; no bytecode is written beside it. The
+archive is reproducible: same inputs, same bytes.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ MAIN = '''\
 import atexit
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import zipfile
@@ -51,29 +59,67 @@ if sys.version_info < {minimum!r}:
 
 ARCHIVE = os.path.dirname(os.path.abspath(__file__))
 KEY = "{key}"
+#: Every file extracted, with its sha256: what the extraction directory must hold.
+FILES = {files!r}
+
+
+def _verified(target):
+    """Whether ``target`` holds exactly FILES: a directory of this user that no one
+    else can write, no links, no other files (a planted module, a ``__pycache__``),
+    and every file with the sha256 this archive gives it. Checked on every run: the
+    cache directory is writable by whoever shares the account."""
+    import hashlib
+
+    try:
+        st = os.lstat(target)
+        if not stat.S_ISDIR(st.st_mode) or st.st_mode & 0o022:
+            return False
+        if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+            return False
+        found = 0
+        for root, dirs, files in os.walk(target):
+            for name in dirs:
+                if not stat.S_ISDIR(os.lstat(os.path.join(root, name)).st_mode):
+                    return False
+            for name in files:
+                path = os.path.join(root, name)
+                expected = FILES.get(os.path.relpath(path, target).replace(os.sep, "/"))
+                if expected is None or not stat.S_ISREG(os.lstat(path).st_mode):
+                    return False
+                with open(path, "rb") as f:
+                    if hashlib.sha256(f.read()).hexdigest() != expected:
+                        return False
+                found += 1
+    except OSError:
+        return False
+    return found == len(FILES)
 
 
 def _extract(base):
     """poetry-core opens its grammars and schemas as files: it runs from a directory.
-    Extract it once per version into ``base``; return that directory or None."""
+    Extract it into ``base`` (once per content: KEY is its hash), into a private
+    directory renamed into place; return that directory, or None. A directory that is
+    not exactly what this archive holds is set aside and extracted again."""
     target = os.path.join(base, KEY)
-    if os.path.isfile(os.path.join(target, ".complete")):
+    if _verified(target):
         return target
     try:
         os.makedirs(base, mode=0o700, exist_ok=True)
         tmp = tempfile.mkdtemp(dir=base)
         with zipfile.ZipFile(ARCHIVE) as archive:
-            for name in archive.namelist():
-                if name.startswith("poetry/"):
-                    archive.extract(name, tmp)
-        open(os.path.join(tmp, ".complete"), "w").close()
+            for name in FILES:
+                archive.extract(name, tmp)
+        if os.path.lexists(target):
+            aside = tempfile.mkdtemp(dir=base)
+            os.rename(target, os.path.join(aside, "old"))
+            shutil.rmtree(aside, ignore_errors=True)
         try:
             os.rename(tmp, target)
         except OSError:  # another run got there first
             shutil.rmtree(tmp, ignore_errors=True)
     except OSError:
         return None
-    return target if os.path.isfile(os.path.join(target, ".complete")) else None
+    return target if _verified(target) else None
 
 
 def _poetry_core():
@@ -89,9 +135,12 @@ def _poetry_core():
     return found
 
 
+# Bytecode written beside the extracted files would be read back unverified next time.
+sys.dont_write_bytecode = True
 _core = _poetry_core()
 if _core is not None:
-    # poetry-core and its vendored packaging, tomli and lark, ahead of anything else.
+    # poetry-core and its vendored packaging, tomli and lark, ahead of anything else;
+    # the directory holds nothing but them (_verified).
     sys.path[0:0] = [os.path.join(_core, "poetry", "core", "_vendor"), _core]
 else:
     sys.path.insert(1, os.path.join(ARCHIVE, "poetry", "core", "_vendor"))
@@ -140,15 +189,20 @@ def build_zipapp(out: Path) -> ZipappInfo:
     entries["poetry/__init__.py"] = b'"""poetry-core, vendored in the lockguard zipapp."""\n'
 
     minimum_text = ".".join(str(n) for n in MINIMUM_PYTHON)
-    core_digest = hashlib.sha256()
-    for name in sorted(entries):
-        if name.startswith("poetry/"):
-            core_digest.update(name.encode() + b"\0" + entries[name])
+    files = {
+        name: hashlib.sha256(entries[name]).hexdigest()
+        for name in sorted(entries)
+        if name.startswith("poetry/")
+    }
+    manifest = hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()
     entries["__main__.py"] = MAIN.format(
         version=__version__,
         minimum=MINIMUM_PYTHON,
         minimum_text=minimum_text,
-        key=f"poetry-core-{core_digest.hexdigest()[:16]}",
+        # Not the name earlier zipapps gave theirs: a directory they left, trusted on
+        # a marker file, is never read.
+        key=f"core-{manifest[:32]}",
+        files=files,
     ).encode()
 
     buffer = io.BytesIO()

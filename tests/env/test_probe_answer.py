@@ -1,0 +1,323 @@
+"""The probe's answer, cached or fresh, is checked against the environment it was asked
+about, with the file system only: a poisoned cache entry is discarded and probed again,
+an interpreter that answers for another environment is one error (exit 2)."""
+
+from __future__ import annotations
+
+import marshal
+import subprocess
+import sys
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+
+import pytest
+
+from poetry_lockguard.env.probe import _cache_path
+from poetry_lockguard.env.probe import _interpreter_file_problem
+from poetry_lockguard.env.probe import probe_interpreter
+from poetry_lockguard.errors import EnvironmentInspectionError
+from tests.support.poetry import installed_project
+
+
+if TYPE_CHECKING:
+    from pytest_mock import MockerFixture
+
+    from tests.types import ProjectFactory
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cache = tmp_path / "lockguard-cache"
+    monkeypatch.setenv("POETRY_LOCKGUARD_CACHE_DIR", str(cache))
+    monkeypatch.delenv("POETRY_LOCKGUARD_NO_CACHE", raising=False)
+    return cache
+
+
+def _venv(path: Path, *options: str) -> Path:
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", *options, str(path)], check=True)
+    return path
+
+
+@pytest.fixture
+def venv(tmp_path: Path) -> Path:
+    return _venv(tmp_path / "venv")
+
+
+@pytest.fixture
+def decoy(tmp_path: Path) -> Path:
+    """A clean copy elsewhere, which a poisoner points the answer at."""
+    return _venv(tmp_path / "decoy")
+
+
+def _site(venv: Path) -> str:
+    return str(next(venv.glob("lib/python*/site-packages")))
+
+
+Poison = Callable[[dict[str, Any], Path, Path], object]
+
+
+def _to_decoy(data: dict[str, Any], venv: Path, decoy: Path) -> None:
+    data["prefix"] = str(decoy)
+    data["site_dirs"] = [_site(decoy)]
+    data["visible_dirs"] = [(_site(decoy), "")]
+
+
+def _decoy_first(data: dict[str, Any], venv: Path, decoy: Path) -> None:
+    data["visible_dirs"] = [(_site(decoy), "system"), *data["visible_dirs"]]
+
+
+def _another_python(data: dict[str, Any], venv: Path, decoy: Path) -> None:
+    data["version_info"] = [3, 8, 0]
+    data["marker_env"].update(python_version="3.8", python_full_version="3.8.0")
+
+
+POISONS: dict[str, Poison] = {
+    "prefix and site dirs of a decoy": _to_decoy,
+    "site dir of a decoy": lambda d, v, x: d.update(site_dirs=[_site(x)]),
+    "site dir that does not exist": lambda d, v, x: d.update(site_dirs=[str(v / "lib" / "no")]),
+    "decoy before the venv's own": _decoy_first,
+    "system site it turns off": lambda d, v, x: d["visible_dirs"].append((_site(x), "system")),
+    "another executable": lambda d, v, x: d.update(executable=str(x / "bin" / "python")),
+    "another kernel": lambda d, v, x: d["marker_env"].update(platform_release="0.0"),
+    "another machine": lambda d, v, x: d["marker_env"].update(platform_machine="sparc"),
+    "versions that disagree": lambda d, v, x: d["marker_env"].update(python_version="3.7"),
+    "another Python than pyvenv.cfg's": _another_python,
+}
+
+
+@pytest.mark.parametrize("poison", POISONS.values(), ids=POISONS.keys())
+def test_poisoned_cache_entry_is_probed_again(
+    venv: Path, decoy: Path, poison: Poison, mocker: MockerFixture
+) -> None:
+    python = venv / "bin" / "python"
+    fresh = probe_interpreter(python)
+    entry = _cache_path(python, False)
+    assert entry is not None and entry.is_file()
+    answer = entry.read_bytes()
+    data = marshal.loads(answer)
+    poison(data, venv, decoy)
+    entry.write_bytes(marshal.dumps(data))
+    popen = mocker.spy(subprocess, "Popen")
+    assert probe_interpreter(python) == fresh
+    assert popen.call_count == 1
+    assert entry.read_bytes() == answer  # the poisoned entry replaced
+
+
+@pytest.mark.parametrize(
+    "content",
+    [marshal.dumps(["an", "old", "format"]), marshal.dumps({"prefix": "/"}), b"\xff" * 9],
+    ids=["not a mapping", "keys missing", "not marshal"],
+)
+def test_cache_entry_of_another_format_is_replaced(venv: Path, content: bytes) -> None:
+    python = venv / "bin" / "python"
+    entry = _cache_path(python, False)
+    assert entry is not None
+    entry.parent.mkdir(parents=True)
+    entry.write_bytes(content)
+    assert probe_interpreter(python).site_dirs == (Path(_site(venv)),)
+    assert marshal.loads(entry.read_bytes())["prefix"] == str(venv)
+
+
+def test_integrity_probes_without_the_cache(
+    venv: Path, private_cache: Path, mocker: MockerFixture
+) -> None:
+    python = venv / "bin" / "python"
+    assert _cache_path(python, True) is None
+    probe_interpreter(python)
+    popen = mocker.spy(subprocess, "Popen")
+    for _ in range(2):
+        assert probe_interpreter(python, with_tags=True).tags
+    assert popen.call_count == 2
+    assert len(list((private_cache / "probe").iterdir())) == 1  # the plain check's
+
+
+def _wrapper(python: Path, script: str) -> None:
+    """Replace ``python`` with a bash script (kept executable)."""
+    python.unlink()
+    python.write_text(f"#!/bin/bash\n{script}\n")
+    python.chmod(0o755)
+
+
+def test_wrapper_handing_the_probe_to_a_clean_copy_is_one_error(venv: Path, decoy: Path) -> None:
+    python = venv / "bin" / "python"
+    real = python.resolve()
+    _wrapper(python, f'[ "$1" = -I ] && exec {decoy}/bin/python "$@"\nexec {real} "$@"')
+    with pytest.raises(EnvironmentInspectionError) as error:
+        probe_interpreter(python)
+    assert str(error.value) == (
+        f"{python}: {decoy}/bin/python answered instead (is {python} a wrapper around"
+        " another interpreter?)"
+    )
+    assert not list(venv.parent.glob("lockguard-cache/probe/*"))
+
+
+def test_wrapper_that_keeps_its_own_name_is_one_error(venv: Path, decoy: Path) -> None:
+    """``exec -a`` makes the clean copy report the venv's path as its executable: the
+    answer then describes the venv, and the interpreter file is a script."""
+    python = venv / "bin" / "python"
+    _wrapper(python, f'exec -a "$0" {decoy}/bin/python "$@"')
+    with pytest.raises(EnvironmentInspectionError) as error:
+        probe_interpreter(python)
+    assert str(error.value) == (f"{python}: {python} is a script, not an interpreter")
+
+
+def test_interpreter_pyvenv_cfg_does_not_name_is_one_error(venv: Path, decoy: Path) -> None:
+    """A link to another Python than the one pyvenv.cfg's ``home`` holds."""
+    python = venv / "bin" / "python"
+    real = python.resolve()
+    other = venv.parent / "elsewhere" / real.name
+    other.parent.mkdir()
+    other.symlink_to(real)
+    python.unlink()
+    python.symlink_to(other)
+    fresh = probe_interpreter(python)  # the same file: pyvenv.cfg's home holds it
+    assert fresh.prefix == venv
+    copy = venv.parent / "copy" / real.name
+    copy.parent.mkdir()
+    copy.write_bytes(real.read_bytes())
+    copy.chmod(0o755)
+    python.unlink()
+    python.symlink_to(copy)
+    with pytest.raises(EnvironmentInspectionError) as error:
+        probe_interpreter(python)
+    home = real.parent
+    assert str(error.value) == (
+        f"{python}: {python} runs {copy}, not an interpreter of pyvenv.cfg's home {home}"
+    )
+
+
+def test_venv_of_copies_is_its_own_interpreter(tmp_path: Path) -> None:
+    venv = _venv(tmp_path / "copies", "--copies")
+    assert not (venv / "bin" / "python").is_symlink()
+    found = probe_interpreter(venv / "bin" / "python")
+    assert found.prefix == venv
+    assert found.site_dirs == (Path(_site(venv)),)
+
+
+def test_wrapper_of_an_interpreter_outside_a_venv_is_one_error(tmp_path: Path) -> None:
+    python = tmp_path / "python"
+    python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
+    python.chmod(0o755)
+    with pytest.raises(EnvironmentInspectionError) as error:
+        probe_interpreter(python)
+    assert str(error.value) == (
+        f"{python}: {sys.executable} answered instead (is {python} a wrapper around another"
+        " interpreter?)"
+    )
+
+
+def _poison_every_entry(cache: Path, decoy: Path) -> int:
+    """Point every answer in ``cache`` at ``decoy``'s site directories, as the next job
+    on a shared runner can; return how many entries there were."""
+    entries = list(cache.glob("probe/*.marshal"))
+    for entry in entries:
+        data = marshal.loads(entry.read_bytes())
+        _to_decoy(data, Path(data["prefix"]), decoy)
+        data["executable"] = str(decoy / "bin" / "python")
+        entry.write_bytes(marshal.dumps(data))
+    return len(entries)
+
+
+@pytest.mark.parametrize("extra", [(), ("--integrity",)], ids=["check", "integrity"])
+def test_poisoned_cache_hides_no_drift_from_either_entry_point(
+    project_factory: ProjectFactory, extra: tuple[str, ...]
+) -> None:
+    decoy = installed_project(project_factory("decoy"), ["alpha"])
+    project = installed_project(project_factory(), ["alpha"])
+    project.pip("install", "stray")
+    for run in (project.lockguard, project.standalone):
+        assert run("--format", "json", *extra).findings() == [("extraneous", "stray")]
+    assert _poison_every_entry(project.home / "lockguard-cache", decoy.venv) >= 1
+    plugin = project.lockguard("--format", "json", *extra)
+    alone = project.standalone("--format", "json", *extra)
+    assert plugin.returncode == alone.returncode == 1, plugin.output + alone.output
+    assert plugin.findings() == alone.findings() == [("extraneous", "stray")]
+    assert plugin.json()["environment"]["path"] == str(project.venv)
+
+
+def test_wrapper_in_the_venv_is_exit_2_from_either_entry_point(
+    project_factory: ProjectFactory,
+) -> None:
+    decoy = installed_project(project_factory("decoy"), ["alpha"])
+    project = installed_project(project_factory(), ["alpha"])
+    project.pip("install", "stray")
+    python = project.venv / "bin" / "python"
+    real = python.resolve()
+    _wrapper(python, f'[ "$1" = -I ] && exec {decoy.venv}/bin/python "$@"\nexec {real} "$@"')
+    line = (
+        f"lockguard: {python}: {decoy.venv}/bin/python answered instead (is {python} a"
+        " wrapper around another interpreter?)\n"
+    )
+    for extra in ((), ("--integrity",)):
+        plugin = project.lockguard(*extra)
+        alone = project.standalone(*extra)
+        assert plugin.returncode == alone.returncode == 2, plugin.output + alone.output
+        assert plugin.stderr == alone.stderr == line
+
+
+@pytest.mark.parametrize("kind", ["system site packages", "outside a venv"])
+def test_answers_the_file_system_cannot_confirm_are_not_cached(
+    tmp_path: Path, private_cache: Path, kind: str
+) -> None:
+    """The base interpreter's and the user's site directories, and the prefix of an
+    interpreter outside a venv, are whatever the answer says: never read from a cache
+    that the next job on the runner can write."""
+    if kind == "outside a venv":
+        python = (
+            Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        )
+    else:
+        python = _venv(tmp_path / "venv", "--system-site-packages") / "bin" / "python"
+    assert _cache_path(python, False) is None
+    assert probe_interpreter(python).site_dirs
+    assert not private_cache.exists()
+
+
+@pytest.mark.parametrize(
+    ("link", "home", "ok"),
+    [
+        ("home/python3", "home", True),  # /usr/bin/python3 -> /etc/alternatives/...
+        ("real/python3.11", "real", True),
+        ("real/python3.11", "home", False),
+        ("other/python3.11", "real", False),
+    ],
+    ids=["a link in home", "the file in home", "outside home", "another file"],
+)
+def test_interpreter_file_against_pyvenv_cfg_home(
+    tmp_path: Path, link: str, home: str, ok: bool
+) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "python3.11").write_bytes(b"\x7fELF")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "python3.11").write_bytes(b"\x7fELF")
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "python3").symlink_to(tmp_path / "real" / "python3.11")
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    python = tmp_path / "venv" / "bin" / "python"
+    python.symlink_to(tmp_path / link)
+    problem = _interpreter_file_problem(
+        str(python), str(tmp_path / "venv"), {"home": str(tmp_path / home)}
+    )
+    real = (tmp_path / link).resolve()
+    assert problem == (
+        None
+        if ok
+        else f"{python} runs {real}, not an interpreter of pyvenv.cfg's home {tmp_path / home}"
+    )
+
+
+@pytest.mark.parametrize(
+    "answer", ["{}", '{"site_dirs": 1}', "[]"], ids=["empty", "wrong type", "not a mapping"]
+)
+def test_an_answer_without_the_environment_is_one_error(tmp_path: Path, answer: str) -> None:
+    python = tmp_path / "python"
+    python.write_text(f"#!/bin/sh\necho '{answer}'\n")
+    python.chmod(0o755)
+    with pytest.raises(EnvironmentInspectionError) as error:
+        probe_interpreter(python)
+    assert (
+        str(error.value) == f"{python}: interpreter printed something that is not its environment"
+    )
