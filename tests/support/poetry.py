@@ -231,6 +231,8 @@ class PoetryProject:
             PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
             POETRY_KEYRING_ENABLED="false",
             POETRY_VIRTUALENVS_OPTIONS_NO_PIP=str(not self.with_pip).lower(),
+            # An empty user site of its own: what is in the developer's is not the test's.
+            PYTHONUSERBASE=str(self.home / "user-base"),
         )
         env.update(extra)
         return env
