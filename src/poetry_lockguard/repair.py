@@ -70,17 +70,17 @@ def plan_repair(report: Report, *, remove_extraneous: bool = False) -> RepairPla
         elif f.package and action == "install":
             install.setdefault(f.package, set()).add(f.code)
         elif f.package and action == "remove":
-            if f.severity.value != "error":
-                continue
+            error = f.severity.value == "error"
             if f.code == "seed-package" and f.package == "pip":
                 # Poetry's sync keeps a pip it does not manage: reinstalling cannot help.
-                left[f.package] = (
-                    "seed-package: `poetry sync` keeps pip; `python -m pip uninstall pip`"
-                    " removes it"
-                )
+                if error:
+                    left[f.package] = (
+                        "seed-package: `poetry sync` keeps pip; `python -m pip uninstall pip`"
+                        " removes it"
+                    )
             elif remove_extraneous:
-                remove[f.package] = f.code
-            else:
+                remove[f.package] = f.code  # poetry sync removes it, error or not
+            elif error:
                 left[f.package] = f"{f.code}: --remove-extraneous removes it"
         elif f.code not in ("unselected",) and f.severity.value == "error":
             unfixable.add(f.code)

@@ -42,14 +42,16 @@ def test_the_plan_of_a_reinstall(remove_extraneous: bool) -> None:
         # seed-packages = "error": Poetry's sync removes setuptools, never a seed pip.
         finding("seed-package", "setuptools", "seeded", severity=ERROR),
         finding("seed-package", "pip", "seeded", severity=ERROR),
-        finding("seed-package", "wheel", "seeded"),  # info: nothing to do
+        finding("seed-package", "wheel", "seeded"),  # info: only poetry sync removes it
     )
     report = Report("demo", LockInfo("poetry.lock"), None, None, findings)
     pip = "seed-package: `poetry sync` keeps pip; `python -m pip uninstall pip` removes it"
     assert plan_repair(report, remove_extraneous=remove_extraneous) == RepairPlan(
         reinstall={"alpha": ("file-modified",), "beta": ("unattested",)},
         install={"gamma": ("missing",)},
-        remove={"setuptools": "seed-package", "stray": "extraneous"} if remove_extraneous else {},
+        remove={"setuptools": "seed-package", "stray": "extraneous", "wheel": "seed-package"}
+        if remove_extraneous
+        else {},
         unfixable=("lock-stale",),
         left={"pip": pip}
         if remove_extraneous
