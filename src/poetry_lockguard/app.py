@@ -148,13 +148,16 @@ def run_check(
     *,
     progress: Callable[[int, int], None] | None = None,
     interpreter: Interpreter | None = None,
+    lock: Lock | None = None,
 ) -> Report:
     """Check the project's lock and, unless ``lock_only``, its environment.
 
     Without ``--python`` the environment is the one Poetry would use, found by
-    ``env.locate`` (both entry points share that lookup). ``interpreter`` is an already-probed target (the install guard passes what Poetry
-    knows about its env, saving a subprocess); it wins over ``python``.
-    Raises LockguardError when something cannot be checked.
+    ``env.locate`` (both entry points share that lookup). ``interpreter`` is an
+    already-probed target (the install guard passes what Poetry knows about its env,
+    saving a subprocess); it wins over ``python``. ``lock`` is poetry.lock as already
+    read (the guard of an install, which read it before Poetry did), saving a second
+    read. Raises LockguardError when something cannot be checked.
     """
     if options.lock_only and options.integrity:
         # As Poetry refuses contradicting options rather than ignore one of them.
@@ -211,6 +214,7 @@ def run_check(
             policy,
             selection,
             lock_path,
+            lock,
             probe,
             locate_error,
             progress,
@@ -285,12 +289,13 @@ def _check_lock_and_environment(
     policy: Policy,
     selection: Selection,
     lock_path: Path,
+    known_lock: Lock | None,
     probe: PendingProbe | KnownInterpreter | None,
     locate_error: Exception | None,
     progress: Callable[[int, int], None] | None,
     trace: Trace,
 ) -> Report:
-    lock = read_lock(lock_path)
+    lock = known_lock if known_lock is not None else read_lock(lock_path)
     findings: list[Finding] = FreshnessCheck().run(lock, project)
     lock_info = LockInfo(
         path=str(lock_path),

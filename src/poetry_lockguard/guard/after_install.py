@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from poetry_lockguard.env.probe import Interpreter
     from poetry_lockguard.findings import Finding
+    from poetry_lockguard.lock.model import Lock
     from poetry_lockguard.lock.selection import SelectionRequest
 
 
@@ -28,10 +29,12 @@ def check_after_install(
     interpreter: Interpreter | None,
     selection: SelectionRequest,
     locked: Collection[str] | None,
+    lock: Lock | None = None,
 ) -> list[Finding]:
     """The check's findings for ``selection``. With ``locked`` (add/update/remove, which
     install the default groups and leave other locked groups' packages in place), an
-    ``extraneous`` package that the lock holds is not drift the command caused."""
+    ``extraneous`` package that the lock holds is not drift the command caused.
+    ``lock`` is poetry.lock as the guard read it before an install (not read again)."""
     from poetry_lockguard.app import CheckOptions
     from poetry_lockguard.app import run_check
 
@@ -43,6 +46,7 @@ def check_after_install(
             recorded_selection=False,
         ),
         interpreter=interpreter,
+        lock=lock,
     )
     findings = list(report.findings)
     if run_sync():

@@ -57,8 +57,11 @@ def read_lock_quietly(project_dir: Path) -> Lock | None:
 def lock_lines(project_dir: Path) -> dict[tuple[str, str], int]:
     """(name, version) -> the line of the package's entry in poetry.lock."""
     lock = read_lock_quietly(project_dir)
-    if lock is None:
-        return {}
+    return {} if lock is None else lines_of(lock)
+
+
+def lines_of(lock: Lock) -> dict[tuple[str, str], int]:
+    """(name, version) -> the line of the package's entry in ``lock``."""
     return {(p.name, p.version): p.line for p in lock.packages if p.line is not None}
 
 

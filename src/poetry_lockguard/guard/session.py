@@ -24,6 +24,7 @@ from poetry_lockguard.guard.poetry_env import interpreter_of
 from poetry_lockguard.guard.poetry_internals import ExecutorInternals
 from poetry_lockguard.guard.poetry_internals import executor_of
 from poetry_lockguard.guard.project_files import ProjectSnapshot
+from poetry_lockguard.guard.project_files import lines_of
 from poetry_lockguard.guard.project_files import lock_lines
 from poetry_lockguard.guard.project_files import locked_names
 from poetry_lockguard.guard.refusal import GuardRefusal
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from poetry_lockguard.guard.after_install import InstalledEntries
     from poetry_lockguard.guard.gate import GuardSettings
     from poetry_lockguard.guard.verify import VerifiedArtifact
+    from poetry_lockguard.lock.model import Lock
 
 #: Commands whose lock is an input they must not create (like ``npm ci``).
 LOCK_CONSUMERS = ("install", "sync")
@@ -81,6 +83,8 @@ class GuardSession:
         self.verified: dict[tuple[str, str], VerifiedArtifact] = {}
         self.install_point: InstallPoint | None = None
         self.snapshot: ProjectSnapshot | None = None
+        #: install/sync: poetry.lock as read before Poetry starts (it does not change).
+        self.lock: Lock | None = None
         #: add/update/remove: what was installed before the operations, and the
         #: packages they install, update or remove (None: not recorded).
         self.before: InstalledEntries | None = None
@@ -107,7 +111,7 @@ class GuardSession:
         # A lock `check` refuses (one package locked twice, a file with two hashes) is
         # refused here too, before Poetry resolves or installs anything from it.
         try:
-            read_lock(lock_path)
+            self.lock = read_lock(lock_path)
         except LockFileError as error:
             self.verdict.refuse_unreadable(error)
 
@@ -157,7 +161,8 @@ class GuardSession:
         if not targets:
             return
         nothing_changed = self.verdict.nothing_changed
-        planned = locked_packages(targets, lock_lines(self.project_dir))
+        lines = lock_lines(self.project_dir) if self.lock is None else lines_of(self.lock)
+        planned = locked_packages(targets, lines)
         findings = transaction_findings(planned, self.settings.policy)
         if findings and (self.verdict.enforce or self.dry_run):
             self.verdict.refuse_or_warn(findings, nothing_changed)
@@ -246,6 +251,7 @@ class GuardSession:
                 interpreter,
                 self._selection(),
                 None if self.kind in LOCK_CONSUMERS else locked_names(self.project_dir),
+                self.lock,
             )
         except Exception as e:
             if self.io.is_debug():
