@@ -81,9 +81,11 @@ def poetry_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def lockguard_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """In-process checks cache their probes under pytest's tmp path, never in ~/.cache."""
+    """In-process checks cache their probes under pytest's tmp path, never in ~/.cache,
+    and keep their key there, never in ~/.local/state."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("POETRY_LOCKGUARD_CACHE_DIR", str(tmp_path_factory.mktemp("lockguard-cache")))
+        patch.setenv("POETRY_LOCKGUARD_STATE_DIR", str(tmp_path_factory.mktemp("lockguard-state")))
         yield
 
 

@@ -22,10 +22,21 @@ from pathlib import Path
 
 MODULE_NAME = "_lockguard_fence"
 PTH_NAME = "_lockguard_fence.pth"
-_PTH_LINE = f"import {MODULE_NAME}\n"
 #: ``off`` lets pip through; runtime.py, which runs on its own in the venv, spells it too
 #: (importing runtime.py here would put the fence into the importing interpreter).
 VARIABLE = "POETRY_LOCKGUARD_FENCE"
+
+
+def _pth_line(module: str) -> str:
+    """The ``.pth`` line: import the fence, and when what that import found is not the
+    fence's own file (an empty module of that name earlier on ``sys.path``, through
+    ``PYTHONPATH``), run the fence's file instead. Costs one comparison when it is."""
+    return (
+        f"import os, {MODULE_NAME} as f; f.__dict__.get('__file__') == {module!r}"
+        f" or os.path.realpath(f.__dict__.get('__file__') or '') == {module!r}"
+        f" or exec(compile(open({module!r}, 'rb').read(), {module!r}, 'exec'),"
+        f" {{'__name__': {MODULE_NAME!r}, '__file__': {module!r}}})\n"
+    )
 
 
 def _runtime_source() -> bytes:
@@ -33,27 +44,33 @@ def _runtime_source() -> bytes:
 
 
 def install_fence(site_packages: Path, python: Path | None = None) -> bool:
-    """Put (or refresh) the fence in ``site_packages``; True when a file changed.
+    """Put (or refresh) the fence in ``site_packages``; True when a file changed. A
+    fence an earlier version left is replaced. Files are written through new
+    temporaries (``write_replacing``): a symlink planted at their names is replaced,
+    never followed.
 
     ``python`` is the venv's interpreter: the module is compiled by it, so that every
     start of that interpreter imports bytecode, not source.
     """
+    from poetry_lockguard.env.state import write_replacing
+
+    module = os.path.join(os.path.realpath(site_packages), f"{MODULE_NAME}.py")
     changed = False
     for name, data in (
         (f"{MODULE_NAME}.py", _runtime_source()),
-        (PTH_NAME, _PTH_LINE.encode()),
+        (PTH_NAME, _pth_line(module).encode()),
     ):
         target = site_packages / name
         try:
-            if target.read_bytes() == data:
+            if not target.is_symlink() and target.read_bytes() == data:
                 continue
         except OSError:
             pass
-        temporary = site_packages / f".{name}.lockguard-tmp"
-        temporary.write_bytes(data)
-        os.replace(temporary, target)
+        write_replacing(site_packages, name, data)
         changed = True
     source = str(site_packages / f"{MODULE_NAME}.py")
+    if (site_packages / "__pycache__").is_symlink():
+        return changed  # bytecode would be written wherever it points: run from source
     if python is None or Path(python).resolve() == Path(sys.executable).resolve():
         py_compile.compile(source, doraise=False, quiet=2)
     elif changed or not any((site_packages / "__pycache__").glob(f"{MODULE_NAME}.*.pyc")):
