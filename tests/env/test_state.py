@@ -171,9 +171,11 @@ def test_an_unsigned_selection_is_ignored(venv: Path, project: Path) -> None:
     request, notes, ignored = recorded(venv, project)
     assert (request, ignored) == (None, "written by an earlier lockguard")
     assert notes == (
-        f"{path} was written by an earlier lockguard and is not tied to a project or a"
-        " lock: ignored (the next guarded `poetry install` or `poetry sync` records the"
-        " selection again)",
+        (
+            f"{path} was written by an earlier lockguard and is not tied to a project or a"
+            " lock: ignored (the next guarded `poetry install` or `poetry sync` records"
+            " the selection again)"
+        ),
     )
     # The same in this version's layout, without the key's signature or with another.
     write_selection(venv, project, SelectionRequest().as_dict())
@@ -216,9 +218,11 @@ def test_a_selection_leaving_out_a_default_group_is_named(venv: Path, project: P
     request, notes, ignored = recorded(venv, project)
     assert (request, ignored) == (typed.as_dict(), "")
     assert notes == (
-        "the selection the last guarded install recorded (--without dev) leaves out the"
-        " default group dev: their packages are not required; pass group options to check"
-        " them",
+        (
+            "the selection the last guarded install recorded (--without dev) leaves out"
+            " the default group dev: their packages are not required; pass group options"
+            " to check them"
+        ),
     )
     write_selection(venv, project, SelectionRequest(only_groups=("docs",)).as_dict())
     assert recorded(venv, project)[1][0].startswith(

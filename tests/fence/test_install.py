@@ -7,7 +7,6 @@ import os
 import subprocess
 import venv as venv_module
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -20,6 +19,7 @@ from poetry_lockguard.fence import remove_fence
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 
 #: True when the fence's finder is on sys.meta_path of the interpreter that runs it.
