@@ -109,9 +109,7 @@ def test_a_selection_recorded_for_another_project_is_not_applied(
 
 def test_a_recorded_selection_leaving_out_main_is_named(project_factory: ProjectFactory) -> None:
     project = project_factory("only-docs")
-    project.write_pyproject(
-        ["beta>=1.0"], groups={"docs": ["docs-tool"]}, optional_groups={"docs"}
-    )
+    project.write_pyproject(["beta>=1.0"], groups={"docs": ["docs-tool"]}, optional_groups={"docs"})
     project.poetry("lock", check=True)
     project.poetry("install", "--only", "docs", check=True)
     for run in (project.lockguard, project.standalone):
