@@ -81,11 +81,13 @@ def poetry_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def lockguard_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """In-process checks cache their probes under pytest's tmp path, never in ~/.cache;
-    the user site every interpreter of the tests sees is an empty one of the session
-    (what a developer installed with `pip install --user` is no test's business)."""
+    """In-process checks cache their probes under pytest's tmp path, never in ~/.cache,
+    and keep their key there, never in ~/.local/state; the user site every interpreter
+    of the tests sees is an empty one of the session (what a developer installed with
+    `pip install --user` is no test's business)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("POETRY_LOCKGUARD_CACHE_DIR", str(tmp_path_factory.mktemp("lockguard-cache")))
+        patch.setenv("POETRY_LOCKGUARD_STATE_DIR", str(tmp_path_factory.mktemp("lockguard-state")))
         patch.setenv("PYTHONUSERBASE", str(tmp_path_factory.mktemp("user-base")))
         yield
 

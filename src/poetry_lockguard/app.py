@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from poetry_lockguard.env.distributions import Distribution
     from poetry_lockguard.env.probe import Interpreter
     from poetry_lockguard.env.probe import PendingProbe
+    from poetry_lockguard.env.state import RecordedSelection
     from poetry_lockguard.findings import Finding
     from poetry_lockguard.lock.model import Lock
     from poetry_lockguard.lock.model import LockedPackage
@@ -329,8 +330,10 @@ def _check_lock_and_environment(
     request = options.selection
     chosen_by = "the options given" if not request.is_empty else "the project's default groups"
     if request.is_empty and options.recorded_selection:
-        recorded, dropped = _recorded_selection(interpreter.prefix, project)
-        notes = (dropped,) if dropped else ()
+        memory = _recorded_selection(interpreter.prefix, project, project_dir)
+        recorded, notes = memory.request, memory.notes
+        if memory.ignored:
+            chosen_by += f"; the recorded selection was ignored: {memory.ignored}"
         if recorded is not None and not recorded.is_empty:
             request = recorded
             chosen_by = "the selection the last guarded install recorded"
@@ -468,10 +471,10 @@ def _other_environment(
     return str(python), (prefix / "pyvenv.cfg").is_file()
 
 
-def _recorded_selection(prefix: Path, project: Project) -> tuple[SelectionRequest | None, str]:
+def _recorded_selection(prefix: Path, project: Project, project_dir: Path) -> RecordedSelection:
     from poetry_lockguard.env.state import recorded_request
 
-    return recorded_request(prefix, project)
+    return recorded_request(prefix, project, project_dir)
 
 
 def _unselected(

@@ -26,3 +26,27 @@ except ImportError:
         from hashlib import sha256  # type: ignore[assignment,unused-ignore]
 
 __all__ = ["sha256"]
+
+
+def hmac_sha256(key: bytes, message: bytes) -> str:
+    """HMAC-SHA256 of ``message`` under ``key`` (RFC 2104), hex: what
+    ``hmac.new(key, message, hashlib.sha256).hexdigest()`` gives, without importing
+    hashlib (which ``hmac`` does)."""
+    block = 64
+    if len(key) > block:
+        key = sha256(key).digest()
+    key = key.ljust(block, b"\0")
+    inner = sha256(bytes(b ^ 0x36 for b in key) + message).digest()
+    return sha256(bytes(b ^ 0x5C for b in key) + inner).hexdigest()
+
+
+def equal(a: str, b: str) -> bool:
+    """``a == b`` in a time that depends on their lengths only (as
+    ``hmac.compare_digest``), for comparing a signature with the expected one."""
+    left, right = a.encode(), b.encode()
+    if len(left) != len(right):
+        return False
+    difference = 0
+    for x, y in zip(left, right):
+        difference |= x ^ y
+    return difference == 0

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from poetry_lockguard.env.probe import probe_interpreter
+from poetry_lockguard.env.state import environment_stamp
+from poetry_lockguard.env.state import read_selection
 from tests.support.poetry import SYNC
 
 
@@ -98,11 +101,46 @@ def test_sync_installs_missing_and_wrong_versions_and_keeps_extraneous(
     assert receipt.is_file()
 
 
-def test_off_does_not_check(project_factory: ProjectFactory) -> None:
+def test_off_does_not_check_and_says_so(project_factory: ProjectFactory) -> None:
     project = installed(project_factory, lockguard={"on-run": "off"})
     project.pip("uninstall", "-y", "alpha")
     result = run(project)
     assert (result.returncode, ran(project)) == (7, True), result.output
+    assert result.stderr == (
+        'lockguard: the check before `poetry run` is off (on-run = "off" in'
+        " [tool.lockguard] of pyproject.toml)\n"
+    )
+    by_variable = run(project, env={"POETRY_LOCKGUARD_ON_RUN": "off"})
+    assert by_variable.stderr == (
+        "lockguard: the check before `poetry run` is off (POETRY_LOCKGUARD_ON_RUN=off)\n"
+    )
+
+
+def test_a_stamp_anyone_can_compute_does_not_skip_the_check(
+    project_factory: ProjectFactory,
+) -> None:
+    project = installed(project_factory)
+    assert run(project).returncode == 7
+    project.pip("uninstall", "-y", "alpha")
+    # The digest of the drifted environment, as an earlier lockguard wrote it and as
+    # anything that can read the venv can recompute it.
+    site_dirs = probe_interpreter(project.python).search_path
+    digest = environment_stamp(project.path, site_dirs, read_selection(project.venv) or {})
+    (project.venv / ".lockguard" / "run-stamp").write_text(digest + "\n")
+    result = run(project)
+    assert (result.returncode, ran(project)) == (1, False), result.output
+    assert "missing" in result.stderr
+
+
+def test_a_selection_planted_in_the_venv_does_not_let_drift_run(
+    project_factory: ProjectFactory,
+) -> None:
+    project = installed(project_factory)
+    project.pip("install", "alpha==1.0.0")
+    (project.venv / ".lockguard" / "selection.json").write_text('{"without": ["main"]}')
+    result = run(project)
+    assert (result.returncode, ran(project)) == (1, False), result.output
+    assert "version-mismatch" in result.stderr
 
 
 def test_stamp_skips_the_check_until_something_changes(project_factory: ProjectFactory) -> None:
@@ -171,6 +209,15 @@ def test_pip_fence_refuses_installs_and_upgrades(project_factory: ProjectFactory
         assert "poetry add" in result.stderr and "poetry lockguard fence --off" in result.stderr
     refused = project.poetry("run", "pip", "install", "stray", "--index-url", project.index_url)
     assert refused.returncode != 0, refused.output
+    # A prefix outside the venv whose lib/ is the venv's: pip would write into the venv.
+    prefix = project.path.parent / "linked-prefix"
+    prefix.mkdir()
+    (prefix / "lib").symlink_to(project.venv / "lib")
+    linked = project.run(
+        [pip, "install", "stray", "--prefix", str(prefix), "--index-url", project.index_url]
+    )
+    assert linked.returncode == 1, linked.output
+    assert "POETRY_LOCKGUARD_FENCE=off pip install" in linked.stderr
     assert project.installed() == before
     # Poetry keeps working through the fence (it uses pip only to uninstall).
     project.write_pyproject(["beta>=1.0"])

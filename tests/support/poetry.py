@@ -224,6 +224,7 @@ class PoetryProject:
             POETRY_DATA_DIR=str(self.home / "data"),
             POETRY_VIRTUALENVS_IN_PROJECT="true",
             POETRY_LOCKGUARD_CACHE_DIR=str(self.home / "lockguard-cache"),
+            POETRY_LOCKGUARD_STATE_DIR=str(self.home / "lockguard-state"),
             # pip's and virtualenv's caches too stay under pytest's tmp path.
             PIP_CACHE_DIR=str(self.home / "pip-cache"),
             VIRTUALENV_OVERRIDE_APP_DATA=str(self.home / "virtualenv"),

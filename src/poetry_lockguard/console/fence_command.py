@@ -38,6 +38,7 @@ unless <comment>[tool.lockguard] pip-fence = false</comment>. Only a virtualenv 
     def handle(self) -> int:
         from poetry_lockguard.app import target_interpreter
         from poetry_lockguard.env.state import is_virtualenv
+        from poetry_lockguard.env.state import recorded_sync_options
         from poetry_lockguard.errors import LockguardError
         from poetry_lockguard.fence import install_fence
         from poetry_lockguard.fence import remove_fence
@@ -64,7 +65,9 @@ unless <comment>[tool.lockguard] pip-fence = false</comment>. Only a virtualenv 
                 " (no pyvenv.cfg): the pip fence is put only into a project's virtualenv</error>"
             )
             return 2
-        install_fence(site, interpreter.executable)
+        install_fence(
+            site, interpreter.executable, recorded_sync_options(interpreter.prefix, project_dir)
+        )
         self.line(
             f"pip fence in place in {interpreter.prefix}: pip install refuses there;"
             " use <info>poetry add</info> / <info>poetry sync</info>"

@@ -17,12 +17,21 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 
+from poetry_lockguard.digest import equal
+from poetry_lockguard.digest import hmac_sha256
+from poetry_lockguard.digest import sha256
+from poetry_lockguard.env.safe_files import UnsafeFileError
+from poetry_lockguard.env.safe_files import read_regular
+from poetry_lockguard.errors import SelectionError
 from poetry_lockguard.lock.project import sorted_json
 from poetry_lockguard.lock.selection import SelectionRequest
+from poetry_lockguard.lock.selection import resolve_selection
 from poetry_lockguard.lock.selection import split_extras
 from poetry_lockguard.lock.selection import split_names
 from poetry_lockguard.names import canonicalize_name
+from poetry_lockguard.structs import dataclass
 from poetry_lockguard.structs import replace
 
 
@@ -37,6 +46,13 @@ if TYPE_CHECKING:
 STATE_DIR = ".lockguard"
 SELECTION_FILE = "selection.json"
 STAMP_FILE = "run-stamp"
+#: The layout of selection.json this version writes (earlier ones had no "format").
+SELECTION_FORMAT = 2
+KEY_FILE = "key"
+STATE_HOME_VARIABLE = "POETRY_LOCKGUARD_STATE_DIR"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_LOCK_LIMIT = 256 * 1024 * 1024
 #: The files of a distribution directory the check reads (see the module docstring).
 _READ_FILES = {
     ".dist-info": ("METADATA", "direct_url.json", "provenance_url.json"),
@@ -49,32 +65,141 @@ def is_virtualenv(prefix: Path) -> bool:
     return (prefix / "pyvenv.cfg").is_file()
 
 
-def write_selection(prefix: Path, selection: dict[str, Any]) -> None:
-    """Record the selection (``SelectionRequest.as_dict()``) a guarded install used."""
-    _write(prefix, SELECTION_FILE, sorted_json(selection) + "\n")
+def write_selection(prefix: Path, project_dir: Path, selection: dict[str, Any]) -> None:
+    """Record the selection (``SelectionRequest.as_dict()``) a guarded install of
+    ``project_dir`` used, tied to that project and its lock and keyed (see
+    ``recorded_request``). Without a key nothing can be recorded: an older record is
+    removed, so that it is not read for this install."""
+    key = state_key(create=True)
+    lock = _lock_digest(project_dir)
+    if key is None or lock is None:
+        _remove(prefix, SELECTION_FILE)
+        return
+    record: dict[str, Any] = {
+        "format": SELECTION_FORMAT,
+        "project": os.path.realpath(project_dir),
+        "lock": lock,
+        "selection": selection,
+    }
+    record["mac"] = _mac(key, b"selection", sorted_json(record).encode())
+    if not _write(prefix, SELECTION_FILE, sorted_json(record) + "\n"):
+        _remove(prefix, SELECTION_FILE)
+
+
+def rebind_selection(prefix: Path, project_dir: Path) -> SelectionRequest | None:
+    """Tie a selection this account's lockguard recorded for ``project_dir`` to the lock
+    as it is now (after ``poetry add``/``update``/``remove`` rewrote it, which keep the
+    selection) and return it; a record that is not such a one is removed (None)."""
+    data = _signed_record(prefix, project_dir)
+    request = None if data is None else SelectionRequest.from_dict(data.get("selection"))
+    if data is None or request is None:
+        _remove(prefix, SELECTION_FILE)
+        return None
+    write_selection(prefix, project_dir, data["selection"])
+    return request
+
+
+def recorded_sync_options(prefix: Path, project_dir: Path) -> str:
+    """The ``poetry sync`` options of the selection recorded for ``project_dir`` and its
+    lock as it is now (" --with docs"), "" when none is (for the pip fence's message)."""
+    data = _signed_record(prefix, project_dir)
+    if data is None or data.get("lock") != _lock_digest(project_dir):
+        return ""
+    request = SelectionRequest.from_dict(data.get("selection"))
+    return "" if request is None else request.as_poetry_options()
+
+
+def _signed_record(prefix: Path, project_dir: Path) -> dict[str, Any] | None:
+    """The recorded selection file, without its signature, when this account's key signs
+    it and it names ``project_dir``; None otherwise (its lock is not compared)."""
+    data = read_selection(prefix)
+    if data is None:
+        return None
+    mac = data.pop("mac", None)
+    key = state_key(create=False)
+    if (
+        key is None
+        or data.get("format") != SELECTION_FORMAT
+        or not isinstance(mac, str)
+        or not equal(mac, _mac(key, b"selection", sorted_json(data).encode()))
+        or data.get("project") != os.path.realpath(project_dir)
+        or not isinstance(data.get("selection"), dict)
+    ):
+        return None
+    return data
 
 
 def read_selection(prefix: Path) -> dict[str, Any] | None:
-    """The recorded selection, or None when there is none or it cannot be read."""
-    path = prefix / STATE_DIR / SELECTION_FILE
-    try:
-        if not path.is_file() or path.stat().st_size > 64 * 1024:
-            return None
-        import json  # only when a selection is recorded
+    """The recorded selection file as it is (not yet trusted), or None when there is none
+    or it cannot be read."""
+    raw = _read(prefix, SELECTION_FILE, 64 * 1024)
+    if raw is None:
+        return None
+    import json  # only when a selection is recorded
 
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError:
         return None
     return data if isinstance(data, dict) else None
 
 
-def recorded_request(prefix: Path, project: Project) -> tuple[SelectionRequest | None, str]:
-    """The recorded selection without the groups and extras ``project`` no longer has
-    (a branch switch can drop one), and a note naming what was dropped ("" when nothing
-    was); (None, "") when nothing usable is recorded."""
-    request = SelectionRequest.from_dict(read_selection(prefix))
+@dataclass(frozen=True)
+class RecordedSelection:
+    """What the recorded selection contributes to a check: the request to use (None:
+    the default groups), notes for the report, and why a record was ignored (for -v)."""
+
+    request: SelectionRequest | None = None
+    notes: tuple[str, ...] = ()
+    ignored: str = ""
+
+
+def recorded_request(prefix: Path, project: Project, project_dir: Path) -> RecordedSelection:
+    """The selection the last guarded install of ``project_dir`` recorded in ``prefix``.
+
+    A record is used only when this account's key signs it and it names this project
+    (its real path) and this lock (the sha256 of its bytes): a record a package wrote
+    into the environment, one for another project or another lock, or one an earlier
+    lockguard wrote (not tied to anything) is ignored, with the reason for ``-v``.
+    Groups and extras ``project`` no longer has are dropped (a branch switch can drop
+    one), with a note. A selection that leaves out a default group (``--without main``,
+    ``--only docs``) is applied, since the user typed it at the install, and always
+    named in the report's notes.
+    """
+    data = read_selection(prefix)
+    path = prefix / STATE_DIR / SELECTION_FILE
+    if data is None:
+        unreadable = _exists(path)
+        return RecordedSelection(ignored=f"{path} cannot be read" if unreadable else "")
+    if "format" not in data:
+        note = (
+            f"{path} was written by an earlier lockguard and is not tied to a project or"
+            " a lock: ignored (the next guarded `poetry install` or `poetry sync` records"
+            " the selection again)"
+        )
+        return RecordedSelection(notes=(note,), ignored="written by an earlier lockguard")
+    mac = data.pop("mac", None)
+    key = state_key(create=False)
+    expected = None if key is None else _mac(key, b"selection", sorted_json(data).encode())
+    if data.get("format") != SELECTION_FORMAT or not isinstance(mac, str) or expected is None:
+        why = "it is not signed with this account's lockguard key"
+        return RecordedSelection(notes=(f"{path}: {why}: ignored",), ignored=why)
+    if not equal(mac, expected):
+        why = "its signature is not this account's lockguard key's"
+        return RecordedSelection(notes=(f"{path}: {why}: ignored",), ignored=why)
+    if data.get("project") != os.path.realpath(project_dir):
+        return RecordedSelection(
+            ignored=f"it was recorded for another project ({data.get('project')})"
+        )
+    if data.get("lock") != _lock_digest(project_dir):
+        return RecordedSelection(ignored="it was recorded for another poetry.lock")
+    request = SelectionRequest.from_dict(data.get("selection"))
     if request is None:
-        return None, ""
+        return RecordedSelection(ignored=f"{path} holds no selection")
+    return _applicable(request, project)
+
+
+def _applicable(request: SelectionRequest, project: Project) -> RecordedSelection:
     groups, extras = set(project.groups), set(project.extras)
     dropped: list[str] = []
 
@@ -89,14 +214,28 @@ def recorded_request(prefix: Path, project: Project) -> tuple[SelectionRequest |
         only_groups=known("--only", split_names(request.only_groups), groups),
         extras=known("-E", split_extras(request.extras), extras),
     )
-    if not dropped:
-        return request, ""
-    note = (
-        "the selection the last guarded install recorded names what pyproject.toml no"
-        f" longer has: {', '.join(dropped)} (dropped; the next `poetry install` or"
-        " `poetry sync` records a new selection)"
-    )
-    return kept, note
+    notes: list[str] = []
+    if dropped:
+        notes.append(
+            "the selection the last guarded install recorded names what pyproject.toml no"
+            f" longer has: {', '.join(dropped)} (dropped; the next `poetry install` or"
+            " `poetry sync` records a new selection)"
+        )
+    else:
+        kept = request
+    try:
+        chosen = resolve_selection(kept, project).groups
+    except SelectionError as e:
+        return RecordedSelection(ignored=f"it cannot be applied: {e}")
+    left_out = sorted(project.non_optional_groups - chosen)
+    if left_out:
+        notes.append(
+            "the selection the last guarded install recorded"
+            f" ({kept.as_poetry_options().strip()}) leaves out the default"
+            f" group{'s' if len(left_out) > 1 else ''} {', '.join(left_out)}: their"
+            " packages are not required; pass group options to check them"
+        )
+    return RecordedSelection(request=kept, notes=tuple(notes))
 
 
 def environment_stamp(
@@ -106,6 +245,7 @@ def environment_stamp(
     import hashlib  # here: a check that only reads the recorded selection needs none
 
     digest = hashlib.sha256()
+    digest.update(os.path.realpath(project_dir).encode("utf-8", "surrogateescape") + b"\0")
     for name in ("poetry.lock", "pyproject.toml"):
         try:
             digest.update((project_dir / name).read_bytes())
@@ -120,13 +260,13 @@ def environment_stamp(
                 names = sorted(
                     (e.name, e.stat(follow_symlinks=False).st_mtime_ns)
                     for e in entries
-                    if e.name.endswith((".dist-info", ".egg-info", ".pth", ".egg-link"))
+                    if e.name.lower().endswith((".dist-info", ".egg-info", ".pth", ".egg-link"))
                 )
         except OSError:
             names = []
         for name, mtime in names:
             digest.update(f"{name}\0{mtime}\0".encode())
-            files = _READ_FILES.get(os.path.splitext(name)[1], ())
+            files = _READ_FILES.get(os.path.splitext(name)[1].lower(), ())
             if files:
                 digest.update(_files_stamp(os.path.join(site, name), files).encode())
     return digest.hexdigest()
@@ -145,32 +285,193 @@ def _files_stamp(directory: str, files: tuple[str, ...]) -> str:
 
 
 def stamp_matches(prefix: Path, stamp: str) -> bool:
-    """True when the stamp of the last clean check is ``stamp``."""
-    try:
-        return (prefix / STATE_DIR / STAMP_FILE).read_text(encoding="ascii").strip() == stamp
-    except (OSError, ValueError):
+    """True when the last clean check left the keyed stamp of ``stamp``. A stamp an
+    earlier lockguard left (the bare digest, which anyone can recompute) never matches."""
+    key = state_key(create=False)
+    raw = _read(prefix, STAMP_FILE, 1024)
+    if key is None or raw is None:
         return False
+    return equal(raw.strip().decode("ascii", "replace"), _mac(key, b"run-stamp", stamp.encode()))
 
 
 def write_stamp(prefix: Path, stamp: str) -> None:
-    """Remember that the environment was clean at ``stamp``."""
-    _write(prefix, STAMP_FILE, stamp + "\n")
+    """Remember that the environment was clean at ``stamp``, keyed (see ``state_key``)."""
+    key = state_key(create=True)
+    if key is None:
+        clear_stamp(prefix)
+        return
+    if not _write(prefix, STAMP_FILE, _mac(key, b"run-stamp", stamp.encode()) + "\n"):
+        clear_stamp(prefix)
 
 
 def clear_stamp(prefix: Path) -> None:
     """Forget the last clean check (after findings)."""
-    with contextlib.suppress(OSError):
-        (prefix / STATE_DIR / STAMP_FILE).unlink()
+    _remove(prefix, STAMP_FILE)
 
 
-def _write(prefix: Path, name: str, text: str) -> None:
-    if not is_virtualenv(prefix):
-        return
-    path = prefix / STATE_DIR / name
+# -- the key ---------------------------------------------------------------------------
+
+
+def state_home() -> Path:
+    """Where lockguard keeps what belongs to the user, not to an environment:
+    ``POETRY_LOCKGUARD_STATE_DIR``, else ``$XDG_STATE_HOME/poetry-lockguard``, else
+    ``~/.local/state/poetry-lockguard``."""
+    from pathlib import Path
+
+    explicit = os.environ.get(STATE_HOME_VARIABLE)
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "state"
+    )
+    return Path(base, "poetry-lockguard")
+
+
+def state_key(*, create: bool) -> bytes | None:
+    """The account's secret key that signs run stamps and recorded selections, kept
+    outside every environment (``state_home()/key``, mode 0600). A package that writes
+    files into a venv cannot read it, so it cannot forge either; another process of the
+    same account can (see docs/threat-model.md). ``create``: make one when there is
+    none. None when there is no usable key: a key that is not a regular file, not the
+    user's own or readable by others is not used, so nothing keyed verifies."""
+    home = state_home()
+    path = home / KEY_FILE
+    key = _read_key(path)
+    if key is not None or not create:
+        return key
+    import secrets
+
     try:
-        path.parent.mkdir(exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        temporary = home / f".{KEY_FILE}.{secrets.token_hex(8)}.tmp"
+        fd = os.open(temporary, _CREATE_FLAGS, 0o600)
+        try:
+            with open(fd, "w", encoding="ascii", closefd=False) as f:
+                f.write(secrets.token_hex(32) + "\n")
+        finally:
+            os.close(fd)
+        try:
+            os.link(temporary, path)  # never replaces a key another process made first
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
     except OSError:
-        pass  # a read-only environment: nothing is remembered, nothing breaks
+        return None
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> bytes | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if (
+            not stat.S_ISREG(st.st_mode)
+            or st.st_mode & 0o077
+            or (hasattr(os, "getuid") and st.st_uid != os.getuid())
+        ):
+            return None
+        text = os.read(fd, 200).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+        return None
+    return bytes.fromhex(text)
+
+
+def _mac(key: bytes, purpose: bytes, message: bytes) -> str:
+    return hmac_sha256(key, purpose + b"\0" + message)
+
+
+def _lock_digest(project_dir: Path) -> str | None:
+    """The sha256 of poetry.lock's bytes, or None when it cannot be read."""
+    try:
+        data = read_regular(str(project_dir / "poetry.lock"), _LOCK_LIMIT)
+    except (OSError, UnsafeFileError):
+        return None
+    return sha256(data).hexdigest()
+
+
+# -- files in <prefix>/.lockguard ------------------------------------------------------
+
+
+def _state_dir(prefix: Path, *, create: bool) -> Path | None:
+    """``prefix/.lockguard`` when it is a real directory (made when ``create``); None
+    when it is absent, a symlink or anything else: nothing is read or written there."""
+    directory = prefix / STATE_DIR
+    if create:
+        with contextlib.suppress(FileExistsError, OSError):
+            os.mkdir(directory, 0o755)
+    try:
+        st = os.lstat(directory)
+    except OSError:
+        return None
+    return directory if stat.S_ISDIR(st.st_mode) else None
+
+
+def _read(prefix: Path, name: str, limit: int) -> bytes | None:
+    directory = _state_dir(prefix, create=False)
+    if directory is None:
+        return None
+    try:
+        return read_regular(str(directory / name), limit, within=str(directory))
+    except (OSError, UnsafeFileError):
+        return None
+
+
+def _exists(path: Path) -> bool:
+    try:
+        os.lstat(path)
+    except OSError:
+        return False
+    return True
+
+
+def _write(prefix: Path, name: str, text: str) -> bool:
+    """Write ``prefix/.lockguard/name``; False when it could not be (a read-only
+    environment: nothing is remembered, nothing breaks). Nothing is written into an
+    interpreter that is not a virtualenv."""
+    if not is_virtualenv(prefix):
+        return False
+    directory = _state_dir(prefix, create=True)
+    if directory is None:
+        return False
+    try:
+        write_replacing(directory, name, text.encode("utf-8"))
+    except OSError:
+        return False
+    return True
+
+
+def _remove(prefix: Path, name: str) -> None:
+    directory = _state_dir(prefix, create=False)
+    if directory is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(directory / name)
+
+
+def write_replacing(directory: Path, name: str, data: bytes, mode: int = 0o644) -> None:
+    """Put ``data`` at ``directory/name`` through a new temporary file of a random name,
+    created with ``O_CREAT | O_EXCL | O_NOFOLLOW`` and renamed over ``name``: a symlink
+    planted at the name or at a temporary's name is replaced or refused, never followed,
+    so nothing outside ``directory`` is written. Raises OSError."""
+    import secrets
+
+    temporary = directory / f".{name}.{secrets.token_hex(8)}.tmp"
+    fd = os.open(temporary, _CREATE_FLAGS, mode)
+    try:
+        try:
+            with open(fd, "wb", closefd=False) as f:
+                f.write(data)
+        finally:
+            os.close(fd)
+        os.replace(temporary, directory / name)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

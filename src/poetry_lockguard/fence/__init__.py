@@ -22,38 +22,64 @@ from pathlib import Path
 
 MODULE_NAME = "_lockguard_fence"
 PTH_NAME = "_lockguard_fence.pth"
-_PTH_LINE = f"import {MODULE_NAME}\n"
 #: ``off`` lets pip through; runtime.py, which runs on its own in the venv, spells it too
 #: (importing runtime.py here would put the fence into the importing interpreter).
 VARIABLE = "POETRY_LOCKGUARD_FENCE"
 
 
-def _runtime_source() -> bytes:
-    return Path(__file__).with_name("runtime.py").read_bytes()
+def _pth_line(module: str) -> str:
+    """The ``.pth`` line: import the fence, and when what that import found is not the
+    fence's own file (an empty module of that name earlier on ``sys.path``, through
+    ``PYTHONPATH``), run the fence's file instead. Costs one comparison when it is."""
+    return (
+        f"import os, {MODULE_NAME} as f; f.__dict__.get('__file__') == {module!r}"
+        f" or os.path.realpath(f.__dict__.get('__file__') or '') == {module!r}"
+        f" or exec(compile(open({module!r}, 'rb').read(), {module!r}, 'exec'),"
+        f" {{'__name__': {MODULE_NAME!r}, '__file__': {module!r}}})\n"
+    )
 
 
-def install_fence(site_packages: Path, python: Path | None = None) -> bool:
-    """Put (or refresh) the fence in ``site_packages``; True when a file changed.
+_SYNC_LINE = b'SYNC_COMMAND = "poetry sync"\n'
+
+
+def _runtime_source(sync_options: str = "") -> bytes:
+    """runtime.py, its refusal naming ``poetry sync`` with ``sync_options``."""
+    source = Path(__file__).with_name("runtime.py").read_bytes()
+    if not sync_options:
+        return source
+    line = f"SYNC_COMMAND = {'poetry sync' + sync_options!r}\n".encode()
+    return source.replace(_SYNC_LINE, line, 1)
+
+
+def install_fence(site_packages: Path, python: Path | None = None, sync_options: str = "") -> bool:
+    """Put (or refresh) the fence in ``site_packages``; True when a file changed. A
+    fence an earlier version left is replaced. Files are written through new
+    temporaries (``write_replacing``): a symlink planted at their names is replaced,
+    never followed.
 
     ``python`` is the venv's interpreter: the module is compiled by it, so that every
-    start of that interpreter imports bytecode, not source.
+    start of that interpreter imports bytecode, not source. ``sync_options`` are the
+    recorded selection's (" --with docs"): the refusal's ``poetry sync`` names them.
     """
+    from poetry_lockguard.env.state import write_replacing
+
+    module = os.path.join(os.path.realpath(site_packages), f"{MODULE_NAME}.py")
     changed = False
     for name, data in (
-        (f"{MODULE_NAME}.py", _runtime_source()),
-        (PTH_NAME, _PTH_LINE.encode()),
+        (f"{MODULE_NAME}.py", _runtime_source(sync_options)),
+        (PTH_NAME, _pth_line(module).encode()),
     ):
         target = site_packages / name
         try:
-            if target.read_bytes() == data:
+            if not target.is_symlink() and target.read_bytes() == data:
                 continue
         except OSError:
             pass
-        temporary = site_packages / f".{name}.lockguard-tmp"
-        temporary.write_bytes(data)
-        os.replace(temporary, target)
+        write_replacing(site_packages, name, data)
         changed = True
     source = str(site_packages / f"{MODULE_NAME}.py")
+    if (site_packages / "__pycache__").is_symlink():
+        return changed  # bytecode would be written wherever it points: run from source
     if python is None or Path(python).resolve() == Path(sys.executable).resolve():
         py_compile.compile(source, doraise=False, quiet=2)
     elif changed or not any((site_packages / "__pycache__").glob(f"{MODULE_NAME}.*.pyc")):
@@ -81,14 +107,17 @@ def remove_fence(site_packages: Path) -> bool:
     return removed
 
 
-def refresh_fence(prefix: Path, site_packages: Path, python: Path, wanted: bool) -> str:
-    """Put the fence in place (``wanted``) or take it away, in a virtualenv only; a note
-    for the user when a fence was removed, else ""."""
+def refresh_fence(
+    prefix: Path, site_packages: Path, python: Path, wanted: bool, sync_options: str = ""
+) -> str:
+    """Put the fence in place (``wanted``; its refusal names ``poetry sync`` with
+    ``sync_options``) or take it away, in a virtualenv only; a note for the user when a
+    fence was removed, else ""."""
     from poetry_lockguard.env.state import is_virtualenv
 
     if not is_virtualenv(prefix):
         return ""
     if wanted:
-        install_fence(site_packages, python)
+        install_fence(site_packages, python, sync_options)
         return ""
     return "pip fence removed (pip-fence = false)" if remove_fence(site_packages) else ""

@@ -13,6 +13,8 @@ from poetry_lockguard.report.style import escape_tags
 
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from cleo.io.io import IO
 
     from poetry_lockguard.env.probe import Interpreter
@@ -20,23 +22,36 @@ if TYPE_CHECKING:
 
 
 def leave_state(
-    interpreter: Interpreter, selection: SelectionRequest | None, pip_fence: bool, io: IO
+    interpreter: Interpreter,
+    project_dir: Path,
+    selection: SelectionRequest | None,
+    pip_fence: bool,
+    io: IO,
 ) -> None:
-    """Record ``selection`` (None: leave the recorded one) and put the fence in place
+    """Record ``selection`` for ``project_dir`` and its lock (None: leave the recorded
+    one) and put the fence in place
     (``pip_fence`` false: take it away), whatever the check after the install finds: it
     installed that selection, and the fence keeps pip from adding to any drift. Only in
     a virtualenv: any other Python (``virtualenvs.create = false``) is left alone."""
     from poetry_lockguard.env.state import is_virtualenv
+    from poetry_lockguard.env.state import rebind_selection
     from poetry_lockguard.env.state import write_selection
     from poetry_lockguard.fence import refresh_fence
 
     if not is_virtualenv(interpreter.prefix):
         return
     if selection is not None:
-        write_selection(interpreter.prefix, selection.as_dict())
+        write_selection(interpreter.prefix, project_dir, selection.as_dict())
+    else:
+        selection = rebind_selection(interpreter.prefix, project_dir)
+    options = "" if selection is None else selection.as_poetry_options()
     try:
         note = refresh_fence(
-            interpreter.prefix, interpreter.site_dirs[0], interpreter.executable, pip_fence
+            interpreter.prefix,
+            interpreter.site_dirs[0],
+            interpreter.executable,
+            pip_fence,
+            options,
         )
     except OSError as e:
         line = f"lockguard: could not update the pip fence: {e}"

@@ -65,8 +65,11 @@ class RunGuard:
 
         mode = None
         try:
-            mode = _mode(command)
-            if mode != "off":
+            mode, source = _mode(command)
+            if mode == "off":
+                line = f"lockguard: the check before `poetry run` is off ({source})"
+                event.io.write_error_line(f"<comment>{_escape(line)}</comment>")
+            else:
                 self._check(command, mode, event.io)
         except _StopError as stop:
             self._exit_code = stop.code
@@ -169,26 +172,38 @@ class RunGuard:
         )
 
 
-def _mode(command: object) -> str:
-    """``on-run`` for this run: the variable, else ``[tool.lockguard]``."""
+def _mode(command: object) -> tuple[str, str]:
+    """``on-run`` for this run (the variable, else ``[tool.lockguard]``) and where it
+    was set, for the line that says the check is off."""
+    from poetry_lockguard.config import ON_RUN_VARIABLE
     from poetry_lockguard.config import load_policy
     from poetry_lockguard.config import on_run_override
 
+    override = on_run_override(os.environ)
+    if override is not None:
+        return override, f"{ON_RUN_VARIABLE}={override}"
     poetry = command.poetry  # type: ignore[attr-defined]
     table = poetry.pyproject.data.get("tool", {}).get("lockguard")
-    return on_run_override(os.environ) or load_policy(table).on_run
+    mode = load_policy(table).on_run
+    return mode, f'on-run = "{mode}" in [tool.lockguard] of pyproject.toml'
 
 
 def _selection(project_dir: Path, prefix: Path, io: IO) -> SelectionRequest:
     """The recorded selection, less what pyproject.toml no longer has (with a note)."""
+    from cleo.io.outputs.output import Verbosity
+
     from poetry_lockguard.env.state import recorded_request
     from poetry_lockguard.lock.project import read_project
     from poetry_lockguard.lock.selection import SelectionRequest
 
-    request, note = recorded_request(prefix, read_project(project_dir / "pyproject.toml"))
-    if note:
+    project = read_project(project_dir / "pyproject.toml")
+    memory = recorded_request(prefix, project, project_dir)
+    if memory.ignored:
+        line = f"lockguard: the recorded selection was ignored: {memory.ignored}"
+        io.write_error_line(_escape(line), verbosity=Verbosity.VERBOSE)
+    for note in memory.notes:
         io.write_error_line(f"<comment>{_escape(f'lockguard: {note}')}</comment>")
-    return request or SelectionRequest()
+    return memory.request or SelectionRequest()
 
 
 class _StopError(Exception):

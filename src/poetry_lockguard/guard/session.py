@@ -236,7 +236,9 @@ class GuardSession:
             from poetry_lockguard.guard.install_state import leave_state
 
             recorded = self._selection() if self.kind in LOCK_CONSUMERS else None
-            leave_state(interpreter, recorded, self.settings.policy.pip_fence, self.io)
+            leave_state(
+                interpreter, self.project_dir, recorded, self.settings.policy.pip_fence, self.io
+            )
         self._check_environment(interpreter, set_exit_code)
 
     def _check_environment(self, interpreter: Any, set_exit_code: Callable[[int], None]) -> None:
