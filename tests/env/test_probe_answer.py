@@ -5,6 +5,7 @@ an interpreter that answers for another environment is one error (exit 2)."""
 from __future__ import annotations
 
 import marshal
+import os
 import subprocess
 import sys
 
@@ -69,6 +70,21 @@ def _decoy_first(data: dict[str, Any], venv: Path, decoy: Path) -> None:
     data["visible_dirs"] = [(_site(decoy), "system"), *data["visible_dirs"]]
 
 
+def _decoy_inside(data: dict[str, Any], venv: Path, decoy: Path) -> None:
+    # A copy of clean dist-infos inside the kept venv, not one of its site directories.
+    inside = venv / "share" / "decoy"
+    inside.mkdir(parents=True, exist_ok=True)
+    data["site_dirs"] = [str(inside)]
+    data["visible_dirs"] = [(str(inside), "")]
+
+
+def _decoy_below_site(data: dict[str, Any], venv: Path, decoy: Path) -> None:
+    inside = Path(_site(venv)) / "decoy"
+    inside.mkdir(exist_ok=True)
+    data["site_dirs"] = [str(inside)]
+    data["visible_dirs"] = [(str(inside), "")]
+
+
 def _another_python(data: dict[str, Any], venv: Path, decoy: Path) -> None:
     data["version_info"] = [3, 8, 0]
     data["marker_env"].update(python_version="3.8", python_full_version="3.8.0")
@@ -79,6 +95,8 @@ POISONS: dict[str, Poison] = {
     "site dir of a decoy": lambda d, v, x: d.update(site_dirs=[_site(x)]),
     "site dir that does not exist": lambda d, v, x: d.update(site_dirs=[str(v / "lib" / "no")]),
     "decoy before the venv's own": _decoy_first,
+    "decoy directory inside the venv": _decoy_inside,
+    "decoy directory inside site-packages": _decoy_below_site,
     "system site it turns off": lambda d, v, x: d["visible_dirs"].append((_site(x), "system")),
     "another executable": lambda d, v, x: d.update(executable=str(x / "bin" / "python")),
     "another kernel": lambda d, v, x: d["marker_env"].update(platform_release="0.0"),
@@ -104,6 +122,41 @@ def test_poisoned_cache_entry_is_probed_again(
     assert probe_interpreter(python) == fresh
     assert popen.call_count == 1
     assert entry.read_bytes() == answer  # the poisoned entry replaced
+
+
+def test_planted_cache_files_are_not_followed_or_opened(
+    venv: Path, private_cache: Path, tmp_path: Path
+) -> None:
+    python = venv / "bin" / "python"
+    entry = _cache_path(python, False)
+    assert entry is not None
+    entry.parent.mkdir(parents=True)
+    # A FIFO at the entry's name would block a plain open() for ever.
+    os.mkfifo(entry)
+    assert probe_interpreter(python).site_dirs == (Path(_site(venv)),)
+    assert entry.is_file() and marshal.loads(entry.read_bytes())["prefix"] == str(venv)
+    # A symlink at the entry's name (or where a temporary might go) is replaced.
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    entry.unlink()
+    entry.symlink_to(victim)
+    for pid in range(os.getpid(), os.getpid() + 50):
+        entry.with_suffix(f".{pid}.tmp").symlink_to(victim)
+    assert probe_interpreter(python).site_dirs == (Path(_site(venv)),)
+    assert victim.read_text() == "precious\n"
+    assert not entry.is_symlink()
+
+
+def test_a_cache_directory_planted_as_a_link_is_not_written(
+    venv: Path, private_cache: Path, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "checkout"
+    elsewhere.mkdir()
+    private_cache.mkdir()
+    (private_cache / "probe").symlink_to(elsewhere)
+    python = venv / "bin" / "python"
+    assert probe_interpreter(python).site_dirs == (Path(_site(venv)),)
+    assert list(elsewhere.iterdir()) == []
 
 
 @pytest.mark.parametrize(

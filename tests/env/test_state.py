@@ -108,7 +108,9 @@ def test_the_stamp_is_keyed_with_a_key_outside_the_venv(venv: Path, tmp_path: Pa
     assert written != stamp and stamp not in written
     assert stamp_matches(venv, stamp)
     assert not stamp_matches(venv, environment_stamp(tmp_path / "other", [], {}))
-    key = state_home() / "key"
+    home = state_home()
+    assert home is not None
+    key = home / "key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     # A key others can read is no key: nothing verifies, so every run checks.
     key.chmod(0o644)
@@ -248,3 +250,31 @@ def test_a_selection_leaving_out_a_default_group_is_named(venv: Path, project: P
     )
     write_selection(venv, project, SelectionRequest(with_groups=("docs",)).as_dict())
     assert recorded(venv, project)[1] == ()
+
+
+def test_in_a_ci_job_the_home_directorys_key_signs_nothing(
+    venv: Path, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A persistent runner's next job shares the home directory: it can read a key kept
+    # there and sign a stamp or a selection of its own.
+    monkeypatch.delenv("POETRY_LOCKGUARD_STATE_DIR")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "home-state"))
+    monkeypatch.delenv("CI", raising=False)
+    write_selection(venv, project, SelectionRequest(only_groups=("dev",)).as_dict())
+    stamp = environment_stamp(project, [], {})
+    write_stamp(venv, stamp)
+    assert recorded(venv, project)[0] == SelectionRequest(only_groups=("dev",)).as_dict()
+    assert stamp_matches(venv, stamp)
+    monkeypatch.setenv("CI", "true")
+    assert not stamp_matches(venv, stamp)
+    request, notes, ignored = recorded(venv, project)
+    assert request is None and ignored.startswith("in a CI job, a recorded selection is used")
+    assert len(notes) == 1
+    # A state directory the job names (inside its workspace) is used as on a desktop.
+    monkeypatch.setenv("POETRY_LOCKGUARD_STATE_DIR", str(tmp_path / "workspace-state"))
+    write_selection(venv, project, SelectionRequest(with_groups=("docs",)).as_dict())
+    assert recorded(venv, project)[0] == SelectionRequest(with_groups=("docs",)).as_dict()
+    assert not stamp_matches(venv, stamp)  # signed with the home directory's key
+    monkeypatch.setenv("CI", "false")
+    monkeypatch.delenv("POETRY_LOCKGUARD_STATE_DIR")
+    assert stamp_matches(venv, stamp)

@@ -316,12 +316,15 @@ def answer_problem(python: Path, interpreter: Interpreter) -> str | None:
     prefix = str(interpreter.prefix)
     if not _inside(prefix, venv, exactly=True):
         return f"its interpreter answered for {prefix}, not for the environment {venv}"
+    schemes = _venv_site_dirs(venv, interpreter.version)
     for site_dir in interpreter.site_dirs:
-        if not _inside(str(site_dir), venv) or not os.path.isdir(site_dir):
+        if os.path.normpath(str(site_dir)) not in schemes or not os.path.isdir(site_dir):
             return f"its interpreter named {site_dir} as a site directory of {venv}"
     origins = [origin for _, origin in interpreter.visible_dirs]
     own = [path for path, origin in interpreter.visible_dirs if not origin]
-    if origins[: len(own)] != [""] * len(own) or not all(_inside(str(p), venv) for p in own):
+    if origins[: len(own)] != [""] * len(own) or not all(
+        os.path.normpath(str(p)) in schemes for p in own
+    ):
         # site.py puts a venv's own directories first: a copy elsewhere that came first
         # would hide what is installed in the venv.
         return f"its interpreter named site directories of {venv} that are not its own"
@@ -338,6 +341,23 @@ def answer_problem(python: Path, interpreter: Interpreter) -> str | None:
             f" {'.'.join(declared)}"
         )
     return _interpreter_file_problem(executable, venv, values)
+
+
+def _venv_site_dirs(venv: str, version: str) -> set[str]:
+    """The site directories site.py can give a venv at ``venv`` of Python ``version``:
+    ``lib``/``lib64`` (``sys.platlibdir``) ``/python3.X`` (``t`` for a free-threaded
+    build, ``pypy3.X`` for PyPy) ``/site-packages``, and Windows' ``Lib/site-packages``.
+    An answer naming another directory inside the venv (a decoy copy of clean
+    dist-infos) is not the venv's own."""
+    x_y = ".".join(version.split(".")[:2])
+    names = (f"python{x_y}", f"python{x_y}t", f"pypy{x_y}")
+    found = {
+        os.path.normpath(os.path.join(venv, libdir, name, "site-packages"))
+        for libdir in ("lib", "lib64")
+        for name in names
+    }
+    found.add(os.path.normpath(os.path.join(venv, "Lib", "site-packages")))
+    return found
 
 
 def _venv_of(executable: str) -> tuple[str | None, str | None]:
@@ -596,9 +616,9 @@ def _read_cache(path: Path | None, python: Path) -> Interpreter | None:
     if path is None:
         return None
     try:
-        # marshal, not json: it is built in, so reading the cache imports nothing.
-        with open(path, "rb") as f:
-            data = marshal.loads(f.read(_CACHE_LIMIT))
+        # marshal, not json: it is built in, so reading the cache imports nothing. Only
+        # a regular file is opened (a FIFO planted there would block the read).
+        data = marshal.loads(read_regular(str(path), _CACHE_LIMIT))
         interpreter = _interpreter(data)
         if _cached_facts_problem(data) or answer_problem(python, interpreter):
             return None
@@ -611,11 +631,15 @@ def _write_cache(path: Path | None, data: dict[str, Any]) -> None:
     """Keep the answer for next time; a read-only home just means no cache."""
     if path is None:
         return
+    from poetry_lockguard.env.state import private_directory
+    from poetry_lockguard.env.state import write_replacing
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(marshal.dumps(data))
-        os.replace(tmp, path)
+        directory = private_directory(path.parent)
+        if directory is not None:
+            # A new temporary, never a name planted beforehand (a symlink to a file the
+            # next job wants overwritten).
+            write_replacing(directory, path.name, marshal.dumps(data))
     except OSError:
         pass
 

@@ -181,6 +181,12 @@ def recorded_request(prefix: Path, project: Project, project_dir: Path) -> Recor
     mac = data.pop("mac", None)
     key = state_key(create=False)
     expected = None if key is None else _mac(key, b"selection", sorted_json(data).encode())
+    if key is None and state_home() is None:
+        why = (
+            "in a CI job, a recorded selection is used only with POETRY_LOCKGUARD_STATE_DIR"
+            " set (the next job on a persistent runner shares the home directory)"
+        )
+        return RecordedSelection(notes=(f"{path}: {why}: ignored",), ignored=why)
     if data.get("format") != SELECTION_FORMAT or not isinstance(mac, str) or expected is None:
         why = "it is not signed with this account's lockguard key"
         return RecordedSelection(notes=(f"{path}: {why}: ignored",), ignored=why)
@@ -312,15 +318,24 @@ def clear_stamp(prefix: Path) -> None:
 # -- the key ---------------------------------------------------------------------------
 
 
-def state_home() -> Path:
+def on_ci() -> bool:
+    """Whether this runs in a CI job (``CI`` set, as every CI service sets it)."""
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def state_home() -> Path | None:
     """Where lockguard keeps what belongs to the user, not to an environment:
     ``POETRY_LOCKGUARD_STATE_DIR``, else ``$XDG_STATE_HOME/poetry-lockguard``, else
-    ``~/.local/state/poetry-lockguard``."""
+    ``~/.local/state/poetry-lockguard``. None in a CI job without
+    ``POETRY_LOCKGUARD_STATE_DIR``: on a persistent runner the next job shares the home
+    directory, so a key kept there would sign what that job forges."""
     from pathlib import Path
 
     explicit = os.environ.get(STATE_HOME_VARIABLE)
     if explicit:
         return Path(explicit)
+    if on_ci():
+        return None
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(
         os.path.expanduser("~"), ".local", "state"
     )
@@ -335,6 +350,8 @@ def state_key(*, create: bool) -> bytes | None:
     none. None when there is no usable key: a key that is not a regular file, not the
     user's own or readable by others is not used, so nothing keyed verifies."""
     home = state_home()
+    if home is None:
+        return None
     path = home / KEY_FILE
     key = _read_key(path)
     if key is not None or not create:
@@ -455,14 +472,31 @@ def _remove(prefix: Path, name: str) -> None:
             os.unlink(directory / name)
 
 
+def private_directory(path: Path) -> Path | None:
+    """``path``, made if needed (mode 0700), when it and its parent are real directories
+    (not symlinks) of this user that no one else can write; None otherwise: a cache or
+    state directory someone planted as a link or opened to others is not written to."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for directory in (path, path.parent):
+            st = os.lstat(directory)
+            if (
+                not stat.S_ISDIR(st.st_mode)
+                or st.st_uid != os.getuid()
+                or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+            ):
+                return None
+    except OSError:
+        return None
+    return path
+
+
 def write_replacing(directory: Path, name: str, data: bytes, mode: int = 0o644) -> None:
     """Put ``data`` at ``directory/name`` through a new temporary file of a random name,
     created with ``O_CREAT | O_EXCL | O_NOFOLLOW`` and renamed over ``name``: a symlink
     planted at the name or at a temporary's name is replaced or refused, never followed,
     so nothing outside ``directory`` is written. Raises OSError."""
-    import secrets
-
-    temporary = directory / f".{name}.{secrets.token_hex(8)}.tmp"
+    temporary = directory / f".{name}.{os.urandom(8).hex()}.tmp"
     fd = os.open(temporary, _CREATE_FLAGS, mode)
     try:
         try:
