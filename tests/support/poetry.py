@@ -470,10 +470,12 @@ def _restore(entry: Path, project: PoetryProject, *, venv: bool) -> None:
         copy_venv(entry / ".venv", project.venv)
 
 
-def copy_tree(source: Path, target: Path) -> None:
-    """A copy of the directory ``source`` at ``target``, symlinks as symlinks."""
+def copy_tree(source: Path, target: Path, ignore: str | None = None) -> None:
+    """A copy of the directory ``source`` at ``target``, symlinks as symlinks (without
+    the entries of ``source`` named ``ignore``)."""
     with unmeasured():
-        shutil.copytree(source, target, symlinks=True)
+        skip = shutil.ignore_patterns(ignore) if ignore else None
+        shutil.copytree(source, target, symlinks=True, ignore=skip)
 
 
 def copy_venv(source: Path, target: Path) -> None:

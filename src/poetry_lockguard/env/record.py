@@ -134,6 +134,14 @@ def read_record(record: Path) -> Record:
         return _parse(_lines(f), record.parent.name)
 
 
+def parse_record(data: bytes, dist_info: str) -> Record:
+    """Parse the bytes of a RECORD (one read from a wheel) as ``read_record`` parses a
+    file; ``dist_info`` is the name of its ``.dist-info`` directory."""
+    import io
+
+    return _parse(_lines(io.BytesIO(data)), dist_info)
+
+
 def _lines(f: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
     """(line number, bytes) with None for a line longer than MAX_LINE (never kept)."""
     readline = f.readline
