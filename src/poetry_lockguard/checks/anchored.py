@@ -110,10 +110,12 @@ def find_anchor(
     sources: ArchiveSources,
     tags: tuple[str, ...],
     policy: Policy,
-) -> Anchor | Finding:
+) -> Anchor | Finding | None:
     """The locked archive to verify ``dist`` against, or why there is none: an
     ``unanchored`` finding (a warning, an error with ``require-anchored``), or
-    ``archive-invalid`` when the locked archive itself cannot be read."""
+    ``archive-invalid`` when the locked archive itself cannot be read; None when no
+    locked wheel fits the environment (it was built from the sdist: nothing but its
+    build's RECORD can say which files it installed)."""
     label = f"{dist.display_name or dist.name} {dist.version}".strip()
 
     def unanchored(why: str) -> Finding:
@@ -125,16 +127,12 @@ def find_anchor(
             severity=Severity.ERROR if policy.require_anchored else None,
         )
 
-    if package.source.type == "git":
-        return unanchored("it was built from git; poetry.lock pins the commit, not an archive")
-    if not package.files:
-        return unanchored("poetry.lock has no hashes for it")
     wheels = [f for f in package.files if f.name.endswith(".whl") and f.algorithm == "sha256"]
     ranked = _compatible(wheels, tags)
     if not ranked:
-        return unanchored(
-            "poetry.lock pins no wheel this environment can install, so it was built from its sdist"
-        )
+        # Built from its sdist: the receipt anchors the sdist (`source-built`), and the
+        # files are what that build wrote, verified against the RECORD it wrote.
+        return None
     installed_wheel = _file_digest(dist.path / "WHEEL")
     fallback: Anchor | None = None
     wrong: list[str] = []
@@ -175,9 +173,11 @@ def anchored_files(
     interpreter: Interpreter,
     site_dir: str,
     installed_rows: tuple[str, ...],
+    installed_entries: tuple[RecordEntry, ...] = (),
 ) -> AnchoredFiles:
     """The archive's files as ``dist`` must hold them, and the findings of the files an
-    installer writes itself; ``installed_rows`` are the paths of the installed RECORD."""
+    installer writes itself; ``installed_rows`` are the paths of the installed RECORD,
+    ``installed_entries`` its hashed rows (each compared with the archive's own row)."""
     wheel = anchor.wheel
     label = f"{dist.display_name or dist.name} {dist.version}".strip()
     scripts_dir = str(interpreter.scripts)
@@ -185,6 +185,7 @@ def anchored_files(
     entries: list[RecordEntry] = []
     findings: list[Finding] = []
     expected: set[str] = set()
+    shipped: dict[str, RecordEntry] = {}
     sources: set[str] = set()
     data = wheel.data_dir + "/"
     for entry in wheel.entries:
@@ -210,6 +211,27 @@ def anchored_files(
             continue
         relative = os.path.relpath(target, site_dir)
         entries.append(RecordEntry(relative, entry.algorithm, entry.digest, entry.size, entry.line))
+        shipped[target] = entry
+    for listed in installed_entries:
+        locked = shipped.get(os.path.normpath(os.path.join(site_dir, listed.path)))
+        if locked is None or (
+            (listed.algorithm, listed.digest) == (locked.algorithm, locked.digest)
+            and listed.size in (None, locked.size)
+        ):
+            continue
+        findings.append(
+            finding(
+                "record-invalid",
+                dist.name,
+                f"{label}: RECORD line {listed.line}: the row of {listed.path} is not the locked"
+                f" archive's ({anchor.file_name}, {anchor.label}: {locked.algorithm}="
+                f"{locked.digest}, {locked.size} bytes)",
+                expected=f"{locked.algorithm}={locked.digest} size={locked.size}",
+                found=f"{listed.algorithm}={listed.digest} size={listed.size}",
+                line=listed.line,
+                path=os.path.join(site_dir, listed.path),
+            )
+        )
     for point in wheel.entry_points:
         target = os.path.normpath(os.path.join(scripts_dir, point.name))
         expected.add(target)
@@ -223,7 +245,7 @@ def anchored_files(
             continue
         if os.path.dirname(target) == dist_info and os.path.basename(target) in INSTALLER_FILES:
             continue
-        if _is_bytecode_of(target, sources):
+        if _is_bytecode_of(target, sources) or _is_cache_of(target, sources):
             continue
         findings.append(
             finding(
@@ -238,6 +260,14 @@ def anchored_files(
 
 
 def _modified(name: str, label: str, path: str, anchor: Anchor, problem: str) -> Finding:
+    if problem == _NOT_INSTALLED:
+        return finding(
+            "file-missing",
+            name,
+            f"{label}: {path} ships in the locked archive ({anchor.file_name}, {anchor.label})"
+            " but is not installed",
+            path=path,
+        )
     return finding(
         "file-modified",
         name,
@@ -305,6 +335,14 @@ def _is_bytecode_of(path: str, sources: set[str]) -> bool:
     return os.path.join(os.path.dirname(directory), stem + ".py") in sources
 
 
+def _is_cache_of(path: str, sources: set[str]) -> bool:
+    """Whether ``path`` is the ``__pycache__`` directory beside one of ``sources``
+    (virtualenv's seeder lists those directories in RECORD)."""
+    if os.path.basename(path) != "__pycache__":
+        return False
+    return any(os.path.dirname(source) == os.path.dirname(path) for source in sources)
+
+
 def _interpreter_named(path: str, interpreter: Interpreter) -> bool:
     """Whether a ``#!`` line's ``path`` names the environment's own interpreter."""
     if path == str(interpreter.executable):
@@ -334,11 +372,14 @@ def _shebang_end(data: bytes, interpreter: Interpreter) -> int | str:
     return end + 1
 
 
+_NOT_INSTALLED = "is not installed"
+
+
 def _read_installed(path: str, limit: int) -> bytes | str:
     try:
         return read_regular(path, limit + 1)
     except FileNotFoundError:
-        return "is not installed"
+        return _NOT_INSTALLED
     except (OSError, UnsafeFileError) as e:
         return f"cannot be read ({e})"
 

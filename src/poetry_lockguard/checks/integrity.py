@@ -91,7 +91,7 @@ class IntegrityCheck:
         self._workers = workers or max(2, _cpu_count())
         #: Where locked archives are looked for (None: verify against RECORD only).
         self._archives = archives
-        self._anchors: dict[str, Anchor | Finding] = {}
+        self._anchors: dict[str, Anchor | Finding | None] = {}
 
     def run(
         self,
@@ -204,8 +204,12 @@ class IntegrityCheck:
             findings += _unhashed_findings(dist, label, site_dir, record.unhashed)
             jobs += (_Job(dist, site_dir, entry) for entry in record.entries)
             return findings
-        rows = tuple(e.path for e in record.entries) + tuple(p for _, p in record.unhashed)
-        files = anchored_files(dist, anchor, self._interpreter, site_dir, rows)
+        rows = (
+            tuple(e.path for e in record.entries)
+            + tuple(p for _, p in record.unhashed)
+            + record.exempt
+        )
+        files = anchored_files(dist, anchor, self._interpreter, site_dir, rows, record.entries)
         findings += files.findings
         where = f"{anchor.file_name}, {anchor.label}"
         jobs += (_Job(dist, site_dir, entry, where) for entry in files.entries)
@@ -219,18 +223,20 @@ class IntegrityCheck:
         installed: list[Distribution],
         required: Mapping[str, LockedPackage],
         archives: ArchiveSources,
-    ) -> dict[str, Anchor | Finding]:
+    ) -> dict[str, Anchor | Finding | None]:
         """The locked archive of each installed distribution poetry.lock pins at its
         installed version, or the finding that says why there is none."""
         from poetry_lockguard.versions import same_version
 
-        anchors: dict[str, Anchor | Finding] = {}
+        anchors: dict[str, Anchor | Finding | None] = {}
         for dist in installed:
             package = required.get(dist.name)
             if package is None or not same_version(package.version, dist.version):
                 continue
-            if package.source.type == "directory" or dist.name in anchors:
-                continue
+            if package.source.type in ("directory", "git") or dist.name in anchors:
+                continue  # a git package's commit is anchored by its receipt
+            if not package.files:
+                continue  # `unhashed` says that nothing anchors it
             anchors[dist.name] = find_anchor(
                 dist, package, archives, self._interpreter.tags, self._policy
             )
