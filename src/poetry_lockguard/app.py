@@ -40,6 +40,7 @@ from poetry_lockguard.report.model import LockInfo
 from poetry_lockguard.report.model import Report
 from poetry_lockguard.structs import dataclass
 from poetry_lockguard.structs import field
+from poetry_lockguard.structs import replace
 
 
 TYPE_CHECKING = False
@@ -134,6 +135,8 @@ class CheckOptions:
     strict: bool = False
     #: With no selection option, use the selection the last guarded install recorded.
     recorded_selection: bool = True
+    #: Directories of locked archives for ``--integrity``, after Poetry's artifact cache.
+    wheelhouse: tuple[Path, ...] = ()
     #: `` -C DIR`` for hints, when the caller knows better than the current directory
     #: (Poetry's ``-C`` changes into the project before the command runs).
     hint_directory: str | None = None
@@ -364,9 +367,18 @@ def _check_lock_and_environment(
     trace.step("checked")
     files_checked = 0
     if options.integrity:
+        from poetry_lockguard.checks.anchored import archive_sources
         from poetry_lockguard.checks.integrity import IntegrityCheck
+        from poetry_lockguard.env.locate import poetry_cache_dir
 
-        integrity = IntegrityCheck(interpreter, policy).run(installed, required, progress=progress)
+        if options.strict and not policy.require_anchored:  # --strict: every package anchored
+            policy = replace(policy, require_anchored=True)
+        archives = archive_sources(
+            project_dir, poetry_cache_dir(project_dir), options.wheelhouse, policy
+        )
+        integrity = IntegrityCheck(interpreter, policy, archives=archives).run(
+            installed, required, progress=progress
+        )
         findings += integrity.findings
         files_checked = integrity.files_checked
         trace.step("files verified")

@@ -122,7 +122,16 @@ def add_check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument(
         "--strict",
         action="store_true",
-        help="locked packages of unselected groups or extras are errors",
+        help="locked packages of unselected groups or extras are errors, and so is a"
+        " package --integrity cannot trace to its locked archive",
+    )
+    check.add_argument(
+        "--wheelhouse",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a directory of locked archives --integrity verifies the installed files"
+        " against (after Poetry's artifact cache)",
     )
     check.add_argument(
         "--format",
@@ -212,6 +221,7 @@ def options_from_args(args: argparse.Namespace | SimpleNamespace) -> CheckOption
         lock_only=getattr(args, "lock_only", False),
         integrity=getattr(args, "integrity", False),
         strict=getattr(args, "strict", False),
+        wheelhouse=tuple(Path(w) for w in getattr(args, "wheelhouse", ())),
     )
 
 
@@ -238,6 +248,7 @@ _VALUE_OPTIONS = {
     "-E": ("extras", True),
     "--extras": ("extras", True),
     "--format": ("format", False),
+    "--wheelhouse": ("wheelhouse", True),
 }
 _FLAG_OPTIONS = {
     "--all-groups": "all_groups",
@@ -271,6 +282,7 @@ def fast_check_args(argv: Sequence[str]) -> SimpleNamespace | None:
         lock_only=False,
         integrity=False,
         strict=False,
+        wheelhouse=[],
         format="text",
         verbose=0,
         quiet=False,

@@ -49,6 +49,10 @@ class Policy:
     allow_build: frozenset[str] = frozenset()
     #: The severity of ``seed-package``: "info" (default) or "error".
     seed_packages: str = "info"
+    #: ``unanchored`` is an error, not a warning (for images that have no cache).
+    require_anchored: bool = False
+    #: Directories of locked archives (relative to the project), after Poetry's cache.
+    wheelhouse: tuple[str, ...] = ()
 
 
 def _names(key: str, value: Any) -> frozenset[str]:
@@ -74,6 +78,16 @@ def _choice(choices: tuple[str, ...]) -> Any:
 _mode = _choice(MODES)
 
 
+def _paths(key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(
+            f"pyproject.toml: [tool.lockguard] {key} must be a directory or an array of them"
+        )
+    return tuple(value)
+
+
 def _bool(key: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"pyproject.toml: [tool.lockguard] {key} must be true or false")
@@ -90,6 +104,8 @@ _KEYS = {
     "build": ("build", _choice(BUILD_POLICIES)),
     "allow-build": ("allow_build", _names),
     "seed-packages": ("seed_packages", _choice(SEED_POLICIES)),
+    "require-anchored": ("require_anchored", _bool),
+    "wheelhouse": ("wheelhouse", _paths),
 }
 
 

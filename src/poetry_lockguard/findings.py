@@ -40,6 +40,9 @@ if TYPE_CHECKING:
         "build-refused",
         "file-modified",
         "file-missing",
+        "file-not-in-archive",
+        "archive-invalid",
+        "unanchored",
         "record-missing",
         "record-invalid",
         "record-unhashed",
@@ -249,6 +252,32 @@ CATALOGUE: dict[Code, CodeInfo] = {
         _REPAIR_HINT,
         "reinstall",
         per_file=True,
+    ),
+    "file-not-in-archive": CodeInfo(
+        _E,
+        "the installed RECORD lists a file that the locked archive does not ship and no"
+        " installer writes",
+        Remedy.REPAIR,
+        _REPAIR_HINT,
+        "reinstall",
+        per_file=True,
+    ),
+    "archive-invalid": CodeInfo(
+        _E,
+        "the archive poetry.lock pins cannot be read as a wheel, or its RECORD and its"
+        " members disagree",
+        Remedy.OTHER,
+        "the locked archive itself is malformed: lock another version, and tell the"
+        " package's maintainers",
+    ),
+    "unanchored": CodeInfo(
+        _W,
+        "a locked package's files were verified against its installed RECORD only: no"
+        " archive poetry.lock pins was found to verify them against",
+        Remedy.OTHER,
+        "make the locked archives available: `poetry install` keeps them in Poetry's"
+        " artifact cache, or name a directory of them with `--wheelhouse DIR` (the"
+        " `wheelhouse` setting in [tool.lockguard])",
     ),
     "record-missing": CodeInfo(
         _E, "a distribution has no RECORD", Remedy.REPAIR, _REPAIR_HINT, "reinstall"

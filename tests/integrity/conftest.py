@@ -11,6 +11,7 @@ from tests.integrity.support import plant_receipt
 from tests.integrity.wheels import build_wheel
 from tests.support.poetry import PoetryProject
 from tests.support.poetry import copy_tree
+from tests.support.poetry import copy_venv
 
 
 if TYPE_CHECKING:
@@ -57,7 +58,9 @@ def integrity_template(
 def installed(integrity_template: PoetryProject, tmp_path: Path) -> PoetryProject:
     """A private copy of the template (venv included) that a test may damage."""
     target = tmp_path / "project"
-    copy_tree(integrity_template.path, target)
+    copy_tree(integrity_template.path, target, ignore=".venv")
+    # Its scripts run the copy's interpreter, as those of a venv installed there would.
+    copy_venv(integrity_template.path / ".venv", target / ".venv")
     return PoetryProject(
         target, integrity_template.home, integrity_template.index_url, with_pip=True
     )

@@ -83,20 +83,40 @@ def _version_of(project: PoetryProject, name: str) -> str:
 
 
 def run_both(
-    project: PoetryProject, *args: str, timeout: float = 60, hostile: bool = True
+    project: PoetryProject,
+    *args: str,
+    timeout: float = 60,
+    hostile: bool = True,
+    env: dict[str, str] | None = None,
 ) -> list[Result]:
     """``poetry lockguard check ARGS`` and the stand-alone check, each within ``timeout``.
 
     With ``hostile=False`` (an environment nobody built to hang or crash the check) the
-    stand-alone runs by its main() in this process instead of a subprocess.
+    stand-alone runs by its main() in this process instead of a subprocess; ``env`` is
+    added to both checks' environment (subprocesses only).
     """
-    plugin = project.run([str(POETRY), "lockguard", "check", *args], timeout=timeout)
+    plugin = project.run([str(POETRY), "lockguard", "check", *args], timeout=timeout, env=env)
     if not hostile:
+        assert env is None, "the in-process check takes no environment"
         return [plugin, project.standalone(*args)]
     return [
         plugin,
         project.run(
             [sys.executable, "-m", "poetry_lockguard", "check", "-C", str(project.path), *args],
             timeout=timeout,
+            env=env,
         ),
     ]
+
+
+#: The locked packages of the integrity template, each a wheel in Poetry's cache.
+LOCKED_WHEELS = ("alpha", "beta", "lg-tool")
+
+
+def without_archives(project: PoetryProject) -> dict[str, str]:
+    """An environment for ``run_both`` in which the check finds none of the locked
+    archives (an empty Poetry cache): every locked wheel package is ``unanchored`` and
+    verified against its installed RECORD alone, as where no archive is kept."""
+    empty = project.path.parent / "empty-poetry-cache"
+    empty.mkdir(exist_ok=True)
+    return {"POETRY_CACHE_DIR": str(empty)}

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.integrity.support import LOCKED_WHEELS
 from tests.integrity.support import append_record
 from tests.integrity.support import dist_info_of
 from tests.integrity.support import run_both
 from tests.integrity.support import site_packages
+from tests.integrity.support import without_archives
 from tests.integrity.wheels import record_hash
 
 
@@ -137,7 +139,6 @@ def test_fifo_in_place_of_metadata_files(installed: PoetryProject) -> None:
             ("invalid-distribution", "alpha"),
             ("invalid-distribution", "beta"),
             ("invalid-distribution", "ghost"),
-            ("record-invalid", "beta"),  # the receipt is listed in RECORD: not opened
             ("record-missing", "ghost"),
             ("unattested", "beta"),
         ], result.findings()
@@ -195,8 +196,16 @@ def test_size_differs_is_file_modified_without_reading_the_file(installed: Poetr
     )
     for result in run_both(installed, "--integrity", "--format", "json", timeout=60):
         assert result.returncode == 1, result.output
-        assert result.findings() == [("file-modified", "alpha")]
-        [f] = result.json()["findings"]
+        # The locked archive does not ship it: nothing reads it.
+        assert result.findings() == [("file-not-in-archive", "alpha")]
+    env = without_archives(installed)
+    for result in run_both(installed, "--integrity", "--format", "json", timeout=60, env=env):
+        assert result.returncode == 1, result.output
+        assert result.findings() == [
+            ("file-modified", "alpha"),
+            *(("unanchored", name) for name in LOCKED_WHEELS),
+        ]
+        [f] = [f for f in result.json()["findings"] if f["code"] == "file-modified"]
         assert f["found"] == f"size={1 << 40}"
         assert (
             f["message"] == f"alpha 2.0.0: alpha/big.bin differs from RECORD (size 1 -> {1 << 40})"
@@ -218,9 +227,10 @@ def test_one_file_listed_under_many_spellings_is_hashed_once(installed: PoetryPr
     rows = [b"alpha/" + b"./" * i + b"big.bin," + row_hash for i in range(299)]
     rows.append(b"alpha/linked.bin," + row_hash)
     append_record(dist_info_of(installed, "alpha"), *rows)
-    for result in run_both(installed, "--integrity", "--format", "json", timeout=60):
+    env = without_archives(installed)  # the locked archive ships no big.bin
+    for result in run_both(installed, "--integrity", "--format", "json", timeout=60, env=env):
         assert result.returncode == 0, result.output
-        assert result.findings() == []
+        assert result.findings() == [("unanchored", name) for name in LOCKED_WHEELS]
 
 
 def test_rows_without_hash_are_record_unhashed(installed: PoetryProject) -> None:
@@ -233,9 +243,17 @@ def test_rows_without_hash_are_record_unhashed(installed: PoetryProject) -> None
         b"alpha/__pycache__/planted.cpython-311.pyc,,",
     )
     for result in run_both(installed, "--integrity", "--format", "json"):
-        assert result.returncode == 0, result.output  # a warning
-        assert result.findings() == [("record-unhashed", "alpha")]
-        [f] = result.json()["findings"]
+        # The locked archive ships neither: planted, whatever its RECORD row says.
+        assert result.returncode == 1, result.output
+        assert result.findings() == [("file-not-in-archive", "alpha")] * 2
+    env = without_archives(installed)
+    for result in run_both(installed, "--integrity", "--format", "json", env=env):
+        assert result.returncode == 0, result.output  # warnings
+        assert result.findings() == [
+            ("record-unhashed", "alpha"),
+            *(("unanchored", name) for name in LOCKED_WHEELS),
+        ]
+        [f] = [f for f in result.json()["findings"] if f["code"] == "record-unhashed"]
         assert f["severity"] == "warning"
         assert f["path"] == str(alpha / "planted.py")
 

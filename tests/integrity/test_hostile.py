@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.integrity.support import LOCKED_WHEELS
 from tests.integrity.support import append_record
 from tests.integrity.support import dist_info_of
 from tests.integrity.support import rewrite_record_row
 from tests.integrity.support import run_both
 from tests.integrity.support import site_packages
+from tests.integrity.support import without_archives
 from tests.integrity.wheels import record_hash
 
 
@@ -146,13 +148,13 @@ CASES: list[tuple[str, Callable[[PoetryProject, Path], None], list[str]]] = [
     ("same-size edit", same_size_edit, ["file-modified"]),
     ("deleted file", deleted_file, ["file-missing"]),
     ("deleted RECORD", deleted_record, ["record-missing"]),
-    ("path traversal", path_traversal, ["record-invalid"]),
-    ("absolute path", absolute_path, ["record-invalid"]),
-    ("/dev/zero through ..", dev_zero_traversal, ["record-invalid"]),
-    ("symlink to /dev/zero", symlink_to_dev_zero, ["record-invalid"]),
-    ("symlink leaving the env", symlink_leaving_env, ["record-invalid"]),
-    ("directory symlink leaving the env", directory_symlink_leaving_env, ["record-invalid"]),
-    ("FIFO in the env", fifo_inside_env, ["record-invalid"]),
+    ("path traversal", path_traversal, ["file-not-in-archive"]),
+    ("absolute path", absolute_path, ["file-not-in-archive"]),
+    ("/dev/zero through ..", dev_zero_traversal, ["file-not-in-archive"]),
+    ("symlink to /dev/zero", symlink_to_dev_zero, ["file-not-in-archive"]),
+    ("symlink leaving the env", symlink_leaving_env, ["file-not-in-archive"]),
+    ("directory symlink leaving the env", directory_symlink_leaving_env, ["file-not-in-archive"]),
+    ("FIFO in the env", fifo_inside_env, ["file-not-in-archive"]),
     ("RECORD is a FIFO", record_is_fifo, ["record-invalid"]),
     ("RECORD is a symlink to /dev/zero", record_is_symlink_to_dev_zero, ["record-invalid"]),
     ("several-MB RECORD line", huge_record_line, ["record-invalid"]),
@@ -182,6 +184,30 @@ def test_hostile_dist_info(
         assert "Traceback" not in result.stderr
 
 
+#: A row the locked archive does not ship is ``file-not-in-archive`` before anything
+#: reads the file; without the archive, the installed RECORD's row is checked as such.
+ROWS_OUTSIDE_THE_ARCHIVE = [c for c in CASES if c[2] == ["file-not-in-archive"]]
+
+
+@pytest.mark.parametrize(
+    "plant", [c[1] for c in ROWS_OUTSIDE_THE_ARCHIVE], ids=[c[0] for c in ROWS_OUTSIDE_THE_ARCHIVE]
+)
+def test_hostile_row_without_the_archive_is_record_invalid(
+    installed: PoetryProject, tmp_path: Path, plant: Callable[[PoetryProject, Path], None]
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.mkfifo(outside / "trap")
+    plant(installed, outside)
+    env = without_archives(installed)
+    for result in run_both(installed, "--integrity", "--format", "json", timeout=60, env=env):
+        assert result.returncode == 1, result.output
+        assert result.findings() == [
+            ("record-invalid", "alpha"),
+            *(("unanchored", name) for name in LOCKED_WHEELS),
+        ], result.output
+
+
 def test_clean_env_with_bin_script_passes(installed: PoetryProject) -> None:
     record = (dist_info_of(installed, "lg-tool") / "RECORD").read_text()
     assert "../../../bin/lg-tool," in record
@@ -198,4 +224,13 @@ def test_messages_name_the_row(installed: PoetryProject, tmp_path: Path) -> None
     for result in results:
         messages = sorted(f["message"] for f in result.json()["findings"])
         assert any("is not valid UTF-8" in m for m in messages), messages
+        assert any(
+            "alpha/zero.py is listed in the installed RECORD, but the locked archive"
+            " alpha-2.0.0-py3-none-any.whl (Poetry's artifact cache) does not ship it" in m
+            for m in messages
+        ), messages
+    for result in run_both(
+        installed, "--integrity", "--format", "json", env=without_archives(installed)
+    ):
+        messages = sorted(f["message"] for f in result.json()["findings"])
         assert any("is a symlink to /dev/zero, outside the environment" in m for m in messages)

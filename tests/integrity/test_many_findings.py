@@ -25,10 +25,13 @@ def test_a_huge_record_is_bounded_in_text_and_complete_in_json(installed: Poetry
     for result in run_both(installed, "--integrity", hostile=False):
         assert result.returncode == 1, result.output
         lines = result.stdout.splitlines()
-        assert "file-missing (30,000)" in lines
-        assert sum(line.startswith("  missing ") for line in lines) == 50
-        assert "  … and 29,950 more file-missing findings (use --format json for all)" in lines
+        # The locked archive ships none of them: nothing is looked up on disk.
+        assert "file-not-in-archive (30,000)" in lines
+        assert sum(line.startswith("  foreign ") for line in lines) == 50
+        assert (
+            "  … and 29,950 more file-not-in-archive findings (use --format json for all)" in lines
+        )
         assert len(lines) < 80
     for result in run_both(installed, "--integrity", "--format", "json", hostile=False):
         assert result.returncode == 1, result.output
-        assert result.findings().count(("file-missing", "alpha")) == ROWS
+        assert result.findings().count(("file-not-in-archive", "alpha")) == ROWS

@@ -103,4 +103,8 @@ def test_build_despite_a_locked_wheel_stays_built_from_source(
         assert [
             (f["code"], f["severity"], f["package"], f["expected"])
             for f in result.json()["findings"]
-        ] == [("built-from-source", "error", "onlysdist", "onlysdist-1.0.0-py3-none-any.whl")]
+        ] == [
+            # --strict: every package anchored; no archive has the wheel's sha256.
+            ("unanchored", "error", "onlysdist", None),
+            ("built-from-source", "error", "onlysdist", "onlysdist-1.0.0-py3-none-any.whl"),
+        ]

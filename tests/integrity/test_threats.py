@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING
 import pytest
 import tomlkit
 
+from tests.integrity.support import LOCKED_WHEELS
 from tests.integrity.support import dist_info_of
 from tests.integrity.support import plant_receipt
 from tests.integrity.support import rewrite_record_row
 from tests.integrity.support import run_both
 from tests.integrity.support import site_packages
+from tests.integrity.support import without_archives
 from tests.integrity.wheels import build_wheel
 from tests.support.index import PackageIndex
 
@@ -77,12 +79,31 @@ def test_package_from_another_index(installed: PoetryProject, tmp_path: Path) ->
     finally:
         other.close()
     for result in run_both(installed, "--integrity", "--format", "json"):
-        assert result.returncode == 0, result.output
-        assert result.findings() == [("unattested", "alpha")]
-    _require_receipts(installed)
-    for result in run_both(installed, "--integrity", "--format", "json"):
+        # Its files are not the locked archive's, whatever its own RECORD says.
         assert result.returncode == 1, result.output
-        assert result.findings() == [("unattested", "alpha")]
+        assert set(result.findings()) == {
+            ("file-modified", "alpha"),
+            ("record-invalid", "alpha"),
+            ("unattested", "alpha"),
+        }
+        modified = {
+            f["path"].rsplit("site-packages/", 1)[1]
+            for f in result.json()["findings"]
+            if f["code"] == "file-modified"
+        }
+        assert "alpha/__init__.py" in modified, modified
+    # Without the locked archive, only the missing receipt tells.
+    env = without_archives(installed)
+    for result in run_both(installed, "--integrity", "--format", "json", env=env):
+        assert result.returncode == 0, result.output
+        assert result.findings() == [
+            *(("unanchored", name) for name in LOCKED_WHEELS),
+            ("unattested", "alpha"),
+        ]
+    _require_receipts(installed)
+    for result in run_both(installed, "--integrity", "--format", "json", env=env):
+        assert result.returncode == 1, result.output
+        assert ("unattested", "alpha") in result.findings()
 
 
 def test_pip_install_of_an_unlocked_package(installed: PoetryProject) -> None:
@@ -92,23 +113,38 @@ def test_pip_install_of_an_unlocked_package(installed: PoetryProject) -> None:
         assert result.findings() == [("extraneous", "stray")]
 
 
-def test_record_edited_alone_is_file_modified(installed: PoetryProject) -> None:
+def test_record_edited_alone_is_record_invalid(installed: PoetryProject) -> None:
     dist_info = dist_info_of(installed, "beta")
     rewrite_record_row(dist_info, "beta/__init__.py", b"something else\n")
     for result in run_both(installed, "--integrity", "--format", "json"):
         assert result.returncode == 1, result.output
-        assert result.findings() == [("file-modified", "beta")]
+        # The file is the locked archive's; the installed RECORD's row is not.
+        assert result.findings() == [("record-invalid", "beta")]
+    # Without the archive, the file is checked against that row: it differs.
+    env = without_archives(installed)
+    for result in run_both(installed, "--integrity", "--format", "json", env=env):
+        assert result.returncode == 1, result.output
+        assert result.findings() == [
+            ("file-modified", "beta"),
+            *(("unanchored", name) for name in LOCKED_WHEELS),
+        ]
 
 
-def test_file_and_record_edited_together_are_not_detectable(installed: PoetryProject) -> None:
-    # The limit of any local check: RECORD is as writable as the files it lists, and
-    # the receipt hashes the archive, not the installed files. See the threat model.
+def test_file_and_record_edited_together_differ_from_the_locked_archive(
+    installed: PoetryProject,
+) -> None:
     evil = b"import os  # planted, with a matching RECORD row\n"
     (site_packages(installed) / "beta" / "__init__.py").write_bytes(evil)
     rewrite_record_row(dist_info_of(installed, "beta"), "beta/__init__.py", evil)
     for result in run_both(installed, "--integrity", "--format", "json"):
+        assert result.returncode == 1, result.output
+        assert result.findings() == [("file-modified", "beta"), ("record-invalid", "beta")]
+    # The limit of a check without the locked archive: RECORD is as writable as the
+    # files it lists, and the receipt hashes the archive, not the installed files.
+    env = without_archives(installed)
+    for result in run_both(installed, "--integrity", "--format", "json", env=env):
         assert result.returncode == 0, result.output
-        assert result.findings() == []
+        assert result.findings() == [("unanchored", name) for name in LOCKED_WHEELS]
 
 
 @pytest.mark.with_pip
@@ -136,4 +172,9 @@ def test_url_artifact_replaced(project: PoetryProject, index: PackageIndex) -> N
     )
     for result in run_both(project, "--integrity", "--format", "json"):
         assert result.returncode == 1, result.output
-        assert result.findings() == [("unattested", "lg-urlpkg")]
+        # Poetry's cache keeps the archive it verified at the URL: the new bytes differ.
+        assert set(result.findings()) == {
+            ("file-modified", "lg-urlpkg"),
+            ("record-invalid", "lg-urlpkg"),
+            ("unattested", "lg-urlpkg"),
+        }, result.output

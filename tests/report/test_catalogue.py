@@ -37,6 +37,9 @@ GOLDEN = {
     "build-refused": "error",
     "file-modified": "error",
     "file-missing": "error",
+    "file-not-in-archive": "error",
+    "archive-invalid": "error",
+    "unanchored": "warning",
     "record-missing": "error",
     "record-invalid": "error",
     "record-unhashed": "warning",
@@ -66,6 +69,7 @@ def test_the_derived_lists() -> None:
         "duplicate-distribution",
         "file-modified",
         "file-missing",
+        "file-not-in-archive",
         "record-missing",
         "record-invalid",
         "record-unhashed",
@@ -74,7 +78,7 @@ def test_the_derived_lists() -> None:
         "built-from-source",
     }
     assert codes_where(repair="install") == {"missing", "version-mismatch"}
-    assert codes_where(per_file=True) == {"file-modified", "file-missing"}
+    assert codes_where(per_file=True) == {"file-modified", "file-missing", "file-not-in-archive"}
     assert codes_where(remedy=Remedy.REPAIR) == codes_where(repair="reinstall") - {
         "source-mismatch"
     }

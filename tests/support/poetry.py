@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import csv
 import hashlib
 import io
 import json
@@ -470,10 +472,12 @@ def _restore(entry: Path, project: PoetryProject, *, venv: bool) -> None:
         copy_venv(entry / ".venv", project.venv)
 
 
-def copy_tree(source: Path, target: Path) -> None:
-    """A copy of the directory ``source`` at ``target``, symlinks as symlinks."""
+def copy_tree(source: Path, target: Path, ignore: str | None = None) -> None:
+    """A copy of the directory ``source`` at ``target``, symlinks as symlinks (without
+    the entries of ``source`` named ``ignore``)."""
     with unmeasured():
-        shutil.copytree(source, target, symlinks=True)
+        skip = shutil.ignore_patterns(ignore) if ignore else None
+        shutil.copytree(source, target, symlinks=True, ignore=skip)
 
 
 def copy_venv(source: Path, target: Path) -> None:
@@ -484,11 +488,27 @@ def copy_venv(source: Path, target: Path) -> None:
     copy_tree(source, target)
     made = re.search(rb"(?m)^command = .* (\S+)$", (source / "pyvenv.cfg").read_bytes())
     old, new = made.group(1) if made else str(source).encode(), str(target).encode()
+    changed: dict[str, bytes] = {}
     for path in [target / "pyvenv.cfg", *(target / "bin").iterdir()]:
         if path.is_file() and not path.is_symlink():
             data = path.read_bytes()
             if old in data:
                 path.write_bytes(data.replace(old, new))
+                changed[os.path.realpath(path)] = data.replace(old, new)
+    # The RECORD rows of rewritten scripts say what an install into ``target`` wrote.
+    for record in target.glob("lib/python*/site-packages/*.dist-info/RECORD"):
+        site = record.parent.parent
+        rows = list(csv.reader(record.read_text(encoding="utf-8").splitlines()))
+        edited = False
+        for row in rows:
+            rewritten = changed.get(os.path.realpath(site / row[0])) if row else None
+            if rewritten is not None:
+                digest = base64.urlsafe_b64encode(hashlib.sha256(rewritten).digest()).rstrip(b"=")
+                row[1:3] = [f"sha256={digest.decode()}", str(len(rewritten))]
+                edited = True
+        if edited:
+            with record.open("w", encoding="utf-8", newline="") as f:
+                csv.writer(f, lineterminator="\n").writerows(rows)
 
 
 def _log_timing(path: str, args: list[str], wall: float, before: resource.struct_rusage) -> None:

@@ -15,6 +15,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from poetry_lockguard.checks.anchored import Anchor
+from poetry_lockguard.checks.anchored import anchored_files
+from poetry_lockguard.checks.anchored import find_anchor
 from poetry_lockguard.checks.receipts import ReceiptCheck
 from poetry_lockguard.env.record import RecordMissingError
 from poetry_lockguard.env.record import read_record
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from poetry_lockguard.config import Policy
+    from poetry_lockguard.env.archives import ArchiveSources
     from poetry_lockguard.env.distributions import Distribution
     from poetry_lockguard.env.probe import Interpreter
     from poetry_lockguard.env.record import RecordEntry
@@ -63,6 +67,8 @@ class _Job:
     dist: Distribution
     site_dir: str
     entry: RecordEntry
+    #: The locked archive the entry comes from ("": the installed RECORD).
+    anchor: str = ""
 
 
 class IntegrityCheck:
@@ -78,10 +84,14 @@ class IntegrityCheck:
         policy: Policy,
         *,
         workers: int | None = None,
+        archives: ArchiveSources | None = None,
     ) -> None:
         self._interpreter = interpreter
         self._policy = policy
         self._workers = workers or max(2, _cpu_count())
+        #: Where locked archives are looked for (None: verify against RECORD only).
+        self._archives = archives
+        self._anchors: dict[str, Anchor | Finding | None] = {}
 
     def run(
         self,
@@ -97,6 +107,8 @@ class IntegrityCheck:
         locator = Locator(environment_roots(self._interpreter))
         findings: list[Finding] = []
         jobs: list[_Job] = []
+        if self._archives is not None:
+            self._anchors = self._find_anchors(installed, required, self._archives)
         for dist in sorted(installed, key=lambda d: (d.name, str(d.path))):
             findings += self._read(dist, jobs)
 
@@ -184,9 +196,51 @@ class IntegrityCheck:
             )
             for problem in record.problems
         ]
-        findings += _unhashed_findings(dist, label, site_dir, record.unhashed)
-        jobs += (_Job(dist, site_dir, entry) for entry in record.entries)
+        anchor = self._anchors.get(dist.name) if dist.path.parent in self._site_dirs() else None
+        if anchor is not None and not isinstance(anchor, Anchor):
+            findings.append(anchor)  # unanchored or archive-invalid: RECORD is all there is
+            anchor = None
+        if anchor is None:
+            findings += _unhashed_findings(dist, label, site_dir, record.unhashed)
+            jobs += (_Job(dist, site_dir, entry) for entry in record.entries)
+            return findings
+        rows = (
+            tuple(e.path for e in record.entries)
+            + tuple(p for _, p in record.unhashed)
+            + record.exempt
+        )
+        files = anchored_files(dist, anchor, self._interpreter, site_dir, rows, record.entries)
+        findings += files.findings
+        where = f"{anchor.file_name}, {anchor.label}"
+        jobs += (_Job(dist, site_dir, entry, where) for entry in files.entries)
         return findings
+
+    def _site_dirs(self) -> tuple[Path, ...]:
+        return self._interpreter.site_dirs
+
+    def _find_anchors(
+        self,
+        installed: list[Distribution],
+        required: Mapping[str, LockedPackage],
+        archives: ArchiveSources,
+    ) -> dict[str, Anchor | Finding | None]:
+        """The locked archive of each installed distribution poetry.lock pins at its
+        installed version, or the finding that says why there is none."""
+        from poetry_lockguard.versions import same_version
+
+        anchors: dict[str, Anchor | Finding | None] = {}
+        for dist in installed:
+            package = required.get(dist.name)
+            if package is None or not same_version(package.version, dist.version):
+                continue
+            if package.source.type in ("directory", "git") or dist.name in anchors:
+                continue  # a git package's commit is anchored by its receipt
+            if not package.files:
+                continue  # `unhashed` says that nothing anchors it
+            anchors[dist.name] = find_anchor(
+                dist, package, archives, self._interpreter.tags, self._policy
+            )
+        return anchors
 
     def _hash(
         self,
@@ -339,7 +393,10 @@ def _file_finding(job: _Job, state: FileState) -> Finding:
         return finding(
             "file-missing",
             dist.name,
-            f"{label}: {entry.path} is listed in RECORD but not installed",
+            f"{label}: {entry.path} is listed in RECORD but not installed"
+            if not job.anchor
+            else f"{label}: {entry.path} ships in the locked archive ({job.anchor}) but is"
+            " not installed",
             expected=expected,
             path=state.path,
         )
@@ -357,7 +414,9 @@ def _file_finding(job: _Job, state: FileState) -> Finding:
         return finding(
             "file-modified",
             dist.name,
-            f"{label}: {entry.path} differs from RECORD ({', '.join(what)})",
+            f"{label}: {entry.path} differs from"
+            f" {f'the locked archive ({job.anchor})' if job.anchor else 'RECORD'}"
+            f" ({', '.join(what)})",
             expected=expected,
             found=found,
             path=state.path,

@@ -42,7 +42,16 @@ class LockguardCheckCommand(LockguardCommand):
         option(
             "strict",
             None,
-            "Locked packages of unselected groups or extras are errors, not warnings.",
+            "Locked packages of unselected groups or extras are errors, not warnings, and"
+            " so is a package --integrity cannot trace to its locked archive.",
+        ),
+        option(
+            "wheelhouse",
+            None,
+            "A directory of locked archives --integrity verifies the installed files"
+            " against (after Poetry's artifact cache).",
+            flag=False,
+            multiple=True,
         ),
         option(
             "format",
@@ -119,6 +128,8 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
         return outcome.exit_code
 
     def _check_options(self) -> CheckOptions:
+        from pathlib import Path
+
         from poetry_lockguard.app import CheckOptions
         from poetry_lockguard.lock.selection import SelectionRequest
 
@@ -130,5 +141,6 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
             lock_only=bool(self.option("lock-only")),
             integrity=bool(self.option("integrity")),
             strict=bool(self.option("strict")),
+            wheelhouse=tuple(Path(w) for w in self.option("wheelhouse") or ()),
             hint_directory=self.hint_directory(project_dir),
         )

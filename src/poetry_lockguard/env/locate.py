@@ -180,17 +180,27 @@ def _config_dir() -> Path:
     return Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "pypoetry"
 
 
+def poetry_cache_dir(project_dir: Path) -> Path:
+    """Poetry's ``cache-dir`` for the project (``POETRY_CACHE_DIR``, its config files),
+    found without Poetry."""
+    return _cache_dir(_poetry_config(project_dir))
+
+
+def _cache_dir(config: dict[str, Any]) -> Path:
+    """``cache-dir``, defaulting as platformdirs does."""
+    if config.get("cache-dir"):
+        return Path(str(config["cache-dir"])).expanduser()
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "pypoetry"
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "pypoetry" / "Cache"
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pypoetry"
+
+
 def _virtualenvs_path(config: dict[str, Any]) -> Path:
     """``virtualenvs.path`` with ``{cache-dir}`` expanded (Poetry's default is
-    ``{cache-dir}/virtualenvs``); the cache directory defaults as platformdirs does."""
-    if config.get("cache-dir"):
-        cache = str(Path(str(config["cache-dir"])).expanduser())
-    elif sys.platform == "darwin":
-        cache = str(Path.home() / "Library" / "Caches" / "pypoetry")
-    elif sys.platform == "win32":
-        cache = str(Path(os.environ.get("LOCALAPPDATA", Path.home())) / "pypoetry" / "Cache")
-    else:
-        cache = str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pypoetry")
+    ``{cache-dir}/virtualenvs``)."""
+    cache = str(_cache_dir(config))
     path = str(config.get("virtualenvs.path") or os.path.join("{cache-dir}", "virtualenvs"))
     return Path(path.replace("{cache-dir}", cache)).expanduser()
 

@@ -101,13 +101,15 @@ class Record:
     ``skipped`` counts the rows that may go without a hash (RECORD itself and its
     signatures ``RECORD.jws``/``RECORD.p7s``, ``.pyc`` files in ``__pycache__``, which
     installers compile after writing RECORD); ``unhashed`` holds (line, path) of every
-    other row without a hash: a file nothing can verify.
+    other row without a hash: a file nothing can verify; ``exempt`` the paths of the
+    rows counted in ``skipped`` (what a locked archive must still account for).
     """
 
     entries: tuple[RecordEntry, ...]
     problems: tuple[RecordProblem, ...]
     skipped: int = 0
     unhashed: tuple[tuple[int, str], ...] = ()
+    exempt: tuple[str, ...] = ()
 
 
 class RecordMissingError(Exception):
@@ -132,6 +134,14 @@ def read_record(record: Path) -> Record:
         return Record((), (RecordProblem(f"RECORD cannot be read ({e.strerror})"),))
     with f:
         return _parse(_lines(f), record.parent.name)
+
+
+def parse_record(data: bytes, dist_info: str) -> Record:
+    """Parse the bytes of a RECORD (one read from a wheel) as ``read_record`` parses a
+    file; ``dist_info`` is the name of its ``.dist-info`` directory."""
+    import io
+
+    return _parse(_lines(io.BytesIO(data)), dist_info)
 
 
 def _lines(f: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
@@ -160,6 +170,7 @@ def _parse(lines: Iterable[tuple[int, bytes | None]], dist_info: str = "") -> Re
     seen: dict[str, int] = {}
     skipped = 0
     unhashed: list[tuple[int, str]] = []
+    exempt: list[str] = []
     # RECORD, its signatures, and direct_url.json (Poetry adds it after writing RECORD,
     # without a hash; the source check compares its content with the lock).
     may_be_unhashed = {
@@ -225,6 +236,7 @@ def _parse(lines: Iterable[tuple[int, bytes | None]], dist_info: str = "") -> Re
         if not hash_field:
             if _may_be_unhashed(path, may_be_unhashed):
                 skipped += 1
+                exempt.append(path)
             else:
                 unhashed.append((number, path))
             continue
@@ -236,8 +248,9 @@ def _parse(lines: Iterable[tuple[int, bytes | None]], dist_info: str = "") -> Re
     if any("/" not in path and path.endswith(".virtualenv") for _, path in unhashed):
         # virtualenv's seeder (which puts pip into every venv Poetry creates) lists its
         # scripts, INSTALLER and this marker without hashes: known, not reported.
-        return Record(tuple(entries), tuple(problems), skipped + len(unhashed))
-    return Record(tuple(entries), tuple(problems), skipped, tuple(unhashed))
+        exempt += (path for _, path in unhashed)
+        return Record(tuple(entries), tuple(problems), skipped + len(unhashed), (), tuple(exempt))
+    return Record(tuple(entries), tuple(problems), skipped, tuple(unhashed), tuple(exempt))
 
 
 def _may_be_unhashed(path: str, record_files: set[str]) -> bool:

@@ -176,9 +176,12 @@ def counted(count: int, noun: str) -> str:
 
 def _rpm_line(f: Finding) -> str:
     """``S5       path  (package)``: S the size differs, 5 the digest (``?`` not
-    computed: a file whose size differs is not read), or ``missing``."""
+    computed: a file whose size differs is not read), ``missing``, or ``foreign`` (not
+    in the locked archive)."""
     if f.code == "file-missing":
         flags = "missing"
+    elif f.code == "file-not-in-archive":
+        flags = "foreign"
     else:
         expected, found = _digest_and_size(f.expected), _digest_and_size(f.found)
         size = "S" if expected[1] is not None and expected[1] != found[1] else "."

@@ -1,0 +1,576 @@
+"""Anchored integrity: installed files traced to the archive poetry.lock pins.
+
+For a locked package installed from a wheel, the wheel is found (env/archives.py), its
+sha256 checked against poetry.lock and its own RECORD read (env/wheel.py). The files it
+ships are then verified against that RECORD, not against the RECORD beside the
+installed files, which whoever wrote the environment also wrote. What an installer
+writes itself is checked against what the install rules say it writes: scripts whose
+``#!python`` line is rewritten to name the environment's interpreter, console-script
+wrappers that only import and call the archive's entry point, and the installer's own
+metadata files. A file the installed RECORD lists beyond that is
+``file-not-in-archive``. Where no archive is found, the check falls back to the
+installed RECORD and says so: ``unanchored``.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import hashlib
+import os
+import re
+
+from typing import TYPE_CHECKING
+
+from poetry_lockguard.env.archives import ArchiveDir
+from poetry_lockguard.env.archives import ArchiveSources
+from poetry_lockguard.env.archives import open_verified
+from poetry_lockguard.env.record import RecordEntry
+from poetry_lockguard.env.safe_files import UnsafeFileError
+from poetry_lockguard.env.safe_files import read_regular
+from poetry_lockguard.env.wheel import WheelError
+from poetry_lockguard.env.wheel import read_wheel
+from poetry_lockguard.findings import Severity
+from poetry_lockguard.findings import finding
+from poetry_lockguard.structs import dataclass
+
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from poetry_lockguard.config import Policy
+    from poetry_lockguard.env.distributions import Distribution
+    from poetry_lockguard.env.probe import Interpreter
+    from poetry_lockguard.env.wheel import EntryPoint
+    from poetry_lockguard.env.wheel import WheelContents
+    from poetry_lockguard.findings import Finding
+    from poetry_lockguard.lock.model import LockedFile
+    from poetry_lockguard.lock.model import LockedPackage
+
+#: Files an installer writes into the dist-info itself (pip, uv, Poetry; the receipt).
+INSTALLER_FILES = frozenset(
+    {
+        "INSTALLER",
+        "REQUESTED",
+        "RECORD",
+        "direct_url.json",
+        "provenance_url.json",
+        "uv_cache.json",
+    }
+)
+#: The largest installed script or wrapper read to compare it.
+_MAX_SCRIPT = 16 * 1024 * 1024
+_WRAPPER_LIMIT = 64 * 1024
+_PYTHON_NAME = re.compile(r"python(?:[0-9]+(?:\.[0-9]+)*)?w?(?:\.exe)?")
+#: ``#!/bin/sh`` + ``'''exec' "PYTHON" "$0" "$@"`` + `` ' '''``: the form installers
+#: use when the interpreter's path is too long or has spaces for a ``#!`` line.
+_SH_TRAMPOLINE = re.compile(
+    rb"#!/bin/sh\r?\n'''exec' (?P<q>[\"'])(?P<python>[^\"'\r\n]+)(?P=q) \"\$0\" \"\$@\"\r?\n"
+    rb"' '''\r?\n"
+)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The locked archive an installed distribution is verified against."""
+
+    wheel: WheelContents
+    file_name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class AnchoredFiles:
+    """What one anchored distribution must hold.
+
+    ``entries`` are the archive's RECORD rows with paths relative to the site
+    directory (as an installed RECORD writes them), ready to hash; ``findings`` what
+    was found while building them (scripts and wrappers are verified on the way).
+    """
+
+    entries: tuple[RecordEntry, ...]
+    findings: tuple[Finding, ...]
+
+
+def archive_sources(
+    project_dir: Path, cache_dir: Path | None, wheelhouses: tuple[Path, ...], policy: Policy
+) -> ArchiveSources:
+    """Poetry's artifact cache, then the wheelhouses given, then the configured ones."""
+    dirs: list[ArchiveDir] = []
+    if cache_dir is not None:
+        dirs.append(ArchiveDir(cache_dir / "artifacts", "Poetry's artifact cache", True))
+    for path in (*wheelhouses, *(project_dir / p for p in policy.wheelhouse)):
+        dirs.append(ArchiveDir(path, f"the wheelhouse {path}", False))
+    return ArchiveSources(dirs)
+
+
+def find_anchor(
+    dist: Distribution,
+    package: LockedPackage,
+    sources: ArchiveSources,
+    tags: tuple[str, ...],
+    policy: Policy,
+) -> Anchor | Finding | None:
+    """The locked archive to verify ``dist`` against, or why there is none: an
+    ``unanchored`` finding (a warning, an error with ``require-anchored``), or
+    ``archive-invalid`` when the locked archive itself cannot be read; None when no
+    locked wheel fits the environment (it was built from the sdist: nothing but its
+    build's RECORD can say which files it installed)."""
+    label = f"{dist.display_name or dist.name} {dist.version}".strip()
+
+    def unanchored(why: str) -> Finding:
+        return finding(
+            "unanchored",
+            dist.name,
+            f"{label}: verified against its installed RECORD only: {why}",
+            path=str(dist.path),
+            severity=Severity.ERROR if policy.require_anchored else None,
+        )
+
+    wheels = [f for f in package.files if f.name.endswith(".whl") and f.algorithm == "sha256"]
+    ranked = _compatible(wheels, tags)
+    if not ranked:
+        # Built from its sdist: the receipt anchors the sdist (`source-built`), and the
+        # files are what that build wrote, verified against the RECORD it wrote.
+        return None
+    installed_wheel = _file_digest(dist.path / "WHEEL")
+    fallback: Anchor | None = None
+    wrong: list[str] = []
+    for locked in ranked:
+        for path, where in sources.candidates(locked.name):
+            opened = open_verified(path, locked.digest)
+            if opened is None:
+                wrong.append(path)
+                continue
+            with opened:
+                try:
+                    wheel = read_wheel(opened, dist.name, path)
+                except WheelError as e:
+                    return finding(
+                        "archive-invalid",
+                        dist.name,
+                        f"{label}: the locked archive {locked.name} ({where}) {e}",
+                        path=path,
+                    )
+            anchor = Anchor(wheel, locked.name, where)
+            listed = next((e for e in wheel.entries if e.path == f"{wheel.dist_info}/WHEEL"), None)
+            if listed is not None and listed.digest == installed_wheel:
+                return anchor
+            fallback = fallback or anchor
+            break
+    if fallback is not None:
+        return fallback
+    where = ", ".join(d.label for d in sources.directories) or "no archive directory"
+    why = f"none of the {len(ranked)} locked wheel(s) it could be installed from is in {where}"
+    if wrong:
+        why += f" ({wrong[0]} has another sha256 than poetry.lock)"
+    return unanchored(why)
+
+
+def anchored_files(
+    dist: Distribution,
+    anchor: Anchor,
+    interpreter: Interpreter,
+    site_dir: str,
+    installed_rows: tuple[str, ...],
+    installed_entries: tuple[RecordEntry, ...] = (),
+) -> AnchoredFiles:
+    """The archive's files as ``dist`` must hold them, and the findings of the files an
+    installer writes itself; ``installed_rows`` are the paths of the installed RECORD,
+    ``installed_entries`` its hashed rows (each compared with the archive's own row)."""
+    wheel = anchor.wheel
+    label = f"{dist.display_name or dist.name} {dist.version}".strip()
+    scripts_dir = str(interpreter.scripts)
+    prefix = str(interpreter.prefix)
+    entries: list[RecordEntry] = []
+    findings: list[Finding] = []
+    expected: set[str] = set()
+    shipped: dict[str, RecordEntry] = {}
+    sources: set[str] = set()
+    data = wheel.data_dir + "/"
+    for entry in wheel.entries:
+        member = entry.path
+        if member == f"{wheel.dist_info}/RECORD":
+            continue
+        if member.startswith(data):
+            scheme, _, rest = member[len(data) :].partition("/")
+            base = {"scripts": scripts_dir, "data": prefix}.get(scheme, site_dir)
+            if scheme == "headers":
+                base = os.path.join(prefix, "include", "site", _python_dir(interpreter), dist.name)
+                rest = _installed_header(installed_rows, site_dir, rest) or rest
+            target = os.path.normpath(os.path.join(base, rest))
+        else:
+            target = os.path.normpath(os.path.join(site_dir, member))
+        expected.add(target)
+        if target.endswith(".py"):
+            sources.add(target)
+        if member in wheel.scripts:
+            problem = _rewritten_script(target, wheel.scripts[member], interpreter)
+            if problem:
+                findings.append(_modified(dist.name, label, target, anchor, problem))
+            continue
+        relative = os.path.relpath(target, site_dir)
+        entries.append(RecordEntry(relative, entry.algorithm, entry.digest, entry.size, entry.line))
+        shipped[target] = entry
+    for listed in installed_entries:
+        locked = shipped.get(os.path.normpath(os.path.join(site_dir, listed.path)))
+        if locked is None or (
+            (listed.algorithm, listed.digest) == (locked.algorithm, locked.digest)
+            and listed.size in (None, locked.size)
+        ):
+            continue
+        findings.append(
+            finding(
+                "record-invalid",
+                dist.name,
+                f"{label}: RECORD line {listed.line}: the row of {listed.path} is not the locked"
+                f" archive's ({anchor.file_name}, {anchor.label}: {locked.algorithm}="
+                f"{locked.digest}, {locked.size} bytes)",
+                expected=f"{locked.algorithm}={locked.digest} size={locked.size}",
+                found=f"{listed.algorithm}={listed.digest} size={listed.size}",
+                line=listed.line,
+                path=os.path.join(site_dir, listed.path),
+            )
+        )
+    for point in wheel.entry_points:
+        target = os.path.normpath(os.path.join(scripts_dir, point.name))
+        expected.add(target)
+        problem = _wrapper_problem(target, point, interpreter)
+        if problem:
+            findings.append(_modified(dist.name, label, target, anchor, problem))
+    dist_info = os.path.join(site_dir, wheel.dist_info)
+    for row in installed_rows:
+        target = os.path.normpath(os.path.join(site_dir, row))
+        if target in expected:
+            continue
+        if os.path.dirname(target) == dist_info and os.path.basename(target) in INSTALLER_FILES:
+            continue
+        if _is_bytecode_of(target, sources) or _is_cache_of(target, sources):
+            continue
+        findings.append(
+            finding(
+                "file-not-in-archive",
+                dist.name,
+                f"{label}: {row} is listed in the installed RECORD, but the locked archive"
+                f" {anchor.file_name} ({anchor.label}) does not ship it",
+                path=target,
+            )
+        )
+    return AnchoredFiles(tuple(entries), tuple(findings))
+
+
+def _modified(name: str, label: str, path: str, anchor: Anchor, problem: str) -> Finding:
+    if problem == _NOT_INSTALLED:
+        return finding(
+            "file-missing",
+            name,
+            f"{label}: {path} ships in the locked archive ({anchor.file_name}, {anchor.label})"
+            " but is not installed",
+            path=path,
+        )
+    return finding(
+        "file-modified",
+        name,
+        f"{label}: {path} {problem} (locked archive {anchor.file_name}, {anchor.label})",
+        path=path,
+    )
+
+
+def _compatible(wheels: list[LockedFile], tags: tuple[str, ...]) -> list[LockedFile]:
+    """The wheels ``tags`` admit, best first (all of them when tags are unknown)."""
+    if not tags:
+        return list(wheels)
+    rank = {tag: i for i, tag in enumerate(tags)}
+    scored = []
+    for wheel in wheels:
+        best = min((rank[t] for t in _wheel_tags(wheel.name) if t in rank), default=None)
+        if best is not None:
+            scored.append((best, wheel.name, wheel))
+    return [w for _, _, w in sorted(scored, key=lambda s: (s[0], s[1]))]
+
+
+def _wheel_tags(file_name: str) -> set[str]:
+    parts = file_name[: -len(".whl")].split("-")
+    if len(parts) < 5:
+        return set()
+    pythons, abis, platforms = parts[-3], parts[-2], parts[-1]
+    return {
+        f"{p}-{a}-{pl}"
+        for p in pythons.split(".")
+        for a in abis.split(".")
+        for pl in platforms.split(".")
+    }
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        data = read_regular(str(path), _WRAPPER_LIMIT)
+    except (OSError, UnsafeFileError):
+        return ""
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def _python_dir(interpreter: Interpreter) -> str:
+    return "python" + ".".join(interpreter.version.split(".")[:2])
+
+
+def _installed_header(rows: tuple[str, ...], site_dir: str, rest: str) -> str | None:
+    """Where the installed RECORD puts header ``rest``, if it lists one under include/."""
+    for row in rows:
+        target = os.path.normpath(os.path.join(site_dir, row))
+        if (
+            target.endswith(os.sep + rest.replace("/", os.sep))
+            and f"{os.sep}include{os.sep}" in target
+        ):
+            return target
+    return None
+
+
+def _is_bytecode_of(path: str, sources: set[str]) -> bool:
+    """Whether ``path`` is ``__pycache__/<stem>.<tag>.pyc`` of one of ``sources``."""
+    directory, name = os.path.split(path)
+    if os.path.basename(directory) != "__pycache__" or not name.endswith(".pyc"):
+        return False
+    stem = name.split(".", 1)[0]
+    return os.path.join(os.path.dirname(directory), stem + ".py") in sources
+
+
+def _is_cache_of(path: str, sources: set[str]) -> bool:
+    """Whether ``path`` is the ``__pycache__`` directory beside one of ``sources``
+    (virtualenv's seeder lists those directories in RECORD)."""
+    if os.path.basename(path) != "__pycache__":
+        return False
+    return any(os.path.dirname(source) == os.path.dirname(path) for source in sources)
+
+
+def _interpreter_named(path: str, interpreter: Interpreter) -> bool:
+    """Whether a ``#!`` line's ``path`` names the environment's own interpreter."""
+    if path == str(interpreter.executable):
+        return True
+    directory, name = os.path.split(path)
+    return os.path.normpath(directory) == os.path.normpath(str(interpreter.scripts)) and bool(
+        _PYTHON_NAME.fullmatch(name)
+    )
+
+
+def _shebang_end(data: bytes, interpreter: Interpreter) -> int | str:
+    """Where the installer's interpreter line(s) end in ``data``, or what is wrong."""
+    trampoline = _SH_TRAMPOLINE.match(data)
+    if trampoline is not None:
+        python = trampoline.group("python").decode("utf-8", "replace")
+        if not _interpreter_named(python, interpreter):
+            return f"starts {python}, not this environment's interpreter"
+        return trampoline.end()
+    if not data.startswith(b"#!"):
+        return "does not start with the #! line an installer writes"
+    end = data.find(b"\n")
+    if end < 0:
+        return "is only a #! line"
+    python = data[2:end].rstrip(b"\r").decode("utf-8", "replace").strip()
+    if not _interpreter_named(python, interpreter):
+        return f"runs {python!r}, not this environment's interpreter"
+    return end + 1
+
+
+_NOT_INSTALLED = "is not installed"
+
+
+def _read_installed(path: str, limit: int) -> bytes | str:
+    try:
+        return read_regular(path, limit + 1)
+    except FileNotFoundError:
+        return _NOT_INSTALLED
+    except (OSError, UnsafeFileError) as e:
+        return f"cannot be read ({e})"
+
+
+def _rewritten_script(path: str, shipped: bytes, interpreter: Interpreter) -> str:
+    """Why the installed script at ``path`` is not ``shipped`` with its ``#!python`` line
+    rewritten to this environment's interpreter ("" when it is)."""
+    data = _read_installed(path, _MAX_SCRIPT)
+    if isinstance(data, str):
+        return data
+    end = _shebang_end(data, interpreter)
+    if isinstance(end, str):
+        return end
+    first = shipped.find(b"\n")
+    body = shipped[first + 1 :] if first >= 0 else b""
+    if data[end:] != body:
+        return "differs from the script the locked archive ships (after its #! line)"
+    return ""
+
+
+def _wrapper_problem(path: str, point: EntryPoint, interpreter: Interpreter) -> str:
+    """Why the console-script wrapper at ``path`` is not one an installer writes for
+    ``point`` ("" when it only imports and calls the entry point)."""
+    data = _read_installed(path, _WRAPPER_LIMIT)
+    if isinstance(data, str):
+        return data
+    if len(data) > _WRAPPER_LIMIT:
+        return "is larger than any wrapper an installer writes"
+    end = _shebang_end(data, interpreter)
+    if isinstance(end, str):
+        return end
+    try:
+        tree = ast.parse(data[end:].decode("utf-8"))
+    except (SyntaxError, UnicodeDecodeError, ValueError):
+        return "is not a Python wrapper an installer writes"
+    if not _is_wrapper(tree, point):
+        return (
+            f"is not the wrapper an installer writes for {point.module}:{point.attr}"
+            " (it must only import and call that entry point)"
+        )
+    return ""
+
+
+def _is_wrapper(tree: ast.Module, point: EntryPoint) -> bool:
+    """The wrappers of pip, uv and Poetry's installer, as a grammar: ``import re``,
+    ``import sys``, ``from MODULE import ATTR``, then under ``if __name__ ==
+    "__main__":`` only edits of ``sys.argv[0]`` and ``sys.exit(ATTR...())``."""
+    head = point.attr.split(".")[0]
+    body = list(tree.body)
+    imported = False
+    while body and not isinstance(body[0], ast.If):
+        statement = body.pop(0)
+        if isinstance(statement, ast.Import) and [a.name for a in statement.names] in (
+            ["re"],
+            ["sys"],
+        ):
+            if statement.names[0].asname is None:
+                continue
+            return False
+        if (
+            isinstance(statement, ast.ImportFrom)
+            and statement.module == point.module
+            and statement.level == 0
+            and [(a.name, a.asname) for a in statement.names] == [(head, None)]
+            and not imported
+        ):
+            imported = True
+            continue
+        return False
+    if not imported or len(body) != 1:
+        return False
+    main = body[0]
+    if not isinstance(main, ast.If) or main.orelse or not _is_main_test(main.test):
+        return False
+    *edits, last = main.body
+    return all(_is_argv_edit(s) for s in edits) and _is_exit_call(last, point.attr)
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq)
+        and len(test.comparators) == 1
+        and _is_const(test.comparators[0], str)
+        and test.comparators[0].value == "__main__"  # type: ignore[attr-defined]
+    )
+
+
+def _is_const(node: ast.expr, kind: type) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is kind
+
+
+def _is_argv0(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Subscript)
+        and _is_name_attr(node.value, "sys", "argv")
+        and _is_const(node.slice, int)
+        and node.slice.value == 0  # type: ignore[attr-defined]
+    )
+
+
+def _is_name_attr(node: ast.expr, name: str, attr: str) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == attr
+        and isinstance(node.value, ast.Name)
+        and node.value.id == name
+    )
+
+
+def _is_argv_edit(statement: ast.stmt) -> bool:
+    """``sys.argv[0] = EXPR`` of sys.argv[0] and constants, or an ``if`` on
+    ``sys.argv[0].endswith(CONST)`` holding only such edits."""
+    if isinstance(statement, ast.Assign):
+        return (
+            len(statement.targets) == 1
+            and _is_argv0(statement.targets[0])
+            and _is_argv_value(statement.value)
+        )
+    if isinstance(statement, ast.If):
+        return (
+            _is_argv_method(statement.test, "endswith")
+            and all(_is_argv_edit(s) for s in statement.body)
+            and all(_is_argv_edit(s) for s in statement.orelse)
+        )
+    return False
+
+
+def _is_argv_method(node: ast.expr, method: str) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == method
+        and _is_argv0(node.func.value)
+        and not node.keywords
+        and len(node.args) == 1
+        and _is_const(node.args[0], str)
+    )
+
+
+def _is_argv_value(node: ast.expr) -> bool:
+    if _is_argv_method(node, "removesuffix"):
+        return True
+    if isinstance(node, ast.Call) and _is_name_attr(node.func, "re", "sub"):
+        args = node.args
+        return (
+            not node.keywords
+            and len(args) == 3
+            and _is_const(args[0], str)
+            and _is_const(args[1], str)
+            and _is_argv0(args[2])
+        )
+    if isinstance(node, ast.Subscript) and _is_argv0(node.value):
+        part = node.slice
+        return (
+            isinstance(part, ast.Slice)
+            and part.lower is None
+            and part.step is None
+            and part.upper is not None
+            and (
+                _is_const(part.upper, int)
+                or (
+                    isinstance(part.upper, ast.UnaryOp)
+                    and isinstance(part.upper.op, ast.USub)
+                    and _is_const(part.upper.operand, int)
+                )
+            )
+        )
+    return False
+
+
+def _is_exit_call(statement: ast.stmt, attr: str) -> bool:
+    """``sys.exit(ATTR())`` where ATTR is the entry point's dotted attribute."""
+    if not isinstance(statement, ast.Expr) or not isinstance(statement.value, ast.Call):
+        return False
+    call = statement.value
+    if not _is_name_attr(call.func, "sys", "exit") or call.keywords or len(call.args) != 1:
+        return False
+    inner = call.args[0]
+    if not isinstance(inner, ast.Call) or inner.args or inner.keywords:
+        return False
+    return _dotted(inner.func) == attr
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else ""
+    return ""
