@@ -355,7 +355,9 @@ def _check_lock_and_environment(
     installed = scan_distributions(interpreter.search_path, interpreter.origins)
     trace.step("installed distributions read")
     unselected = _unselected(lock, project, selection, interpreter, required, installed)
-    findings += EnvironmentCheck(project_dir, project.name).run(
+    # Poetry installs the root only in package mode: then its own install is no drift.
+    root = project.name if project.package_mode else ""
+    findings += EnvironmentCheck(project_dir, root).run(
         required,
         installed,
         policy,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 from typing import TYPE_CHECKING
 
@@ -89,6 +90,31 @@ def test_allow_extraneous_and_root_project_are_not_extraneous(project: PoetryPro
     result = both(project)
     assert result.returncode == 0, result.output
     assert result.codes() == []
+
+
+def _plant_named_like_the_root(project: PoetryProject) -> None:
+    (site,) = project.venv.glob("lib/python*/site-packages")
+    dist_info = site / "demo_app-9.9.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: demo-app\nVersion: 9.9\n\n")
+    (site / "demo_app_hook.pth").write_text("import os\n")
+    (dist_info / "RECORD").write_text(
+        "demo_app-9.9.dist-info/METADATA,,\ndemo_app_hook.pth,,\ndemo_app-9.9.dist-info/RECORD,,\n"
+    )
+
+
+@pytest.mark.parametrize("package_mode", [True, False], ids=["package mode", "no package"])
+def test_a_distribution_named_like_the_root_is_not_exempt(
+    project: PoetryProject, package_mode: bool
+) -> None:
+    installed_project(project, ["alpha"], package_mode=package_mode)
+    if package_mode:  # Poetry's own install of the root goes
+        (own,) = project.venv.glob("lib/python*/site-packages/demo_app-0.1.0.dist-info")
+        shutil.rmtree(own)
+    _plant_named_like_the_root(project)
+    result = both(project)
+    assert result.returncode == 1, result.output
+    assert result.findings() == [("extraneous", "demo-app")], result.output
 
 
 def test_lock_missing(project: PoetryProject) -> None:

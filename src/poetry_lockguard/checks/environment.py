@@ -200,9 +200,9 @@ class EnvironmentCheck:
         for name in sorted(by_name):
             if name in required or name in policy.allow_extraneous or name in ambiguous:
                 continue
-            if name == self._root_name:
-                continue
             dist = by_name[name]
+            if name == self._root_name and self._own_install(dist):
+                continue
             outside = (unselected or {}).get(name)
             if outside is not None and same_version(dist.version, outside[0].version):
                 package, ways = outside
@@ -248,6 +248,16 @@ class EnvironmentCheck:
                 )
             )
         return findings
+
+    def _own_install(self, dist: Distribution) -> bool:
+        """Whether ``dist`` is this project's own install (``poetry install`` of the
+        root: its ``direct_url.json`` names the project directory). Anything else named
+        like the project, from an index or another directory, is not exempt."""
+        direct, problem = dist.read_json("direct_url.json")
+        if problem or direct is None or "dir_info" not in direct:
+            return False
+        found = _file_url_path(str(direct.get("url", "")))
+        return found is not None and found == self._project_dir.resolve()
 
     def _source_mismatch(
         self, package: LockedPackage, dist: Distribution, direct: dict[str, Any] | None

@@ -56,8 +56,6 @@ class ReceiptCheck:
             if package is None or dist.problem or dist.name in seen:
                 continue
             seen.add(dist.name)
-            if dist.name in self._policy.allow_extraneous:
-                continue
             if not same_version(dist.version, package.version):
                 continue
             if package.source.type == "git":

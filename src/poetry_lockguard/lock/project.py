@@ -46,6 +46,13 @@ class Project:
         return frozenset(name for name, optional in self.groups.items() if not optional)
 
     @property
+    def package_mode(self) -> bool:
+        """``[tool.poetry] package-mode`` (true unless set false): whether Poetry
+        installs the project itself."""
+        poetry = self.data.get("tool", {}).get("poetry", {})
+        return not (isinstance(poetry, dict) and poetry.get("package-mode") is False)
+
+    @property
     def lockguard_config(self) -> Any:
         """The raw ``[tool.lockguard]`` table (validated by config.Policy)."""
         return self.data.get("tool", {}).get("lockguard", {})
