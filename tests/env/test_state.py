@@ -129,7 +129,7 @@ def test_another_accounts_key_verifies_nothing(
     assert not stamp_matches(venv, stamp)
     request, notes, ignored = recorded(venv, project)
     assert request is None
-    assert ignored == "it is not signed with this account's lockguard key"
+    assert ignored == f"it is not signed with the lockguard key in {state_home()}"
     assert notes == (f"{venv / STATE_DIR / 'selection.json'}: {ignored}: ignored",)
 
 
@@ -186,10 +186,10 @@ def test_an_unsigned_selection_is_ignored(venv: Path, project: Path) -> None:
     document["selection"]["without"] = ["main"]
     path.write_text(json.dumps(document))
     request, notes, ignored = recorded(venv, project)
-    assert (request, ignored) == (None, "its signature is not this account's lockguard key's")
+    assert (request, ignored) == (None, f"its signature is not that of the lockguard key in {state_home()}")
     del document["mac"]
     path.write_text(json.dumps(document))
-    assert recorded(venv, project)[2] == "it is not signed with this account's lockguard key"
+    assert recorded(venv, project)[2] == f"it is not signed with the lockguard key in {state_home()}"
 
 
 def test_a_selection_is_tied_to_its_project_and_lock(

@@ -345,6 +345,21 @@ def test_drift_from_before_a_lock_writer_is_a_warning(
     assert (check.returncode, check.findings()) == (1, [("extraneous", "stray")]), check.output
 
 
+def test_the_hint_after_a_lock_writer_keeps_the_installed_selection(
+    project: PoetryProject,
+) -> None:
+    """`poetry add` keeps the selection `poetry install --with docs` recorded: the hint's
+    `poetry sync` must name it, or following it would remove the docs group."""
+    project.write_pyproject(["alpha"], groups={"docs": ["delta"]}, optional_groups={"docs"})
+    project.poetry("lock", check=True)
+    assert project.poetry("install", "--with", "docs").returncode == 0
+    project.pip("install", "stray")
+    result = project.poetry("add", "beta")
+    assert result.returncode == 0, result.output
+    assert "Hint: run `poetry sync --with docs` to remove packages" in result.output, result.output
+    assert "delta" in project.installed()
+
+
 #: What `python -m venv` seeds a new venv with (pip, and setuptools before Python 3.12)
 #: as the check reports it: pip is in the default allow-extraneous, as `poetry sync`
 #: keeps it.

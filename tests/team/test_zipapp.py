@@ -84,7 +84,7 @@ def run_pyz(
     return project.run(
         [str(python), "-I", str(pyz), *args],
         cwd=pyz.parent,
-        env={"LOCKGUARD_CACHE_DIR": str(cache)},
+        env={"POETRY_LOCKGUARD_CACHE_DIR": str(cache)},
     )
 
 

@@ -88,7 +88,7 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
         fmt = self.option("format")
         if fmt not in FORMATS:
             self.line_error(
-                f"<error>--format must be one of {', '.join(FORMATS)}, not {fmt!r}</error>",
+                f"<error>lockguard: --format must be one of {', '.join(FORMATS)}, not {fmt!r}</error>",
                 verbosity=Verbosity.QUIET,
             )
             return 2

@@ -188,10 +188,10 @@ def recorded_request(prefix: Path, project: Project, project_dir: Path) -> Recor
         )
         return RecordedSelection(notes=(f"{path}: {why}: ignored",), ignored=why)
     if data.get("format") != SELECTION_FORMAT or not isinstance(mac, str) or expected is None:
-        why = "it is not signed with this account's lockguard key"
+        why = f"it is not signed with the lockguard key in {state_home()}"
         return RecordedSelection(notes=(f"{path}: {why}: ignored",), ignored=why)
     if not equal(mac, expected):
-        why = "its signature is not this account's lockguard key's"
+        why = f"its signature is not that of the lockguard key in {state_home()}"
         return RecordedSelection(notes=(f"{path}: {why}: ignored",), ignored=why)
     if data.get("project") != os.path.realpath(project_dir):
         return RecordedSelection(

@@ -27,19 +27,21 @@ def leave_state(
     selection: SelectionRequest | None,
     pip_fence: bool,
     io: IO,
-) -> None:
-    """Record ``selection`` for ``project_dir`` and its lock (None: leave the recorded
-    one) and put the fence in place
+) -> SelectionRequest | None:
+    """Record ``selection`` for ``project_dir`` and its lock (None: keep the recorded
+    one, tied to the lock as it is now) and put the fence in place
     (``pip_fence`` false: take it away), whatever the check after the install finds: it
     installed that selection, and the fence keeps pip from adding to any drift. Only in
-    a virtualenv: any other Python (``virtualenvs.create = false``) is left alone."""
+    a virtualenv: any other Python (``virtualenvs.create = false``) is left alone.
+    Returns the selection the environment now holds (None: none is recorded), which
+    the hints after ``poetry add``/``update``/``remove`` name."""
     from poetry_lockguard.env.state import is_virtualenv
     from poetry_lockguard.env.state import rebind_selection
     from poetry_lockguard.env.state import write_selection
     from poetry_lockguard.fence import refresh_fence
 
     if not is_virtualenv(interpreter.prefix):
-        return
+        return None
     if selection is not None:
         write_selection(interpreter.prefix, project_dir, selection.as_dict())
     else:
@@ -56,6 +58,7 @@ def leave_state(
     except OSError as e:
         line = f"lockguard: could not update the pip fence: {e}"
         io.write_error_line(f"<warning>{escape_tags(line)}</warning>")
-        return
+        return selection
     if note:
         io.write_error_line(f"<comment>{escape_tags(f'lockguard: {note}')}</comment>")
+    return selection

@@ -232,16 +232,25 @@ class GuardSession:
         if exit_code != 0 or not self.executed or self._option("only-root"):
             return
         interpreter = interpreter_of(self.command.env)
+        kept = None
         if interpreter is not None:
             from poetry_lockguard.guard.install_state import leave_state
 
             recorded = self._selection() if self.kind in LOCK_CONSUMERS else None
-            leave_state(
+            kept = leave_state(
                 interpreter, self.project_dir, recorded, self.settings.policy.pip_fence, self.io
             )
-        self._check_environment(interpreter, set_exit_code)
+        self._check_environment(interpreter, set_exit_code, kept)
 
-    def _check_environment(self, interpreter: Any, set_exit_code: Callable[[int], None]) -> None:
+    def _check_environment(
+        self,
+        interpreter: Any,
+        set_exit_code: Callable[[int], None],
+        kept: SelectionRequest | None = None,
+    ) -> None:
+        """The check after a good command; ``kept`` is the selection the environment
+        holds, which a hint's ``poetry sync`` must name (``poetry add`` keeps the one
+        recorded by the install before it)."""
         from poetry_lockguard.guard.after_install import check_after_install
         from poetry_lockguard.guard.after_install import drift_lines
 
@@ -277,7 +286,7 @@ class GuardSession:
             findings,
             self.verdict.reported,
             self.command_line,
-            self._selection(),
+            kept or self._selection(),
             earlier,
             directory_option(self.project_dir.resolve()),
         )

@@ -8,7 +8,7 @@ lock-version 2.0 and markers and which itself vendors ``packaging``, ``tomli`` a
 ``lark``. The poetry-core inside is the wheel in this folder, the last release that
 supports Python 3.9 (see VENDORED.md), so the zipapp runs on 3.9 whatever Python builds it.
 poetry-core opens its grammars and schemas as files, so on its first run the zipapp
-extracts poetry-core (about 1 MB) into ``$LOCKGUARD_CACHE_DIR`` or
+extracts poetry-core (about 1 MB) into ``$POETRY_LOCKGUARD_CACHE_DIR`` or
 ``~/.cache/poetry-lockguard/zipapp/`` (a private temporary directory, removed at exit,
 where that is not writable). That directory comes before the archive on ``sys.path``
 and whoever shares the account can write it (the next job on a persistent CI runner),
@@ -123,7 +123,11 @@ def _extract(base):
 
 
 def _poetry_core():
-    cache = os.environ.get("LOCKGUARD_CACHE_DIR") or os.path.join(
+    # POETRY_LOCKGUARD_CACHE_DIR, as for the probe's cache (LOCKGUARD_CACHE_DIR, the name
+    # earlier zipapps read, still works).
+    cache = (
+        os.environ.get("POETRY_LOCKGUARD_CACHE_DIR") or os.environ.get("LOCKGUARD_CACHE_DIR")
+    ) or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
         "poetry-lockguard",
     )
