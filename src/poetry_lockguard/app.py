@@ -368,6 +368,7 @@ def _check_lock_and_environment(
 
     trace.step("checked")
     files_checked = 0
+    contents: dict[str, str] | None = None
     if options.integrity:
         from poetry_lockguard.checks.anchored import archive_sources
         from poetry_lockguard.checks.integrity import IntegrityCheck
@@ -383,6 +384,7 @@ def _check_lock_and_environment(
         )
         findings += integrity.findings
         files_checked = integrity.files_checked
+        contents = integrity.contents
         trace.step("files verified")
 
     other, other_is_venv = "", False
@@ -395,7 +397,9 @@ def _check_lock_and_environment(
             path=str(interpreter.prefix),
             python=str(python),
             python_version=interpreter.version,
-            fingerprint=fingerprint((d for d in installed if not d.problem), lock.by_name()),
+            fingerprint=fingerprint(
+                (d for d in installed if not d.problem), lock.by_name(), contents
+            ),
             packages=len(installed),
         ),
         selection=selection,

@@ -12,6 +12,7 @@ import pytest
 from poetry_lockguard.fleet import compare_reports
 from poetry_lockguard.fleet.compare import Machine
 from poetry_lockguard.fleet.compare import compare as compare_machines
+from poetry_lockguard.fleet.compare import compare_paths
 from poetry_lockguard.fleet.render import render_error
 from poetry_lockguard.fleet.render import render_text
 from tests.support.poetry import installed_project
@@ -248,10 +249,16 @@ _GOOD = _report(False, "sha256:" + "a" * 64, [_finding()])
 #: Documents that are JSON but not a report compare can read, and the problem named.
 BAD_REPORTS = [
     ("a string", "the document is a string, not an object"),
-    (_with(_GOOD, schema_version=True), "schema_version is true, not 1"),
-    (_with(_GOOD, schema_version=1.0), "schema_version is 1.0, not 1"),
-    ({"ok": True, "findings": []}, "schema_version is missing, not 1"),
+    (_with(_GOOD, schema_version=True), "schema_version is true, not 1 or 2"),
+    (_with(_GOOD, schema_version=1.0), "schema_version is 1.0, not 1 or 2"),
+    ({"ok": True, "findings": []}, "schema_version is missing, not 1 or 2"),
     (_with(_GOOD, ok="yes"), "ok is a string, not a boolean"),
+    (_with(_GOOD, schema_version=3), "schema_version is 3, not 1 or 2"),
+    (_with(_GOOD, ok=True), "ok is true, but findings[0] is an error"),
+    (
+        _with(_GOOD, ok=True, findings=[], error={"message": "boom"}),
+        "ok is true, but the report has an error",
+    ),
     (_with(_GOOD, findings={"0": {}}), "findings is an object, not an array"),
     (_with(_GOOD, findings=["alpha"]), "findings[0] is a string, not an object"),
     (_with(_GOOD, host=7), "host is a number, not a string or null"),
@@ -447,3 +454,16 @@ def test_compare_names_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
     assert json.loads(compare_reports([tmp_path], "json")[0])["differing"][0]["machine"] == (
         "web-\udcff"
     )
+
+
+def test_reports_of_two_schema_versions_are_never_one_group(tmp_path: Path) -> None:
+    # schema_version 1's fingerprint covers versions only; 2's covers file contents
+    # under --integrity: even an equal string does not make the machines equal.
+    same = "sha256:" + "b" * 64
+    (tmp_path / "old.json").write_text(json.dumps(_report(True, same)))
+    (tmp_path / "new.json").write_text(json.dumps(_with(_report(True, same), schema_version=2)))
+    (tmp_path / "new-2.json").write_text(
+        json.dumps(_with(_report(True, same), schema_version=2))
+    )
+    comparison = compare_paths([tmp_path])
+    assert [g.machines for g in comparison.matching] == [("new-2", "new"), ("old",)]

@@ -77,6 +77,8 @@ class Anchor:
     wheel: WheelContents
     file_name: str
     label: str
+    #: The archive's sha256 (hex), the one poetry.lock lists for it.
+    sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ def find_anchor(
                         f"{label}: the locked archive {locked.name} ({where}) {e}",
                         path=path,
                     )
-            anchor = Anchor(wheel, locked.name, where)
+            anchor = Anchor(wheel, locked.name, where, locked.digest)
             listed = next((e for e in wheel.entries if e.path == f"{wheel.dist_info}/WHEEL"), None)
             if listed is not None and listed.digest == installed_wheel:
                 return anchor

@@ -19,6 +19,7 @@ from poetry_lockguard.checks.anchored import Anchor
 from poetry_lockguard.checks.anchored import anchored_files
 from poetry_lockguard.checks.anchored import find_anchor
 from poetry_lockguard.checks.receipts import ReceiptCheck
+from poetry_lockguard.digest import sha256
 from poetry_lockguard.env.record import RecordMissingError
 from poetry_lockguard.env.record import read_record
 from poetry_lockguard.env.record import shorten
@@ -60,6 +61,9 @@ class IntegrityResult:
 
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
+    #: Per distribution name, what was verified: ``archive=SHA256|-`` and the sha256
+    #: of its files' paths and contents as found (the fingerprint's ``--integrity`` part).
+    contents: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -115,11 +119,19 @@ class IntegrityCheck:
         jobs.sort(key=lambda j: j.entry.size or 0, reverse=True)
         states = self._hash(locator, jobs, progress)
         checked = 0
+        scripts = os.path.normpath(str(self._interpreter.scripts)) + os.sep
+        seen: dict[str, list[str]] = {}
         for job, state in zip(jobs, states):
             if state.status in ("ok", "modified"):
                 checked += 1
             if state.status != "ok":
                 findings.append(_file_finding(job, state))
+            target = os.path.normpath(os.path.join(job.site_dir, job.entry.path))
+            if not target.startswith(scripts):  # a script's #! line names where it lives
+                found = f"{state.digest}:{state.size}" if state.status == "ok" else state.status
+                seen.setdefault(job.dist.name, []).append(
+                    f"{os.path.relpath(target, job.site_dir)}\0{found}"
+                )
 
         # A package's RECORD findings in RECORD order (a stable sort keeps it), then its
         # files by path: never by the absolute paths of RECORD rows, whose order
@@ -132,7 +144,13 @@ class IntegrityCheck:
             )
         )
         findings += ReceiptCheck(self._policy, self._interpreter.tags).run(installed, required)
-        return IntegrityResult(findings=findings, files_checked=checked)
+        contents = {}
+        for dist in installed:
+            anchor = self._anchors.get(dist.name)
+            archive = anchor.sha256 if isinstance(anchor, Anchor) else "-"
+            files = sha256("\n".join(sorted(seen.get(dist.name, ()))).encode()).hexdigest()
+            contents[dist.name] = f"archive={archive} files={files}"
+        return IntegrityResult(findings=findings, files_checked=checked, contents=contents)
 
     def _read(self, dist: Distribution, jobs: list[_Job]) -> list[Finding]:
         label = _label(dist)

@@ -67,6 +67,9 @@ class Machine:
     lock_hash: str | None
     error: str | None
     differences: tuple[Difference, ...]
+    #: The report's schema_version: fingerprints of reports of two versions are never
+    #: equal (2 covers file contents under --integrity, 1 only versions).
+    schema_version: int = 2
 
 
 @dataclass(frozen=True)
@@ -155,26 +158,29 @@ _FINDING_FIELDS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("message", _STRING, False),
 )
 _SEVERITIES = ("error", "warning", "info")
+#: The report layouts compare reads (1: the fingerprint covers versions only).
+_VERSIONS = (1, 2)
 _FINGERPRINT = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def report_problem(document: object) -> str:
     """Why ``document`` is not a lockguard JSON report ``compare`` can read, or "".
 
-    Checks ``schema_version`` (the integer 1) and the type of every field compare
-    reads; the message names the first field that is wrong.
+    Checks ``schema_version`` (the integer 1 or 2), the type of every field compare
+    reads, and that ``ok`` does not contradict the findings; the message names the
+    first field that is wrong.
     """
     if not isinstance(document, dict):
         return f"the document is {_kind(document)}, not an object"
     version = document.get("schema_version")
-    if type(version) is not int or version != 1:
+    if type(version) is not int or version not in _VERSIONS:
         if "schema_version" not in document:
             shown = "missing"
         elif isinstance(version, (bool, int, float)):
             shown = json.dumps(version)
         else:
             shown = _kind(version)
-        return f"schema_version is {shown}, not 1"
+        return f"schema_version is {shown}, not 1 or 2"
     problem = _fields(document, _REPORT_FIELDS, "")
     if problem:
         return problem
@@ -202,6 +208,10 @@ def report_problem(document: object) -> str:
             return problem
         if f["severity"] not in _SEVERITIES:
             return f"{where}.severity is not one of error, warning, info"
+        if f["severity"] == "error" and document["ok"] is True:
+            return f"ok is true, but {where} is an error"
+    if document["ok"] is True and error is not None:
+        return "ok is true, but the report has an error"
     return ""
 
 
@@ -273,6 +283,7 @@ def _machine(document: dict[str, Any], path: Path, name: str) -> Machine:
         lock_hash=lock.get("content_hash"),
         error=None if error is None else error["message"],
         differences=differences,
+        schema_version=document["schema_version"],
     )
 
 
@@ -287,7 +298,7 @@ def machine_names(files: Sequence[Path]) -> list[str]:
 def compare(machines: Iterable[Machine]) -> Comparison:
     """Group the passing machines by fingerprint and list the others with their
     findings; machines keep their order within each part."""
-    groups: dict[tuple[str | None, str | None], list[str]] = {}
+    groups: dict[tuple[str | None, str | None, int], list[str]] = {}
     differing: list[Machine] = []
     hashes: set[str] = set()
     count = 0
@@ -296,12 +307,13 @@ def compare(machines: Iterable[Machine]) -> Comparison:
         if machine.lock_hash:
             hashes.add(machine.lock_hash)
         if machine.ok:
-            groups.setdefault((machine.fingerprint, machine.lock_hash), []).append(machine.name)
+            key = (machine.fingerprint, machine.lock_hash, machine.schema_version)
+            groups.setdefault(key, []).append(machine.name)
         else:
             differing.append(machine)
     matching = tuple(
         MatchingGroup(fingerprint=fp, lock_hash=lock, machines=tuple(names))
-        for (fp, lock), names in sorted(
+        for (fp, lock, _), names in sorted(
             groups.items(), key=lambda item: (-len(item[1]), item[0][0] or "")
         )
     )

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from poetry_lockguard.findings import Finding
     from poetry_lockguard.lock.selection import Selection
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)

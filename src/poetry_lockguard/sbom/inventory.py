@@ -88,6 +88,25 @@ class Inventory:
         return not self.report.findings
 
 
+def _versions(options: CheckOptions) -> str | None:
+    """The versions fingerprint of the environment ``options`` name, before the check;
+    None when it cannot be worked out here (the check then says why)."""
+    from poetry_lockguard.app import target_interpreter
+    from poetry_lockguard.env.distributions import scan_distributions
+    from poetry_lockguard.env.fingerprint import fingerprint
+    from poetry_lockguard.errors import LockguardError
+    from poetry_lockguard.lock.reader import read_lock
+
+    try:
+        project_dir = options.project_dir.resolve()
+        interpreter = target_interpreter(project_dir, options.python)
+        lock = read_lock(project_dir / "poetry.lock")
+    except (LockguardError, OSError):
+        return None
+    installed = scan_distributions(interpreter.site_dirs)
+    return fingerprint((d for d in installed if not d.problem), lock.by_name())
+
+
 def take_inventory(options: CheckOptions) -> Inventory:
     """Run the full check for ``options`` (always with integrity) and list what it saw.
 
@@ -103,6 +122,7 @@ def take_inventory(options: CheckOptions) -> Inventory:
     from poetry_lockguard.lock.reader import read_lock
     from poetry_lockguard.lock.requirements import required_packages
 
+    before = _versions(options)
     report = run_check(replace(options, integrity=True, lock_only=False))
     environment = report.environment
     if environment is None or report.selection is None:
@@ -116,8 +136,10 @@ def take_inventory(options: CheckOptions) -> Inventory:
     # The check probed this interpreter with its tags just now: the probe cache answers.
     interpreter = probe_interpreter(Path(environment.python), with_tags=True)
     installed = scan_distributions(interpreter.site_dirs)
+    # The report's fingerprint covers file contents (--integrity): compare the versions
+    # listed now with those seen before the check.
     current = fingerprint((d for d in installed if not d.problem), lock.by_name())
-    if current != environment.fingerprint:
+    if before is not None and current != before:
         raise EnvironmentInspectionError(
             f"{environment.path}: the environment changed while the SBOM was made; run again"
         )
