@@ -186,10 +186,15 @@ def test_an_unsigned_selection_is_ignored(venv: Path, project: Path) -> None:
     document["selection"]["without"] = ["main"]
     path.write_text(json.dumps(document))
     request, notes, ignored = recorded(venv, project)
-    assert (request, ignored) == (None, f"its signature is not that of the lockguard key in {state_home()}")
+    assert (request, ignored) == (
+        None,
+        f"its signature is not that of the lockguard key in {state_home()}",
+    )
     del document["mac"]
     path.write_text(json.dumps(document))
-    assert recorded(venv, project)[2] == f"it is not signed with the lockguard key in {state_home()}"
+    assert (
+        recorded(venv, project)[2] == f"it is not signed with the lockguard key in {state_home()}"
+    )
 
 
 def test_a_selection_is_tied_to_its_project_and_lock(

@@ -462,8 +462,6 @@ def test_reports_of_two_schema_versions_are_never_one_group(tmp_path: Path) -> N
     same = "sha256:" + "b" * 64
     (tmp_path / "old.json").write_text(json.dumps(_report(True, same)))
     (tmp_path / "new.json").write_text(json.dumps(_with(_report(True, same), schema_version=2)))
-    (tmp_path / "new-2.json").write_text(
-        json.dumps(_with(_report(True, same), schema_version=2))
-    )
+    (tmp_path / "new-2.json").write_text(json.dumps(_with(_report(True, same), schema_version=2)))
     comparison = compare_paths([tmp_path])
     assert [g.machines for g in comparison.matching] == [("new-2", "new"), ("old",)]
