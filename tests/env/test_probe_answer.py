@@ -85,6 +85,35 @@ def _decoy_below_site(data: dict[str, Any], venv: Path, decoy: Path) -> None:
     data["visible_dirs"] = [(str(inside), "")]
 
 
+def _through_a_link(data: dict[str, Any], venv: Path, decoy: Path) -> None:
+    # .../lib/python3.X/sub/../site-packages, with sub a link to a decoy's directory.
+    site = Path(_site(venv))
+    (site.parent / "sub").symlink_to(Path(_site(decoy)).parent / "x")
+    (Path(_site(decoy)).parent / "x").mkdir()
+    sneaky = str(site.parent / "sub" / ".." / "site-packages")
+    data["site_dirs"] = [sneaky]
+    data["visible_dirs"] = [(sneaky, "")]
+
+
+def _real_lib64(data: dict[str, Any], venv: Path, decoy: Path) -> None:
+    # A real lib64 beside lib (venv makes lib64 a link to lib): site.py does not use it.
+    site = Path(_site(venv))
+    lib64 = venv / "lib64"
+    if lib64.is_symlink():
+        lib64.unlink()
+    wide = lib64 / site.parent.name / "site-packages"
+    wide.mkdir(parents=True)
+    data["site_dirs"] = [str(wide)]
+    data["visible_dirs"] = [(str(wide), "")]
+
+
+def _windows_layout(data: dict[str, Any], venv: Path, decoy: Path) -> None:
+    windows = venv / "Lib" / "site-packages"
+    windows.mkdir(parents=True)
+    data["site_dirs"] = [str(windows)]
+    data["visible_dirs"] = [(str(windows), "")]
+
+
 def _another_python(data: dict[str, Any], venv: Path, decoy: Path) -> None:
     data["version_info"] = [3, 8, 0]
     data["marker_env"].update(python_version="3.8", python_full_version="3.8.0")
@@ -97,6 +126,9 @@ POISONS: dict[str, Poison] = {
     "decoy before the venv's own": _decoy_first,
     "decoy directory inside the venv": _decoy_inside,
     "decoy directory inside site-packages": _decoy_below_site,
+    "site dir through a link to elsewhere": _through_a_link,
+    "a real lib64 beside lib": _real_lib64,
+    "the Windows layout on another system": _windows_layout,
     "system site it turns off": lambda d, v, x: d["visible_dirs"].append((_site(x), "system")),
     "another executable": lambda d, v, x: d.update(executable=str(x / "bin" / "python")),
     "another kernel": lambda d, v, x: d["marker_env"].update(platform_release="0.0"),

@@ -32,6 +32,7 @@ from poetry_lockguard.env.wheel import WheelError
 from poetry_lockguard.env.wheel import read_wheel
 from poetry_lockguard.findings import Severity
 from poetry_lockguard.findings import finding
+from poetry_lockguard.names import canonicalize_name
 from poetry_lockguard.structs import dataclass
 
 
@@ -61,6 +62,10 @@ INSTALLER_FILES = frozenset(
 #: The largest installed script or wrapper read to compare it.
 _MAX_SCRIPT = 16 * 1024 * 1024
 _WRAPPER_LIMIT = 64 * 1024
+#: A PEP 263 coding cookie naming anything but UTF-8.
+_CODING = re.compile(
+    rb"^[ \t\f]*#.*?coding[:=][ \t]*(?!utf-?8\b)[-\w.]+", re.IGNORECASE | re.MULTILINE
+)
 _PYTHON_NAME = re.compile(r"python(?:[0-9]+(?:\.[0-9]+)*)?w?(?:\.exe)?")
 #: ``#!/bin/sh`` + ``'''exec' "PYTHON" "$0" "$@"`` + `` ' '''``: the form installers
 #: use when the interpreter's path is too long or has spaces for a ``#!`` line.
@@ -198,8 +203,9 @@ def anchored_files(
             scheme, _, rest = member[len(data) :].partition("/")
             base = {"scripts": scripts_dir, "data": prefix}.get(scheme, site_dir)
             if scheme == "headers":
-                base = os.path.join(prefix, "include", "site", _python_dir(interpreter), dist.name)
-                rest = _installed_header(installed_rows, site_dir, rest) or rest
+                include = os.path.join(prefix, "include", "site", _python_dir(interpreter))
+                base = os.path.join(include, dist.name)
+                rest = _installed_header(installed_rows, site_dir, include, dist.name, rest) or rest
             target = os.path.normpath(os.path.join(base, rest))
         else:
             target = os.path.normpath(os.path.join(site_dir, member))
@@ -316,13 +322,20 @@ def _python_dir(interpreter: Interpreter) -> str:
     return "python" + ".".join(interpreter.version.split(".")[:2])
 
 
-def _installed_header(rows: tuple[str, ...], site_dir: str, rest: str) -> str | None:
-    """Where the installed RECORD puts header ``rest``, if it lists one under include/."""
+def _installed_header(
+    rows: tuple[str, ...], site_dir: str, include: str, name: str, rest: str
+) -> str | None:
+    """Where the installed RECORD puts header ``rest``: ``include/<NAME>/rest`` with
+    NAME the distribution's name as the installer spelled it (pip keeps the project's
+    spelling); a row anywhere else is not where an installer writes headers."""
     for row in rows:
         target = os.path.normpath(os.path.join(site_dir, row))
+        relative = os.path.relpath(target, include).split(os.sep)
         if (
-            target.endswith(os.sep + rest.replace("/", os.sep))
-            and f"{os.sep}include{os.sep}" in target
+            len(relative) >= 2
+            and relative[0] not in (".", "..")
+            and canonicalize_name(relative[0]) == name
+            and "/".join(relative[1:]) == rest
         ):
             return target
     return None
@@ -346,13 +359,39 @@ def _is_cache_of(path: str, sources: set[str]) -> bool:
 
 
 def _interpreter_named(path: str, interpreter: Interpreter) -> bool:
-    """Whether a ``#!`` line's ``path`` names the environment's own interpreter."""
-    if path == str(interpreter.executable):
+    """Whether a ``#!`` line's ``path`` names the environment's own interpreter: the
+    probed executable as written, or ``python``/``python3``/``python3.X`` in the
+    venv's scripts directory, spelled plainly (no ``..``, no shell syntax) and the same
+    file as the probed executable (a planted ``python3.11w`` script is not)."""
+    executable = str(interpreter.executable)
+    if path == executable:
         return True
     directory, name = os.path.split(path)
-    return os.path.normpath(directory) == os.path.normpath(str(interpreter.scripts)) and bool(
-        _PYTHON_NAME.fullmatch(name)
-    )
+    if (
+        directory != str(interpreter.scripts)
+        or os.path.normpath(path) != path
+        or not _PYTHON_NAME.fullmatch(name)
+        or any(c in path for c in "$`\\")
+    ):
+        return False
+    return _same_interpreter(path, executable)
+
+
+def _same_interpreter(path: str, executable: str) -> bool:
+    """Whether ``path`` is the interpreter ``executable`` is: one file (through links),
+    or, in a venv of copies, a regular file of the same bytes."""
+    try:
+        if os.path.samefile(path, executable):
+            return True
+        import filecmp
+
+        return (
+            os.path.isfile(path)
+            and not os.path.islink(path)
+            and filecmp.cmp(path, executable, shallow=False)
+        )
+    except OSError:
+        return False
 
 
 def _shebang_end(data: bytes, interpreter: Interpreter) -> int | str:
@@ -413,6 +452,10 @@ def _wrapper_problem(path: str, point: EntryPoint, interpreter: Interpreter) -> 
     end = _shebang_end(data, interpreter)
     if isinstance(end, str):
         return end
+    if _CODING.search(b"\n".join(data.split(b"\n", 2)[:2])):
+        # Python honours a coding cookie in the first two lines: one that is not
+        # UTF-8 (utf-7) can hide code from a reader that decodes as UTF-8.
+        return "declares a source encoding other than UTF-8, which no installer writes"
     try:
         tree = ast.parse(data[end:].decode("utf-8"))
     except (SyntaxError, UnicodeDecodeError, ValueError):

@@ -316,14 +316,14 @@ def answer_problem(python: Path, interpreter: Interpreter) -> str | None:
     prefix = str(interpreter.prefix)
     if not _inside(prefix, venv, exactly=True):
         return f"its interpreter answered for {prefix}, not for the environment {venv}"
-    schemes = _venv_site_dirs(venv, interpreter.version)
+    schemes = _venv_site_dirs(venv, interpreter)
     for site_dir in interpreter.site_dirs:
-        if os.path.normpath(str(site_dir)) not in schemes or not os.path.isdir(site_dir):
+        if not _is_scheme_dir(str(site_dir), schemes):
             return f"its interpreter named {site_dir} as a site directory of {venv}"
     origins = [origin for _, origin in interpreter.visible_dirs]
     own = [path for path, origin in interpreter.visible_dirs if not origin]
     if origins[: len(own)] != [""] * len(own) or not all(
-        os.path.normpath(str(p)) in schemes for p in own
+        _is_scheme_dir(str(p), schemes) for p in own
     ):
         # site.py puts a venv's own directories first: a copy elsewhere that came first
         # would hide what is installed in the venv.
@@ -343,21 +343,36 @@ def answer_problem(python: Path, interpreter: Interpreter) -> str | None:
     return _interpreter_file_problem(executable, venv, values)
 
 
-def _venv_site_dirs(venv: str, version: str) -> set[str]:
-    """The site directories site.py can give a venv at ``venv`` of Python ``version``:
-    ``lib``/``lib64`` (``sys.platlibdir``) ``/python3.X`` (``t`` for a free-threaded
-    build, ``pypy3.X`` for PyPy) ``/site-packages``, and Windows' ``Lib/site-packages``.
-    An answer naming another directory inside the venv (a decoy copy of clean
-    dist-infos) is not the venv's own."""
-    x_y = ".".join(version.split(".")[:2])
-    names = (f"python{x_y}", f"python{x_y}t", f"pypy{x_y}")
-    found = {
-        os.path.normpath(os.path.join(venv, libdir, name, "site-packages"))
-        for libdir in ("lib", "lib64")
-        for name in names
-    }
-    found.add(os.path.normpath(os.path.join(venv, "Lib", "site-packages")))
+def _venv_site_dirs(venv: str, interpreter: Interpreter) -> set[str]:
+    """The site directories site.py can give this venv: ``lib/python3.X/site-packages``
+    (``python3.Xt`` for a free-threaded build where that is the only one, ``pypy3.X``
+    for PyPy), ``lib64/...`` only as the same directory as ``lib/...`` (venv's link) or
+    where there is no ``lib/...``, and ``Lib/site-packages`` on Windows only. An
+    answer naming another directory inside the venv (a decoy copy of clean dist-infos,
+    a real ``lib64`` beside ``lib``, a path through a link to elsewhere) is not the
+    venv's own."""
+    x_y = ".".join(interpreter.version.split(".")[:2])
+    marker = interpreter.marker_env
+    if marker.get("sys_platform") == "win32":
+        return {os.path.normpath(os.path.join(venv, "Lib", "site-packages"))}
+    name = f"pypy{x_y}" if marker.get("implementation_name") == "pypy" else f"python{x_y}"
+    plain = os.path.join(venv, "lib", name, "site-packages")
+    if not os.path.isdir(plain) and name.startswith("python"):
+        plain = os.path.join(venv, "lib", f"{name}t", "site-packages")
+    found = {os.path.normpath(plain)}
+    wide = os.path.join(venv, "lib64", os.path.basename(os.path.dirname(plain)), "site-packages")
+    if not os.path.isdir(plain) or os.path.realpath(wide) == os.path.realpath(plain):
+        found.add(os.path.normpath(wide))
     return found
+
+
+def _is_scheme_dir(path: str, schemes: set[str]) -> bool:
+    """Whether ``path`` is one of ``schemes`` as written and once resolved (a link on
+    the way that leads elsewhere makes it another directory), and a directory."""
+    normal = os.path.normpath(path)
+    if normal not in schemes or not os.path.isdir(path):
+        return False
+    return os.path.realpath(path) == os.path.realpath(normal)
 
 
 def _venv_of(executable: str) -> tuple[str | None, str | None]:
