@@ -264,12 +264,17 @@ def test_in_a_ci_job_the_home_directorys_key_signs_nothing(
     # there and sign a stamp or a selection of its own.
     monkeypatch.delenv("POETRY_LOCKGUARD_STATE_DIR")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "home-state"))
-    monkeypatch.delenv("CI", raising=False)
+    for variable in ("CI", "JENKINS_URL", "TF_BUILD", "TEAMCITY_VERSION", "CODEBUILD_BUILD_ID"):
+        monkeypatch.delenv(variable, raising=False)
     write_selection(venv, project, SelectionRequest(only_groups=("dev",)).as_dict())
     stamp = environment_stamp(project, [], {})
     write_stamp(venv, stamp)
     assert recorded(venv, project)[0] == SelectionRequest(only_groups=("dev",)).as_dict()
     assert stamp_matches(venv, stamp)
+    for variable, value in (("TF_BUILD", "True"), ("JENKINS_URL", "http://ci/")):
+        with monkeypatch.context() as service:
+            service.setenv(variable, value)
+            assert not stamp_matches(venv, stamp), variable
     monkeypatch.setenv("CI", "true")
     assert not stamp_matches(venv, stamp)
     request, notes, ignored = recorded(venv, project)

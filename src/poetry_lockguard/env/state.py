@@ -318,9 +318,18 @@ def clear_stamp(prefix: Path) -> None:
 # -- the key ---------------------------------------------------------------------------
 
 
+#: Set by CI services that do not set ``CI`` (Jenkins, Azure Pipelines, TeamCity,
+#: AWS CodeBuild).
+_CI_VARIABLES = ("JENKINS_URL", "TF_BUILD", "TEAMCITY_VERSION", "CODEBUILD_BUILD_ID")
+
+
 def on_ci() -> bool:
-    """Whether this runs in a CI job (``CI`` set, as every CI service sets it)."""
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+    """Whether this runs in a CI job: ``CI`` set to anything but a false value (GitHub
+    Actions, GitLab, CircleCI, Buildkite, ...), or a variable of a service that does not
+    set it."""
+    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off"):
+        return True
+    return any(os.environ.get(name) for name in _CI_VARIABLES)
 
 
 def state_home() -> Path | None:
