@@ -113,20 +113,30 @@ def _signed_record(prefix: Path, project_dir: Path) -> dict[str, Any] | None:
     """The recorded selection file, without its signature, when this account's key signs
     it and it names ``project_dir``; None otherwise (its lock is not compared)."""
     data = read_selection(prefix)
-    if data is None:
+    if data is None or _why_untrusted(data, project_dir)[0]:
         return None
+    return data if isinstance(data.get("selection"), dict) else None
+
+
+def _why_untrusted(data: dict[str, Any], project_dir: Path) -> tuple[str, bool]:
+    """Why the record ``data`` (its ``mac`` taken out) is not one this account's key
+    signed for ``project_dir``, and whether the report should note it; ("", False) when
+    it is. Its lock is not compared."""
     mac = data.pop("mac", None)
     key = state_key(create=False)
-    if (
-        key is None
-        or data.get("format") != SELECTION_FORMAT
-        or not isinstance(mac, str)
-        or not equal(mac, _mac(key, b"selection", sorted_json(data).encode()))
-        or data.get("project") != os.path.realpath(project_dir)
-        or not isinstance(data.get("selection"), dict)
-    ):
-        return None
-    return data
+    if key is None and state_home() is None:
+        return (
+            "in a CI job, a recorded selection is used only with POETRY_LOCKGUARD_STATE_DIR"
+            " set (the next job on a persistent runner shares the home directory)",
+            True,
+        )
+    if key is None or data.get("format") != SELECTION_FORMAT or not isinstance(mac, str):
+        return f"it is not signed with the lockguard key in {state_home()}", True
+    if not equal(mac, _mac(key, b"selection", sorted_json(data).encode())):
+        return f"its signature is not that of the lockguard key in {state_home()}", True
+    if data.get("project") != os.path.realpath(project_dir):
+        return f"it was recorded for another project ({data.get('project')})", False
+    return "", False
 
 
 def read_selection(prefix: Path) -> dict[str, Any] | None:
@@ -178,25 +188,9 @@ def recorded_request(prefix: Path, project: Project, project_dir: Path) -> Recor
             " the selection again)"
         )
         return RecordedSelection(notes=(note,), ignored="written by an earlier lockguard")
-    mac = data.pop("mac", None)
-    key = state_key(create=False)
-    expected = None if key is None else _mac(key, b"selection", sorted_json(data).encode())
-    if key is None and state_home() is None:
-        why = (
-            "in a CI job, a recorded selection is used only with POETRY_LOCKGUARD_STATE_DIR"
-            " set (the next job on a persistent runner shares the home directory)"
-        )
-        return RecordedSelection(notes=(f"{path}: {why}: ignored",), ignored=why)
-    if data.get("format") != SELECTION_FORMAT or not isinstance(mac, str) or expected is None:
-        why = f"it is not signed with the lockguard key in {state_home()}"
-        return RecordedSelection(notes=(f"{path}: {why}: ignored",), ignored=why)
-    if not equal(mac, expected):
-        why = f"its signature is not that of the lockguard key in {state_home()}"
-        return RecordedSelection(notes=(f"{path}: {why}: ignored",), ignored=why)
-    if data.get("project") != os.path.realpath(project_dir):
-        return RecordedSelection(
-            ignored=f"it was recorded for another project ({data.get('project')})"
-        )
+    why, noted = _why_untrusted(data, project_dir)
+    if why:
+        return RecordedSelection(notes=(f"{path}: {why}: ignored",) if noted else (), ignored=why)
     if data.get("lock") != _lock_digest(project_dir):
         return RecordedSelection(ignored="it was recorded for another poetry.lock")
     request = SelectionRequest.from_dict(data.get("selection"))
