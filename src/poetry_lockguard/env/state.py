@@ -125,11 +125,11 @@ def _why_untrusted(data: dict[str, Any], project_dir: Path) -> tuple[str, bool]:
     mac = data.pop("mac", None)
     key = state_key(create=False)
     if key is None and state_home() is None:
-        return (
+        why = (
             "in a CI job, a recorded selection is used only with POETRY_LOCKGUARD_STATE_DIR"
-            " set (the next job on a persistent runner shares the home directory)",
-            True,
+            " set (the next job on a persistent runner shares the home directory)"
         )
+        return why, True
     if key is None or data.get("format") != SELECTION_FORMAT or not isinstance(mac, str):
         return f"it is not signed with the lockguard key in {state_home()}", True
     if not equal(mac, _mac(key, b"selection", sorted_json(data).encode())):
