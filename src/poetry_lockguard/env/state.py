@@ -22,8 +22,6 @@ import stat
 from poetry_lockguard.digest import equal
 from poetry_lockguard.digest import hmac_sha256
 from poetry_lockguard.digest import sha256
-from poetry_lockguard.env.safe_files import UnsafeFileError
-from poetry_lockguard.env.safe_files import read_regular
 from poetry_lockguard.errors import SelectionError
 from poetry_lockguard.lock.project import sorted_json
 from poetry_lockguard.lock.selection import SelectionRequest
@@ -31,6 +29,8 @@ from poetry_lockguard.lock.selection import resolve_selection
 from poetry_lockguard.lock.selection import split_extras
 from poetry_lockguard.lock.selection import split_names
 from poetry_lockguard.names import canonicalize_name
+from poetry_lockguard.safe_io import UnsafeFileError
+from poetry_lockguard.safe_io import read_regular
 from poetry_lockguard.structs import dataclass
 from poetry_lockguard.structs import replace
 
