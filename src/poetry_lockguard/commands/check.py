@@ -380,14 +380,26 @@ def _check_lock_and_environment(
         from poetry_lockguard.checks.anchored import archive_sources
         from poetry_lockguard.checks.integrity import IntegrityCheck
         from poetry_lockguard.env.locate import poetry_cache_dir
+        from poetry_lockguard.versions import same_version
 
         if options.strict and not policy.require_anchored:  # --strict: every package anchored
             policy = replace(policy, require_anchored=True)
         archives = archive_sources(
             project_dir, poetry_cache_dir(project_dir), options.wheelhouse, policy
         )
+        # Locked packages of another selection that are installed are verified too:
+        # their files run when imported, whatever selects them.
+        versions = {d.name: d.version for d in installed}
+        verified = {
+            **{
+                name: package
+                for name, (package, _) in unselected.items()
+                if name in versions and same_version(versions[name], package.version)
+            },
+            **required,
+        }
         integrity = IntegrityCheck(interpreter, policy, archives=archives).run(
-            installed, required, progress=progress
+            installed, verified, progress=progress
         )
         findings += integrity.findings
         files_checked = integrity.files_checked
