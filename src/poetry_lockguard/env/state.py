@@ -404,6 +404,33 @@ def _read_key(path: Path) -> bytes | None:
     return bytes.fromhex(text)
 
 
+def _receipt_message(name: str, artifact: str, verified: bool) -> bytes:
+    state = "verified" if verified else "unverified"
+    return "\0".join((canonicalize_name(name), artifact, state)).encode()
+
+
+def receipt_signature(name: str, artifact: str, verified: bool) -> str:
+    """The signature an install receipt carries: an HMAC, under this account's key, of
+    the package's name, the artifact it names (``sha256`` hex or a git commit) and
+    whether the guard verified it. Empty where there is no usable key (a CI job
+    without ``POETRY_LOCKGUARD_STATE_DIR``): such a receipt proves only its content."""
+    key = state_key(create=True)
+    if key is None:
+        return ""
+    return _mac(key, b"receipt", _receipt_message(name, artifact, verified))
+
+
+def receipt_signed(name: str, artifact: str, verified: bool, signature: str) -> bool | None:
+    """Whether a receipt was signed with this account's key: True; False when it was
+    not (a package shipped it, another account or machine wrote it, or an earlier
+    lockguard, which did not sign); None when there is no key here to tell."""
+    key = state_key(create=False)
+    if key is None:
+        return None
+    expected = _mac(key, b"receipt", _receipt_message(name, artifact, verified))
+    return bool(signature) and equal(signature, expected)
+
+
 def _mac(key: bytes, purpose: bytes, message: bytes) -> str:
     return hmac_sha256(key, purpose + b"\0" + message)
 
