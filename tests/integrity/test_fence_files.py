@@ -38,20 +38,23 @@ def _sync_line(site: Path) -> str:
     assert 'SYNC_COMMAND = "poetry sync"\n' in text
     module.write_text(
         text.replace(
-            'SYNC_COMMAND = "poetry sync"\n', "SYNC_COMMAND = 'poetry sync ' + __import__('os').name\n"
+            'SYNC_COMMAND = "poetry sync"\n',
+            "SYNC_COMMAND = 'poetry sync ' + __import__('os').name\n",
         )
     )
     return str(module)
+
+
+def _delete(path: Path) -> str:
+    path.unlink()
+    return str(path)
 
 
 CASES: dict[str, tuple[str, Callable[[Path], str]]] = {
     "a line added to the .pth": ("file-modified", _append(PTH_NAME, b"import os\n")),
     "code added to the module": ("file-modified", _append(f"{MODULE_NAME}.py", b"print(1)\n")),
     "code in the poetry sync line": ("file-modified", _sync_line),
-    "the module deleted": (
-        "file-missing",
-        lambda site: (site / f"{MODULE_NAME}.py").unlink() or str(site / f"{MODULE_NAME}.py"),
-    ),
+    "the module deleted": ("file-missing", lambda site: _delete(site / f"{MODULE_NAME}.py")),
 }
 
 
