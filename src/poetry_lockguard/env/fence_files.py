@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import ast
 import os
-
-from pathlib import Path
+import pkgutil
 
 from poetry_lockguard.safe_io import UnsafeFileError
 from poetry_lockguard.safe_io import read_regular
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 MODULE_NAME = "_lockguard_fence"
@@ -37,7 +41,9 @@ def pth_line(module: str) -> str:
 
 def runtime_source(sync_options: str = "") -> bytes:
     """The fence's module, its refusal naming ``poetry sync`` with ``sync_options``."""
-    source = Path(__file__).with_name("fence_runtime.py").read_bytes()
+    # Through the package's loader: the zipapp imports this module from its archive.
+    source = pkgutil.get_data(__package__ or "poetry_lockguard.env", "fence_runtime.py")
+    assert source is not None  # a loader of this package that cannot read its files
     if not sync_options:
         return source
     return source.replace(_SYNC_LINE, _sync_line(sync_options), 1)
