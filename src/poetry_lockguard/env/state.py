@@ -312,9 +312,18 @@ def clear_stamp(prefix: Path) -> None:
 # -- the key ---------------------------------------------------------------------------
 
 
-#: Set by CI services that do not set ``CI`` (Jenkins, Azure Pipelines, TeamCity,
-#: AWS CodeBuild).
-_CI_VARIABLES = ("JENKINS_URL", "TF_BUILD", "TEAMCITY_VERSION", "CODEBUILD_BUILD_ID")
+#: Set by CI services that do not set ``CI`` (Jenkins, Hudson, Azure Pipelines,
+#: TeamCity, AWS CodeBuild, Bamboo, GoCD). GitHub Actions, GitLab, CircleCI, Buildkite,
+#: Drone, Woodpecker, Travis, Bitbucket and AppVeyor set ``CI``.
+_CI_VARIABLES = (
+    "JENKINS_URL",
+    "HUDSON_URL",
+    "TF_BUILD",
+    "TEAMCITY_VERSION",
+    "CODEBUILD_BUILD_ID",
+    "bamboo_buildKey",
+    "GO_SERVER_URL",
+)
 
 
 def on_ci() -> bool:
