@@ -1,6 +1,6 @@
 """The environments `benchmarks/run.py` measures, generated, locked and installed.
 
-- **real**: a project shaped like the one issue 14 measured (61 installed packages,
+- **real**: a project shaped like a real service's (61 installed packages,
   about 13.6k files, about 290 MB): a dependency graph with markers, an extra and a dev
   group; packages of a few files up to a few thousand; Python modules of a few KB and a
   few native-library-sized blobs of up to 36 MB. The wheels are generated

@@ -36,7 +36,7 @@ POETRY_FACING = (
     "tests/integrity/test_source_built.py",
     "tests/integrity/test_git_receipts.py",
     "tests/env/test_site_dirs.py",
-    "tests/team/test_sbom.py",
+    "tests/ci_and_fleet/test_sbom.py",
 )
 
 

@@ -1,4 +1,4 @@
-"""Issue 9: dist-info an attacker controls, through ``poetry lockguard check`` and the
+"""Dist-info an attacker controls, through ``poetry lockguard check`` and the
 stand-alone check alike (exact codes, exact exit codes, within a timeout)."""
 
 from __future__ import annotations

@@ -21,10 +21,10 @@ from poetry_lockguard.report.sarif import SarifReporter
 from tests.support.poetry import installed_project
 from tests.support.schemas import draft
 from tests.support.schemas import schema_errors
-from tests.team.support import SARIF_SCHEMA
-from tests.team.support import drift
-from tests.team.support import lock_line
-from tests.team.support import sarif_results
+from tests.ci_and_fleet.support import SARIF_SCHEMA
+from tests.ci_and_fleet.support import drift
+from tests.ci_and_fleet.support import lock_line
+from tests.ci_and_fleet.support import sarif_results
 
 
 if TYPE_CHECKING:

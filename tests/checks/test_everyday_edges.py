@@ -1,4 +1,5 @@
-"""The rough edges a new user hit (issue 11), end to end through both entry points:
+"""Everyday edges of a first check (an interpreter outside requires-python, a
+`--lock-only` count, singular summaries, RECORD order), end to end through both entry points:
 `poetry lockguard check` in a real project and `python -m poetry_lockguard check`."""
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
-"""Review of issue 10: `poetry run`, the pip fence and the build policy at their edges.
-
-Each test failed on the code before its fix (real poetry, real pip, real venvs).
-"""
+"""`poetry run`, the pip fence and the build policy at their edges (real Poetry, real
+pip, real venvs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Issue 9, the guard's side: ways around the install guard, each closed and proved."""
+"""Ways around the install guard (odd source types, moved git refs, wheels planted in the
+artifact cache, builds from source), each closed and proved with a real Poetry."""
 
 from __future__ import annotations
 
