@@ -9,6 +9,9 @@ arguments and write what ``check`` returns.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from time import perf_counter
 
 from poetry_lockguard.checks.environment import EnvironmentCheck
@@ -38,9 +41,6 @@ from poetry_lockguard.lock.selection import resolve_selection
 from poetry_lockguard.report.model import EnvironmentInfo
 from poetry_lockguard.report.model import LockInfo
 from poetry_lockguard.report.model import Report
-from poetry_lockguard.structs import dataclass
-from poetry_lockguard.structs import field
-from poetry_lockguard.structs import replace
 
 
 TYPE_CHECKING = False

@@ -8,9 +8,8 @@ read this catalogue instead of keeping tables of their own.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
-
-from poetry_lockguard.structs import dataclass
 
 
 TYPE_CHECKING = False

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import shlex
 
+from dataclasses import dataclass
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.findings import CATALOGUE
-from poetry_lockguard.structs import dataclass
-from poetry_lockguard.structs import field
 
 
 if TYPE_CHECKING:
@@ -122,9 +122,10 @@ def run_repair(
     import subprocess
     import sys
 
+    from dataclasses import replace
+
     from poetry_lockguard.app import exit_code
     from poetry_lockguard.app import run_check
-    from poetry_lockguard.structs import replace
 
     options = replace(options, integrity=True, lock_only=False)
     report = run_check(options)

@@ -13,21 +13,21 @@ import stat
 import sys
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.anchored import Anchor
 from poetry_lockguard.checks.anchored import anchored_files
 from poetry_lockguard.checks.anchored import find_anchor
 from poetry_lockguard.checks.receipts import ReceiptCheck
-from poetry_lockguard.digest import sha256
+from hashlib import sha256
 from poetry_lockguard.env.record import RecordMissingError
 from poetry_lockguard.env.record import read_record
 from poetry_lockguard.env.record import shorten
 from poetry_lockguard.env.safe_files import Locator
 from poetry_lockguard.findings import codes_where
 from poetry_lockguard.findings import finding
-from poetry_lockguard.structs import dataclass
-from poetry_lockguard.structs import field
 
 
 if TYPE_CHECKING:

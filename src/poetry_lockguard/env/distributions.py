@@ -17,13 +17,13 @@ from __future__ import annotations
 import os
 import re
 
+from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 from poetry_lockguard.env.safe_files import UnsafeFileError
 from poetry_lockguard.env.safe_files import read_regular
 from poetry_lockguard.names import canonicalize_name
-from poetry_lockguard.structs import dataclass
-from poetry_lockguard.structs import replace
 from poetry_lockguard.versions import same_version
 
 

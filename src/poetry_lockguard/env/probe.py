@@ -8,12 +8,12 @@ import re
 import sys
 import time
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from poetry_lockguard.env.safe_files import UnsafeFileError
 from poetry_lockguard.env.safe_files import read_regular
 from poetry_lockguard.errors import EnvironmentInspectionError
-from poetry_lockguard.structs import dataclass
 
 
 TYPE_CHECKING = False
@@ -582,7 +582,7 @@ def _cache_path(python: Path, with_tags: bool) -> Path | None:
         # the cache.
         return None
     from poetry_lockguard import __version__
-    from poetry_lockguard.digest import sha256
+    from hashlib import sha256
 
     parts: list[object] = [
         __version__,

@@ -13,7 +13,7 @@ import errno
 import os
 import stat
 
-from poetry_lockguard.structs import dataclass
+from dataclasses import dataclass
 
 
 TYPE_CHECKING = False

@@ -16,12 +16,14 @@ stays).
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import os
 import stat
 
-from poetry_lockguard.digest import equal
-from poetry_lockguard.digest import hmac_sha256
-from poetry_lockguard.digest import sha256
+from dataclasses import dataclass
+from dataclasses import replace
+
 from poetry_lockguard.env.safe_files import UnsafeFileError
 from poetry_lockguard.env.safe_files import read_regular
 from poetry_lockguard.errors import SelectionError
@@ -31,8 +33,6 @@ from poetry_lockguard.lock.selection import resolve_selection
 from poetry_lockguard.lock.selection import split_extras
 from poetry_lockguard.lock.selection import split_names
 from poetry_lockguard.names import canonicalize_name
-from poetry_lockguard.structs import dataclass
-from poetry_lockguard.structs import replace
 
 
 TYPE_CHECKING = False
@@ -132,7 +132,7 @@ def _why_untrusted(data: dict[str, Any], project_dir: Path) -> tuple[str, bool]:
         return why, True
     if key is None or data.get("format") != SELECTION_FORMAT or not isinstance(mac, str):
         return f"it is not signed with the lockguard key in {state_home()}", True
-    if not equal(mac, _mac(key, b"selection", sorted_json(data).encode())):
+    if not _same_mac(mac, _mac(key, b"selection", sorted_json(data).encode())):
         return f"its signature is not that of the lockguard key in {state_home()}", True
     if data.get("project") != os.path.realpath(project_dir):
         return f"it was recorded for another project ({data.get('project')})", False
@@ -242,8 +242,6 @@ def environment_stamp(
     project_dir: Path, site_dirs: Iterable[Path], selection: dict[str, Any]
 ) -> str:
     """A digest of everything a check's answer depends on (see the module docstring)."""
-    import hashlib  # here: a check that only reads the recorded selection needs none
-
     digest = hashlib.sha256()
     digest.update(os.path.realpath(project_dir).encode("utf-8", "surrogateescape") + b"\0")
     for name in ("poetry.lock", "pyproject.toml"):
@@ -291,7 +289,7 @@ def stamp_matches(prefix: Path, stamp: str) -> bool:
     raw = _read(prefix, STAMP_FILE, 1024)
     if key is None or raw is None:
         return False
-    return equal(raw.strip().decode("ascii", "replace"), _mac(key, b"run-stamp", stamp.encode()))
+    return _same_mac(raw.strip().decode("ascii", "replace"), _mac(key, b"run-stamp", stamp.encode()))
 
 
 def write_stamp(prefix: Path, stamp: str) -> None:
@@ -405,7 +403,13 @@ def _read_key(path: Path) -> bytes | None:
 
 
 def _mac(key: bytes, purpose: bytes, message: bytes) -> str:
-    return hmac_sha256(key, purpose + b"\0" + message)
+    return hmac.new(key, purpose + b"\0" + message, hashlib.sha256).hexdigest()
+
+
+def _same_mac(found: str, expected: str) -> bool:
+    """Whether ``found`` (read from a file) is the ``expected`` signature, compared in a
+    time that does not depend on where they differ."""
+    return hmac.compare_digest(found.encode("utf-8", "surrogatepass"), expected.encode())
 
 
 def _lock_digest(project_dir: Path) -> str | None:
@@ -414,7 +418,7 @@ def _lock_digest(project_dir: Path) -> str | None:
         data = read_regular(str(project_dir / "poetry.lock"), _LOCK_LIMIT)
     except (OSError, UnsafeFileError):
         return None
-    return sha256(data).hexdigest()
+    return hashlib.sha256(data).hexdigest()
 
 
 # -- files in <prefix>/.lockguard ------------------------------------------------------

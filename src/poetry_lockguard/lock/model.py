@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from poetry_lockguard.structs import dataclass
-from poetry_lockguard.structs import field
+from dataclasses import dataclass
+from dataclasses import field
 
 
 TYPE_CHECKING = False

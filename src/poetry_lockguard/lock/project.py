@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from poetry_lockguard.digest import sha256
+from dataclasses import dataclass
+
+from hashlib import sha256
 from poetry_lockguard.lock.toml import load_toml
 from poetry_lockguard.names import canonicalize_name
-from poetry_lockguard.structs import dataclass
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
-
-try:
-    from _json import encode_basestring_ascii as _quote
-except ImportError:  # pragma: no cover - CPython and PyPy have it
-    from json.encoder import py_encode_basestring_ascii as _quote
 
 MAIN_GROUP = "main"
 
@@ -160,6 +156,16 @@ def _poetry_version(generated_by: str) -> tuple[int, ...]:
         return tuple(int(p) for p in parts)
     except ValueError:
         return (99,)
+
+
+def _quote(text: str) -> str:
+    """``json.dumps(text)``: a printable ASCII string with no quote or backslash is
+    written as it is; any other goes to json."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    import json
+
+    return json.dumps(text)
 
 
 def sorted_json(value: Any) -> str:

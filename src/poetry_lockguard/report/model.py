@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import field
+
 from poetry_lockguard.findings import CATALOGUE
 from poetry_lockguard.findings import Remedy
 from poetry_lockguard.findings import Severity
-from poetry_lockguard.structs import dataclass
-from poetry_lockguard.structs import field
 
 
 TYPE_CHECKING = False

@@ -10,6 +10,8 @@ found nothing about it; nothing the check did not verify is ever presented as ve
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -17,8 +19,6 @@ from typing import Any
 from poetry_lockguard.errors import EnvironmentInspectionError
 from poetry_lockguard.errors import LockFileError
 from poetry_lockguard.names import canonicalize_name
-from poetry_lockguard.structs import dataclass
-from poetry_lockguard.structs import replace
 from poetry_lockguard.versions import same_version
 
 
