@@ -74,9 +74,10 @@ def test_anything_else_is_left_to_argparse(argv: list[str]) -> None:
 #: Modules a check never needs: argparse (the fast path parses a plain line) and shutil
 #: (argparse's help formatter), tomllib (the fast reader reads these files), subprocess
 #: (the probe's answer is cached after the first run), traceback (only for -vvv),
-#: dataclasses and inspect (poetry_lockguard.structs), hashlib (nothing is hashed but a
-#: few small inputs, with the built-in sha256), csv (RECORD is not read), typing (the
-#: modules import it for type checkers only).
+#: dataclasses and inspect (the models a check makes are small explicit classes), csv
+#: (RECORD is not read), typing (the modules import it for type checkers only).
+#: hashlib is imported: the content-hash, the fingerprint and the probe cache's key are
+#: sha256 digests.
 UNUSED = (
     "argparse",
     "tomllib",
@@ -85,7 +86,6 @@ UNUSED = (
     "shutil",
     "dataclasses",
     "inspect",
-    "hashlib",
     "csv",
     "typing",
 )

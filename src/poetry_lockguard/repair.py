@@ -122,12 +122,10 @@ def run_repair(
     import subprocess
     import sys
 
-    from dataclasses import replace
-
     from poetry_lockguard.app import exit_code
     from poetry_lockguard.app import run_check
 
-    options = replace(options, integrity=True, lock_only=False)
+    options = options.full_check()
     report = run_check(options)
     plan = plan_repair(report, remove_extraneous=remove_extraneous)
     run = RepairRun()

@@ -15,13 +15,13 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
+from hashlib import sha256
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.anchored import Anchor
 from poetry_lockguard.checks.anchored import anchored_files
 from poetry_lockguard.checks.anchored import find_anchor
 from poetry_lockguard.checks.receipts import ReceiptCheck
-from hashlib import sha256
 from poetry_lockguard.env.record import RecordMissingError
 from poetry_lockguard.env.record import read_record
 from poetry_lockguard.env.record import shorten

@@ -21,9 +21,6 @@ import hmac
 import os
 import stat
 
-from dataclasses import dataclass
-from dataclasses import replace
-
 from poetry_lockguard.env.safe_files import UnsafeFileError
 from poetry_lockguard.env.safe_files import read_regular
 from poetry_lockguard.errors import SelectionError
@@ -40,6 +37,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
     from typing import Any
+    from typing import Final
 
     from poetry_lockguard.lock.project import Project
 
@@ -154,14 +152,42 @@ def read_selection(prefix: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-@dataclass(frozen=True)
 class RecordedSelection:
     """What the recorded selection contributes to a check: the request to use (None:
     the default groups), notes for the report, and why a record was ignored (for -v)."""
 
-    request: SelectionRequest | None = None
-    notes: tuple[str, ...] = ()
-    ignored: str = ""
+    __slots__ = ("ignored", "notes", "request")
+
+    request: Final[SelectionRequest | None]
+    notes: Final[tuple[str, ...]]
+    ignored: Final[str]
+
+    def __init__(
+        self,
+        request: SelectionRequest | None = None,
+        notes: tuple[str, ...] = (),
+        ignored: str = "",
+    ) -> None:
+        self.request = request
+        self.notes = notes
+        self.ignored = ignored
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.request, self.notes, self.ignored)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RecordedSelection):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"RecordedSelection(request={self.request!r}, notes={self.notes!r}, "
+            f"ignored={self.ignored!r})"
+        )
 
 
 def recorded_request(prefix: Path, project: Project, project_dir: Path) -> RecordedSelection:
@@ -207,12 +233,13 @@ def _applicable(request: SelectionRequest, project: Project) -> RecordedSelectio
         dropped.extend(f"{flag} {n}" for n in names if str(canonicalize_name(n)) not in there)
         return tuple(n for n in names if str(canonicalize_name(n)) in there)
 
-    kept = replace(
-        request,
+    kept = SelectionRequest(
         with_groups=known("--with", split_names(request.with_groups), groups),
         without_groups=known("--without", split_names(request.without_groups), groups),
         only_groups=known("--only", split_names(request.only_groups), groups),
+        all_groups=request.all_groups,
         extras=known("-E", split_extras(request.extras), extras),
+        all_extras=request.all_extras,
     )
     notes: list[str] = []
     if dropped:
@@ -289,7 +316,9 @@ def stamp_matches(prefix: Path, stamp: str) -> bool:
     raw = _read(prefix, STAMP_FILE, 1024)
     if key is None or raw is None:
         return False
-    return _same_mac(raw.strip().decode("ascii", "replace"), _mac(key, b"run-stamp", stamp.encode()))
+    return _same_mac(
+        raw.strip().decode("ascii", "replace"), _mac(key, b"run-stamp", stamp.encode())
+    )
 
 
 def write_stamp(prefix: Path, stamp: str) -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from hashlib import sha256
+
 from poetry_lockguard.lock.toml import load_toml
 from poetry_lockguard.names import canonicalize_name
 
@@ -13,6 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
+    from typing import Final
 
 MAIN_GROUP = "main"
 
@@ -21,15 +21,30 @@ _RELEVANT_KEYS = (*_LEGACY_KEYS, "group")
 _RELEVANT_PROJECT_KEYS = ("requires-python", "dependencies", "optional-dependencies")
 
 
-@dataclass(frozen=True)
 class Project:
     """The parts of pyproject.toml that lockguard reads, with the parsed document."""
 
-    path: Path
-    name: str
-    groups: dict[str, bool]
-    extras: tuple[str, ...]
-    data: dict[str, Any]
+    __slots__ = ("data", "extras", "groups", "name", "path")
+
+    path: Final[Path]
+    name: Final[str]
+    groups: Final[dict[str, bool]]
+    extras: Final[tuple[str, ...]]
+    data: Final[dict[str, Any]]
+
+    def __init__(
+        self,
+        path: Path,
+        name: str,
+        groups: dict[str, bool],
+        extras: tuple[str, ...],
+        data: dict[str, Any],
+    ) -> None:
+        self.path = path
+        self.name = name
+        self.groups = groups
+        self.extras = extras
+        self.data = data
 
     @property
     def directory(self) -> Path:
@@ -97,6 +112,23 @@ class Project:
             return True
         return self.content_hash(with_dependency_groups=False) == locked_hash and (
             _poetry_version(generated_by) < (2, 3)
+        )
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.path, self.name, self.groups, self.extras, self.data)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Project):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"Project(path={self.path!r}, name={self.name!r}, groups={self.groups!r}, "
+            f"extras={self.extras!r}, data={self.data!r})"
         )
 
 

@@ -11,7 +11,6 @@ found nothing about it; nothing the check did not verify is ever presented as ve
 from __future__ import annotations
 
 from dataclasses import dataclass
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -123,7 +122,7 @@ def take_inventory(options: CheckOptions) -> Inventory:
     from poetry_lockguard.lock.requirements import required_packages
 
     before = _versions(options)
-    report = run_check(replace(options, integrity=True, lock_only=False))
+    report = run_check(options.full_check())
     environment = report.environment
     if environment is None or report.selection is None:
         raise LockFileError(
