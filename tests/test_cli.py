@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from poetry_lockguard.cli import build_parser
-from poetry_lockguard.cli import fast_check_args
+from poetry_lockguard.standalone.cli import build_parser
+from poetry_lockguard.standalone.cli import fast_check_args
 from tests.fuzz.strategies import DIFFERENTIAL
 from tests.support.poetry import installed_project
 
@@ -135,7 +135,7 @@ def test_a_check_imports_nothing_it_does_not_use(project: PoetryProject) -> None
     code = (
         "import sys, json\n"
         "before = set(sys.modules)\n"
-        "from poetry_lockguard.cli import main\n"
+        "from poetry_lockguard.standalone.cli import main\n"
         f"code = main(['check', '-C', {str(project.path)!r}, '--format', 'json'])\n"
         "sys.stderr.write(json.dumps({'code': code,"
         f" 'loaded': sorted(set(sys.modules) - before & set({list(UNUSED)!r}))}}))\n"

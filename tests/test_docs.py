@@ -2,7 +2,7 @@
 go stale: `poetry list lockguard` and the synopses of both entry points, the stand-alone's
 command list, the check's option table, the list of formats, a `-v` trace and the
 zipapp's size. Everything runs in this process (cleo's ApplicationTester on Poetry's real
-Application, argparse's parser from poetry_lockguard.cli, the zipapp builder); only `-v`'s
+Application, argparse's parser from poetry_lockguard.standalone.cli, the zipapp builder); only `-v`'s
 sample asks a real interpreter, once.
 
 A sample follows a marker ``<!-- sample: KEY, kept so by tests/test_docs.py ... -->``.
@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from poetry_lockguard import cli
 from poetry_lockguard.report.formats import FORMATS
+from poetry_lockguard.standalone import cli
 
 
 if TYPE_CHECKING:
@@ -218,7 +218,7 @@ ZIPAPP = re.compile(r"wrote lockguard\.pyz \((?P<size>[\d,]+) bytes, (?P<files>\
 
 
 def _zipapp_line(tmp_path: Path) -> tuple[int, int]:
-    from poetry_lockguard.zipapp import build_zipapp
+    from poetry_lockguard.commands.zipapp import build_zipapp
 
     info = build_zipapp(tmp_path / "lockguard.pyz")
     return info.size, info.files

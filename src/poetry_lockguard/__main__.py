@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from poetry_lockguard.cli import main
+from poetry_lockguard.standalone.cli import main
 
 
 raise SystemExit(main())

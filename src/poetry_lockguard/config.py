@@ -17,6 +17,9 @@ MODES = ("enforce", "warn", "off")
 MODE_VARIABLE = "POETRY_LOCKGUARD_MODE"
 ON_RUN_MODES = ("refuse", "sync", "warn", "off")
 ON_RUN_VARIABLE = "POETRY_LOCKGUARD_ON_RUN"
+#: Set for the inner ``poetry install`` of ``on-run = "sync"`` and of ``repair``: its own
+#: check after the install leaves ``extraneous`` to the caller, which reports it once.
+RUN_SYNC_VARIABLE = "POETRY_LOCKGUARD_RUN_SYNC"
 BUILD_POLICIES = ("allow", "warn", "refuse")
 SEED_POLICIES = ("info", "error")
 #: What venv tools install into a new virtualenv: ensurepip (pip; setuptools before

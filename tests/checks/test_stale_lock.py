@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from poetry_lockguard.app import CheckOptions
-from poetry_lockguard.app import run_check
+from poetry_lockguard.commands.check import CheckOptions
+from poetry_lockguard.commands.check import run_check
 from poetry_lockguard.errors import SelectionError
 from poetry_lockguard.lock.project import read_project
 from poetry_lockguard.lock.selection import SelectionRequest

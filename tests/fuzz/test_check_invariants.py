@@ -26,10 +26,10 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from poetry_lockguard import cli
-from poetry_lockguard.app import CheckOptions
-from poetry_lockguard.app import check
+from poetry_lockguard.commands.check import CheckOptions
+from poetry_lockguard.commands.check import check
 from poetry_lockguard.lock.project import read_project
+from poetry_lockguard.standalone import cli
 from tests.fuzz.strategies import FUZZ
 from tests.fuzz.strategies import direct_url_bytes
 from tests.fuzz.strategies import lock_text

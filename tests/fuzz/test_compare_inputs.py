@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from poetry_lockguard.fleet import compare_reports
+from poetry_lockguard.commands.compare import compare_reports
 from tests.fuzz.strategies import FUZZ
 from tests.fuzz.strategies import tricky_text
 

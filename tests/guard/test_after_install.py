@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.findings import finding
-from poetry_lockguard.guard.after_install import drift_lines
-from poetry_lockguard.guard.after_install import installed_entries
-from poetry_lockguard.guard.after_install import preexisting
 from poetry_lockguard.lock.selection import SelectionRequest
+from poetry_lockguard.plugin.install_guard.after_install import drift_lines
+from poetry_lockguard.plugin.install_guard.after_install import installed_entries
+from poetry_lockguard.plugin.install_guard.after_install import preexisting
 
 
 if TYPE_CHECKING:

@@ -8,13 +8,13 @@ import sys
 import pytest
 
 from poetry_lockguard.config import Policy
-from poetry_lockguard.guard.gate import build_findings
-from poetry_lockguard.guard.gate import guard_settings
-from poetry_lockguard.guard.gate import planned_builds
-from poetry_lockguard.guard.gate import transaction_findings
 from poetry_lockguard.lock.model import LockedFile
 from poetry_lockguard.lock.model import LockedPackage
 from poetry_lockguard.lock.model import LockedSource
+from poetry_lockguard.plugin.install_guard.gate import build_findings
+from poetry_lockguard.plugin.install_guard.gate import guard_settings
+from poetry_lockguard.plugin.install_guard.gate import planned_builds
+from poetry_lockguard.plugin.install_guard.gate import transaction_findings
 
 
 SHA256 = "sha256:" + "ab" * 32
@@ -116,7 +116,7 @@ def test_guard_settings(table: object, environ: dict[str, str], mode: str, note:
 
 def test_the_decisions_import_no_poetry_application() -> None:
     code = (
-        "import sys, poetry_lockguard.guard.gate;"
+        "import sys, poetry_lockguard.plugin.install_guard.gate;"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('poetry', 'cleo')"
         " and not m.startswith('poetry.core')))"
     )

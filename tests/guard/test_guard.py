@@ -536,7 +536,7 @@ def test_self_commands_are_not_guarded() -> None:
     from poetry.console.commands.self.install import SelfInstallCommand
     from poetry.console.commands.self.update import SelfUpdateCommand
 
-    from poetry_lockguard.guard.listener import command_kind
+    from poetry_lockguard.plugin.poetry_api import guarded_command as command_kind
 
     assert command_kind(SelfInstallCommand()) is None
     assert command_kind(SelfUpdateCommand()) is None

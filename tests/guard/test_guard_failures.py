@@ -26,7 +26,7 @@ def fail(message: str) -> object:
 #: (what fails, the command, the line it prints, the exit code)
 CASES = [
     (
-        "poetry_lockguard.guard.hooks.InstallPoint.arm",
+        "poetry_lockguard.plugin.install_guard.hooks.InstallPoint.arm",
         ("install", "--dry-run"),
         (
             "lockguard: the install guard failed (RuntimeError: bug in arm); refusing `poetry"
@@ -35,13 +35,13 @@ CASES = [
         2,
     ),
     (
-        "poetry_lockguard.guard.install_state.leave_state",
+        "poetry_lockguard.plugin.install_guard.install_state.leave_state",
         ("install",),
         "lockguard: the install guard failed after the command (bug in leave_state)",
         2,
     ),
     (
-        "poetry_lockguard.guard.after_install.check_after_install",
+        "poetry_lockguard.plugin.install_guard.after_install.check_after_install",
         ("install",),
         (
             "lockguard: could not check the environment after `poetry install`: bug in"
@@ -80,7 +80,8 @@ def test_a_failing_check_after_install_in_warn_mode_warns(
 ) -> None:
     installed_project(project, ["alpha"])
     monkeypatch.setattr(
-        "poetry_lockguard.guard.after_install.check_after_install", fail("unreadable")
+        "poetry_lockguard.plugin.install_guard.after_install.check_after_install",
+        fail("unreadable"),
     )
     result = project.poetry_in_process("install", env={"POETRY_LOCKGUARD_MODE": "warn"})
     assert result.returncode == 0, result.output

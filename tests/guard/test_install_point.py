@@ -18,9 +18,9 @@ from poetry.installation.executor import Executor
 from poetry.repositories import RepositoryPool
 from poetry.utils.env import MockEnv
 
-from poetry_lockguard.guard.hooks import InstallPoint
-from poetry_lockguard.guard.hooks import checkout_head
-from poetry_lockguard.guard.poetry_internals import ExecutorInternals
+from poetry_lockguard.plugin.install_guard.hooks import InstallPoint
+from poetry_lockguard.plugin.install_guard.hooks import checkout_head
+from poetry_lockguard.plugin.poetry_api import ExecutorInternals
 from tests.support.artifacts import Dist
 from tests.support.artifacts import wheel_bytes
 from tests.support.scenarios import git_repository
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from poetry_lockguard.findings import Finding
-    from poetry_lockguard.guard.verify import VerifiedArtifact
+    from poetry_lockguard.plugin.install_guard.verify import VerifiedArtifact
 
 
 class RefusedError(Exception):

@@ -1,6 +1,6 @@
 """The contract with Poetry's internals, on the Poetry under test (CI: 2.0.0 and the newest).
 
-Every name ``guard/poetry_internals.py`` takes from Poetry exists with the parameters
+Every name ``guard/poetry_api.py`` takes from Poetry exists with the parameters
 the guard passes; no other module touches one; and a Poetry without one is refused in
 enforce mode with one line and exit code 2 (simulated by taking a name away in-process).
 """
@@ -29,13 +29,13 @@ from poetry.utils.env import MockEnv
 
 import poetry_lockguard
 
-from poetry_lockguard.guard import poetry_internals
-from poetry_lockguard.guard.poetry_internals import EXECUTOR_CONTRACT
-from poetry_lockguard.guard.poetry_internals import ExecutorInternals
-from poetry_lockguard.guard.poetry_internals import MissingInternalsError
-from poetry_lockguard.guard.poetry_internals import NoLockedArtifactError
-from poetry_lockguard.guard.poetry_internals import missing_names
-from poetry_lockguard.guard.poetry_internals import poetry_version
+from poetry_lockguard.plugin import poetry_api
+from poetry_lockguard.plugin.poetry_api import EXECUTOR_CONTRACT
+from poetry_lockguard.plugin.poetry_api import ExecutorInternals
+from poetry_lockguard.plugin.poetry_api import MissingInternalsError
+from poetry_lockguard.plugin.poetry_api import NoLockedArtifactError
+from poetry_lockguard.plugin.poetry_api import missing_names
+from poetry_lockguard.plugin.poetry_api import poetry_version
 from tests.support.artifacts import Dist
 
 
@@ -69,14 +69,14 @@ def test_the_cache_is_asked_with_keywords() -> None:
 
 
 def test_names_outside_the_executor() -> None:
-    downloader = poetry_internals.downloader_class()
+    downloader = poetry_api.downloader_class()
     assert {"url", "dest", "session", "max_retries"} <= set(
         inspect.signature(downloader).parameters
     )
     assert "chunk_size" in inspect.signature(downloader.download_with_progress).parameters
-    options = [o.name for o in poetry_internals.group_dependency_options()]
+    options = [o.name for o in poetry_api.group_dependency_options()]
     assert options == ["without", "with", "only"]
-    base = poetry_internals.refusal_base()
+    base = poetry_api.refusal_base()
     expected = "RuntimeError" if poetry_version() == "2.0.0" else "PoetryRuntimeError"
     assert base.__name__ == expected and issubclass(base, Exception)
     internals = ExecutorInternals(executor())
@@ -143,9 +143,9 @@ def _private_names_by_string(path: Path) -> list[str]:
     ]
 
 
-def test_no_module_but_poetry_internals_reaches_a_private_name_by_string() -> None:
+def test_no_module_but_the_poetry_api_reaches_a_private_name_by_string() -> None:
     source = Path(poetry_lockguard.__file__).parent
-    module = source / "guard" / "poetry_internals.py"
+    module = source / "plugin" / "poetry_api.py"
     elsewhere = {
         str(p.relative_to(source)): names
         for p in sorted(source.rglob("*.py"))
@@ -155,10 +155,10 @@ def test_no_module_but_poetry_internals_reaches_a_private_name_by_string() -> No
     assert "_project_directory" in _private_names_by_string(module)
 
 
-def test_only_poetry_internals_touches_private_names_each_once() -> None:
+def test_only_the_poetry_api_touches_private_names_each_once() -> None:
     names = _private_poetry_names()
     source = Path(poetry_lockguard.__file__).parent
-    module = source / "guard" / "poetry_internals.py"
+    module = source / "plugin" / "poetry_api.py"
     elsewhere = {
         str(p.relative_to(source)): uses
         for p in sorted(source.rglob("*.py"))
@@ -167,7 +167,7 @@ def test_only_poetry_internals_touches_private_names_each_once() -> None:
     assert elsewhere == {}
     uses = _attribute_uses(module, names)
     # The wrapped operation methods are reached by name (getattr/setattr), once each.
-    expected = sorted(names - set(poetry_internals.OPERATION_METHODS))
+    expected = sorted(names - set(poetry_api.OPERATION_METHODS))
     assert sorted(uses) == expected
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from poetry_lockguard.guard.project_files import ProjectSnapshot
-from poetry_lockguard.guard.project_files import read_lock_quietly
+from poetry_lockguard.plugin.install_guard.project_files import ProjectSnapshot
+from poetry_lockguard.plugin.install_guard.project_files import read_lock_quietly
 
 
 if TYPE_CHECKING:

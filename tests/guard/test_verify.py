@@ -15,9 +15,9 @@ from poetry.installation.executor import Executor
 from poetry.repositories import RepositoryPool
 from poetry.utils.env import MockEnv
 
-from poetry_lockguard.guard.poetry_internals import ExecutorInternals
-from poetry_lockguard.guard.verify import ArtifactVerifier
-from poetry_lockguard.guard.verify import check_archive
+from poetry_lockguard.plugin.install_guard.verify import ArtifactVerifier
+from poetry_lockguard.plugin.install_guard.verify import check_archive
+from poetry_lockguard.plugin.poetry_api import ExecutorInternals
 
 
 if TYPE_CHECKING:

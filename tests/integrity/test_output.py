@@ -116,7 +116,7 @@ class _Terminal(io.StringIO):
 
 
 def test_progress_bar_on_a_terminal_ends_full_and_is_erased(installed: PoetryProject) -> None:
-    from poetry_lockguard.cli import main
+    from poetry_lockguard.standalone.cli import main
 
     stdout, stderr = io.StringIO(), _Terminal()
     with (

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from poetry_lockguard.app import CheckOptions
+from poetry_lockguard.commands.check import CheckOptions
+from poetry_lockguard.commands.repair import RepairPlan
+from poetry_lockguard.commands.repair import plan_repair
+from poetry_lockguard.commands.repair import run_repair
 from poetry_lockguard.errors import EnvironmentInspectionError
 from poetry_lockguard.findings import Severity
 from poetry_lockguard.findings import finding
-from poetry_lockguard.repair import RepairPlan
-from poetry_lockguard.repair import plan_repair
-from poetry_lockguard.repair import run_repair
 from poetry_lockguard.report.model import LockInfo
 from poetry_lockguard.report.model import Report
 from tests.integrity.support import site_packages
@@ -80,7 +80,8 @@ def test_leftovers_are_taken_out_before_poetry_is_started(
 ) -> None:
     # Poetry names the checked venv as the one it installs into, then fails to start.
     mocker.patch(
-        "poetry_lockguard.repair._poetry_environment", return_value=installed.venv.resolve()
+        "poetry_lockguard.commands.repair._poetry_environment",
+        return_value=installed.venv.resolve(),
     )
     site = site_packages(installed)
     (site / "alpha" / "__init__.py").write_text("print('owned')\n")  # file-modified

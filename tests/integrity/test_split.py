@@ -28,7 +28,7 @@ def counting_start(*args):
     sys.stderr.write(f"forked: {share is not None}\\n")
     return share
 integrity._ForkedShare.start = counting_start
-from poetry_lockguard.cli import main
+from poetry_lockguard.standalone.cli import main
 sys.exit(main(["check", "-C", sys.argv[1], "--integrity", "--format", "json"]))
 """
 

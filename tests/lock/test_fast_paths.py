@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from poetry.core.version.markers import parse_marker
 
-from poetry_lockguard.app import CheckOptions
-from poetry_lockguard.app import run_check
+from poetry_lockguard.commands.check import CheckOptions
+from poetry_lockguard.commands.check import run_check
 from poetry_lockguard.errors import LockFileError
 from poetry_lockguard.lock.fast_toml import parse_lock_toml
 from poetry_lockguard.lock.markers import evaluate_marker

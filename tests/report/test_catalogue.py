@@ -9,8 +9,8 @@ from poetry_lockguard.findings import code_order
 from poetry_lockguard.findings import codes_where
 from poetry_lockguard.findings import finding
 from poetry_lockguard.findings import hint
-from poetry_lockguard.guard.run import LEFT_IN_PLACE
-from poetry_lockguard.guard.run import SYNCABLE
+from poetry_lockguard.plugin.run_guard import LEFT_IN_PLACE
+from poetry_lockguard.plugin.run_guard import SYNCABLE
 from scripts import finding_codes
 
 

@@ -7,7 +7,7 @@ import sys
 
 from typing import TYPE_CHECKING
 
-from poetry_lockguard.app import directory_option
+from poetry_lockguard.commands.check import directory_option
 from poetry_lockguard.findings import finding
 from poetry_lockguard.report.model import LockInfo
 from poetry_lockguard.report.model import Report

@@ -299,7 +299,10 @@ def _import_lockguard() -> None:
     import poetry_lockguard
 
     for module in pkgutil.walk_packages(poetry_lockguard.__path__, "poetry_lockguard."):
-        if module.name not in ("poetry_lockguard.__main__", "poetry_lockguard.fence.runtime"):
+        if module.name not in (
+            "poetry_lockguard.__main__",
+            "poetry_lockguard.commands.fence.runtime",
+        ):
             importlib.import_module(module.name)
 
 

@@ -416,7 +416,7 @@ def run_main(
     """``python -m poetry_lockguard ARGV`` run in this process by its ``main``, with
     ``env`` and ``cwd``, its output captured: what the subprocess would give, without
     its start-up."""
-    from poetry_lockguard.cli import main
+    from poetry_lockguard.standalone.cli import main
 
     stdout, stderr = io.StringIO(), io.StringIO()
     with (

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from poetry_lockguard.fleet import compare_reports
-from poetry_lockguard.fleet.compare import Machine
-from poetry_lockguard.fleet.compare import compare as compare_machines
-from poetry_lockguard.fleet.compare import compare_paths
-from poetry_lockguard.fleet.render import render_error
-from poetry_lockguard.fleet.render import render_text
+from poetry_lockguard.commands.compare import compare_reports
+from poetry_lockguard.commands.compare.fleet import Machine
+from poetry_lockguard.commands.compare.fleet import compare as compare_machines
+from poetry_lockguard.commands.compare.fleet import compare_paths
+from poetry_lockguard.commands.compare.render import render_error
+from poetry_lockguard.commands.compare.render import render_text
 from tests.support.poetry import installed_project
 
 

@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 
 from poetry_lockguard import __version__
-from poetry_lockguard.cli import main
+from poetry_lockguard.commands.sbom.cyclonedx import render_cyclonedx
+from poetry_lockguard.commands.sbom.inventory import Component
+from poetry_lockguard.commands.sbom.inventory import Inventory
+from poetry_lockguard.commands.sbom.inventory import Receipt
 from poetry_lockguard.lock.model import LockedFile
 from poetry_lockguard.lock.model import LockedPackage
 from poetry_lockguard.lock.model import LockedSource
@@ -24,10 +27,7 @@ from poetry_lockguard.lock.selection import Selection
 from poetry_lockguard.report.model import EnvironmentInfo
 from poetry_lockguard.report.model import LockInfo
 from poetry_lockguard.report.model import Report
-from poetry_lockguard.sbom.cyclonedx import render_cyclonedx
-from poetry_lockguard.sbom.inventory import Component
-from poetry_lockguard.sbom.inventory import Inventory
-from poetry_lockguard.sbom.inventory import Receipt
+from poetry_lockguard.standalone.cli import main
 from tests.support.poetry import PoetryProject
 from tests.support.poetry import installed_project
 from tests.support.poetry import unmeasured

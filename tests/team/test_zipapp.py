@@ -96,8 +96,8 @@ def test_zipapp_is_small_reproducible_and_has_no_poetry_application(
     assert pyz.read_bytes().startswith(b"#!/usr/bin/env python3\n")
     names = zipfile.ZipFile(pyz).namelist()
     assert "__main__.py" in names
-    assert "poetry_lockguard/cli.py" in names
-    assert "poetry_lockguard/fleet/compare.py" in names
+    assert "poetry_lockguard/standalone/cli.py" in names
+    assert "poetry_lockguard/commands/compare/fleet.py" in names
     assert "poetry/core/factory.py" in names
     assert "poetry/core/_vendor/packaging/version.py" in names
     assert "poetry/core/_vendor/tomli/_parser.py" in names
@@ -105,9 +105,8 @@ def test_zipapp_is_small_reproducible_and_has_no_poetry_application(
         "poetry/console/",
         "poetry/installation/",
         "cleo/",
-        "poetry_lockguard/guard/",
-        "poetry_lockguard/console/",
-        "poetry_lockguard/plugin.py",
+        "poetry_lockguard/plugin/",
+        "poetry_lockguard/commands/zipapp/",
         ".whl",
         ".pyc",
     )
@@ -245,7 +244,9 @@ def test_zipapp_without_a_writable_cache_uses_a_private_copy(
 def _plant_module(target: Path) -> None:
     (target / "poetry_lockguard").mkdir()
     (target / "poetry_lockguard" / "__init__.py").write_text("")
-    (target / "poetry_lockguard" / "cli.py").write_text(
+    (target / "poetry_lockguard" / "standalone").mkdir()
+    (target / "poetry_lockguard" / "standalone" / "__init__.py").write_text("")
+    (target / "poetry_lockguard" / "standalone" / "cli.py").write_text(
         "def main(prog):\n    print('planted')\n    return 0\n"
     )
 

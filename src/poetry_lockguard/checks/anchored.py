@@ -27,13 +27,13 @@ from poetry_lockguard.env.archives import ArchiveDir
 from poetry_lockguard.env.archives import ArchiveSources
 from poetry_lockguard.env.archives import open_verified
 from poetry_lockguard.env.record import RecordEntry
-from poetry_lockguard.env.safe_files import UnsafeFileError
-from poetry_lockguard.env.safe_files import read_regular
 from poetry_lockguard.env.wheel import WheelError
 from poetry_lockguard.env.wheel import read_wheel
 from poetry_lockguard.findings import Severity
 from poetry_lockguard.findings import finding
 from poetry_lockguard.names import canonicalize_name
+from poetry_lockguard.safe_io import UnsafeFileError
+from poetry_lockguard.safe_io import read_regular
 
 
 if TYPE_CHECKING:

@@ -19,9 +19,9 @@ import re
 
 from pathlib import Path
 
-from poetry_lockguard.env.safe_files import UnsafeFileError
-from poetry_lockguard.env.safe_files import read_regular
 from poetry_lockguard.names import canonicalize_name
+from poetry_lockguard.safe_io import UnsafeFileError
+from poetry_lockguard.safe_io import read_regular
 from poetry_lockguard.versions import same_version
 
 

@@ -10,9 +10,9 @@ import time
 
 from pathlib import Path
 
-from poetry_lockguard.env.safe_files import UnsafeFileError
-from poetry_lockguard.env.safe_files import read_regular
 from poetry_lockguard.errors import EnvironmentInspectionError
+from poetry_lockguard.safe_io import UnsafeFileError
+from poetry_lockguard.safe_io import read_regular
 
 
 TYPE_CHECKING = False

@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from poetry_lockguard.env.safe_files import UnsafeFileError
-from poetry_lockguard.env.safe_files import open_regular
+from poetry_lockguard.safe_io import UnsafeFileError
+from poetry_lockguard.safe_io import open_regular
 
 
 if TYPE_CHECKING:

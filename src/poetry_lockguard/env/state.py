@@ -21,8 +21,6 @@ import hmac
 import os
 import stat
 
-from poetry_lockguard.env.safe_files import UnsafeFileError
-from poetry_lockguard.env.safe_files import read_regular
 from poetry_lockguard.errors import SelectionError
 from poetry_lockguard.lock.project import sorted_json
 from poetry_lockguard.lock.selection import SelectionRequest
@@ -30,6 +28,8 @@ from poetry_lockguard.lock.selection import resolve_selection
 from poetry_lockguard.lock.selection import split_extras
 from poetry_lockguard.lock.selection import split_names
 from poetry_lockguard.names import canonicalize_name
+from poetry_lockguard.safe_io import UnsafeFileError
+from poetry_lockguard.safe_io import read_regular
 
 
 TYPE_CHECKING = False

@@ -30,8 +30,8 @@ def read_toml_bytes(path: Path, name: str) -> bytes:
     A FIFO, a device or a socket is never opened, so nothing can make the check hang
     on its input files.
     """
-    from poetry_lockguard.env.safe_files import UnsafeFileError
-    from poetry_lockguard.env.safe_files import read_regular
+    from poetry_lockguard.safe_io import UnsafeFileError
+    from poetry_lockguard.safe_io import read_regular
 
     try:
         return read_regular(str(path), -1)
