@@ -349,6 +349,8 @@ class _ForkedShare:
                     f.write(marshal.dumps(rows))
                 code = 0
             finally:
+                # A forked child leaves without the interpreter's shutdown: the atexit
+                # handlers and unflushed buffers it inherited are the parent's.
                 os._exit(code)
         os.close(write_fd)
         return cls(pid, read_fd, locator, jobs, indexes)
