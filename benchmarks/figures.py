@@ -15,11 +15,11 @@ from benchmarks.check_bench import build
 from benchmarks.guard_overhead import prepare
 from benchmarks.guard_overhead import run
 from benchmarks.integrity_bench import record_files
-from benchmarks.run import BARE_VENV
-from benchmarks.run import Figure
-from benchmarks.run import Sample
-from benchmarks.run import interleaved
-from benchmarks.run import ratio_figure
+from benchmarks.timing import BARE_VENV
+from benchmarks.timing import Figure
+from benchmarks.timing import Sample
+from benchmarks.timing import interleaved
+from benchmarks.timing import ratio_figure
 from benchmarks.workload import WORK
 from benchmarks.workload import distributions
 from benchmarks.workload import poetry_project

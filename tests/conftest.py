@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from typing import Any
 
 import pytest
 
 from tests.support.artifacts import Dist
 from tests.support.forkserver import close_servers
 from tests.support.index import PackageIndex
+from tests.support.interpreters import MISSING
+from tests.support.interpreters import REQUIRED_VARIABLE
+from tests.support.interpreters import required
 from tests.support.poetry import PoetryProject
 
 
@@ -48,6 +52,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             and item.get_closest_marker("poetry_independent") is None
         ):
             item.add_marker(pytest.mark.poetry)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A skip for a missing interpreter that LOCKGUARD_REQUIRED_PYTHONS names is a
+    failure: where CI promises a Python 3.9, the zipapp's 3.9 run must not vanish."""
+    report = yield
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        if reason.startswith(MISSING) and reason[len(MISSING) :].split(":")[0] in required():
+            report.outcome = "failed"
+            report.longrepr = f"{reason} ({REQUIRED_VARIABLE} requires it)"
+    return report
 
 
 #: The catalogue every test can install from.

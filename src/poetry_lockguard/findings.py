@@ -292,7 +292,11 @@ CATALOGUE: dict[Code, CodeInfo] = {
         "reinstall",
     ),
     "unattested": CodeInfo(
-        _W, "an installed package has no install receipt", Remedy.REPAIR, _REPAIR_HINT, "reinstall"
+        _W,
+        "an installed package has no install receipt that the guard signed for a verified archive",
+        Remedy.REPAIR,
+        _REPAIR_HINT,
+        "reinstall",
     ),
     "artifact-not-locked": CodeInfo(
         _E,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 import tomlkit
 
+from tests.support.interpreters import require
 from tests.support.scenarios import installed_with_docs_and_extra
 
 
@@ -19,14 +20,9 @@ if TYPE_CHECKING:
     from tests.support.poetry import PoetryProject
     from tests.types import ProjectFactory
 
-PYENV = Path.home() / ".pyenv" / "versions"
 
-
-def _pyenv_python(minor: str) -> Path:
-    found = sorted(PYENV.glob(f"{minor}.*/bin/python{minor}"))
-    if not found:
-        pytest.skip(f"no Python {minor} under {PYENV}")
-    return found[-1]
+def _python(minor: str) -> Path:
+    return Path(require(minor))
 
 
 def _bare_venv(python: Path, where: Path) -> Path:
@@ -62,8 +58,8 @@ def test_an_interpreter_outside_requires_python_is_a_warning(
     python_bound_project: PoetryProject, tmp_path: Path
 ) -> None:
     project = python_bound_project
-    outside = _bare_venv(_pyenv_python("3.12"), tmp_path / "py312")
-    inside = _bare_venv(_pyenv_python("3.11"), tmp_path / "py311")
+    outside = _bare_venv(_python("3.12"), tmp_path / "py312")
+    inside = _bare_venv(_python("3.11"), tmp_path / "py311")
     version = _version_of(outside)
     for run in (project.lockguard, project.standalone):
         result = run("--format", "json", "--python", str(outside))
@@ -94,7 +90,7 @@ def test_tool_poetry_python_narrows_requires_python(
     document["tool"]["poetry"]["dependencies"] = {"python": ">=3.10,<3.12"}
     project.pyproject.write_text(tomlkit.dumps(document))
     project.poetry("lock", check=True)
-    py39 = _bare_venv(_pyenv_python("3.9"), tmp_path / "py39")
+    py39 = _bare_venv(_python("3.9"), tmp_path / "py39")
     for run in (project.lockguard, project.standalone):
         result = run("--format", "json", "--python", str(py39))
         assert (result.returncode, result.findings()) == (0, [("python-unsupported", None)]), (

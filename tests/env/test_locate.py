@@ -20,13 +20,17 @@ from poetry_lockguard.env.locate import interpreter_in
 from poetry_lockguard.errors import EnvironmentInspectionError
 from tests.support.forkserver import POETRY
 from tests.support.forkserver import run_command
+from tests.support.interpreters import find_python
+from tests.support.interpreters import missing
 
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 NAME = "demo-app"
-OTHER_PYTHON = Path.home() / ".pyenv" / "versions" / "3.12.1" / "bin" / "python3.12"
+#: A second Python for the layouts that name another interpreter.
+OTHER = find_python("3.12")
+OTHER_PYTHON = Path(OTHER) if OTHER else Path("python3.12")
 
 
 class Layout:
@@ -180,7 +184,7 @@ def poetry_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("poetry-config")
 
 
-@pytest.mark.skipif(not OTHER_PYTHON.exists(), reason="needs a second Python (3.12)")
+@pytest.mark.skipif(OTHER is None, reason=missing("3.12"))
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.__name__)
 def test_locate_finds_what_poetry_names(
     tmp_path: Path,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import shutil
 import subprocess
 import sys
 
@@ -26,6 +27,7 @@ from tests.support.poetry import installed_project
 if TYPE_CHECKING:
     from pytest_mock import MockerFixture
 
+    from tests.support.poetry import PoetryProject
     from tests.types import ProjectFactory
 
 
@@ -405,4 +407,233 @@ def test_an_answer_without_the_environment_is_one_error(tmp_path: Path, answer: 
         probe_interpreter(python)
     assert (
         str(error.value) == f"{python}: interpreter printed something that is not its environment"
+    )
+
+
+def _stdlib_tree(tmp_path: Path) -> Path:
+    """An attacker's copy of the base interpreter's tree: its standard library as links
+    to the real modules, a planted ``sitecustomize`` beside them, and a link to the real
+    interpreter file in its ``bin``; returns its ``bin``."""
+    real = Path(os.path.realpath(sys.executable))
+    x_y = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    stdlib = Path(sys.base_prefix) / "lib" / x_y
+    tree = tmp_path / "E"
+    (tree / "lib" / x_y).mkdir(parents=True)
+    for entry in stdlib.iterdir():
+        (tree / "lib" / x_y / entry.name).symlink_to(entry)
+    (tree / "lib" / x_y / "sitecustomize.py").write_text("print('PWNED')\n")
+    (tree / "bin").mkdir()
+    (tree / "bin" / real.name).symlink_to(real)
+    return tree / "bin"
+
+
+def _set_home(venv: Path, home: Path) -> None:
+    cfg = venv / "pyvenv.cfg"
+    lines = [
+        f"home = {home}" if line.startswith("home") else line
+        for line in cfg.read_text().splitlines()
+    ]
+    cfg.write_text("\n".join(lines) + "\n")
+
+
+def test_a_home_of_another_standard_library_is_one_error(venv: Path, tmp_path: Path) -> None:
+    """pyvenv.cfg's ``home`` decides where the standard library (and a
+    ``sitecustomize``) comes from, whatever the interpreter file is."""
+    home = _stdlib_tree(tmp_path)
+    real = os.path.realpath(sys.executable)
+    _set_home(venv, home)
+    python = venv / "bin" / "python"
+    ran = subprocess.run([str(python), "-c", "pass"], capture_output=True, text=True, check=True)
+    assert ran.stdout == "PWNED\n"  # the attack is real
+    with pytest.raises(EnvironmentInspectionError) as error:
+        probe_interpreter(python)
+    x_y = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    assert str(error.value) == (
+        f"{python}: pyvenv.cfg's home {home} leads to {home.parent / 'lib' / x_y}, which is"
+        f" not the standard library of its interpreter {real}"
+    )
+    # pyvenv.cfg's own executable key does not vouch for it.
+    (home / Path(real).name).unlink()
+    with pytest.raises(EnvironmentInspectionError) as error:
+        probe_interpreter(python)
+    assert str(error.value) == (
+        f"{python}: {python} runs {real}, not an interpreter of pyvenv.cfg's home {home}"
+    )
+
+
+def test_a_venv_of_copies_is_tied_to_its_home_by_its_bytes(tmp_path: Path) -> None:
+    venv = _venv(tmp_path / "copies", "--copies")
+    python = venv / "bin" / "python"
+    home = _stdlib_tree(tmp_path)
+    _set_home(venv, home)
+    real = os.path.realpath(sys.executable)
+    with pytest.raises(EnvironmentInspectionError) as error:
+        probe_interpreter(python)
+    x_y = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    assert str(error.value) == (
+        f"{python}: pyvenv.cfg's home {home} leads to {home.parent / 'lib' / x_y}, which is"
+        f" not the standard library of its interpreter {real}"
+    )
+    (home / Path(real).name).unlink()
+    with pytest.raises(EnvironmentInspectionError) as error:
+        probe_interpreter(python)
+    assert str(error.value) == (
+        f"{python}: {python} is a copy of no interpreter in pyvenv.cfg's home {home} (after"
+        " an upgrade of that Python, `python -m venv --upgrade` copies it again)"
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["python._pth", "python3._pth", "python311._pth"], ids=["python", "python3", "pythonXY"]
+)
+def test_a_pth_file_beside_the_interpreter_is_one_error(
+    venv: Path, tmp_path: Path, name: str
+) -> None:
+    """CPython 3.11+ replaces sys.path with a ``._pth`` file's lines (and turns site
+    off), so the environment imports what the file names, not its site-packages."""
+    stdlib = [p for p in sys.path if p.startswith(sys.base_prefix) and "site-packages" not in p]
+    evil = tmp_path / "evil"
+    evil.mkdir()
+    pth = venv / "bin" / name
+    pth.write_text("\n".join([str(evil), *stdlib]) + "\n")
+    python = venv / "bin" / "python"
+    with pytest.raises(EnvironmentInspectionError) as error:
+        probe_interpreter(python)
+    assert str(error.value) == (
+        f"{python}: {pth} replaces the interpreter's sys.path at start-up (a ._pth file), so"
+        " what it imports cannot be checked"
+    )
+
+
+def test_a_pth_file_beside_the_interpreter_a_venv_links_to_is_one_error(tmp_path: Path) -> None:
+    base = tmp_path / "base" / "bin"
+    base.mkdir(parents=True)
+    real = Path(os.path.realpath(sys.executable))
+    (base / real.name).symlink_to(real)
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(base / real.name)
+    (venv / "pyvenv.cfg").write_text(f"home = {real.parent}\n")
+    (base / f"{real.name}._pth").write_text("\n".join(sys.path[1:]) + "\n")
+    with pytest.raises(EnvironmentInspectionError) as error:
+        probe_interpreter(venv / "bin" / "python")
+    assert str(error.value).startswith(f"{venv / 'bin' / 'python'}: {base / real.name}._pth ")
+
+
+def test_an_answer_of_another_standard_library_is_probed_again(
+    venv: Path, mocker: MockerFixture
+) -> None:
+    python = venv / "bin" / "python"
+    fresh = probe_interpreter(python)
+    entry = _cache_path(python, False)
+    assert entry is not None
+    answer = entry.read_bytes()
+    for poison in (
+        {"base_prefix": str(venv)},
+        {"start_path": [str(venv / "elsewhere"), *map(str, fresh.start_path)]},
+    ):
+        data = marshal.loads(answer)
+        data.update(poison)
+        entry.write_bytes(marshal.dumps(data))
+        popen = mocker.spy(subprocess, "Popen")
+        assert probe_interpreter(python) == fresh
+        assert popen.call_count == 1
+        mocker.stopall()
+
+
+def _home_elsewhere(project: PoetryProject, tmp_path: Path) -> str:
+    home = _stdlib_tree(tmp_path)
+    _set_home(project.venv, home)
+    x_y = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    return (
+        f"pyvenv.cfg's home {home} leads to {home.parent / 'lib' / x_y}, which is not the"
+        f" standard library of its interpreter {os.path.realpath(sys.executable)}"
+    )
+
+
+def _pth_beside(project: PoetryProject, tmp_path: Path) -> str:
+    pth = project.venv / "bin" / "python._pth"
+    pth.write_text("\n".join(sys.path[1:]) + "\n")
+    return (
+        f"{pth} replaces the interpreter's sys.path at start-up (a ._pth file), so what it"
+        " imports cannot be checked"
+    )
+
+
+@pytest.mark.parametrize("plant", [_home_elsewhere, _pth_beside], ids=["home", "._pth"])
+def test_a_venv_that_starts_another_standard_library_is_exit_2_from_either_entry_point(
+    project_factory: ProjectFactory,
+    tmp_path: Path,
+    plant: Callable[[PoetryProject, Path], str],
+) -> None:
+    project = installed_project(project_factory(), ["alpha"])
+    problem = plant(project, tmp_path)
+    line = f"lockguard: {project.venv / 'bin' / 'python'}: {problem}\n"
+    for extra in ((), ("--integrity",)):
+        plugin = project.lockguard(*extra)
+        alone = project.standalone(*extra)
+        assert plugin.returncode == alone.returncode == 2, plugin.output + alone.output
+        assert plugin.stderr == alone.stderr == line
+
+
+DEBIAN_PYTHON = Path("/usr/bin/python3")
+
+
+def _debian_site_packages() -> bool:
+    """Whether /usr/bin/python3 is Debian's, whose site.py names dist-packages
+    directories (a venv has none of them)."""
+    if not DEBIAN_PYTHON.exists():
+        return False
+    done = subprocess.run(
+        [str(DEBIAN_PYTHON), "-c", "import site; print(site.getsitepackages(['/x']))"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return "dist-packages" in done.stdout
+
+
+@pytest.mark.skipif(not _debian_site_packages(), reason="needs Debian's /usr/bin/python3")
+@pytest.mark.parametrize("maker", ["venv", "virtualenv"])
+def test_a_venv_of_debians_python_is_checked(
+    project_factory: ProjectFactory, tmp_path: Path, maker: str
+) -> None:
+    """Debian's site.py lists dist-packages directories a venv does not have; site.py
+    adds only those that exist, and so does the check. One that exists is not the
+    venv's own site directory: exit 2."""
+    project = installed_project(project_factory(), ["alpha"])
+    debian = tmp_path / "debian"
+    if maker == "venv":
+        command = [str(DEBIAN_PYTHON), "-m", "venv", "--without-pip", str(debian)]
+    else:
+        command = [sys.executable, "-m", "virtualenv", "-q", "--no-seed", "-p", str(DEBIAN_PYTHON)]
+        command.append(str(debian))
+    subprocess.run(command, check=True, capture_output=True)
+    [old_site] = project.venv.glob("lib/python*/site-packages")
+    [new_site] = debian.glob("lib/python*/site-packages")
+    for entry in old_site.iterdir():
+        if entry.name.startswith(("alpha", "beta")):
+            target = new_site / entry.name
+            if entry.is_dir():
+                shutil.copytree(entry, target)
+            else:
+                target.write_bytes(entry.read_bytes())
+    shutil.rmtree(project.venv)
+    debian.rename(project.venv)
+    for extra in ((), ("--integrity",)):
+        plugin = project.lockguard("--format", "json", *extra)
+        alone = project.standalone("--format", "json", *extra)
+        assert plugin.returncode == alone.returncode == 0, plugin.output + alone.output
+        assert plugin.json()["environment"]["path"] == str(project.venv)
+    planted = project.venv / "lib" / "python3" / "dist-packages"
+    planted.mkdir(parents=True)
+    plugin, alone = project.lockguard(), project.standalone()
+    assert plugin.returncode == alone.returncode == 2, plugin.output + alone.output
+    assert (
+        plugin.stderr
+        == alone.stderr
+        == (
+            f"lockguard: {project.venv / 'bin' / 'python'}: its interpreter named site directories"
+            f" of {project.venv} that are not its own\n"
+        )
     )

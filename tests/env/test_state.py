@@ -257,6 +257,18 @@ def test_a_selection_leaving_out_a_default_group_is_named(venv: Path, project: P
     assert recorded(venv, project)[1] == ()
 
 
+#: A variable each CI service that does not set ``CI`` sets, with a value it gives it.
+CI_SERVICES = {
+    "JENKINS_URL": "http://ci/",
+    "HUDSON_URL": "http://ci/",
+    "TF_BUILD": "True",
+    "TEAMCITY_VERSION": "2024.1",
+    "CODEBUILD_BUILD_ID": "project:1",
+    "bamboo_buildKey": "PROJ-PLAN-JOB1",
+    "GO_SERVER_URL": "https://gocd:8154/go",
+}
+
+
 def test_in_a_ci_job_the_home_directorys_key_signs_nothing(
     venv: Path, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -264,14 +276,14 @@ def test_in_a_ci_job_the_home_directorys_key_signs_nothing(
     # there and sign a stamp or a selection of its own.
     monkeypatch.delenv("POETRY_LOCKGUARD_STATE_DIR")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "home-state"))
-    for variable in ("CI", "JENKINS_URL", "TF_BUILD", "TEAMCITY_VERSION", "CODEBUILD_BUILD_ID"):
+    for variable in ("CI", *CI_SERVICES):
         monkeypatch.delenv(variable, raising=False)
     write_selection(venv, project, SelectionRequest(only_groups=("dev",)).as_dict())
     stamp = environment_stamp(project, [], {})
     write_stamp(venv, stamp)
     assert recorded(venv, project)[0] == SelectionRequest(only_groups=("dev",)).as_dict()
     assert stamp_matches(venv, stamp)
-    for variable, value in (("TF_BUILD", "True"), ("JENKINS_URL", "http://ci/")):
+    for variable, value in CI_SERVICES.items():
         with monkeypatch.context() as service:
             service.setenv(variable, value)
             assert not stamp_matches(venv, stamp), variable

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from poetry_lockguard.commands.fence import MODULE_NAME
-from poetry_lockguard.commands.fence import PTH_NAME
 from poetry_lockguard.commands.fence import install_fence
 from poetry_lockguard.commands.fence import remove_fence
+from poetry_lockguard.env.fence_files import MODULE_NAME
+from poetry_lockguard.env.fence_files import PTH_NAME
 
 
 if TYPE_CHECKING:

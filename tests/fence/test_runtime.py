@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from poetry_lockguard.commands.fence import runtime
+from poetry_lockguard.env import fence_runtime as runtime
 
 
 #: No index holds it: an install the fence lets through fails in pip's resolver.
 NOWHERE = ["--disable-pip-version-check", "--no-index", "lockguard-no-such-dist"]
 PIP_ERROR = "No matching distribution found for lockguard-no-such-dist"
 RUN_PIP = (
-    "import sys, poetry_lockguard.commands.fence.runtime;"
+    "import sys, poetry_lockguard.env.fence_runtime;"
     "from pip._internal.cli.main import main; sys.exit(main(sys.argv[1:]))"
 )
 
@@ -130,7 +130,7 @@ def test_a_module_without_install_command_is_left_as_it_is(tmp_path: Path) -> No
         directory.joinpath("__init__.py").write_text("")
     package.joinpath("install.py").write_text("LOADED = True\n")
     code = (
-        "import importlib, sys, poetry_lockguard.commands.fence.runtime as r;"
+        "import importlib, sys, poetry_lockguard.env.fence_runtime as r;"
         "importlib.reload(r);"
         "import pip._internal.commands.install as m;"
         "print(m.LOADED, hasattr(m, 'InstallCommand'),"

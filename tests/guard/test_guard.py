@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import csv
 import hashlib
+import hmac
 import json
 import re
 import shutil
@@ -292,9 +293,15 @@ def test_receipts_are_written_and_listed_in_record(
         data = json.loads(receipt.read_text())
         wheel = index.root / name / f"{name}-{version}-py3-none-any.whl"
         sha256 = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        # Signed with the account's key (the project's state directory), over the name,
+        # the archive's sha256 and that it was verified.
+        key = (project.home / "lockguard-state" / "key").read_text().strip()
+        message = f"receipt\0{name}\0{sha256}\0verified".encode()
+        signature = hmac.new(bytes.fromhex(key), message, hashlib.sha256).hexdigest()
         assert data == {
             "url": f"{index.url.replace('/simple/', '/files/')}{name}/{wheel.name}",
             "archive_info": {"hashes": {"sha256": sha256}},
+            "lockguard": {"format": 2, "verified": True, "signature": signature},
         }
         assert f"sha256:{sha256}" in project.lock.read_text()
         rows = {row[0]: row for row in csv.reader(dist_info.joinpath("RECORD").open())}

@@ -121,10 +121,12 @@ def test_git_receipt_names_the_verified_commit(
         dist_info = site_packages(project) / f"{dist.module}-1.0.0.dist-info"
         receipt = json.loads((dist_info / "provenance_url.json").read_text())
         direct_url = json.loads((dist_info / "direct_url.json").read_text())
+        signed = receipt.pop("lockguard")
         assert receipt == {
             "url": direct_url["url"],  # the URL as poetry.lock has it
             "vcs_info": {"vcs": "git", "commit_id": commit},
         }
+        assert (signed["format"], signed["verified"], len(signed["signature"])) == (2, True, 64)
 
 
 # -- the artifact cache: what is installed is what was verified -----------------------

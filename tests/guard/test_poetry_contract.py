@@ -171,6 +171,104 @@ def test_only_the_poetry_api_touches_private_names_each_once() -> None:
     assert sorted(uses) == expected
 
 
+def _names_lockguard_defines(adapter: Path) -> set[str]:
+    """Every name lockguard's own code (the adapter aside) defines: functions, classes,
+    parameters, assigned names and attributes. An attribute of any other name is
+    someone else's: Poetry's, cleo's or the standard library's."""
+    names: set[str] = set()
+    for path in Path(poetry_lockguard.__file__).parent.rglob("*.py"):
+        if path == adapter:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.arg):
+                names.add(node.arg)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                names.add(node.attr)
+    return names
+
+
+def _own_state(node: ast.expr) -> bool:
+    """``self`` or ``self.x``: lockguard's own object, not one of Poetry's."""
+    if isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id == "self"
+
+
+def _reaches_into_poetry(path: Path, own: set[str]) -> list[str]:
+    """What ``path`` takes from Poetry that only the adapter may: a private attribute
+    lockguard does not define, a getattr-family call with a string on anything but the
+    object's own state (``self`` or an attribute of it), or a private name imported
+    from Poetry or cleo."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and node.attr not in own
+        ):
+            found.append(f"{node.lineno}: .{node.attr}")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "setattr", "hasattr", "delattr")
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+            and not _own_state(node.args[0])
+        ):
+            found.append(f"{node.lineno}: {node.func.id}(..., {node.args[1].value!r})")
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.split(".")[0] in ("poetry", "cleo")
+            and any(
+                part.startswith("_") and not part.startswith("__")
+                for part in [*node.module.split("."), *(a.name for a in node.names)]
+            )
+        ):
+            found.append(f"{node.lineno}: from {node.module} import a private name")
+    return found
+
+
+def test_no_module_but_the_poetry_api_reaches_into_poetry() -> None:
+    """Not only the names the contract lists: any private Poetry name, and any
+    getattr with a string on a Poetry object, outside plugin/poetry_api.py fails here."""
+    source = Path(poetry_lockguard.__file__).parent
+    adapter = source / "plugin" / "poetry_api.py"
+    own = _names_lockguard_defines(adapter)
+    elsewhere = {
+        str(p.relative_to(source)): found
+        for p in sorted((source / "plugin").rglob("*.py"))
+        if p != adapter and (found := _reaches_into_poetry(p, own))
+    }
+    assert elsewhere == {}
+    # The same rule sees what the adapter does take.
+    taken = " ".join(_reaches_into_poetry(adapter, own))
+    assert "._chooser" in taken
+    assert "getattr(..., 'name')" in taken
+
+
+def test_a_new_reach_into_poetry_would_be_found(tmp_path: Path) -> None:
+    module = tmp_path / "command.py"
+    module.write_text(
+        "from poetry.console.commands._private import X\n"
+        "def f(command):\n"
+        "    return command._io, getattr(command, 'poetry'), command.name\n",
+        encoding="utf-8",
+    )
+    own = _names_lockguard_defines(Path("no adapter"))
+    assert _reaches_into_poetry(module, own) == [
+        "1: from poetry.console.commands._private import a private name",
+        "3: ._io",
+        "3: getattr(..., 'poetry')",
+    ]
+
+
 # -- a Poetry without a name: refused in enforce mode, never an AttributeError -------
 def _drop_execute_update(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(Executor, "_execute_update")

@@ -270,6 +270,6 @@ def test_warn_runs_cmd_when_the_check_cannot_run(project: PoetryProject) -> None
 
 def test_the_fence_variable_is_spelled_once_per_side() -> None:
     from poetry_lockguard.commands.fence import VARIABLE
-    from poetry_lockguard.commands.fence import _runtime_source
+    from poetry_lockguard.env.fence_files import runtime_source
 
-    assert f'VARIABLE = "{VARIABLE}"' in _runtime_source().decode()
+    assert f'VARIABLE = "{VARIABLE}"' in runtime_source().decode()

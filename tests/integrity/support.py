@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 
 from typing import TYPE_CHECKING
@@ -52,7 +51,11 @@ def plant_receipt(
     artifact: str | None = None,
     sha256: str | None = None,
 ) -> None:
-    """Write a receipt the way the install guard does (file plus its RECORD row)."""
+    """Write a receipt the way the install guard does (file, signature and RECORD row),
+    with the project's state directory, where its checks find the key."""
+    from poetry_lockguard.plugin.install_guard.receipts import write_receipt
+    from tests.support.poetry import environment
+
     folder = index.root / name
     if artifact is None:
         version = _version_of(project, name)
@@ -63,19 +66,9 @@ def plant_receipt(
         )
     if sha256 is None:
         sha256 = hashlib.sha256((folder / artifact).read_bytes()).hexdigest()
-    data = (
-        json.dumps(
-            {
-                "url": f"{index.url.replace('/simple/', '/files/')}{name}/{artifact}",
-                "archive_info": {"hashes": {"sha256": sha256}},
-            },
-            sort_keys=True,
-        )
-        + "\n"
-    ).encode()
-    dist_info = dist_info_of(project, name)
-    (dist_info / "provenance_url.json").write_bytes(data)
-    rewrite_record_row(dist_info, f"{dist_info.name}/provenance_url.json", data)
+    url = f"{index.url.replace('/simple/', '/files/')}{name}/{artifact}"
+    with environment(project.env(), project.path):
+        write_receipt(dist_info_of(project, name), url, sha256)
 
 
 def _version_of(project: PoetryProject, name: str) -> str:

@@ -59,6 +59,38 @@ def link_in_the_path(project: PoetryProject, tmp_path: Path) -> None:
     _rewrite_first_line(project, f"#!{project.venv}/x/../bin/python")
 
 
+def _planted_beside(project: PoetryProject, suffix: str) -> str:
+    """A program planted at ``bin/python`` + ``suffix``, which a #! line ending in
+    ``suffix`` makes the kernel run; the #! line that names it."""
+    fake = project.venv / "bin" / f"python{suffix}"
+    fake.write_text(f'#!/bin/sh\necho PWNED >&2\nexec {project.python} "$@"\n')
+    fake.chmod(0o755)
+    return f"#!{project.python}{suffix}"
+
+
+def form_feed_after_the_path(project: PoetryProject, tmp_path: Path) -> None:
+    _rewrite_first_line(project, _planted_beside(project, "\f"))
+
+
+def no_break_space_after_the_path(project: PoetryProject, tmp_path: Path) -> None:
+    _rewrite_first_line(project, _planted_beside(project, "\xa0"))
+
+
+def carriage_return_after_the_path(project: PoetryProject, tmp_path: Path) -> None:
+    _rewrite_first_line(project, _planted_beside(project, "\r"))
+
+
+def an_argument_after_the_path(project: PoetryProject, tmp_path: Path) -> None:
+    _rewrite_first_line(project, f"#!{project.python} -X importtime")
+
+
+def nested_thousands_deep(project: PoetryProject, tmp_path: Path) -> None:
+    data = _wrapper(project).read_bytes()
+    call = b"sys.exit(main" + b".a" * 20000 + b"())"
+    _wrapper(project).write_bytes(data.replace(b"sys.exit(main())", call))
+    assert call in _wrapper(project).read_bytes()
+
+
 def _rewrite_first_line(project: PoetryProject, line: str) -> None:
     data = _wrapper(project).read_bytes()
     _wrapper(project).write_bytes(line.encode() + b"\n" + data.split(b"\n", 1)[1])
@@ -69,6 +101,11 @@ CASES: dict[str, Callable[[PoetryProject, Path], None]] = {
     "an interpreter planted in bin/": planted_interpreter,
     "a sh trampoline that runs a command": trampoline_with_a_command,
     "a #! path through a link out of the venv": link_in_the_path,
+    "a form feed after the #! path": form_feed_after_the_path,
+    "a no-break space after the #! path": no_break_space_after_the_path,
+    "a carriage return after the #! path": carriage_return_after_the_path,
+    "an argument after the #! path": an_argument_after_the_path,
+    "an entry point nested thousands deep": nested_thousands_deep,
 }
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from tests.support.forkserver import run_command
+from tests.support.interpreters import candidates
 from tests.support.poetry import run_main
 from tests.support.poetry import search_path
 
@@ -78,14 +79,8 @@ def find_python(constraint: str) -> Path | None:
 
     allowed = parse_constraint(constraint or "*")
     for minor in PYTHON_CANDIDATES:
-        candidates = sorted(
-            (Path.home() / ".pyenv" / "versions").glob(f"{minor}.*/bin/python{minor}")
-        )
-        candidates += [
-            Path("/usr/local/bin") / f"python{minor}",
-            Path("/usr/bin") / f"python{minor}",
-        ]
-        for candidate in candidates:
+        for found in candidates(minor):
+            candidate = Path(found)
             if not candidate.exists():
                 continue
             version = subprocess.run(

@@ -301,7 +301,7 @@ def _import_lockguard() -> None:
     for module in pkgutil.walk_packages(poetry_lockguard.__path__, "poetry_lockguard."):
         if module.name not in (
             "poetry_lockguard.__main__",
-            "poetry_lockguard.commands.fence.runtime",
+            "poetry_lockguard.env.fence_runtime",
         ):
             importlib.import_module(module.name)
 

@@ -9,7 +9,9 @@ in this order:
 3. pyenv's versions, under ``$PYENV_ROOT`` (default ``~/.pyenv``).
 
 A test that cannot find one is skipped with ``missing(X.Y)``'s reason, which says where
-it looked.
+it looked; ``require(X.Y)`` skips the calling test so. Where an interpreter must be there
+(CI names them in ``LOCKGUARD_REQUIRED_PYTHONS``, e.g. ``3.9 3.11 3.12``), tests/conftest.py
+turns that skip into a failure, so that the zipapp's 3.9 run cannot quietly vanish.
 """
 
 from __future__ import annotations
@@ -23,9 +25,14 @@ from pathlib import Path
 
 
 VARIABLE = "LOCKGUARD_PYTHONS"
+#: The versions whose absence fails a test instead of skipping it.
+REQUIRED_VARIABLE = "LOCKGUARD_REQUIRED_PYTHONS"
+#: How every skip for a missing interpreter starts (tests/conftest.py looks for it).
+MISSING = "needs a Python "
 
 
-def _candidates(minor: str) -> list[str]:
+def candidates(minor: str) -> list[str]:
+    """Where a Python ``minor`` may be, in the order of this module's docstring."""
     named = [p for p in os.environ.get(VARIABLE, "").split(os.pathsep) if p]
     on_path = [p for p in (shutil.which(f"python{minor}"),) if p]
     root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
@@ -36,7 +43,7 @@ def _candidates(minor: str) -> list[str]:
 @functools.cache
 def find_python(minor: str) -> str | None:
     """The path of a working Python ``minor`` ("3.9"), or None."""
-    for candidate in _candidates(minor):
+    for candidate in candidates(minor):
         try:
             answer = subprocess.run(
                 [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
@@ -55,6 +62,20 @@ def find_python(minor: str) -> str | None:
 def missing(minor: str) -> str:
     """Why a test that needs Python ``minor`` is skipped."""
     return (
-        f"needs a Python {minor}: none in ${VARIABLE}, as python{minor} on PATH, or in"
-        " pyenv's versions"
+        f"{MISSING}{minor}: none in ${VARIABLE}, as python{minor} on PATH, or in pyenv's versions"
     )
+
+
+def require(minor: str) -> str:
+    """The path of a working Python ``minor``; skips the calling test when there is none."""
+    import pytest
+
+    found = find_python(minor)
+    if found is None:
+        pytest.skip(missing(minor))
+    return found
+
+
+def required() -> set[str]:
+    """The versions ``LOCKGUARD_REQUIRED_PYTHONS`` says must be found."""
+    return set(os.environ.get(REQUIRED_VARIABLE, "").replace(",", " ").split())

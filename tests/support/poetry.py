@@ -489,7 +489,8 @@ def copy_venv(source: Path, target: Path) -> None:
     made = re.search(rb"(?m)^command = .* (\S+)$", (source / "pyvenv.cfg").read_bytes())
     old, new = made.group(1) if made else str(source).encode(), str(target).encode()
     changed: dict[str, bytes] = {}
-    for path in [target / "pyvenv.cfg", *(target / "bin").iterdir()]:
+    fence = list(target.glob("lib/python*/site-packages/_lockguard_fence.pth"))
+    for path in [target / "pyvenv.cfg", *(target / "bin").iterdir(), *fence]:
         if path.is_file() and not path.is_symlink():
             data = path.read_bytes()
             if old in data:

@@ -70,7 +70,7 @@ _PYTHON_NAME = re.compile(r"python(?:[0-9]+(?:\.[0-9]+)*)?w?(?:\.exe)?")
 #: ``#!/bin/sh`` + ``'''exec' "PYTHON" "$0" "$@"`` + `` ' '''``: the form installers
 #: use when the interpreter's path is too long or has spaces for a ``#!`` line.
 _SH_TRAMPOLINE = re.compile(
-    rb"#!/bin/sh\r?\n'''exec' (?P<q>[\"'])(?P<python>[^\"'\r\n]+)(?P=q) \"\$0\" \"\$@\"\r?\n"
+    rb"#!/bin/sh\n'''exec' (?P<q>[\"'])(?P<python>[^\"'\r\n]+)(?P=q) \"\$0\" \"\$@\"\r?\n"
     rb"' '''\r?\n"
 )
 
@@ -407,10 +407,24 @@ def _shebang_end(data: bytes, interpreter: Interpreter) -> int | str:
     end = data.find(b"\n")
     if end < 0:
         return "is only a #! line"
-    python = data[2:end].rstrip(b"\r").decode("utf-8", "replace").strip()
+    # As the kernel reads the line (binfmt_script): spaces and tabs around the path are
+    # dropped, the path ends at the first space, tab or NUL, and every other byte (a
+    # form feed, a no-break space, a carriage return) is part of the file name it runs.
+    line = data[2:end].rstrip(_KERNEL_TRIMS).lstrip(b" \t")
+    if any(c in line for c in (b" ", b"\t", b"\0")):
+        return f"runs {line.decode('utf-8', 'replace')!r} with arguments, which no installer writes"
+    try:
+        python = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"runs {line!r}, not this environment's interpreter"
     if not _interpreter_named(python, interpreter):
         return f"runs {python!r}, not this environment's interpreter"
     return end + 1
+
+
+#: What the kernel strips from the end of a ``#!`` line: spaces and tabs. Windows has no
+#: ``#!`` in its kernel; its launchers read a ``\r\n`` line (pip writes ``os.linesep``).
+_KERNEL_TRIMS = b" \t\r" if os.name == "nt" else b" \t"
 
 
 _NOT_INSTALLED = "is not installed"
@@ -458,9 +472,11 @@ def _wrapper_problem(path: str, point: EntryPoint, interpreter: Interpreter) -> 
         return "declares a source encoding other than UTF-8, which no installer writes"
     try:
         tree = ast.parse(data[end:].decode("utf-8"))
-    except (SyntaxError, UnicodeDecodeError, ValueError):
+        wrapper = _is_wrapper(tree, point)
+    except (SyntaxError, UnicodeDecodeError, ValueError, RecursionError, MemoryError):
+        # Nesting thousands deep (``main.a.a...a()``) exhausts the parser or the walk.
         return "is not a Python wrapper an installer writes"
-    if not _is_wrapper(tree, point):
+    if not wrapper:
         return (
             f"is not the wrapper an installer writes for {point.module}:{point.attr}"
             " (it must only import and call that entry point)"

@@ -206,6 +206,24 @@ class EnvironmentCheck:
             outside = (unselected or {}).get(name)
             if outside is not None and same_version(dist.version, outside[0].version):
                 package, ways = outside
+                # Locked, if for another selection: it must still come from where the
+                # lock says (a reinstall from elsewhere is foreign whatever selects it).
+                direct, problem = dist.read_json("direct_url.json")
+                mismatch = None if problem else self._source_mismatch(package, dist, direct)
+                if mismatch is not None:
+                    expected, found = mismatch
+                    findings.append(
+                        finding(
+                            "source-mismatch",
+                            name,
+                            f"{name} {dist.version} is installed from {found}, poetry.lock"
+                            f" has it from {expected}{dist.location}",
+                            expected=expected,
+                            found=found,
+                            line=package.line,
+                        )
+                    )
+                    continue
                 findings.append(
                     finding(
                         "unselected",

@@ -22,6 +22,8 @@ from poetry_lockguard.checks.anchored import Anchor
 from poetry_lockguard.checks.anchored import anchored_files
 from poetry_lockguard.checks.anchored import find_anchor
 from poetry_lockguard.checks.receipts import ReceiptCheck
+from poetry_lockguard.env.fence_files import NOT_INSTALLED
+from poetry_lockguard.env.fence_files import fence_problems
 from poetry_lockguard.env.record import RecordMissingError
 from poetry_lockguard.env.record import read_record
 from poetry_lockguard.env.record import shorten
@@ -133,6 +135,7 @@ class IntegrityCheck:
                     f"{os.path.relpath(target, job.site_dir)}\0{found}"
                 )
 
+        findings += _fence_findings(self._interpreter.site_dirs)
         # A package's RECORD findings in RECORD order (a stable sort keeps it), then its
         # files by path: never by the absolute paths of RECORD rows, whose order
         # depends on where the environment lives.
@@ -386,6 +389,28 @@ class _ForkedShare:
             os.waitpid(self._pid, 0)
         with suppress(OSError):
             os.close(self._fd)  # unless collect() had closed it
+
+
+def _fence_findings(site_dirs: Iterable[Path]) -> list[Finding]:
+    """The pip fence's files that are not the bytes lockguard writes (no RECORD lists
+    them; the ``.pth`` runs at every start of the interpreter)."""
+    found: list[Finding] = []
+    seen: set[str] = set()
+    for site in site_dirs:
+        if os.path.realpath(site) in seen:
+            continue
+        seen.add(os.path.realpath(site))
+        for path, problem in fence_problems(site):
+            found.append(
+                finding(
+                    "file-missing" if problem == NOT_INSTALLED else "file-modified",
+                    None,
+                    f"pip fence: {path} {problem} (`poetry lockguard fence` writes it again,"
+                    " `--off` removes it)",
+                    path=path,
+                )
+            )
+    return found
 
 
 def environment_roots(interpreter: Interpreter) -> list[Path]:

@@ -77,6 +77,47 @@ class ReceiptCheck:
             severity=severity,
         )
 
+    def _not_the_guards(
+        self, dist: Distribution, package: LockedPackage, receipt: dict[str, Any], artifact: str
+    ) -> Finding | None:
+        """``unattested`` for a receipt that is not what this account's guard wrote for a
+        verified artifact: not signed with this account's key (a package shipped it in
+        its dist-info, another machine or account wrote it, or an earlier lockguard,
+        which did not sign), or written for an install that verified nothing (warn
+        mode). None when it is the guard's, or when there is no key here to tell (a CI
+        job without ``POETRY_LOCKGUARD_STATE_DIR``: the receipt proves only its content)."""
+        from poetry_lockguard.env.state import receipt_signed
+
+        table = receipt.get("lockguard")
+        table = table if isinstance(table, dict) else {}
+        verified = table.get("verified") is True
+        signature = table.get("signature")
+        signed = receipt_signed(
+            package.name, artifact, verified, signature if isinstance(signature, str) else ""
+        )
+        if signed is False:
+            why = (
+                "its install receipt is not signed with this account's key: the package"
+                " shipped it, another machine or account wrote it, or an earlier lockguard"
+                " did (reinstall it through the install guard to renew it)"
+            )
+        elif table.get("verified") is False:
+            why = (
+                "its install receipt says the guard did not verify the archive (installed in"
+                " warn mode without a hash in poetry.lock)"
+            )
+        else:
+            return None
+        severity = Severity.ERROR if self._policy.require_receipts else Severity.WARNING
+        return finding(
+            "unattested",
+            package.name,
+            f"{package.name} {package.version}: {why}{dist.location}",
+            line=package.line,
+            path=str(dist.path / "provenance_url.json"),
+            severity=severity,
+        )
+
     def _check_git(self, dist: Distribution, package: LockedPackage) -> list[Finding]:
         """The commit the guard verified and built, against the lock's full commit."""
         receipt = dist.provenance()
@@ -87,7 +128,8 @@ class ReceiptCheck:
         commit = commit.strip().lower() if isinstance(commit, str) else ""
         locked = package.source.resolved_reference.lower()
         if commit and commit == locked:
-            return []
+            forged = self._not_the_guards(dist, package, receipt, commit)
+            return [] if forged is None else [forged]
         url = package.source.url
         return [
             finding(
@@ -155,7 +197,11 @@ class ReceiptCheck:
                         path=where,
                     )
                 )
-        return findings
+        if any(f.code == "artifact-not-locked" for f in findings):
+            return findings  # what it names is wrong, whoever wrote it
+        # What it says of the build is the guard's word only when the guard wrote it.
+        forged = self._not_the_guards(dist, package, receipt, sha256)
+        return findings if forged is None else [forged]
 
     def _compatible(self, file_name: str) -> bool:
         if not file_name.endswith(".whl"):

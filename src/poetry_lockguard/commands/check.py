@@ -32,7 +32,9 @@ from poetry_lockguard.findings import INSTALLING
 from poetry_lockguard.lock.project import read_project
 from poetry_lockguard.lock.reader import read_lock
 from poetry_lockguard.lock.requirements import ambiguous_packages
+from poetry_lockguard.lock.requirements import packages_on_some_platform
 from poetry_lockguard.lock.requirements import required_packages
+from poetry_lockguard.lock.requirements import widening_options
 from poetry_lockguard.lock.selection import SelectionRequest
 from poetry_lockguard.lock.selection import resolve_selection
 from poetry_lockguard.report.model import EnvironmentInfo
@@ -46,13 +48,11 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Final
 
-    from poetry_lockguard.env.distributions import Distribution
     from poetry_lockguard.env.probe import Interpreter
     from poetry_lockguard.env.probe import PendingProbe
     from poetry_lockguard.env.state import RecordedSelection
     from poetry_lockguard.findings import Finding
     from poetry_lockguard.lock.model import Lock
-    from poetry_lockguard.lock.model import LockedPackage
     from poetry_lockguard.lock.project import Project
     from poetry_lockguard.lock.selection import Selection
 
@@ -416,7 +416,7 @@ def _check_lock_and_environment(
     )
 
     if options.lock_only:
-        in_selection = _lock_only_packages(lock, project, selection)
+        in_selection = packages_on_some_platform(lock, project, selection)
         findings += HashCheck().run(in_selection, policy)
         return Report(
             project=str(project_dir),
@@ -460,7 +460,14 @@ def _check_lock_and_environment(
     findings += HashCheck().run(required.values(), policy)
     installed = scan_distributions(interpreter.search_path, interpreter.origins)
     trace.step("installed distributions read")
-    unselected = _unselected(lock, project, selection, interpreter, required, installed)
+    locked = lock.by_name()
+    unselected = widening_options(
+        lock,
+        project,
+        selection,
+        interpreter.marker_env,
+        {d.name for d in installed if d.name not in required and d.name in locked},
+    )
     # Poetry installs the root only in package mode: then its own install is no drift.
     root = project.name if project.package_mode else ""
     findings += EnvironmentCheck(project_dir, root).run(
@@ -479,14 +486,26 @@ def _check_lock_and_environment(
         from poetry_lockguard.checks.anchored import archive_sources
         from poetry_lockguard.checks.integrity import IntegrityCheck
         from poetry_lockguard.env.locate import poetry_cache_dir
+        from poetry_lockguard.versions import same_version
 
         if options.strict and not policy.require_anchored:  # --strict: every package anchored
             policy = policy.requiring_anchored()
         archives = archive_sources(
             project_dir, poetry_cache_dir(project_dir), options.wheelhouse, policy
         )
+        # Locked packages of another selection that are installed are verified too:
+        # their files run when imported, whatever selects them.
+        versions = {d.name: d.version for d in installed}
+        verified = {
+            **{
+                name: package
+                for name, (package, _) in unselected.items()
+                if name in versions and same_version(versions[name], package.version)
+            },
+            **required,
+        }
         integrity = IntegrityCheck(interpreter, policy, archives=archives).run(
-            installed, required, progress=progress
+            installed, verified, progress=progress
         )
         findings += integrity.findings
         files_checked = integrity.files_checked
@@ -599,88 +618,6 @@ def _recorded_selection(prefix: Path, project: Project, project_dir: Path) -> Re
     from poetry_lockguard.env.state import recorded_request
 
     return recorded_request(prefix, project, project_dir)
-
-
-def _unselected(
-    lock: Lock,
-    project: Project,
-    selection: Selection,
-    interpreter: Interpreter,
-    required: dict[str, LockedPackage],
-    installed: list[Distribution],
-) -> dict[str, tuple[LockedPackage, tuple[str, ...]]]:
-    """Installed packages the selection does not require that one more group or extra
-    would: name -> (locked package, the options that select it)."""
-    from poetry_lockguard.lock.selection import Selection
-
-    locked = lock.by_name()
-    candidates = {d.name for d in installed if d.name not in required and d.name in locked}
-    result: dict[str, tuple[LockedPackage, tuple[str, ...]]] = {}
-    if not candidates:
-        return result
-    widenings = [
-        (Selection(selection.groups | {g}, selection.extras), f"--with {g}")
-        for g in sorted(set(project.groups) - selection.groups)
-    ] + [
-        (Selection(selection.groups, selection.extras | {e}), f"-E {e}")
-        for e in sorted(set(project.extras) - selection.extras)
-    ]
-    options: dict[str, tuple[LockedPackage, list[str]]] = {}
-    for wider, option in widenings:
-        for name, package in required_packages(
-            lock, project, wider, interpreter.marker_env
-        ).items():
-            if name in candidates:
-                options.setdefault(name, (package, []))[1].append(option)
-    if len(options) < len(candidates):
-        # A package needing a group and an extra at once: everything, as a last resort.
-        everything = Selection(frozenset(project.groups), frozenset(project.extras))
-        for name, package in required_packages(
-            lock, project, everything, interpreter.marker_env
-        ).items():
-            if name in candidates and name not in options:
-                options[name] = (package, ["--all-groups --all-extras"])
-    for name, (package, ways) in options.items():
-        result[name] = (package, tuple(ways))
-    return result
-
-
-def _lock_only_packages(lock: Lock, project: Project, selection: Selection) -> list[LockedPackage]:
-    """What ``--lock-only`` checks: the packages the selection installs on some
-    platform. Groups and extras count as in the full check, so both count the same
-    packages wherever the lock has no platform or Python markers; any other marker is
-    taken as possibly true (there is no interpreter to ask)."""
-    if not lock.has_groups_and_markers:
-        return list(required_packages(lock, project, selection, {}).values())
-    extras = {"extra": set(selection.extras)}
-
-    def may_hold(marker: str) -> bool:
-        if "extra" not in marker:
-            return True
-        from poetry_lockguard.lock.markers import evaluate_marker
-
-        known = evaluate_marker(marker, extras)
-        if known is not None:
-            return known
-        from poetry.core.version.markers import parse_marker
-
-        # poetry-core takes a variable missing from the environment as satisfied.
-        return bool(parse_marker(marker).validate(extras))
-
-    packages = []
-    for package in lock.packages:
-        groups = set(package.groups) & selection.groups
-        markers = package.markers
-        if groups and (
-            not markers
-            or (
-                may_hold(markers)
-                if isinstance(markers, str)
-                else any(may_hold(markers.get(g, "")) for g in groups)
-            )
-        ):
-            packages.append(package)
-    return packages
 
 
 __all__ = [

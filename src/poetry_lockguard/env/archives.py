@@ -4,8 +4,11 @@ In order: Poetry's artifact cache (read as a directory of files, so the stand-al
 needs no Poetry) and the wheelhouses the user names (``--wheelhouse DIR``, the
 ``wheelhouse`` setting). A file is used only when its sha256 is the one poetry.lock
 gives for its name: whoever can write to a cache or a wheelhouse can make an archive
-unavailable, never make another one count. The file is hashed and read through one
-open file, so it cannot be swapped between the two.
+unavailable, never make another one count. A wheel of up to ``IN_MEMORY`` bytes is
+read once, and what was hashed is what is read as a zip: rewriting the file in place
+meanwhile changes nothing. A larger one is hashed and then read through the same open
+file, so it cannot be swapped for another file between the two, but a process that can
+write it (the same account) could rewrite it in place between them.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
 #: The most files looked at in one directory tree (a cache of a busy CI runner).
 MAX_FILES = 200_000
 _CHUNK = 1024 * 1024
+#: Wheels up to this size are hashed and read from one copy in memory (nearly all are).
+IN_MEMORY = 128 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,8 @@ class ArchiveSources:
 
 def open_verified(path: str, sha256: str) -> BinaryIO | None:
     """``path`` opened for reading when it is a regular file whose sha256 is ``sha256``
-    (hex), positioned at its start; None otherwise. Symlinks are not followed."""
+    (hex), positioned at its start; None otherwise. Symlinks are not followed. Up to
+    ``IN_MEMORY`` bytes the bytes hashed are the ones returned (a copy in memory)."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
@@ -81,9 +87,18 @@ def open_verified(path: str, sha256: str) -> BinaryIO | None:
         return None
     f = os.fdopen(fd, "rb")
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             f.close()
             return None
+        if info.st_size <= IN_MEMORY:
+            data = f.read(IN_MEMORY + 1)
+            f.close()
+            if len(data) > IN_MEMORY or hashlib.sha256(data).hexdigest() != sha256.lower():
+                return None
+            import io
+
+            return io.BytesIO(data)
         digest = hashlib.sha256()
         while chunk := f.read(_CHUNK):
             digest.update(chunk)

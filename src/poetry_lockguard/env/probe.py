@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 # wins), and the user site, which a venv without system site packages turns off.
 _PROBE = r"""
 import json, os, sys
+start_path = list(sys.path)
 opts = json.loads(sys.argv[1])
 exe_dir = os.path.dirname(os.path.abspath(sys.executable))
 venv_cfg = None
@@ -97,6 +98,8 @@ json.dump({
     "marker_env": env,
     "prefix": sys.prefix,
     "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+    "base_exec_prefix": getattr(sys, "base_exec_prefix", sys.exec_prefix),
+    "start_path": start_path,
     "executable": sys.executable,
     "site_dirs": [paths["purelib"], paths["platlib"]],
     "visible_dirs": visible,
@@ -114,12 +117,14 @@ class Interpreter:
     """What the target interpreter reported about itself."""
 
     __slots__ = (
+        "base_exec_prefix",
         "base_prefix",
         "executable",
         "marker_env",
         "prefix",
         "scripts",
         "site_dirs",
+        "start_path",
         "tags",
         "version",
         "visible_dirs",
@@ -137,6 +142,9 @@ class Interpreter:
     #: comes from: "" (the environment's own), "user" (the user site) or "system"
     #: (the base interpreter's, for a venv with system site packages).
     visible_dirs: Final[tuple[tuple[Path, str], ...]]
+    #: ``sys.path`` as the interpreter started (``-I -S``): its standard library.
+    start_path: Final[tuple[Path, ...]]
+    base_exec_prefix: Final[Path | None]
 
     def __init__(
         self,
@@ -149,6 +157,8 @@ class Interpreter:
         version: str,
         tags: tuple[str, ...] = (),
         visible_dirs: tuple[tuple[Path, str], ...] = (),
+        start_path: tuple[Path, ...] = (),
+        base_exec_prefix: Path | None = None,
     ) -> None:
         self.executable = executable
         self.prefix = prefix
@@ -159,6 +169,8 @@ class Interpreter:
         self.version = version
         self.tags = tags
         self.visible_dirs = visible_dirs
+        self.start_path = start_path
+        self.base_exec_prefix = base_exec_prefix
 
     @property
     def search_path(self) -> tuple[Path, ...]:
@@ -186,6 +198,8 @@ class Interpreter:
             self.version,
             self.tags,
             self.visible_dirs,
+            self.start_path,
+            self.base_exec_prefix,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -202,7 +216,8 @@ class Interpreter:
             f"base_prefix={self.base_prefix!r}, site_dirs={self.site_dirs!r}, "
             f"scripts={self.scripts!r}, marker_env={self.marker_env!r}, "
             f"version={self.version!r}, tags={self.tags!r}, "
-            f"visible_dirs={self.visible_dirs!r})"
+            f"visible_dirs={self.visible_dirs!r}, start_path={self.start_path!r}, "
+            f"base_exec_prefix={self.base_exec_prefix!r})"
         )
 
 
@@ -373,6 +388,13 @@ def answer_problem(python: Path, interpreter: Interpreter) -> str | None:
     if not _same_entry(answered, executable):
         return f"{answered} answered instead (is {python} a wrapper around another interpreter?)"
     venv, cfg = _venv_of(executable)
+    values = _cfg_values(cfg) if cfg is not None else {}
+    pth = _pth_file(executable, values.get("home"))
+    if pth is not None:
+        return (
+            f"{pth} replaces the interpreter's sys.path at start-up (a ._pth file), so what"
+            " it imports cannot be checked"
+        )
     if venv is None or cfg is None:
         # Not a venv: its prefix is whatever its own interpreter says.
         return _script_problem(executable, os.path.realpath(executable))
@@ -383,8 +405,11 @@ def answer_problem(python: Path, interpreter: Interpreter) -> str | None:
     for site_dir in interpreter.site_dirs:
         if not _is_scheme_dir(str(site_dir), schemes):
             return f"its interpreter named {site_dir} as a site directory of {venv}"
-    origins = [origin for _, origin in interpreter.visible_dirs]
-    own = [path for path, origin in interpreter.visible_dirs if not origin]
+    # site.py adds a site directory only when it is a directory: Debian's Python names
+    # dist-packages directories a venv does not have. One that exists is checked.
+    present = [(path, origin) for path, origin in interpreter.visible_dirs if os.path.isdir(path)]
+    origins = [origin for _, origin in present]
+    own = [path for path, origin in present if not origin]
     if origins[: len(own)] != [""] * len(own) or not all(
         _is_scheme_dir(str(p), schemes) for p in own
     ):
@@ -395,7 +420,6 @@ def answer_problem(python: Path, interpreter: Interpreter) -> str | None:
         return (
             f"its interpreter named site directories outside {venv}, which its pyvenv.cfg turns off"
         )
-    values = _cfg_values(cfg)
     declared = (values.get("version") or values.get("version_info") or "").split(".")[:2]
     actual = interpreter.version.split(".")[:2]
     if len(declared) == 2 and declared != actual:
@@ -403,7 +427,10 @@ def answer_problem(python: Path, interpreter: Interpreter) -> str | None:
             f"its interpreter answered as Python {interpreter.version}, but {cfg} says"
             f" {'.'.join(declared)}"
         )
-    return _interpreter_file_problem(executable, venv, values)
+    problem = _interpreter_file_problem(executable, venv, values)
+    if problem is not None:
+        return problem
+    return _stdlib_answer_problem(_base_interpreter(executable, venv, values), interpreter)
 
 
 def _venv_site_dirs(venv: str, interpreter: Interpreter) -> set[str]:
@@ -454,28 +481,191 @@ def _venv_of(executable: str) -> tuple[str | None, str | None]:
 def _interpreter_file_problem(executable: str, root: str, values: dict[str, str]) -> str | None:
     """None when ``executable`` is the interpreter pyvenv.cfg describes: one of the
     links it goes through lies in ``home``, or the file it resolves to is the one of
-    that name in ``home`` (Homebrew's ``home`` holds links into its framework) or
-    ``executable``/``base-executable``; or it is a copy inside the venv (``--copies``)
-    that is not a script."""
+    that name in ``home`` (Homebrew's ``home`` holds links into its framework); or it is
+    a copy inside the venv (``--copies``), not a script, of the bytes of an interpreter
+    in ``home``. And ``home`` leads to the standard library of that interpreter, not to
+    another (``_stdlib_problem``). pyvenv.cfg's other keys (``executable``,
+    ``base-executable``) are never taken as proof: whoever writes ``home`` writes them.
+    """
     real = os.path.realpath(executable)
-    if _under(real, os.path.realpath(root), False):
-        return _script_problem(executable, real)
     home = values.get("home")
+    if _under(real, os.path.realpath(root), False):
+        problem = _script_problem(executable, real)
+        if problem is not None or not home:
+            return problem
+        base = _copied_from(real, home, os.path.basename(executable))
+        if base is None:
+            return (
+                f"{executable} is a copy of no interpreter in pyvenv.cfg's home {home}"
+                " (after an upgrade of that Python, `python -m venv --upgrade` copies it again)"
+            )
+        return _stdlib_problem(home, os.path.realpath(base))
     if not home:
         return None  # nothing to compare with (a virtualenv before 20 wrote no home)
-    hop = executable
-    for _ in range(_MAX_LINKS):  # through /usr/bin/python3 -> /etc/alternatives/...
+    for hop in _chain(executable):  # through /usr/bin/python3 -> /etc/alternatives/...
         if _same_file(os.path.dirname(hop), home):
-            return None
+            return _stdlib_problem(home, real)
+    if _same_file(real, os.path.join(home, os.path.basename(real))):
+        return _stdlib_problem(home, real)
+    return f"{executable} runs {real}, not an interpreter of pyvenv.cfg's home {home}"
+
+
+def _chain(path: str) -> list[str]:
+    """``path`` and every link it goes through, as written, to the file it names."""
+    hops = [path]
+    for _ in range(_MAX_LINKS):
         try:
-            hop = os.path.join(os.path.dirname(hop), os.readlink(hop))
+            hops.append(os.path.join(os.path.dirname(hops[-1]), os.readlink(hops[-1])))
         except OSError:  # not a link (the end of the chain), or gone meanwhile
             break
-    candidates = [os.path.join(home, os.path.basename(real))]
-    candidates += [values[k] for k in ("executable", "base-executable") if values.get(k)]
-    if any(_same_file(real, c) for c in candidates):
+    return hops
+
+
+def _copied_from(copy: str, home: str, name: str) -> str | None:
+    """The interpreter in ``home`` that ``copy`` is a copy of (the same bytes), looked
+    for under the names getpath tries: the venv's own name, ``python3``, ``python3.X``."""
+    import filecmp
+
+    names = [name, os.path.basename(copy), "python3"]
+    try:
+        names += sorted(n for n in os.listdir(home) if re.fullmatch(r"python3\.[0-9]+", n))
+    except OSError:
         return None
-    return f"{executable} runs {real}, not an interpreter of pyvenv.cfg's home {home}"
+    for candidate in dict.fromkeys(os.path.join(home, n) for n in names):
+        try:
+            if os.path.isfile(candidate) and filecmp.cmp(candidate, copy, shallow=False):
+                return candidate
+        except OSError:
+            continue
+    return None
+
+
+def _stdlib_problem(home: str, real: str) -> str | None:
+    """What is wrong with ``home`` as the directory CPython's getpath starts from to find
+    the standard library of ``real``, or None.
+
+    getpath looks in ``home`` (not beside the interpreter file) for a build directory
+    (``pybuilddir.txt``, ``Modules/Setup.local``) and above it for
+    ``lib/pythonXY.zip`` and ``lib/python3.X/os.py``: a ``home`` of another tree makes
+    the venv run that tree's standard library (and its ``sitecustomize``), whatever the
+    interpreter file is. Every such landmark seen from ``home`` must be the one seen
+    from the interpreter file's own directory.
+    """
+    if os.name != "posix":
+        return None
+    real_dir = os.path.dirname(real)
+    if _same_file(home, real_dir):
+        return None
+    seen = _stdlib_landmarks(home)
+    if not seen:
+        return None  # getpath finds nothing there and falls back to the built-in prefix
+    own = _stdlib_landmarks(real_dir)
+    for key, path in sorted(seen.items()):
+        if not _same_file(path, own.get(key, "")):
+            return (
+                f"pyvenv.cfg's home {home} leads to {path}, which is not the standard"
+                f" library of its interpreter {real}"
+            )
+    return None
+
+
+#: What getpath takes for a Python's standard library, searched upwards (the first of
+#: each found wins): its zip, its ``os`` module.
+_STDLIB_LANDMARK = re.compile(r"python[0-9]+\.zip|python[0-9]+\.[0-9]+t?")
+
+
+def _stdlib_landmarks(directory: str) -> dict[str, str]:
+    """The standard-library landmarks getpath can find from ``directory``: a build
+    directory's markers there, and above it each version's zip and ``os`` module, the
+    nearest first. Keyed by where they lie relative to the prefix found; the value is
+    what two interpreters must share to share a standard library: the build directory,
+    the zip, the directory holding ``os`` (a tree of links to the real modules beside a
+    planted one is another directory)."""
+    found: dict[str, str] = {}
+    for marker in ("pybuilddir.txt", os.path.join("Modules", "Setup.local")):
+        if os.path.isfile(os.path.join(directory, marker)):
+            found[marker] = directory
+    level = os.path.abspath(directory)
+    for _ in range(_MAX_LEVELS):
+        for libdir in ("lib", "lib64"):
+            try:
+                names = os.listdir(os.path.join(level, libdir))
+            except OSError:
+                continue
+            for name in names:
+                key = os.path.join(libdir, name)
+                path = os.path.join(level, key)
+                if key in found or not _STDLIB_LANDMARK.fullmatch(name):
+                    continue
+                if name.endswith(".zip"):
+                    if os.path.isfile(path):
+                        found[key] = path
+                elif any(os.path.isfile(os.path.join(path, f)) for f in ("os.py", "os.pyc")):
+                    found[key] = path
+        parent = os.path.dirname(level)
+        if parent == level:
+            break
+        level = parent
+    return found
+
+
+#: Directories climbed from ``home`` looking for a standard library.
+_MAX_LEVELS = 64
+
+
+def _base_interpreter(executable: str, root: str, values: dict[str, str]) -> str:
+    """The interpreter file a venv's ``executable`` runs, resolved: for a copy inside
+    the venv, the file in ``home`` it is a copy of."""
+    real = os.path.realpath(executable)
+    home = values.get("home")
+    if home and _under(real, os.path.realpath(root), False):
+        return os.path.realpath(_copied_from(real, home, os.path.basename(executable)) or real)
+    return real
+
+
+def _stdlib_answer_problem(real: str, interpreter: Interpreter) -> str | None:
+    """What the answer says about the standard library that the file system does not
+    confirm: ``base_prefix`` is the prefix holding the lib/python3.X/os.py of ``real``
+    (where one is found above it), and ``sys.path`` at start-up lies inside
+    ``base_prefix`` or ``base_exec_prefix``."""
+    x_y = ".".join(interpreter.version.split(".")[:2])
+    seen = _stdlib_landmarks(os.path.dirname(real))
+    base = str(interpreter.base_prefix)
+    for libdir in ("lib", "lib64"):
+        stdlib = seen.get(os.path.join(libdir, f"python{x_y}"))
+        if stdlib is not None and "pybuilddir.txt" not in seen:
+            prefix = os.path.dirname(os.path.dirname(stdlib))
+            if not _same_file(base, prefix):
+                return f"its interpreter answered with the base prefix {base}, not {prefix}"
+            break
+    roots = [base, str(interpreter.base_exec_prefix or base)]
+    for entry in interpreter.start_path:
+        if not any(_inside(str(entry), root) for root in roots):
+            return f"its interpreter started with {entry} on sys.path, outside its prefix {base}"
+    return None
+
+
+def _pth_file(executable: str, home: str | None) -> str | None:
+    """A ``._pth`` file that replaces sys.path as the interpreter starts (CPython 3.11+
+    reads ``<executable>._pth`` beside the file it was started as and beside the one it
+    resolves to, and on Windows ``python3X._pth``): beside ``executable`` and every link
+    it goes through, beside the file in ``home`` a copy stands for, and any in the
+    venv's scripts directory."""
+    directory = os.path.dirname(executable)
+    try:
+        planted = sorted(n for n in os.listdir(directory) if n.endswith("._pth"))
+    except OSError:
+        planted = []
+    if planted:
+        return os.path.join(directory, planted[0])
+    hops = _chain(executable)
+    if home:
+        hops += _chain(os.path.join(home, os.path.basename(executable)))
+    for hop in hops:
+        for path in (hop, os.path.realpath(hop)):
+            if os.path.lexists(path + "._pth"):
+                return path + "._pth"
+    return None
 
 
 #: Links followed from a venv's interpreter towards pyvenv.cfg's ``home`` (as ELOOP).
@@ -615,6 +805,8 @@ def _interpreter(data: dict[str, Any]) -> Interpreter:
         base_prefix=Path(data["base_prefix"]),
         site_dirs=site_dirs,
         visible_dirs=tuple(visible.items()),
+        start_path=tuple(Path(p) for p in data["start_path"]),
+        base_exec_prefix=Path(data["base_exec_prefix"]),
         scripts=Path(data["scripts"]),
         marker_env=data["marker_env"],
         version=".".join(str(v) for v in data["version_info"]),

@@ -339,9 +339,18 @@ def clear_stamp(prefix: Path) -> None:
 # -- the key ---------------------------------------------------------------------------
 
 
-#: Set by CI services that do not set ``CI`` (Jenkins, Azure Pipelines, TeamCity,
-#: AWS CodeBuild).
-_CI_VARIABLES = ("JENKINS_URL", "TF_BUILD", "TEAMCITY_VERSION", "CODEBUILD_BUILD_ID")
+#: Set by CI services that do not set ``CI`` (Jenkins, Hudson, Azure Pipelines,
+#: TeamCity, AWS CodeBuild, Bamboo, GoCD). GitHub Actions, GitLab, CircleCI, Buildkite,
+#: Drone, Woodpecker, Travis, Bitbucket and AppVeyor set ``CI``.
+_CI_VARIABLES = (
+    "JENKINS_URL",
+    "HUDSON_URL",
+    "TF_BUILD",
+    "TEAMCITY_VERSION",
+    "CODEBUILD_BUILD_ID",
+    "bamboo_buildKey",
+    "GO_SERVER_URL",
+)
 
 
 def on_ci() -> bool:
@@ -429,6 +438,33 @@ def _read_key(path: Path) -> bytes | None:
     if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
         return None
     return bytes.fromhex(text)
+
+
+def _receipt_message(name: str, artifact: str, verified: bool) -> bytes:
+    state = "verified" if verified else "unverified"
+    return "\0".join((canonicalize_name(name), artifact, state)).encode()
+
+
+def receipt_signature(name: str, artifact: str, verified: bool) -> str:
+    """The signature an install receipt carries: an HMAC, under this account's key, of
+    the package's name, the artifact it names (``sha256`` hex or a git commit) and
+    whether the guard verified it. Empty where there is no usable key (a CI job
+    without ``POETRY_LOCKGUARD_STATE_DIR``): such a receipt proves only its content."""
+    key = state_key(create=True)
+    if key is None:
+        return ""
+    return _mac(key, b"receipt", _receipt_message(name, artifact, verified))
+
+
+def receipt_signed(name: str, artifact: str, verified: bool, signature: str) -> bool | None:
+    """Whether a receipt was signed with this account's key: True; False when it was
+    not (a package shipped it, another account or machine wrote it, or an earlier
+    lockguard, which did not sign); None when there is no key here to tell."""
+    key = state_key(create=False)
+    if key is None:
+        return None
+    expected = _mac(key, b"receipt", _receipt_message(name, artifact, verified))
+    return bool(signature) and _same_mac(signature, expected)
 
 
 def _mac(key: bytes, purpose: bytes, message: bytes) -> str:

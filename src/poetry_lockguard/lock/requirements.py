@@ -307,6 +307,82 @@ def _edge_holds(dep: LockedDependency, holds: Callable[[str], bool]) -> bool:
     return True
 
 
+def widening_options(
+    lock: Lock,
+    project: Project,
+    selection: Selection,
+    marker_env: Mapping[str, Any],
+    candidates: set[str],
+) -> dict[str, tuple[LockedPackage, tuple[str, ...]]]:
+    """Of ``candidates`` (locked names the selection does not require), those one more
+    group or extra would require in ``marker_env``: name -> (locked package, the
+    options that select it, e.g. ``--with docs``, ``-E pg``)."""
+    from poetry_lockguard.lock.selection import Selection
+
+    result: dict[str, tuple[LockedPackage, tuple[str, ...]]] = {}
+    if not candidates:
+        return result
+    widenings = [
+        (Selection(selection.groups | {g}, selection.extras), f"--with {g}")
+        for g in sorted(set(project.groups) - selection.groups)
+    ] + [
+        (Selection(selection.groups, selection.extras | {e}), f"-E {e}")
+        for e in sorted(set(project.extras) - selection.extras)
+    ]
+    options: dict[str, tuple[LockedPackage, list[str]]] = {}
+    for wider, option in widenings:
+        for name, package in required_packages(lock, project, wider, marker_env).items():
+            if name in candidates:
+                options.setdefault(name, (package, []))[1].append(option)
+    if len(options) < len(candidates):
+        # A package needing a group and an extra at once: everything, as a last resort.
+        everything = Selection(frozenset(project.groups), frozenset(project.extras))
+        for name, package in required_packages(lock, project, everything, marker_env).items():
+            if name in candidates and name not in options:
+                options[name] = (package, ["--all-groups --all-extras"])
+    for name, (package, ways) in options.items():
+        result[name] = (package, tuple(ways))
+    return result
+
+
+def packages_on_some_platform(
+    lock: Lock, project: Project, selection: Selection
+) -> list[LockedPackage]:
+    """What ``--lock-only`` checks: the packages the selection installs on some
+    platform. Groups and extras count as in the full check, so both count the same
+    packages wherever the lock has no platform or Python markers; any other marker is
+    taken as possibly true (there is no interpreter to ask)."""
+    if not lock.has_groups_and_markers:
+        return list(required_packages(lock, project, selection, {}).values())
+    extras = {"extra": set(selection.extras)}
+
+    def may_hold(marker: str) -> bool:
+        if "extra" not in marker:
+            return True
+        known = evaluate_marker(marker, extras)
+        if known is not None:
+            return known
+        from poetry.core.version.markers import parse_marker
+
+        # poetry-core takes a variable missing from the environment as satisfied.
+        return bool(parse_marker(marker).validate(extras))
+
+    packages = []
+    for package in lock.packages:
+        groups = set(package.groups) & selection.groups
+        markers = package.markers
+        if groups and (
+            not markers
+            or (
+                may_hold(markers)
+                if isinstance(markers, str)
+                else any(may_hold(markers.get(g, "")) for g in groups)
+            )
+        ):
+            packages.append(package)
+    return packages
+
+
 def requirement_name(spec: str) -> str:
     """``"foo (>=1.0)"`` or ``"foo[bar] >=1"`` -> ``"foo"``."""
     for i, ch in enumerate(spec):

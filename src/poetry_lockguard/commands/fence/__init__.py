@@ -1,7 +1,8 @@
 """The pip fence: makes ``pip install`` inside a project's virtualenv refuse.
 
 ``install_fence`` puts a module and a ``.pth`` file that imports it into the venv's
-site-packages (see ``runtime.py`` for what runs there); ``remove_fence`` takes both
+site-packages (see ``env/fence_runtime.py`` for what runs there; ``env/fence_files.py``
+knows their bytes, which ``check --integrity`` compares); ``remove_fence`` takes both
 away; ``refresh_fence`` does what ``[tool.lockguard] pip-fence`` says after a guarded
 install. Only a virtualenv (``pyvenv.cfg``) is ever fenced: a base Python or a conda
 environment is not the project's to fence. The fence stops pip run by the venv's own interpreter (``.venv/bin/pip``,
@@ -12,43 +13,22 @@ interpreter started with ``-S``. The check still sees what those do.
 
 from __future__ import annotations
 
-import os
 import py_compile
 import subprocess
 import sys
 
 from pathlib import Path
 
+from poetry_lockguard.env.fence_files import MODULE_NAME
+from poetry_lockguard.env.fence_files import PTH_NAME
+from poetry_lockguard.env.fence_files import module_path
+from poetry_lockguard.env.fence_files import pth_line
+from poetry_lockguard.env.fence_files import runtime_source
 
-MODULE_NAME = "_lockguard_fence"
-PTH_NAME = "_lockguard_fence.pth"
-#: ``off`` lets pip through; runtime.py, which runs on its own in the venv, spells it too
-#: (importing runtime.py here would put the fence into the importing interpreter).
+
+#: ``off`` lets pip through; env/fence_runtime.py, which runs on its own in the venv,
+#: spells it too (importing it here would put the fence into the importing interpreter).
 VARIABLE = "POETRY_LOCKGUARD_FENCE"
-
-
-def _pth_line(module: str) -> str:
-    """The ``.pth`` line: import the fence, and when what that import found is not the
-    fence's own file (an empty module of that name earlier on ``sys.path``, through
-    ``PYTHONPATH``), run the fence's file instead. Costs one comparison when it is."""
-    return (
-        f"import os, {MODULE_NAME} as f; f.__dict__.get('__file__') == {module!r}"
-        f" or os.path.realpath(f.__dict__.get('__file__') or '') == {module!r}"
-        f" or exec(compile(open({module!r}, 'rb').read(), {module!r}, 'exec'),"
-        f" {{'__name__': {MODULE_NAME!r}, '__file__': {module!r}}})\n"
-    )
-
-
-_SYNC_LINE = b'SYNC_COMMAND = "poetry sync"\n'
-
-
-def _runtime_source(sync_options: str = "") -> bytes:
-    """runtime.py, its refusal naming ``poetry sync`` with ``sync_options``."""
-    source = Path(__file__).with_name("runtime.py").read_bytes()
-    if not sync_options:
-        return source
-    line = f"SYNC_COMMAND = {'poetry sync' + sync_options!r}\n".encode()
-    return source.replace(_SYNC_LINE, line, 1)
 
 
 def install_fence(site_packages: Path, python: Path | None = None, sync_options: str = "") -> bool:
@@ -63,11 +43,10 @@ def install_fence(site_packages: Path, python: Path | None = None, sync_options:
     """
     from poetry_lockguard.env.state import write_replacing
 
-    module = os.path.join(os.path.realpath(site_packages), f"{MODULE_NAME}.py")
     changed = False
     for name, data in (
-        (f"{MODULE_NAME}.py", _runtime_source(sync_options)),
-        (PTH_NAME, _pth_line(module).encode()),
+        (f"{MODULE_NAME}.py", runtime_source(sync_options)),
+        (PTH_NAME, pth_line(module_path(site_packages)).encode()),
     ):
         target = site_packages / name
         try:

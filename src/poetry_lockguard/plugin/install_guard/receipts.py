@@ -1,4 +1,12 @@
-"""Install receipts: ``provenance_url.json`` (PEP 710) in a dist-info, listed in RECORD."""
+"""Install receipts: ``provenance_url.json`` (PEP 710) in a dist-info, listed in RECORD.
+
+Besides PEP 710's ``url`` and ``archive_info`` (or, for git, PEP 610's ``vcs_info``), a
+receipt carries a ``lockguard`` table: its ``format`` (2), whether the guard verified
+the artifact against a hash in poetry.lock (``verified``; an install in warn mode of an
+archive the lock has no hash for is not), and a ``signature`` under this account's key
+(``env/state.receipt_signature``), so that a receipt a package ships in its own
+dist-info is never taken for the guard's.
+"""
 
 from __future__ import annotations
 
@@ -21,25 +29,42 @@ if TYPE_CHECKING:
 RECEIPT_NAME = "provenance_url.json"
 
 
-def receipt_data(url: str, sha256: str, commit: str = "") -> dict[str, object]:
-    """The receipt's content: the URL and the sha256 of the verified archive.
+RECEIPT_FORMAT = 2
+
+
+def receipt_data(
+    name: str, url: str, sha256: str, commit: str = "", *, verified: bool = True
+) -> dict[str, object]:
+    """The receipt's content: the URL and the sha256 of the archive, whether it was
+    verified, and the signature.
 
     For a git dependency, whose verified identity is the commit checked out and built,
     the receipt holds ``vcs_info`` in the form of direct_url.json (PEP 610) instead.
     """
+    from poetry_lockguard.env.state import receipt_signature
+
+    signed = {
+        "format": RECEIPT_FORMAT,
+        "verified": verified,
+        "signature": receipt_signature(name, commit or sha256, verified),
+    }
     if commit:
-        return {"url": url, "vcs_info": {"vcs": "git", "commit_id": commit}}
-    return {"url": url, "archive_info": {"hashes": {"sha256": sha256}}}
+        return {"url": url, "vcs_info": {"vcs": "git", "commit_id": commit}, "lockguard": signed}
+    return {"url": url, "archive_info": {"hashes": {"sha256": sha256}}, "lockguard": signed}
 
 
-def write_receipt(dist_info: Path, url: str, sha256: str, commit: str = "") -> Path:
+def write_receipt(
+    dist_info: Path, url: str, sha256: str, commit: str = "", *, verified: bool = True
+) -> Path:
     """Write the receipt into ``dist_info`` and add it to RECORD with its hash and size.
 
     RECORD lists the receipt relative to the directory that holds the dist-info (the
     site-packages directory), so that uninstalling the distribution removes it too.
     An earlier row for the receipt (a reinstall over the same dist-info) is replaced.
     """
-    data = (json.dumps(receipt_data(url, sha256, commit), sort_keys=True) + "\n").encode()
+    name = dist_info.name[: -len(".dist-info")].partition("-")[0]
+    content = receipt_data(name, url, sha256, commit, verified=verified)
+    data = (json.dumps(content, sort_keys=True) + "\n").encode()
     receipt = dist_info / RECEIPT_NAME
     receipt.write_bytes(data)
     record = dist_info / "RECORD"
@@ -79,8 +104,15 @@ def installed_dist_infos(sites: Iterable[Path], name: str, version: str) -> list
 
 
 def write_receipts(
-    sites: Iterable[Path], name: str, version: str, url: str, sha256: str, commit: str = ""
+    sites: Iterable[Path],
+    name: str,
+    version: str,
+    url: str,
+    sha256: str,
+    commit: str = "",
+    *,
+    verified: bool = True,
 ) -> None:
     """Write the receipt into every dist-info of ``name`` at ``version`` in ``sites``."""
     for path in installed_dist_infos(sites, name, version):
-        write_receipt(path, url, sha256, commit)
+        write_receipt(path, url, sha256, commit, verified=verified)

@@ -190,6 +190,10 @@ class GuardSession:
             result = original(operation)
             artifact = self.verified.get(package_key(operation.package))
             if result == 0 and artifact is not None:
+                # Verified: the commit checked out is the locked one, or the archive's
+                # sha256 is one poetry.lock lists (not so for a package the lock has no
+                # hash for, installed in warn mode).
+                locked = {str(f.get("hash", "")) for f in operation.package.files}
                 write_receipts(
                     internals.site_dirs(),
                     operation.package.name,
@@ -197,6 +201,7 @@ class GuardSession:
                     artifact.url,
                     artifact.sha256,
                     artifact.commit,
+                    verified=bool(artifact.commit) or f"sha256:{artifact.sha256}" in locked,
                 )
             return result
 

@@ -1,0 +1,123 @@
+"""Receipts a wheel cannot forge: the guard signs each receipt with the account's key, so
+a ``provenance_url.json`` a package ships in its own dist-info, one another account
+wrote, or one an install in warn mode wrote for an archive it could not verify is
+``unattested``, never taken for the guard's. Real Poetry installs, both entry points."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from typing import TYPE_CHECKING
+
+from tests.integrity.support import dist_info_of
+from tests.integrity.support import run_both
+from tests.integrity.wheels import build_wheel
+
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.index import PackageIndex
+    from tests.support.poetry import PoetryProject
+
+
+def _sdist_only(project: PoetryProject, tmp_path: Path) -> PoetryProject:
+    """onlysdist (the lock has only its sdist) installed by the guarded Poetry, with
+    receipts required."""
+    project.write_pyproject(["onlysdist==1.0.0"], lockguard={"require-receipts": True})
+    project.poetry("lock", check=True)
+    project.poetry("install", check=True, env={"POETRY_CACHE_DIR": str(tmp_path / "cache")})
+    return project
+
+
+def test_the_guards_signed_receipt_is_accepted(project: PoetryProject, tmp_path: Path) -> None:
+    _sdist_only(project, tmp_path)
+    receipt = json.loads((dist_info_of(project, "onlysdist") / "provenance_url.json").read_text())
+    assert receipt["lockguard"]["format"] == 2
+    assert receipt["lockguard"]["verified"] is True
+    assert re.fullmatch("[0-9a-f]{64}", receipt["lockguard"]["signature"])
+    for result in run_both(project, "--integrity", "--format", "json", hostile=False):
+        assert (result.returncode, result.findings()) == (0, [("source-built", "onlysdist")])
+
+
+def test_a_receipt_the_package_ships_is_unattested(
+    project: PoetryProject, index: PackageIndex, tmp_path: Path
+) -> None:
+    _sdist_only(project, tmp_path)
+    sdist = index.root / "onlysdist" / "onlysdist-1.0.0.tar.gz"
+    shipped = {
+        "url": f"{index.url.replace('/simple/', '/files/')}onlysdist/{sdist.name}",
+        "archive_info": {"hashes": {"sha256": hashlib.sha256(sdist.read_bytes()).hexdigest()}},
+        "lockguard": {"format": 2, "verified": True, "signature": "0" * 64},
+    }
+    # A publisher's wheel of the sdist-only package, with a receipt of its own naming the
+    # locked sdist (its hash is public in the lock), installed around the guard.
+    wheel = build_wheel(
+        tmp_path / "foreign",
+        "onlysdist",
+        "1.0.0",
+        {
+            "onlysdist/__init__.py": b"import os  # not what the locked sdist builds\n",
+            "onlysdist-1.0.0.dist-info/provenance_url.json": json.dumps(shipped).encode(),
+        },
+    )
+    project.pip("install", "--force-reinstall", "--no-deps", "--no-index", str(wheel))
+    for result in run_both(project, "--integrity", "--format", "json"):
+        assert result.returncode == 1, result.output
+        assert ("unattested", "onlysdist") in result.findings(), result.output
+        # Its word that it was built from the locked sdist is not taken.
+        assert ("source-built", "onlysdist") not in result.findings(), result.output
+        [message] = [f["message"] for f in result.json()["findings"] if f["code"] == "unattested"]
+        assert "not signed with this account's key" in message
+
+
+def test_a_receipt_from_another_account_is_unattested(
+    project: PoetryProject, tmp_path: Path
+) -> None:
+    _sdist_only(project, tmp_path)
+    # Another account's key (its own state directory): what this one signed, it did not.
+    state = tmp_path / "another-account"
+    state.mkdir(mode=0o700)
+    key = state / "key"
+    key.write_text("ab" * 32 + "\n")
+    key.chmod(0o600)
+    other = {"POETRY_LOCKGUARD_STATE_DIR": str(state)}
+    for result in run_both(project, "--integrity", "--format", "json", env=other):
+        assert (result.returncode, result.findings()) == (1, [("unattested", "onlysdist")]), (
+            result.output
+        )
+
+
+def test_in_ci_without_a_key_a_receipt_proves_its_content_only(
+    project: PoetryProject, tmp_path: Path
+) -> None:
+    _sdist_only(project, tmp_path)
+    ci = {"CI": "true", "POETRY_LOCKGUARD_STATE_DIR": ""}
+    for result in run_both(project, "--integrity", "--format", "json", env=ci):
+        assert (result.returncode, result.findings()) == (0, [("source-built", "onlysdist")]), (
+            result.output
+        )
+
+
+def test_a_warn_mode_install_of_an_unhashed_package_is_unattested(
+    project: PoetryProject, tmp_path: Path
+) -> None:
+    project.write_pyproject(["alpha==2.0.0"], lockguard={"mode": "warn"})
+    project.poetry("lock", check=True)
+    lock = project.lock.read_text()
+    emptied, n = re.subn(
+        r'(name = "alpha"\n(?:.*\n)*?)files = \[\n(?:.*\n)*?\]', r"\1files = []", lock, count=1
+    )
+    assert n == 1
+    project.lock.write_text(emptied)
+    installed = project.poetry("install", env={"POETRY_CACHE_DIR": str(tmp_path / "cache")})
+    assert installed.returncode == 0, installed.output
+    receipt = dist_info_of(project, "alpha") / "provenance_url.json"
+    assert json.loads(receipt.read_text())["lockguard"]["verified"] is False
+    for result in run_both(project, "--integrity", "--format", "json", hostile=False):
+        assert result.returncode == 1, result.output
+        assert set(result.findings()) == {("unhashed", "alpha"), ("unattested", "alpha")}
+        [message] = [f["message"] for f in result.json()["findings"] if f["code"] == "unattested"]
+        assert "did not verify the archive" in message
