@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sys
 
@@ -7,8 +9,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from poetry_lockguard.standalone.cli import build_parser
 from poetry_lockguard.standalone.cli import fast_check_args
+from tests.fuzz.strategies import DIFFERENTIAL
 from tests.support.poetry import installed_project
 
 
@@ -71,12 +77,46 @@ def test_anything_else_is_left_to_argparse(argv: list[str]) -> None:
     assert fast_check_args(argv) is None
 
 
+#: Words of a command line: every option of check (and abbreviations, groupings and
+#: misspellings of them), values that look like options, and plain values.
+_OPTIONS = [
+    *("-C", "--directory", "--project", "--python", "--with", "--without", "--only"),
+    *("-E", "--extras", "--format", "--wheelhouse", "--all-groups", "--all-extras"),
+    *("--lock-only", "--integrity", "--strict", "-q", "--quiet", "-v", "-vv", "-vvv"),
+    *("--verbose", "-h", "--help", "--integ", "--form", "--with-", "-qv", "-vq", "-Csrv"),
+    *("-Ejson", "--", "-", "--nope", "-x", "--version", "check", "compare"),
+]
+_VALUES = ["", "srv", "a b", "json", "sarif", "yaml", "-1", "-x", "--", "=", "é", "x=y"]
+_WORD = st.one_of(
+    st.sampled_from(_OPTIONS),
+    st.sampled_from(_VALUES),
+    st.builds(lambda o, v: f"{o}={v}", st.sampled_from(_OPTIONS), st.sampled_from(_VALUES)),
+    st.text(max_size=4),
+)
+
+
+@DIFFERENTIAL
+@given(st.lists(_WORD, max_size=8), st.sampled_from(["check", "check", "compare", "-v", ""]))
+def test_the_fast_path_declines_or_parses_as_argparse_parses(rest: list[str], first: str) -> None:
+    argv = [first, *rest]
+    fast = fast_check_args(argv)
+    if fast is None:
+        return  # argparse parses the line, or reports what is wrong with it
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            expected = build_parser().parse_args(argv)
+    except SystemExit:
+        pytest.fail(f"the fast path accepted {argv!r}, which argparse refuses")
+    assert vars(fast) == vars(expected)
+
+
 #: Modules a check never needs: argparse (the fast path parses a plain line) and shutil
 #: (argparse's help formatter), tomllib (the fast reader reads these files), subprocess
 #: (the probe's answer is cached after the first run), traceback (only for -vvv),
-#: dataclasses and inspect (poetry_lockguard.structs), hashlib (nothing is hashed but a
-#: few small inputs, with the built-in sha256), csv (RECORD is not read), typing (the
-#: modules import it for type checkers only).
+#: dataclasses and inspect (the models a check makes are small explicit classes), csv
+#: (RECORD is not read), typing (the modules import it for type checkers only).
+#: hashlib is imported: the content-hash, the fingerprint and the probe cache's key are
+#: sha256 digests.
 UNUSED = (
     "argparse",
     "tomllib",
@@ -85,7 +125,6 @@ UNUSED = (
     "shutil",
     "dataclasses",
     "inspect",
-    "hashlib",
     "csv",
     "typing",
 )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from poetry_lockguard.errors import ConfigError
 from poetry_lockguard.names import canonicalize_name
-from poetry_lockguard.structs import dataclass
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
+    from typing import Final
 
 
 MODES = ("enforce", "warn", "off")
@@ -38,24 +38,113 @@ SEED_DEPENDENCIES = {"packaging": "wheel"}
 SEED_INSTALLERS = frozenset({"pip", "uv"})
 
 
-@dataclass(frozen=True)
 class Policy:
     """What the team agreed on: which deviations are allowed and how the guard acts."""
 
-    allow_extraneous: frozenset[str] = frozenset({"pip"})
-    allow_unhashed: frozenset[str] = frozenset()
-    mode: str = "enforce"
-    require_receipts: bool = False
-    on_run: str = "refuse"
-    pip_fence: bool = True
-    build: str = "allow"
-    allow_build: frozenset[str] = frozenset()
+    __slots__ = (
+        "allow_build",
+        "allow_extraneous",
+        "allow_unhashed",
+        "build",
+        "mode",
+        "on_run",
+        "pip_fence",
+        "require_anchored",
+        "require_receipts",
+        "seed_packages",
+        "wheelhouse",
+    )
+
+    allow_extraneous: Final[frozenset[str]]
+    allow_unhashed: Final[frozenset[str]]
+    mode: Final[str]
+    require_receipts: Final[bool]
+    on_run: Final[str]
+    pip_fence: Final[bool]
+    build: Final[str]
+    allow_build: Final[frozenset[str]]
     #: The severity of ``seed-package``: "info" (default) or "error".
-    seed_packages: str = "info"
+    seed_packages: Final[str]
     #: ``unanchored`` is an error, not a warning (for images that have no cache).
-    require_anchored: bool = False
+    require_anchored: Final[bool]
     #: Directories of locked archives (relative to the project), after Poetry's cache.
-    wheelhouse: tuple[str, ...] = ()
+    wheelhouse: Final[tuple[str, ...]]
+
+    def __init__(
+        self,
+        allow_extraneous: frozenset[str] = frozenset({"pip"}),
+        allow_unhashed: frozenset[str] = frozenset(),
+        mode: str = "enforce",
+        require_receipts: bool = False,
+        on_run: str = "refuse",
+        pip_fence: bool = True,
+        build: str = "allow",
+        allow_build: frozenset[str] = frozenset(),
+        seed_packages: str = "info",
+        require_anchored: bool = False,
+        wheelhouse: tuple[str, ...] = (),
+    ) -> None:
+        self.allow_extraneous = allow_extraneous
+        self.allow_unhashed = allow_unhashed
+        self.mode = mode
+        self.require_receipts = require_receipts
+        self.on_run = on_run
+        self.pip_fence = pip_fence
+        self.build = build
+        self.allow_build = allow_build
+        self.seed_packages = seed_packages
+        self.require_anchored = require_anchored
+        self.wheelhouse = wheelhouse
+
+    def requiring_anchored(self) -> Policy:
+        """This policy with ``require-anchored`` on (what ``--strict`` asks for)."""
+        return Policy(
+            self.allow_extraneous,
+            self.allow_unhashed,
+            self.mode,
+            self.require_receipts,
+            self.on_run,
+            self.pip_fence,
+            self.build,
+            self.allow_build,
+            self.seed_packages,
+            True,
+            self.wheelhouse,
+        )
+
+    def _fields(self) -> tuple[object, ...]:
+        return (
+            self.allow_extraneous,
+            self.allow_unhashed,
+            self.mode,
+            self.require_receipts,
+            self.on_run,
+            self.pip_fence,
+            self.build,
+            self.allow_build,
+            self.seed_packages,
+            self.require_anchored,
+            self.wheelhouse,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Policy):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"Policy(allow_extraneous={self.allow_extraneous!r}, "
+            f"allow_unhashed={self.allow_unhashed!r}, mode={self.mode!r}, "
+            f"require_receipts={self.require_receipts!r}, on_run={self.on_run!r}, "
+            f"pip_fence={self.pip_fence!r}, build={self.build!r}, "
+            f"allow_build={self.allow_build!r}, seed_packages={self.seed_packages!r}, "
+            f"require_anchored={self.require_anchored!r}, "
+            f"wheelhouse={self.wheelhouse!r})"
+        )
 
 
 def _names(key: str, value: Any) -> frozenset[str]:

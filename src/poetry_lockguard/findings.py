@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from enum import Enum
 
-from poetry_lockguard.structs import dataclass
-
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Final
     from typing import Literal
 
     #: Every finding code (a typo in a code is a type error).
@@ -355,7 +354,6 @@ def code_order(code: str) -> int:
     return ORDER.get(code, len(ORDER))
 
 
-@dataclass(frozen=True)
 class Finding:
     """One deviation between the lock, the policy and the environment.
 
@@ -364,14 +362,36 @@ class Finding:
     file concerned for integrity findings.
     """
 
-    code: Code
-    package: str | None
-    message: str
-    expected: str | None = None
-    found: str | None = None
-    line: int | None = None
-    path: str | None = None
-    severity: Severity = Severity.ERROR
+    __slots__ = ("code", "expected", "found", "line", "message", "package", "path", "severity")
+
+    code: Final[Code]
+    package: Final[str | None]
+    message: Final[str]
+    expected: Final[str | None]
+    found: Final[str | None]
+    line: Final[int | None]
+    path: Final[str | None]
+    severity: Final[Severity]
+
+    def __init__(
+        self,
+        code: Code,
+        package: str | None,
+        message: str,
+        expected: str | None = None,
+        found: str | None = None,
+        line: int | None = None,
+        path: str | None = None,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        self.code = code
+        self.package = package
+        self.message = message
+        self.expected = expected
+        self.found = found
+        self.line = line
+        self.path = path
+        self.severity = severity
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready mapping with every field (None where not applicable)."""
@@ -385,6 +405,34 @@ class Finding:
             "line": self.line,
             "path": self.path,
         }
+
+    def _fields(self) -> tuple[object, ...]:
+        return (
+            self.code,
+            self.package,
+            self.message,
+            self.expected,
+            self.found,
+            self.line,
+            self.path,
+            self.severity,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Finding):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"Finding(code={self.code!r}, package={self.package!r}, "
+            f"message={self.message!r}, expected={self.expected!r}, "
+            f"found={self.found!r}, line={self.line!r}, path={self.path!r}, "
+            f"severity={self.severity!r})"
+        )
 
 
 def finding(code: Code, package: str | None, message: str, **fields: object) -> Finding:

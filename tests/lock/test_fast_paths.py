@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from hypothesis import given
+from hypothesis import strategies as st
 from poetry.core.version.markers import parse_marker
 
 from poetry_lockguard.commands.check import CheckOptions
@@ -21,6 +23,7 @@ from poetry_lockguard.lock.fast_toml import parse_lock_toml
 from poetry_lockguard.lock.markers import evaluate_marker
 from poetry_lockguard.lock.project import sorted_json
 from poetry_lockguard.lock.reader import _package_lines
+from tests.fuzz.strategies import DIFFERENTIAL
 
 
 if sys.version_info >= (3, 11):
@@ -310,3 +313,13 @@ def test_a_bad_lock_is_reported_before_a_missing_interpreter(tmp_path: Path) -> 
     (tmp_path / "poetry.lock").write_text("[metadata\n")
     with pytest.raises(LockFileError, match=r"poetry\.lock: invalid TOML"):
         run_check(CheckOptions(project_dir=tmp_path, python=tmp_path / "no-python"))
+
+
+def _containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4)
+
+
+@DIFFERENTIAL
+@given(st.recursive(st.text() | st.booleans() | st.integers(), _containers, max_leaves=12))
+def test_sorted_json_writes_any_toml_like_value_as_json_does(value: Any) -> None:
+    assert sorted_json(value) == json.dumps(value, sort_keys=True)

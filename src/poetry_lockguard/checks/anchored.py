@@ -20,6 +20,7 @@ import hashlib
 import os
 import re
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.env.archives import ArchiveDir
@@ -33,7 +34,6 @@ from poetry_lockguard.findings import finding
 from poetry_lockguard.names import canonicalize_name
 from poetry_lockguard.safe_io import UnsafeFileError
 from poetry_lockguard.safe_io import read_regular
-from poetry_lockguard.structs import dataclass
 
 
 if TYPE_CHECKING:

@@ -13,13 +13,15 @@ import stat
 import sys
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from dataclasses import field
+from hashlib import sha256
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.anchored import Anchor
 from poetry_lockguard.checks.anchored import anchored_files
 from poetry_lockguard.checks.anchored import find_anchor
 from poetry_lockguard.checks.receipts import ReceiptCheck
-from poetry_lockguard.digest import sha256
 from poetry_lockguard.env.fence_files import NOT_INSTALLED
 from poetry_lockguard.env.fence_files import fence_problems
 from poetry_lockguard.env.record import RecordMissingError
@@ -28,8 +30,6 @@ from poetry_lockguard.env.record import shorten
 from poetry_lockguard.env.safe_files import Locator
 from poetry_lockguard.findings import codes_where
 from poetry_lockguard.findings import finding
-from poetry_lockguard.structs import dataclass
-from poetry_lockguard.structs import field
 
 
 if TYPE_CHECKING:
@@ -352,6 +352,8 @@ class _ForkedShare:
                     f.write(marshal.dumps(rows))
                 code = 0
             finally:
+                # A forked child leaves without the interpreter's shutdown: the atexit
+                # handlers and unflushed buffers it inherited are the parent's.
                 os._exit(code)
         os.close(write_fd)
         return cls(pid, read_fd, locator, jobs, indexes)

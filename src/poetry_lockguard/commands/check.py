@@ -40,15 +40,13 @@ from poetry_lockguard.lock.selection import resolve_selection
 from poetry_lockguard.report.model import EnvironmentInfo
 from poetry_lockguard.report.model import LockInfo
 from poetry_lockguard.report.model import Report
-from poetry_lockguard.structs import dataclass
-from poetry_lockguard.structs import field
-from poetry_lockguard.structs import replace
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
+    from typing import Final
 
     from poetry_lockguard.env.probe import Interpreter
     from poetry_lockguard.env.probe import PendingProbe
@@ -59,15 +57,45 @@ if TYPE_CHECKING:
     from poetry_lockguard.lock.selection import Selection
 
 
-@dataclass(frozen=True)
 class Outcome:
     """What an entry point writes: ``stdout`` (the report, or an error document in the
     machine formats), ``stderr`` (the one-line error) and the exit code."""
 
-    stdout: str
-    stderr: str
-    exit_code: int
-    report: Report | None = None
+    __slots__ = ("exit_code", "report", "stderr", "stdout")
+
+    stdout: Final[str]
+    stderr: Final[str]
+    exit_code: Final[int]
+    report: Final[Report | None]
+
+    def __init__(
+        self,
+        stdout: str,
+        stderr: str,
+        exit_code: int,
+        report: Report | None = None,
+    ) -> None:
+        self.stdout = stdout
+        self.stderr = stderr
+        self.exit_code = exit_code
+        self.report = report
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.stdout, self.stderr, self.exit_code, self.report)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Outcome):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"Outcome(stdout={self.stdout!r}, stderr={self.stderr!r}, "
+            f"exit_code={self.exit_code!r}, report={self.report!r})"
+        )
 
 
 def check(
@@ -122,24 +150,102 @@ def find_project_dir(start: Path) -> Path:
     raise LockFileError(f"{start}: no pyproject.toml in this directory or its parents")
 
 
-@dataclass(frozen=True)
 class CheckOptions:
     """What to check: the project, the target interpreter and the selection."""
 
-    project_dir: Path
-    python: Path | None = None
-    selection: SelectionRequest = field(default_factory=SelectionRequest)
-    lock_only: bool = False
-    integrity: bool = False
+    __slots__ = (
+        "hint_directory",
+        "integrity",
+        "lock_only",
+        "project_dir",
+        "python",
+        "recorded_selection",
+        "selection",
+        "strict",
+        "wheelhouse",
+    )
+
+    project_dir: Final[Path]
+    python: Final[Path | None]
+    selection: Final[SelectionRequest]
+    lock_only: Final[bool]
+    integrity: Final[bool]
     #: Locked packages of unselected groups and extras are errors, not warnings.
-    strict: bool = False
+    strict: Final[bool]
     #: With no selection option, use the selection the last guarded install recorded.
-    recorded_selection: bool = True
+    recorded_selection: Final[bool]
     #: Directories of locked archives for ``--integrity``, after Poetry's artifact cache.
-    wheelhouse: tuple[Path, ...] = ()
+    wheelhouse: Final[tuple[Path, ...]]
     #: `` -C DIR`` for hints, when the caller knows better than the current directory
     #: (Poetry's ``-C`` changes into the project before the command runs).
-    hint_directory: str | None = None
+    hint_directory: Final[str | None]
+
+    def __init__(
+        self,
+        project_dir: Path,
+        python: Path | None = None,
+        selection: SelectionRequest | None = None,
+        lock_only: bool = False,
+        integrity: bool = False,
+        strict: bool = False,
+        recorded_selection: bool = True,
+        wheelhouse: tuple[Path, ...] = (),
+        hint_directory: str | None = None,
+    ) -> None:
+        self.project_dir = project_dir
+        self.python = python
+        self.selection = SelectionRequest() if selection is None else selection
+        self.lock_only = lock_only
+        self.integrity = integrity
+        self.strict = strict
+        self.recorded_selection = recorded_selection
+        self.wheelhouse = wheelhouse
+        self.hint_directory = hint_directory
+
+    def full_check(self) -> CheckOptions:
+        """These options with ``--integrity`` on and ``--lock-only`` off (what repair and
+        the SBOM check)."""
+        return CheckOptions(
+            self.project_dir,
+            self.python,
+            self.selection,
+            lock_only=False,
+            integrity=True,
+            strict=self.strict,
+            recorded_selection=self.recorded_selection,
+            wheelhouse=self.wheelhouse,
+            hint_directory=self.hint_directory,
+        )
+
+    def _fields(self) -> tuple[object, ...]:
+        return (
+            self.project_dir,
+            self.python,
+            self.selection,
+            self.lock_only,
+            self.integrity,
+            self.strict,
+            self.recorded_selection,
+            self.wheelhouse,
+            self.hint_directory,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CheckOptions):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"CheckOptions(project_dir={self.project_dir!r}, python={self.python!r}, "
+            f"selection={self.selection!r}, lock_only={self.lock_only!r}, "
+            f"integrity={self.integrity!r}, strict={self.strict!r}, "
+            f"recorded_selection={self.recorded_selection!r}, "
+            f"wheelhouse={self.wheelhouse!r}, hint_directory={self.hint_directory!r})"
+        )
 
 
 def exit_code(report: Report) -> int:
@@ -383,7 +489,7 @@ def _check_lock_and_environment(
         from poetry_lockguard.versions import same_version
 
         if options.strict and not policy.require_anchored:  # --strict: every package anchored
-            policy = replace(policy, require_anchored=True)
+            policy = policy.requiring_anchored()
         archives = archive_sources(
             project_dir, poetry_cache_dir(project_dir), options.wheelhouse, policy
         )

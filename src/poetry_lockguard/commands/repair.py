@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import shlex
 
+from dataclasses import dataclass
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.findings import CATALOGUE
-from poetry_lockguard.structs import dataclass
-from poetry_lockguard.structs import field
 
 
 if TYPE_CHECKING:
@@ -124,9 +124,8 @@ def run_repair(
 
     from poetry_lockguard.commands.check import exit_code
     from poetry_lockguard.commands.check import run_check
-    from poetry_lockguard.structs import replace
 
-    options = replace(options, integrity=True, lock_only=False)
+    options = options.full_check()
     report = run_check(options)
     plan = plan_repair(report, remove_extraneous=remove_extraneous)
     run = RepairRun()

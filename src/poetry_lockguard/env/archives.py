@@ -17,9 +17,8 @@ import hashlib
 import os
 import stat
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-from poetry_lockguard.structs import dataclass
 
 
 if TYPE_CHECKING:

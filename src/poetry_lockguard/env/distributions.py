@@ -22,8 +22,6 @@ from pathlib import Path
 from poetry_lockguard.names import canonicalize_name
 from poetry_lockguard.safe_io import UnsafeFileError
 from poetry_lockguard.safe_io import read_regular
-from poetry_lockguard.structs import dataclass
-from poetry_lockguard.structs import replace
 from poetry_lockguard.versions import same_version
 
 
@@ -31,6 +29,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
+    from typing import Final
 
     from poetry_lockguard.findings import Code
 
@@ -47,7 +46,6 @@ _FIELD_NAME = re.compile(r"[\x21-\x39\x3b-\x7e]+")
 _EMAIL_LINE_BREAK = r"\r\n|\r|\n"  # compiled when first used (re caches it)
 
 
-@dataclass(frozen=True)
 class Distribution:
     """One installed distribution; ``problem`` says why it cannot be trusted.
 
@@ -56,15 +54,35 @@ class Distribution:
     name different packages or versions).
     """
 
-    name: str
-    version: str
-    path: Path
-    display_name: str = ""
-    problem: str = ""
-    problem_code: Code = "invalid-distribution"
+    __slots__ = ("display_name", "name", "origin", "path", "problem", "problem_code", "version")
+
+    name: Final[str]
+    version: Final[str]
+    path: Final[Path]
+    display_name: Final[str]
+    problem: Final[str]
+    problem_code: Final[Code]
     #: Where it lives when outside the environment ("the user site", "the base
     #: interpreter's site-packages"); "" for the environment's own site directories.
-    origin: str = ""
+    origin: Final[str]
+
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        path: Path,
+        display_name: str = "",
+        problem: str = "",
+        problem_code: Code = "invalid-distribution",
+        origin: str = "",
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.path = path
+        self.display_name = display_name
+        self.problem = problem
+        self.problem_code = problem_code
+        self.origin = origin
 
     @property
     def location(self) -> str:
@@ -124,6 +142,33 @@ class Distribution:
             return None, f"{name} is not a JSON object"
         return parsed, ""
 
+    def _fields(self) -> tuple[object, ...]:
+        return (
+            self.name,
+            self.version,
+            self.path,
+            self.display_name,
+            self.problem,
+            self.problem_code,
+            self.origin,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Distribution):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"Distribution(name={self.name!r}, version={self.version!r}, "
+            f"path={self.path!r}, display_name={self.display_name!r}, "
+            f"problem={self.problem!r}, problem_code={self.problem_code!r}, "
+            f"origin={self.origin!r})"
+        )
+
 
 def scan_distributions(
     site_dirs: tuple[Path, ...], origins: Mapping[Path, str] | None = None
@@ -163,7 +208,12 @@ def scan_distributions(
                 found.append(_read_dist(Path(path), ""))
         origin = (origins or {}).get(site, "")
         if origin:
-            found[start:] = [replace(d, origin=origin) for d in found[start:]]
+            found[start:] = [
+                Distribution(
+                    d.name, d.version, d.path, d.display_name, d.problem, d.problem_code, origin
+                )
+                for d in found[start:]
+            ]
     return found
 
 
@@ -295,4 +345,6 @@ def _directory_mismatch(stem: str, name: str, version: str) -> str:
 
 
 def _broken(dist: Distribution, problem: str, code: Code = "invalid-distribution") -> Distribution:
-    return replace(dist, problem=problem, problem_code=code)
+    return Distribution(
+        dist.name, dist.version, dist.path, dist.display_name, problem, code, dist.origin
+    )

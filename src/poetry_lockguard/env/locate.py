@@ -124,8 +124,7 @@ def generate_env_name(name: str, cwd: str) -> str:
     sanitized = name.lower().translate(_UNSAFE_IN_ENV_NAME)[:42]
     normalized_cwd = os.path.normcase(os.path.realpath(cwd))
     from binascii import b2a_base64  # what base64.urlsafe_b64encode calls
-
-    from poetry_lockguard.digest import sha256
+    from hashlib import sha256
 
     digest = sha256(normalized_cwd.encode()).digest()
     encoded = b2a_base64(digest, newline=False).decode().translate(_URLSAFE)

@@ -13,7 +13,6 @@ from pathlib import Path
 from poetry_lockguard.errors import EnvironmentInspectionError
 from poetry_lockguard.safe_io import UnsafeFileError
 from poetry_lockguard.safe_io import read_regular
-from poetry_lockguard.structs import dataclass
 
 
 TYPE_CHECKING = False
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
     import subprocess
 
     from typing import Any
+    from typing import Final
 
 
 # Runs inside the target interpreter (Python 3.9+ must parse it): no third-party imports.
@@ -113,25 +113,64 @@ json.dump({
 _PROBE_FIRST_LINE = "import json, os, sys"
 
 
-@dataclass(frozen=True)
 class Interpreter:
     """What the target interpreter reported about itself."""
 
-    executable: Path
-    prefix: Path
-    base_prefix: Path
-    site_dirs: tuple[Path, ...]
-    scripts: Path
-    marker_env: dict[str, Any]
-    version: str
-    tags: tuple[str, ...] = ()
+    __slots__ = (
+        "base_exec_prefix",
+        "base_prefix",
+        "executable",
+        "marker_env",
+        "prefix",
+        "scripts",
+        "site_dirs",
+        "start_path",
+        "tags",
+        "version",
+        "visible_dirs",
+    )
+
+    executable: Final[Path]
+    prefix: Final[Path]
+    base_prefix: Final[Path]
+    site_dirs: Final[tuple[Path, ...]]
+    scripts: Final[Path]
+    marker_env: Final[dict[str, Any]]
+    version: Final[str]
+    tags: Final[tuple[str, ...]]
     #: Every site directory on the target's ``sys.path`` (first wins), with where it
     #: comes from: "" (the environment's own), "user" (the user site) or "system"
     #: (the base interpreter's, for a venv with system site packages).
-    visible_dirs: tuple[tuple[Path, str], ...] = ()
+    visible_dirs: Final[tuple[tuple[Path, str], ...]]
     #: ``sys.path`` as the interpreter started (``-I -S``): its standard library.
-    start_path: tuple[Path, ...] = ()
-    base_exec_prefix: Path | None = None
+    start_path: Final[tuple[Path, ...]]
+    base_exec_prefix: Final[Path | None]
+
+    def __init__(
+        self,
+        executable: Path,
+        prefix: Path,
+        base_prefix: Path,
+        site_dirs: tuple[Path, ...],
+        scripts: Path,
+        marker_env: dict[str, Any],
+        version: str,
+        tags: tuple[str, ...] = (),
+        visible_dirs: tuple[tuple[Path, str], ...] = (),
+        start_path: tuple[Path, ...] = (),
+        base_exec_prefix: Path | None = None,
+    ) -> None:
+        self.executable = executable
+        self.prefix = prefix
+        self.base_prefix = base_prefix
+        self.site_dirs = site_dirs
+        self.scripts = scripts
+        self.marker_env = marker_env
+        self.version = version
+        self.tags = tags
+        self.visible_dirs = visible_dirs
+        self.start_path = start_path
+        self.base_exec_prefix = base_exec_prefix
 
     @property
     def search_path(self) -> tuple[Path, ...]:
@@ -147,6 +186,39 @@ class Interpreter:
         """Site directories outside the environment, each with a phrase saying where
         it is ("the user site", "the base interpreter's site-packages")."""
         return {path: _ORIGINS[origin] for path, origin in self.visible_dirs if origin in _ORIGINS}
+
+    def _fields(self) -> tuple[object, ...]:
+        return (
+            self.executable,
+            self.prefix,
+            self.base_prefix,
+            self.site_dirs,
+            self.scripts,
+            self.marker_env,
+            self.version,
+            self.tags,
+            self.visible_dirs,
+            self.start_path,
+            self.base_exec_prefix,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Interpreter):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"Interpreter(executable={self.executable!r}, prefix={self.prefix!r}, "
+            f"base_prefix={self.base_prefix!r}, site_dirs={self.site_dirs!r}, "
+            f"scripts={self.scripts!r}, marker_env={self.marker_env!r}, "
+            f"version={self.version!r}, tags={self.tags!r}, "
+            f"visible_dirs={self.visible_dirs!r}, start_path={self.start_path!r}, "
+            f"base_exec_prefix={self.base_exec_prefix!r})"
+        )
 
 
 _ORIGINS = {"user": "the user site", "system": "the base interpreter's site-packages"}
@@ -764,8 +836,9 @@ def _cache_path(python: Path, with_tags: bool) -> Path | None:
         # the key of a long-lived interpreter is easy to work out for whoever can write
         # the cache.
         return None
+    from hashlib import sha256
+
     from poetry_lockguard import __version__
-    from poetry_lockguard.digest import sha256
 
     parts: list[object] = [
         __version__,

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.safe_io import UnsafeFileError
 from poetry_lockguard.safe_io import open_regular
-from poetry_lockguard.structs import dataclass
 
 
 if TYPE_CHECKING:

@@ -16,7 +16,6 @@ import stat
 from poetry_lockguard.safe_io import CHUNK
 from poetry_lockguard.safe_io import OPEN_FLAGS
 from poetry_lockguard.safe_io import file_kind
-from poetry_lockguard.structs import dataclass
 
 
 TYPE_CHECKING = False
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
     from pathlib import Path
     from typing import Any
+    from typing import Final
 
     from poetry_lockguard.env.record import RecordEntry
 
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 # -- verifying one file -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class FileState:
     """What was found for one RECORD entry.
 
@@ -40,11 +39,44 @@ class FileState:
     what the file on disk has (for "ok" and "modified"); ``problem`` explains "invalid".
     """
 
-    status: str
-    path: str
-    digest: str = ""
-    size: int = 0
-    problem: str = ""
+    __slots__ = ("digest", "path", "problem", "size", "status")
+
+    status: Final[str]
+    path: Final[str]
+    digest: Final[str]
+    size: Final[int]
+    problem: Final[str]
+
+    def __init__(
+        self,
+        status: str,
+        path: str,
+        digest: str = "",
+        size: int = 0,
+        problem: str = "",
+    ) -> None:
+        self.status = status
+        self.path = path
+        self.digest = digest
+        self.size = size
+        self.problem = problem
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.status, self.path, self.digest, self.size, self.problem)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FileState):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"FileState(status={self.status!r}, path={self.path!r}, "
+            f"digest={self.digest!r}, size={self.size!r}, problem={self.problem!r})"
+        )
 
 
 class Locator:

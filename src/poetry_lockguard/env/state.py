@@ -16,12 +16,11 @@ stays).
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import os
 import stat
 
-from poetry_lockguard.digest import equal
-from poetry_lockguard.digest import hmac_sha256
-from poetry_lockguard.digest import sha256
 from poetry_lockguard.errors import SelectionError
 from poetry_lockguard.lock.project import sorted_json
 from poetry_lockguard.lock.selection import SelectionRequest
@@ -31,8 +30,6 @@ from poetry_lockguard.lock.selection import split_names
 from poetry_lockguard.names import canonicalize_name
 from poetry_lockguard.safe_io import UnsafeFileError
 from poetry_lockguard.safe_io import read_regular
-from poetry_lockguard.structs import dataclass
-from poetry_lockguard.structs import replace
 
 
 TYPE_CHECKING = False
@@ -40,6 +37,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
     from typing import Any
+    from typing import Final
 
     from poetry_lockguard.lock.project import Project
 
@@ -132,7 +130,7 @@ def _why_untrusted(data: dict[str, Any], project_dir: Path) -> tuple[str, bool]:
         return why, True
     if key is None or data.get("format") != SELECTION_FORMAT or not isinstance(mac, str):
         return f"it is not signed with the lockguard key in {state_home()}", True
-    if not equal(mac, _mac(key, b"selection", sorted_json(data).encode())):
+    if not _same_mac(mac, _mac(key, b"selection", sorted_json(data).encode())):
         return f"its signature is not that of the lockguard key in {state_home()}", True
     if data.get("project") != os.path.realpath(project_dir):
         return f"it was recorded for another project ({data.get('project')})", False
@@ -154,14 +152,42 @@ def read_selection(prefix: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-@dataclass(frozen=True)
 class RecordedSelection:
     """What the recorded selection contributes to a check: the request to use (None:
     the default groups), notes for the report, and why a record was ignored (for -v)."""
 
-    request: SelectionRequest | None = None
-    notes: tuple[str, ...] = ()
-    ignored: str = ""
+    __slots__ = ("ignored", "notes", "request")
+
+    request: Final[SelectionRequest | None]
+    notes: Final[tuple[str, ...]]
+    ignored: Final[str]
+
+    def __init__(
+        self,
+        request: SelectionRequest | None = None,
+        notes: tuple[str, ...] = (),
+        ignored: str = "",
+    ) -> None:
+        self.request = request
+        self.notes = notes
+        self.ignored = ignored
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.request, self.notes, self.ignored)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RecordedSelection):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"RecordedSelection(request={self.request!r}, notes={self.notes!r}, "
+            f"ignored={self.ignored!r})"
+        )
 
 
 def recorded_request(prefix: Path, project: Project, project_dir: Path) -> RecordedSelection:
@@ -207,12 +233,13 @@ def _applicable(request: SelectionRequest, project: Project) -> RecordedSelectio
         dropped.extend(f"{flag} {n}" for n in names if str(canonicalize_name(n)) not in there)
         return tuple(n for n in names if str(canonicalize_name(n)) in there)
 
-    kept = replace(
-        request,
+    kept = SelectionRequest(
         with_groups=known("--with", split_names(request.with_groups), groups),
         without_groups=known("--without", split_names(request.without_groups), groups),
         only_groups=known("--only", split_names(request.only_groups), groups),
+        all_groups=request.all_groups,
         extras=known("-E", split_extras(request.extras), extras),
+        all_extras=request.all_extras,
     )
     notes: list[str] = []
     if dropped:
@@ -242,8 +269,6 @@ def environment_stamp(
     project_dir: Path, site_dirs: Iterable[Path], selection: dict[str, Any]
 ) -> str:
     """A digest of everything a check's answer depends on (see the module docstring)."""
-    import hashlib  # here: a check that only reads the recorded selection needs none
-
     digest = hashlib.sha256()
     digest.update(os.path.realpath(project_dir).encode("utf-8", "surrogateescape") + b"\0")
     for name in ("poetry.lock", "pyproject.toml"):
@@ -291,7 +316,9 @@ def stamp_matches(prefix: Path, stamp: str) -> bool:
     raw = _read(prefix, STAMP_FILE, 1024)
     if key is None or raw is None:
         return False
-    return equal(raw.strip().decode("ascii", "replace"), _mac(key, b"run-stamp", stamp.encode()))
+    return _same_mac(
+        raw.strip().decode("ascii", "replace"), _mac(key, b"run-stamp", stamp.encode())
+    )
 
 
 def write_stamp(prefix: Path, stamp: str) -> None:
@@ -437,11 +464,17 @@ def receipt_signed(name: str, artifact: str, verified: bool, signature: str) -> 
     if key is None:
         return None
     expected = _mac(key, b"receipt", _receipt_message(name, artifact, verified))
-    return bool(signature) and equal(signature, expected)
+    return bool(signature) and _same_mac(signature, expected)
 
 
 def _mac(key: bytes, purpose: bytes, message: bytes) -> str:
-    return hmac_sha256(key, purpose + b"\0" + message)
+    return hmac.new(key, purpose + b"\0" + message, hashlib.sha256).hexdigest()
+
+
+def _same_mac(found: str, expected: str) -> bool:
+    """Whether ``found`` (read from a file) is the ``expected`` signature, compared in a
+    time that does not depend on where they differ."""
+    return hmac.compare_digest(found.encode("utf-8", "surrogatepass"), expected.encode())
 
 
 def _lock_digest(project_dir: Path) -> str | None:
@@ -450,7 +483,7 @@ def _lock_digest(project_dir: Path) -> str | None:
         data = read_regular(str(project_dir / "poetry.lock"), _LOCK_LIMIT)
     except (OSError, UnsafeFileError):
         return None
-    return sha256(data).hexdigest()
+    return hashlib.sha256(data).hexdigest()
 
 
 # -- files in <prefix>/.lockguard ------------------------------------------------------

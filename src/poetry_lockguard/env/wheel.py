@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 import zipfile
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.env.record import parse_record
 from poetry_lockguard.names import canonicalize_name
-from poetry_lockguard.structs import dataclass
 
 
 if TYPE_CHECKING:

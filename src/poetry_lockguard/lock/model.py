@@ -1,14 +1,12 @@
-"""Frozen dataclasses for what poetry.lock says."""
+"""What poetry.lock says: its packages, their files, sources and dependencies."""
 
 from __future__ import annotations
-
-from poetry_lockguard.structs import dataclass
-from poetry_lockguard.structs import field
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Final
     from typing import Union
 
 #: The hash algorithms that are too weak to prove an artifact's identity.
@@ -28,12 +26,21 @@ if TYPE_CHECKING:
     LockedMarkers = Union[str, dict[str, str], None]
 
 
-@dataclass(frozen=True)
 class LockedFile:
     """One artifact of a locked package: its file name and ``algorithm:hexdigest``."""
 
-    name: str
-    hash: str
+    __slots__ = ("hash", "name")
+
+    name: Final[str]
+    hash: Final[str]
+
+    def __init__(
+        self,
+        name: str,
+        hash: str,
+    ) -> None:
+        self.name = name
+        self.hash = hash
 
     @property
     def algorithm(self) -> str:
@@ -46,16 +53,45 @@ class LockedFile:
         """The hex digest without its algorithm prefix."""
         return self.hash.partition(":")[2].lower()
 
+    def _fields(self) -> tuple[object, ...]:
+        return (self.name, self.hash)
 
-@dataclass(frozen=True)
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LockedFile):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"LockedFile(name={self.name!r}, hash={self.hash!r})"
+
+
 class LockedSource:
     """Where a locked package comes from; ``type`` is "" for the default registry."""
 
-    type: str = ""
-    url: str = ""
-    reference: str = ""
-    resolved_reference: str = ""
-    subdirectory: str = ""
+    __slots__ = ("reference", "resolved_reference", "subdirectory", "type", "url")
+
+    type: Final[str]
+    url: Final[str]
+    reference: Final[str]
+    resolved_reference: Final[str]
+    subdirectory: Final[str]
+
+    def __init__(
+        self,
+        type: str = "",
+        url: str = "",
+        reference: str = "",
+        resolved_reference: str = "",
+        subdirectory: str = "",
+    ) -> None:
+        self.type = type
+        self.url = url
+        self.reference = reference
+        self.resolved_reference = resolved_reference
+        self.subdirectory = subdirectory
 
     @property
     def is_registry(self) -> bool:
@@ -67,36 +103,135 @@ class LockedSource:
         """True when ``type`` is spelled exactly as Poetry writes one of its source types."""
         return self.type in HASHED_SOURCE_TYPES or self.type in ARCHIVELESS_SOURCE_TYPES
 
+    def _fields(self) -> tuple[object, ...]:
+        return (self.type, self.url, self.reference, self.resolved_reference, self.subdirectory)
 
-@dataclass(frozen=True)
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LockedSource):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"LockedSource(type={self.type!r}, url={self.url!r}, "
+            f"reference={self.reference!r}, "
+            f"resolved_reference={self.resolved_reference!r}, "
+            f"subdirectory={self.subdirectory!r})"
+        )
+
+
 class LockedDependency:
     """One edge of the dependency graph as lock-version 2.0 and older record it."""
 
-    name: str
-    constraint: str
-    markers: str = ""
-    python: str = ""
-    extras: tuple[str, ...] = ()
-    optional: bool = False
+    __slots__ = ("constraint", "extras", "markers", "name", "optional", "python")
+
+    name: Final[str]
+    constraint: Final[str]
+    markers: Final[str]
+    python: Final[str]
+    extras: Final[tuple[str, ...]]
+    optional: Final[bool]
+
+    def __init__(
+        self,
+        name: str,
+        constraint: str,
+        markers: str = "",
+        python: str = "",
+        extras: tuple[str, ...] = (),
+        optional: bool = False,
+    ) -> None:
+        self.name = name
+        self.constraint = constraint
+        self.markers = markers
+        self.python = python
+        self.extras = extras
+        self.optional = optional
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.name, self.constraint, self.markers, self.python, self.extras, self.optional)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LockedDependency):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"LockedDependency(name={self.name!r}, constraint={self.constraint!r}, "
+            f"markers={self.markers!r}, python={self.python!r}, "
+            f"extras={self.extras!r}, optional={self.optional!r})"
+        )
 
 
-@dataclass(frozen=True)
 class LockedPackage:
     """One ``[[package]]`` entry; ``name`` is normalized (PEP 503), ``line`` is 1-based."""
 
-    name: str
-    version: str
-    display_name: str = ""
-    optional: bool = False
-    files: tuple[LockedFile, ...] = ()
-    source: LockedSource = field(default_factory=LockedSource)
-    groups: tuple[str, ...] = ("main",)
-    markers: LockedMarkers = None
-    dependencies: tuple[LockedDependency, ...] = ()
-    extras: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    develop: bool = False
-    python_versions: str = ""
-    line: int | None = None
+    __slots__ = (
+        "dependencies",
+        "develop",
+        "display_name",
+        "extras",
+        "files",
+        "groups",
+        "line",
+        "markers",
+        "name",
+        "optional",
+        "python_versions",
+        "source",
+        "version",
+    )
+
+    name: Final[str]
+    version: Final[str]
+    display_name: Final[str]
+    optional: Final[bool]
+    files: Final[tuple[LockedFile, ...]]
+    source: Final[LockedSource]
+    groups: Final[tuple[str, ...]]
+    markers: Final[LockedMarkers]
+    dependencies: Final[tuple[LockedDependency, ...]]
+    extras: Final[dict[str, tuple[str, ...]]]
+    develop: Final[bool]
+    python_versions: Final[str]
+    line: Final[int | None]
+
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        display_name: str = "",
+        optional: bool = False,
+        files: tuple[LockedFile, ...] = (),
+        source: LockedSource | None = None,
+        groups: tuple[str, ...] = ("main",),
+        markers: LockedMarkers = None,
+        dependencies: tuple[LockedDependency, ...] = (),
+        extras: dict[str, tuple[str, ...]] | None = None,
+        develop: bool = False,
+        python_versions: str = "",
+        line: int | None = None,
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.display_name = display_name
+        self.optional = optional
+        self.files = files
+        self.source = LockedSource() if source is None else source
+        self.groups = groups
+        self.markers = markers
+        self.dependencies = dependencies
+        self.extras = {} if extras is None else extras
+        self.develop = develop
+        self.python_versions = python_versions
+        self.line = line
 
     @property
     def needs_hashes(self) -> bool:
@@ -112,17 +247,69 @@ class LockedPackage:
         """The files whose hash uses an algorithm stronger than md5 and sha1."""
         return tuple(f for f in self.files if f.algorithm and f.algorithm not in WEAK_ALGORITHMS)
 
+    def _fields(self) -> tuple[object, ...]:
+        return (
+            self.name,
+            self.version,
+            self.display_name,
+            self.optional,
+            self.files,
+            self.source,
+            self.groups,
+            self.markers,
+            self.dependencies,
+            self.extras,
+            self.develop,
+            self.python_versions,
+            self.line,
+        )
 
-@dataclass(frozen=True)
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LockedPackage):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"LockedPackage(name={self.name!r}, version={self.version!r}, "
+            f"display_name={self.display_name!r}, optional={self.optional!r}, "
+            f"files={self.files!r}, source={self.source!r}, groups={self.groups!r}, "
+            f"markers={self.markers!r}, dependencies={self.dependencies!r}, "
+            f"extras={self.extras!r}, develop={self.develop!r}, "
+            f"python_versions={self.python_versions!r}, line={self.line!r})"
+        )
+
+
 class Lock:
     """A parsed poetry.lock: its version, content-hash and packages by normalized name."""
 
-    path: Path
-    lock_version: str
-    content_hash: str
-    packages: tuple[LockedPackage, ...]
-    extras: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    generated_by: str = ""
+    __slots__ = ("content_hash", "extras", "generated_by", "lock_version", "packages", "path")
+
+    path: Final[Path]
+    lock_version: Final[str]
+    content_hash: Final[str]
+    packages: Final[tuple[LockedPackage, ...]]
+    extras: Final[dict[str, tuple[str, ...]]]
+    generated_by: Final[str]
+
+    def __init__(
+        self,
+        path: Path,
+        lock_version: str,
+        content_hash: str,
+        packages: tuple[LockedPackage, ...],
+        extras: dict[str, tuple[str, ...]] | None = None,
+        generated_by: str = "",
+    ) -> None:
+        self.path = path
+        self.lock_version = lock_version
+        self.content_hash = content_hash
+        self.packages = packages
+        self.extras = {} if extras is None else extras
+        self.generated_by = generated_by
 
     @property
     def has_groups_and_markers(self) -> bool:
@@ -136,3 +323,28 @@ class Lock:
         for package in self.packages:
             result.setdefault(package.name, []).append(package)
         return result
+
+    def _fields(self) -> tuple[object, ...]:
+        return (
+            self.path,
+            self.lock_version,
+            self.content_hash,
+            self.packages,
+            self.extras,
+            self.generated_by,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Lock):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"Lock(path={self.path!r}, lock_version={self.lock_version!r}, "
+            f"content_hash={self.content_hash!r}, packages={self.packages!r}, "
+            f"extras={self.extras!r}, generated_by={self.generated_by!r})"
+        )

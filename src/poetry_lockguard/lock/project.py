@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from poetry_lockguard.digest import sha256
+from hashlib import sha256
+
 from poetry_lockguard.lock.toml import load_toml
 from poetry_lockguard.names import canonicalize_name
-from poetry_lockguard.structs import dataclass
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
-
-try:
-    from _json import encode_basestring_ascii as _quote
-except ImportError:  # pragma: no cover - CPython and PyPy have it
-    from json.encoder import py_encode_basestring_ascii as _quote
+    from typing import Final
 
 MAIN_GROUP = "main"
 
@@ -25,15 +21,30 @@ _RELEVANT_KEYS = (*_LEGACY_KEYS, "group")
 _RELEVANT_PROJECT_KEYS = ("requires-python", "dependencies", "optional-dependencies")
 
 
-@dataclass(frozen=True)
 class Project:
     """The parts of pyproject.toml that lockguard reads, with the parsed document."""
 
-    path: Path
-    name: str
-    groups: dict[str, bool]
-    extras: tuple[str, ...]
-    data: dict[str, Any]
+    __slots__ = ("data", "extras", "groups", "name", "path")
+
+    path: Final[Path]
+    name: Final[str]
+    groups: Final[dict[str, bool]]
+    extras: Final[tuple[str, ...]]
+    data: Final[dict[str, Any]]
+
+    def __init__(
+        self,
+        path: Path,
+        name: str,
+        groups: dict[str, bool],
+        extras: tuple[str, ...],
+        data: dict[str, Any],
+    ) -> None:
+        self.path = path
+        self.name = name
+        self.groups = groups
+        self.extras = extras
+        self.data = data
 
     @property
     def directory(self) -> Path:
@@ -103,6 +114,23 @@ class Project:
             _poetry_version(generated_by) < (2, 3)
         )
 
+    def _fields(self) -> tuple[object, ...]:
+        return (self.path, self.name, self.groups, self.extras, self.data)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Project):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"Project(path={self.path!r}, name={self.name!r}, groups={self.groups!r}, "
+            f"extras={self.extras!r}, data={self.data!r})"
+        )
+
 
 def read_project(path: Path, display: str = "pyproject.toml") -> Project:
     """Read pyproject.toml into a Project; raise LockFileError naming the file on failure."""
@@ -160,6 +188,16 @@ def _poetry_version(generated_by: str) -> tuple[int, ...]:
         return tuple(int(p) for p in parts)
     except ValueError:
         return (99,)
+
+
+def _quote(text: str) -> str:
+    """``json.dumps(text)``: a printable ASCII string with no quote or backslash is
+    written as it is; any other goes to json."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    import json
+
+    return json.dumps(text)
 
 
 def sorted_json(value: Any) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from poetry_lockguard.errors import SelectionError
 from poetry_lockguard.names import canonicalize_name
-from poetry_lockguard.structs import dataclass
 
 
 TYPE_CHECKING = False
@@ -12,20 +11,45 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Iterable
     from typing import Any
+    from typing import Final
 
     from poetry_lockguard.lock.project import Project
 
 
-@dataclass(frozen=True)
 class SelectionRequest:
     """The group and extra options as a user gave them (``--with``, ``-E`` ...)."""
 
-    with_groups: tuple[str, ...] = ()
-    without_groups: tuple[str, ...] = ()
-    only_groups: tuple[str, ...] = ()
-    all_groups: bool = False
-    extras: tuple[str, ...] = ()
-    all_extras: bool = False
+    __slots__ = (
+        "all_extras",
+        "all_groups",
+        "extras",
+        "only_groups",
+        "with_groups",
+        "without_groups",
+    )
+
+    with_groups: Final[tuple[str, ...]]
+    without_groups: Final[tuple[str, ...]]
+    only_groups: Final[tuple[str, ...]]
+    all_groups: Final[bool]
+    extras: Final[tuple[str, ...]]
+    all_extras: Final[bool]
+
+    def __init__(
+        self,
+        with_groups: tuple[str, ...] = (),
+        without_groups: tuple[str, ...] = (),
+        only_groups: tuple[str, ...] = (),
+        all_groups: bool = False,
+        extras: tuple[str, ...] = (),
+        all_extras: bool = False,
+    ) -> None:
+        self.with_groups = with_groups
+        self.without_groups = without_groups
+        self.only_groups = only_groups
+        self.all_groups = all_groups
+        self.extras = extras
+        self.all_extras = all_extras
 
     @classmethod
     def from_poetry_options(cls, option: Callable[[str], Any]) -> SelectionRequest:
@@ -91,17 +115,66 @@ class SelectionRequest:
             parts.append(" --all-extras")
         return "".join(parts)
 
+    def _fields(self) -> tuple[object, ...]:
+        return (
+            self.with_groups,
+            self.without_groups,
+            self.only_groups,
+            self.all_groups,
+            self.extras,
+            self.all_extras,
+        )
 
-@dataclass(frozen=True)
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SelectionRequest):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"SelectionRequest(with_groups={self.with_groups!r}, "
+            f"without_groups={self.without_groups!r}, "
+            f"only_groups={self.only_groups!r}, all_groups={self.all_groups!r}, "
+            f"extras={self.extras!r}, all_extras={self.all_extras!r})"
+        )
+
+
 class Selection:
     """The resolved groups and extras (normalized names)."""
 
-    groups: frozenset[str]
-    extras: frozenset[str]
+    __slots__ = ("extras", "groups")
+
+    groups: Final[frozenset[str]]
+    extras: Final[frozenset[str]]
+
+    def __init__(
+        self,
+        groups: frozenset[str],
+        extras: frozenset[str],
+    ) -> None:
+        self.groups = groups
+        self.extras = extras
 
     def as_dict(self) -> dict[str, list[str]]:
         """Sorted lists, for reports."""
         return {"groups": sorted(self.groups), "extras": sorted(self.extras)}
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.groups, self.extras)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Selection):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"Selection(groups={self.groups!r}, extras={self.extras!r})"
 
 
 def split_names(values: Iterable[str]) -> list[str]:

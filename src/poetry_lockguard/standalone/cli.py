@@ -266,7 +266,8 @@ def fast_check_args(argv: Sequence[str]) -> SimpleNamespace | None:
     """The namespace argparse would make of a plain ``check ...`` command line, without
     importing argparse (a tenth of the stand-alone check's start-up), or None when the
     line uses anything else (help, abbreviations, grouped short options, a value that
-    starts with ``-``, an unknown option): argparse then parses it, and reports errors."""
+    starts with ``-``, an unknown option): argparse then parses it, and reports errors.
+    A test compares both over generated command lines."""
     if not argv or argv[0] != "check":
         return None
     args = SimpleNamespace(
@@ -293,9 +294,11 @@ def fast_check_args(argv: Sequence[str]) -> SimpleNamespace | None:
         option, equals, value = word.partition("=") if word.startswith("--") else (word, "", "")
         if option in _VALUE_OPTIONS:
             if not equals:
-                if not rest or rest[0].startswith("-"):
+                if not rest:
                     return None
                 value = rest.pop(0)
+            if value.startswith("-"):
+                return None  # argparse takes "--" out of a value, and "-x" for an option
             if not value and option == "--python":
                 return None  # argparse refuses an empty --python
             name, appends = _VALUE_OPTIONS[option]

@@ -13,12 +13,12 @@ import json
 import re
 
 from collections import Counter
+from dataclasses import dataclass
+from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
 
 from poetry_lockguard.errors import LockguardError
-from poetry_lockguard.structs import dataclass
-from poetry_lockguard.structs import field
 
 
 if TYPE_CHECKING:

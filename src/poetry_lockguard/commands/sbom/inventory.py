@@ -10,6 +10,7 @@ found nothing about it; nothing the check did not verify is ever presented as ve
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -17,8 +18,6 @@ from typing import Any
 from poetry_lockguard.errors import EnvironmentInspectionError
 from poetry_lockguard.errors import LockFileError
 from poetry_lockguard.names import canonicalize_name
-from poetry_lockguard.structs import dataclass
-from poetry_lockguard.structs import replace
 from poetry_lockguard.versions import same_version
 
 
@@ -123,7 +122,7 @@ def take_inventory(options: CheckOptions) -> Inventory:
     from poetry_lockguard.lock.requirements import required_packages
 
     before = _versions(options)
-    report = run_check(replace(options, integrity=True, lock_only=False))
+    report = run_check(options.full_check())
     environment = report.environment
     if environment is None or report.selection is None:
         raise LockFileError(
