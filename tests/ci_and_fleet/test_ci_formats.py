@@ -18,13 +18,13 @@ from poetry_lockguard.report.model import EnvironmentInfo
 from poetry_lockguard.report.model import LockInfo
 from poetry_lockguard.report.model import Report
 from poetry_lockguard.report.sarif import SarifReporter
-from tests.support.poetry import installed_project
-from tests.support.schemas import draft
-from tests.support.schemas import schema_errors
 from tests.ci_and_fleet.support import SARIF_SCHEMA
 from tests.ci_and_fleet.support import drift
 from tests.ci_and_fleet.support import lock_line
 from tests.ci_and_fleet.support import sarif_results
+from tests.support.poetry import installed_project
+from tests.support.schemas import draft
+from tests.support.schemas import schema_errors
 
 
 if TYPE_CHECKING:

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
+from tests.ci_and_fleet.support import drift
 from tests.support.interpreters import require
 from tests.support.poetry import installed_project
 from tests.support.scenarios import downgrade_lock_to_2_0
-from tests.ci_and_fleet.support import drift
 
 
 if TYPE_CHECKING:
