@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         ["check", "-C", "/srv/app", "--python", "/srv/app/.venv/bin/python"],
         ["check", "--project=/srv/app", "--format=sarif", "--integrity"],
         ["check", "--directory", "rel/dir", "--format", "json", "-q"],
+        ["check", "-f", "sarif", "-C", "x"],
         [
             "check",
             "--with",
@@ -81,7 +82,7 @@ def test_anything_else_is_left_to_argparse(argv: list[str]) -> None:
 #: misspellings of them), values that look like options, and plain values.
 _OPTIONS = [
     *("-C", "--directory", "--project", "--python", "--with", "--without", "--only"),
-    *("-E", "--extras", "--format", "--wheelhouse", "--all-groups", "--all-extras"),
+    *("-E", "--extras", "-f", "--format", "--wheelhouse", "--all-groups", "--all-extras"),
     *("--lock-only", "--integrity", "--strict", "-q", "--quiet", "-v", "-vv", "-vvv"),
     *("--verbose", "-h", "--help", "--integ", "--form", "--with-", "-qv", "-vq", "-Csrv"),
     *("-Ejson", "--", "-", "--nope", "-x", "--version", "check", "compare"),
@@ -144,3 +145,32 @@ def test_a_check_imports_nothing_it_does_not_use(project: PoetryProject) -> None
     result = project.run([sys.executable, "-c", code])
     outcome = json.loads(result.stderr.strip().splitlines()[-1])
     assert outcome == {"code": 0, "loaded": []}
+
+
+def test_the_console_script_calls_itself_by_its_name() -> None:
+    """``poetry-lockguard`` (the installed script) names itself in its usage and
+    ``--version``; ``python -m poetry_lockguard`` names that."""
+    import subprocess
+
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "poetry-lockguard"
+    usage = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=True)
+    assert usage.stdout.startswith("usage: poetry-lockguard [-h] [--version] COMMAND")
+    version = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=True)
+    assert version.stdout == "poetry-lockguard 0.1.0\n"
+    module = subprocess.run(
+        [sys.executable, "-m", "poetry_lockguard", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert module.stdout == "python -m poetry_lockguard 0.1.0\n"
+
+
+def test_format_has_the_short_option_the_plugin_has(project: PoetryProject) -> None:
+    for argv in (["check", "-f", "json"], ["check", "-f", "json", "--integrity"]):
+        result = project.main(*argv, "-C", str(project.path))
+        assert result.returncode == 2, result.output  # no project here: still parsed
+        assert "unrecognized" not in result.stderr
+        assert json.loads(result.stdout)["ok"] is False

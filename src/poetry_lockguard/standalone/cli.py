@@ -60,7 +60,11 @@ def build_parser(prog: str = "python -m poetry_lockguard") -> argparse.ArgumentP
         help="a JSON report, or a directory of *.json reports",
     )
     compare.add_argument(
-        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
+        "-f",
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="output format (default: text)",
     )
     zipapp = sub.add_parser(
         "zipapp",
@@ -134,6 +138,7 @@ def add_check_arguments(check: argparse.ArgumentParser) -> None:
         " against (after Poetry's artifact cache)",
     )
     check.add_argument(
+        "-f",
         "--format",
         choices=("text", "json", "github", "sarif", "markdown"),
         default="text",
@@ -247,6 +252,7 @@ _VALUE_OPTIONS = {
     "--only": ("only_groups", True),
     "-E": ("extras", True),
     "--extras": ("extras", True),
+    "-f": ("format", False),
     "--format": ("format", False),
     "--wheelhouse": ("wheelhouse", True),
 }
@@ -320,7 +326,14 @@ def fast_check_args(argv: Sequence[str]) -> SimpleNamespace | None:
 
 
 def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 1 findings, 2 could not check)."""
+    """Run the command line; return the exit code (0 ok, 1 findings, 2 could not check).
+
+    Started as the ``poetry-lockguard`` script, its usage and messages say so; else they
+    name ``python -m poetry_lockguard``."""
+    if prog is None and argv is None:
+        script = os.path.basename(sys.argv[0])
+        if script.removesuffix(".exe") == "poetry-lockguard":
+            prog = "poetry-lockguard"
     args: argparse.Namespace | SimpleNamespace | None = fast_check_args(
         sys.argv[1:] if argv is None else argv
     )
