@@ -8,11 +8,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 
 from typing import TYPE_CHECKING
 
 from tests.integrity.support import dist_info_of
 from tests.integrity.support import run_both
+from tests.integrity.support import site_packages
 from tests.integrity.wheels import build_wheel
 
 
@@ -96,9 +98,19 @@ def test_in_ci_without_a_key_a_receipt_proves_its_content_only(
     _sdist_only(project, tmp_path)
     ci = {"CI": "true", "POETRY_LOCKGUARD_STATE_DIR": ""}
     for result in run_both(project, "--integrity", "--format", "json", env=ci):
-        assert (result.returncode, result.findings()) == (0, [("source-built", "onlysdist")]), (
-            result.output
-        )
+        # Built here, with a receipt nothing can verify: its files are vouched for by
+        # the RECORD beside them only, and the check says so.
+        assert (result.returncode, result.findings()) == (
+            0,
+            [("source-built", "onlysdist"), ("unanchored", "onlysdist")],
+        ), result.output
+        notes = result.json()["notes"]
+        assert any(n.startswith("install receipts could not be verified") for n in notes)
+    for result in run_both(project, "--integrity", "--strict", "--format", "json", env=ci):
+        assert result.returncode == 1, result.output
+        [f] = [f for f in result.json()["findings"] if f["code"] == "unanchored"]
+        assert f["severity"] == "error"
+        assert "POETRY_LOCKGUARD_STATE_DIR" in f["message"]
 
 
 def test_a_warn_mode_install_of_an_unhashed_package_is_unattested(
@@ -121,3 +133,35 @@ def test_a_warn_mode_install_of_an_unhashed_package_is_unattested(
         assert set(result.findings()) == {("unhashed", "alpha"), ("unattested", "alpha")}
         [message] = [f["message"] for f in result.json()["findings"] if f["code"] == "unattested"]
         assert "did not verify the archive" in message
+    # The same receipt without its `verified` entry says no more.
+    data = json.loads(receipt.read_text())
+    del data["lockguard"]["verified"]
+    receipt.write_text(json.dumps(data))
+    for result in run_both(project, "--integrity", "--format", "json", hostile=False):
+        assert ("unattested", "alpha") in result.findings(), result.output
+
+
+def test_a_locked_package_outside_the_site_directories_is_unanchored(
+    installed: PoetryProject, tmp_path: Path
+) -> None:
+    # The venv sees its base interpreter's and the user's site-packages; alpha now lives
+    # only in the user site (PYTHONUSERBASE), where no install scheme of this venv says
+    # where the locked archive's files go.
+    config = installed.venv / "pyvenv.cfg"
+    config.write_text(
+        config.read_text().replace(
+            "include-system-site-packages = false", "include-system-site-packages = true"
+        )
+    )
+    site = site_packages(installed)
+    user = tmp_path / "user"
+    user_site = user / "lib" / site.parent.name / "site-packages"
+    user_site.mkdir(parents=True)
+    for name in ("alpha", dist_info_of(installed, "alpha").name):
+        shutil.move(str(site / name), str(user_site / name))
+    env = {"PYTHONUSERBASE": str(user)}
+    for result in run_both(installed, "--integrity", "--strict", "--format", "json", env=env):
+        assert result.returncode == 1, result.output
+        [f] = [f for f in result.json()["findings"] if f["package"] == "alpha"]
+        assert (f["code"], f["severity"]) == ("unanchored", "error"), result.output
+        assert f"installed in {user_site}" in f["message"]

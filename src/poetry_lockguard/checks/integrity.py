@@ -28,6 +28,7 @@ from poetry_lockguard.env.record import RecordMissingError
 from poetry_lockguard.env.record import read_record
 from poetry_lockguard.env.record import shorten
 from poetry_lockguard.env.safe_files import Locator
+from poetry_lockguard.findings import Severity
 from poetry_lockguard.findings import codes_where
 from poetry_lockguard.findings import finding
 
@@ -66,6 +67,8 @@ class IntegrityResult:
     #: Per distribution name, what was verified: ``archive=SHA256|-`` and the sha256
     #: of its files' paths and contents as found (the fingerprint's ``--integrity`` part).
     contents: dict[str, str] = field(default_factory=dict)
+    #: A receipt was read that there was no key here to verify (it proves its content).
+    receipts_unverifiable: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,14 +149,20 @@ class IntegrityCheck:
                 f.path or "" if f.code in _FILE_CODES else "",
             )
         )
-        findings += ReceiptCheck(self._policy, self._interpreter.tags).run(installed, required)
+        receipts = ReceiptCheck(self._policy, self._interpreter.tags)
+        findings += receipts.run(installed, required)
         contents = {}
         for dist in installed:
             anchor = self._anchors.get(dist.name)
             archive = anchor.sha256 if isinstance(anchor, Anchor) else "-"
             files = sha256("\n".join(sorted(seen.get(dist.name, ()))).encode()).hexdigest()
             contents[dist.name] = f"archive={archive} files={files}"
-        return IntegrityResult(findings=findings, files_checked=checked, contents=contents)
+        return IntegrityResult(
+            findings=findings,
+            files_checked=checked,
+            contents=contents,
+            receipts_unverifiable=receipts.unverifiable,
+        )
 
     def _read(self, dist: Distribution, jobs: list[_Job]) -> list[Finding]:
         label = _label(dist)
@@ -217,7 +226,23 @@ class IntegrityCheck:
             )
             for problem in record.problems
         ]
-        anchor = self._anchors.get(dist.name) if dist.path.parent in self._site_dirs() else None
+        anchor = self._anchors.get(dist.name)
+        if isinstance(anchor, Anchor) and dist.path.parent not in self._site_dirs():
+            # Outside the environment's own site directories (a user site, a base
+            # interpreter's site-packages a venv sees) no install scheme says where the
+            # archive's files go: they cannot be traced to it.
+            findings.append(
+                finding(
+                    "unanchored",
+                    dist.name,
+                    f"{label}: verified against its installed RECORD only: it is installed"
+                    f" in {dist.path.parent}, outside this environment's site directories,"
+                    " where its files cannot be traced to the locked archive",
+                    path=str(dist.path),
+                    severity=Severity.ERROR if self._policy.require_anchored else None,
+                )
+            )
+            anchor = None
         if anchor is not None and not isinstance(anchor, Anchor):
             findings.append(anchor)  # unanchored or archive-invalid: RECORD is all there is
             anchor = None

@@ -43,6 +43,9 @@ class ReceiptCheck:
     def __init__(self, policy: Policy, tags: Iterable[str]) -> None:
         self._policy = policy
         self._tags = frozenset(tags)
+        #: A receipt was read whose signature there was no key to tell (see run).
+        self.unverifiable = False
+        self._signed: bool | None = None
 
     def run(
         self, installed: Iterable[Distribution], required: Mapping[str, LockedPackage]
@@ -95,13 +98,22 @@ class ReceiptCheck:
         signed = receipt_signed(
             package.name, artifact, verified, signature if isinstance(signature, str) else ""
         )
+        self._signed = signed
+        if signed is None:
+            self.unverifiable = True
         if signed is False:
             why = (
                 "its install receipt is not signed with this account's key: the package"
                 " shipped it, another machine or account wrote it, or an earlier lockguard"
                 " did (reinstall it through the install guard to renew it)"
             )
-        elif table.get("verified") is False:
+        elif not table:
+            why = (
+                "its install receipt was not written by this lockguard (an earlier version"
+                " wrote it, or the package shipped it): reinstall it through the install"
+                " guard to renew it"
+            )
+        elif not verified:
             why = (
                 "its install receipt says the guard did not verify the archive (installed in"
                 " warn mode without a hash in poetry.lock)"
@@ -129,7 +141,9 @@ class ReceiptCheck:
         locked = package.source.resolved_reference.lower()
         if commit and commit == locked:
             forged = self._not_the_guards(dist, package, receipt, commit)
-            return [] if forged is None else [forged]
+            if forged is not None:
+                return [forged]
+            return self._only_the_receipt(dist, package, "a checkout of the locked commit")
         url = package.source.url
         return [
             finding(
@@ -201,7 +215,34 @@ class ReceiptCheck:
             return findings  # what it names is wrong, whoever wrote it
         # What it says of the build is the guard's word only when the guard wrote it.
         forged = self._not_the_guards(dist, package, receipt, sha256)
-        return findings if forged is None else [forged]
+        if forged is not None:
+            return [forged]
+        if name and not name.endswith(".whl"):
+            findings += self._only_the_receipt(dist, package, f"the sdist {name}")
+        return findings
+
+    def _only_the_receipt(
+        self, dist: Distribution, package: LockedPackage, source: str
+    ) -> list[Finding]:
+        """``unanchored`` for a package built here (from an sdist or a git checkout), whose
+        files no locked archive lists and whose receipt there is no key to verify (a CI
+        job without ``POETRY_LOCKGUARD_STATE_DIR``): nothing vouches for its files but
+        the RECORD beside them. Never where the guard's signature was verified."""
+        if self._signed is not None:
+            return []
+        return [
+            finding(
+                "unanchored",
+                package.name,
+                f"{package.name} {package.version}: verified against its installed RECORD"
+                f" only: it was built here from {source}, and its install receipt cannot be"
+                " verified without this account's key (set POETRY_LOCKGUARD_STATE_DIR to a"
+                " directory of this job's own before the install)",
+                line=package.line,
+                path=str(dist.path),
+                severity=Severity.ERROR if self._policy.require_anchored else None,
+            )
+        ]
 
     def _compatible(self, file_name: str) -> bool:
         if not file_name.endswith(".whl"):

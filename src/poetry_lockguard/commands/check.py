@@ -508,6 +508,8 @@ def _check_lock_and_environment(
             installed, verified, progress=progress
         )
         findings += integrity.findings
+        if integrity.receipts_unverifiable:
+            notes += (UNVERIFIABLE_RECEIPTS,)
         files_checked = integrity.files_checked
         contents = integrity.contents
         trace.step("files verified")
@@ -612,6 +614,14 @@ def _other_environment(
     if own is not None and own.parent.parent.resolve() == prefix:
         return "", False
     return str(python), (prefix / "pyvenv.cfg").is_file()
+
+
+#: The note of a check under --integrity that had no key to verify receipts with.
+UNVERIFIABLE_RECEIPTS = (
+    "install receipts could not be verified: there is no key here (a CI job without"
+    " POETRY_LOCKGUARD_STATE_DIR, or another machine than the one that installed), so a"
+    " receipt proves only what it names"
+)
 
 
 def _recorded_selection(prefix: Path, project: Project, project_dir: Path) -> RecordedSelection:
