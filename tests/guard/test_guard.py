@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from poetry_lockguard.env.state import record_digest
 from tests.support.artifacts import Dist
 from tests.support.artifacts import wheel_bytes
 from tests.support.poetry import SYNC
@@ -296,12 +297,20 @@ def test_receipts_are_written_and_listed_in_record(
         # Signed with the account's key (the project's state directory), over the name,
         # the archive's sha256 and that it was verified.
         key = (project.home / "lockguard-state" / "key").read_text().strip()
-        message = f"receipt\0{name}\0{sha256}\0verified".encode()
+        record = record_digest(
+            dist_info.joinpath("RECORD").read_bytes(), f"{dist_info.name}/provenance_url.json"
+        )
+        message = f"receipt\0{name}\0{sha256}\0verified\0{record}".encode()
         signature = hmac.new(bytes.fromhex(key), message, hashlib.sha256).hexdigest()
         assert data == {
             "url": f"{index.url.replace('/simple/', '/files/')}{name}/{wheel.name}",
             "archive_info": {"hashes": {"sha256": sha256}},
-            "lockguard": {"format": 2, "verified": True, "signature": signature},
+            "lockguard": {
+                "format": 2,
+                "verified": True,
+                "record": record,
+                "signature": signature,
+            },
         }
         assert f"sha256:{sha256}" in project.lock.read_text()
         rows = {row[0]: row for row in csv.reader(dist_info.joinpath("RECORD").open())}

@@ -60,7 +60,11 @@ def installed(integrity_template: PoetryProject, tmp_path: Path) -> PoetryProjec
     target = tmp_path / "project"
     copy_tree(integrity_template.path, target, ignore=".venv")
     # Its scripts run the copy's interpreter, as those of a venv installed there would.
-    copy_venv(integrity_template.path / ".venv", target / ".venv")
+    copy_venv(
+        integrity_template.path / ".venv",
+        target / ".venv",
+        integrity_template.home / "lockguard-state",
+    )
     return PoetryProject(
         target, integrity_template.home, integrity_template.index_url, with_pip=True
     )

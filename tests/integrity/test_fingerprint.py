@@ -33,7 +33,7 @@ def test_the_fingerprint_covers_the_verified_bytes(
     # The same environment at another path: the same fingerprints.
     elsewhere = tmp_path / "elsewhere" / "project"
     copy_tree(installed.path, elsewhere, ignore=".venv")
-    copy_venv(installed.venv, elsewhere / ".venv")
+    copy_venv(installed.venv, elsewhere / ".venv", installed.home / "lockguard-state")
     moved = PoetryProject(elsewhere, installed.home, installed.index_url, with_pip=True)
     assert fingerprints(moved) == {versions}
     assert fingerprints(moved, "--integrity") == {files}

@@ -13,6 +13,7 @@ import shutil
 from typing import TYPE_CHECKING
 
 from tests.integrity.support import dist_info_of
+from tests.integrity.support import rewrite_record_row
 from tests.integrity.support import run_both
 from tests.integrity.support import site_packages
 from tests.integrity.wheels import build_wheel
@@ -165,3 +166,19 @@ def test_a_locked_package_outside_the_site_directories_is_unanchored(
         [f] = [f for f in result.json()["findings"] if f["package"] == "alpha"]
         assert (f["code"], f["severity"]) == ("unanchored", "error"), result.output
         assert f"installed in {user_site}" in f["message"]
+
+
+def test_a_file_edited_with_its_record_row_breaks_the_receipt(
+    project: PoetryProject, tmp_path: Path
+) -> None:
+    """An sdist-built package has no locked wheel to anchor its files: the signature,
+    bound to the RECORD the install wrote, is what a consistent edit breaks."""
+    _sdist_only(project, tmp_path)
+    module = site_packages(project) / "onlysdist" / "__init__.py"
+    edited = module.read_bytes() + b"import os  # planted\n"
+    module.write_bytes(edited)
+    rewrite_record_row(dist_info_of(project, "onlysdist"), "onlysdist/__init__.py", edited)
+    for result in run_both(project, "--integrity", "--format", "json", hostile=False):
+        assert (result.returncode, result.findings()) == (1, [("unattested", "onlysdist")]), (
+            result.output
+        )

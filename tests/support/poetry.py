@@ -461,7 +461,7 @@ def _keep(project: PoetryProject, entry: Path, *, venv: bool, result: Result | N
     if result is not None:
         (partial / "result.json").write_text(json.dumps(result.__dict__))
     if venv:
-        copy_venv(project.venv, partial / ".venv")
+        copy_venv(project.venv, partial / ".venv", project.home / "lockguard-state")
     partial.rename(entry)  # whole or not at all
 
 
@@ -469,7 +469,7 @@ def _restore(entry: Path, project: PoetryProject, *, venv: bool) -> None:
     """Give ``project`` the poetry.lock kept as ``entry`` (with ``venv``, its venv too)."""
     shutil.copy2(entry / "poetry.lock", project.lock)
     if venv:
-        copy_venv(entry / ".venv", project.venv)
+        copy_venv(entry / ".venv", project.venv, project.home / "lockguard-state")
 
 
 def copy_tree(source: Path, target: Path, ignore: str | None = None) -> None:
@@ -480,11 +480,12 @@ def copy_tree(source: Path, target: Path, ignore: str | None = None) -> None:
         shutil.copytree(source, target, symlinks=True, ignore=skip)
 
 
-def copy_venv(source: Path, target: Path) -> None:
+def copy_venv(source: Path, target: Path, state_dir: Path | None = None) -> None:
     """A copy of the virtualenv ``source`` at ``target``, with the absolute paths that
     name it (script shebangs, activate scripts, pyvenv.cfg) naming ``target`` instead.
     Where it was made is what virtualenv wrote into pyvenv.cfg (``command = ... PATH``):
-    ``source`` may be a copy already."""
+    ``source`` may be a copy already. A receipt whose RECORD this rewrites is signed
+    again with the key in ``state_dir``, as the guard installing there would sign it."""
     copy_tree(source, target)
     made = re.search(rb"(?m)^command = .* (\S+)$", (source / "pyvenv.cfg").read_bytes())
     old, new = made.group(1) if made else str(source).encode(), str(target).encode()
@@ -510,6 +511,31 @@ def copy_venv(source: Path, target: Path) -> None:
         if edited:
             with record.open("w", encoding="utf-8", newline="") as f:
                 csv.writer(f, lineterminator="\n").writerows(rows)
+            if state_dir is not None:
+                _sign_again(record.parent, state_dir)
+
+
+def _sign_again(dist_info: Path, state_dir: Path) -> None:
+    from poetry_lockguard.plugin.install_guard.receipts import write_receipt
+
+    receipt = dist_info / "provenance_url.json"
+    if not receipt.is_file():
+        return
+    data = json.loads(receipt.read_text())
+    table = data.get("lockguard") or {}
+    commit = (data.get("vcs_info") or {}).get("commit_id", "")
+    sha256 = ((data.get("archive_info") or {}).get("hashes") or {}).get("sha256", "")
+    before = os.environ.get("POETRY_LOCKGUARD_STATE_DIR")
+    os.environ["POETRY_LOCKGUARD_STATE_DIR"] = str(state_dir)
+    try:
+        write_receipt(
+            dist_info, data["url"], sha256, commit, verified=table.get("verified") is True
+        )
+    finally:
+        if before is None:
+            del os.environ["POETRY_LOCKGUARD_STATE_DIR"]
+        else:
+            os.environ["POETRY_LOCKGUARD_STATE_DIR"] = before
 
 
 def _log_timing(path: str, args: list[str], wall: float, before: resource.struct_rusage) -> None:

@@ -150,7 +150,8 @@ class IntegrityCheck:
             )
         )
         receipts = ReceiptCheck(self._policy, self._interpreter.tags)
-        findings += receipts.run(installed, required)
+        tampered = {f.package for f in findings if f.package and f.severity is Severity.ERROR}
+        findings += receipts.run(installed, required, tampered)
         contents = {}
         for dist in installed:
             anchor = self._anchors.get(dist.name)

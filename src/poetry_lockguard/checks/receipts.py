@@ -46,12 +46,19 @@ class ReceiptCheck:
         #: A receipt was read whose signature there was no key to tell (see run).
         self.unverifiable = False
         self._signed: bool | None = None
+        self._tampered: frozenset[str] = frozenset()
 
     def run(
-        self, installed: Iterable[Distribution], required: Mapping[str, LockedPackage]
+        self,
+        installed: Iterable[Distribution],
+        required: Mapping[str, LockedPackage],
+        tampered: Iterable[str] = (),
     ) -> list[Finding]:
         """``unattested``, ``artifact-not-locked``, ``built-from-source``,
-        ``source-built`` (info) and, for git packages, ``source-mismatch`` findings."""
+        ``source-built`` (info) and, for git packages, ``source-mismatch`` findings.
+        ``tampered``: packages whose files or RECORD already have error findings (a
+        RECORD changed since the install is not said of them twice)."""
+        self._tampered = frozenset(tampered)
         findings: list[Finding] = []
         seen: set[str] = set()
         for dist in sorted(installed, key=lambda d: d.name):
@@ -89,14 +96,21 @@ class ReceiptCheck:
         which did not sign), or written for an install that verified nothing (warn
         mode). None when it is the guard's, or when there is no key here to tell (a CI
         job without ``POETRY_LOCKGUARD_STATE_DIR``: the receipt proves only its content)."""
+        from poetry_lockguard.env.state import installed_record_digest
         from poetry_lockguard.env.state import receipt_signed
 
         table = receipt.get("lockguard")
         table = table if isinstance(table, dict) else {}
         verified = table.get("verified") is True
         signature = table.get("signature")
+        record = table.get("record")
+        record = record if isinstance(record, str) else ""
         signed = receipt_signed(
-            package.name, artifact, verified, signature if isinstance(signature, str) else ""
+            package.name,
+            artifact,
+            verified,
+            record,
+            signature if isinstance(signature, str) else "",
         )
         self._signed = signed
         if signed is None:
@@ -106,6 +120,18 @@ class ReceiptCheck:
                 "its install receipt is not signed with this account's key: the package"
                 " shipped it, another machine or account wrote it, or an earlier lockguard"
                 " did (reinstall it through the install guard to renew it)"
+            )
+        elif (
+            signed
+            and dist.name not in self._tampered
+            and record != installed_record_digest(dist.path)
+        ):
+            # The guard's receipt, for another RECORD: files and RECORD rows changed
+            # together since the install (where nothing else says so already).
+            why = (
+                "its RECORD changed since the install guard installed it and wrote its"
+                " receipt: files were changed with their RECORD rows (reinstall it"
+                " through the install guard)"
             )
         elif not table:
             why = (

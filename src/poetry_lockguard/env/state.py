@@ -440,30 +440,58 @@ def _read_key(path: Path) -> bytes | None:
     return bytes.fromhex(text)
 
 
-def _receipt_message(name: str, artifact: str, verified: bool) -> bytes:
+#: The largest RECORD a receipt's signature is checked against.
+_RECORD_LIMIT = 256 * 1024 * 1024
+
+
+def record_digest(record: bytes, receipt_path: str) -> str:
+    """The sha256 of a RECORD's rows without the receipt's own row (``receipt_path``, as
+    RECORD names it): what a receipt's signature binds it to, so that a file edited
+    together with its RECORD row afterwards breaks the signature. Rows are compared as
+    lines, without blank lines and line-end ``\\r``."""
+    prefix = receipt_path.encode() + b","
+    rows = [line.rstrip(b"\r") for line in record.split(b"\n")]
+    kept = [row for row in rows if row and not row.startswith((prefix, b'"' + prefix[:-1]))]
+    return hashlib.sha256(b"\n".join(kept)).hexdigest()
+
+
+def installed_record_digest(dist_info: Path) -> str:
+    """``record_digest`` of the RECORD in ``dist_info``; "" when it cannot be read."""
+    try:
+        data = read_regular(str(dist_info / "RECORD"), _RECORD_LIMIT)
+    except (OSError, UnsafeFileError):
+        return ""
+    return record_digest(data, f"{dist_info.name}/provenance_url.json")
+
+
+def _receipt_message(name: str, artifact: str, verified: bool, record: str) -> bytes:
     state = "verified" if verified else "unverified"
-    return "\0".join((canonicalize_name(name), artifact, state)).encode()
+    return "\0".join((canonicalize_name(name), artifact, state, record)).encode()
 
 
-def receipt_signature(name: str, artifact: str, verified: bool) -> str:
+def receipt_signature(name: str, artifact: str, verified: bool, record: str) -> str:
     """The signature an install receipt carries: an HMAC, under this account's key, of
-    the package's name, the artifact it names (``sha256`` hex or a git commit) and
-    whether the guard verified it. Empty where there is no usable key (a CI job
-    without ``POETRY_LOCKGUARD_STATE_DIR``): such a receipt proves only its content."""
+    the package's name, the artifact it names (``sha256`` hex or a git commit), whether
+    the guard verified it, and the digest of the RECORD the install wrote
+    (``record_digest``). Empty where there is no usable key (a CI job without
+    ``POETRY_LOCKGUARD_STATE_DIR``): such a receipt proves only its content."""
     key = state_key(create=True)
     if key is None:
         return ""
-    return _mac(key, b"receipt", _receipt_message(name, artifact, verified))
+    return _mac(key, b"receipt", _receipt_message(name, artifact, verified, record))
 
 
-def receipt_signed(name: str, artifact: str, verified: bool, signature: str) -> bool | None:
-    """Whether a receipt was signed with this account's key: True; False when it was
-    not (a package shipped it, another account or machine wrote it, or an earlier
-    lockguard, which did not sign); None when there is no key here to tell."""
+def receipt_signed(
+    name: str, artifact: str, verified: bool, record: str, signature: str
+) -> bool | None:
+    """Whether a receipt was signed with this account's key for this RECORD: True; False
+    when it was not (a package shipped it, another account or machine wrote it, an
+    earlier lockguard, which did not sign, or RECORD changed since); None when there is
+    no key here to tell."""
     key = state_key(create=False)
     if key is None:
         return None
-    expected = _mac(key, b"receipt", _receipt_message(name, artifact, verified))
+    expected = _mac(key, b"receipt", _receipt_message(name, artifact, verified, record))
     return bool(signature) and _same_mac(signature, expected)
 
 

@@ -33,10 +33,11 @@ RECEIPT_FORMAT = 2
 
 
 def receipt_data(
-    name: str, url: str, sha256: str, commit: str = "", *, verified: bool = True
+    name: str, url: str, sha256: str, commit: str = "", *, verified: bool = True, record: str = ""
 ) -> dict[str, object]:
     """The receipt's content: the URL and the sha256 of the archive, whether it was
-    verified, and the signature.
+    verified, and the signature (bound to ``record``, the digest of the RECORD the
+    install wrote: ``env/state.record_digest``).
 
     For a git dependency, whose verified identity is the commit checked out and built,
     the receipt holds ``vcs_info`` in the form of direct_url.json (PEP 610) instead.
@@ -46,7 +47,8 @@ def receipt_data(
     signed = {
         "format": RECEIPT_FORMAT,
         "verified": verified,
-        "signature": receipt_signature(name, commit or sha256, verified),
+        "record": record,
+        "signature": receipt_signature(name, commit or sha256, verified, record),
     }
     if commit:
         return {"url": url, "vcs_info": {"vcs": "git", "commit_id": commit}, "lockguard": signed}
@@ -62,17 +64,32 @@ def write_receipt(
     site-packages directory), so that uninstalling the distribution removes it too.
     An earlier row for the receipt (a reinstall over the same dist-info) is replaced.
     """
+    from poetry_lockguard.env.state import installed_record_digest
+
     name = dist_info.name[: -len(".dist-info")].partition("-")[0]
-    content = receipt_data(name, url, sha256, commit, verified=verified)
+    record = dist_info / "RECORD"
+    relative = f"{dist_info.name}/{RECEIPT_NAME}"
+    rows: list[list[str]] = []
+    if record.exists():
+        # RECORD as the install wrote it, without an earlier receipt's row: what the
+        # signature binds the receipt to.
+        with record.open(encoding="utf-8", newline="") as f:
+            rows = [row for row in csv.reader(f) if row and row[0] != relative]
+        with record.open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerows(rows)
+    content = receipt_data(
+        name,
+        url,
+        sha256,
+        commit,
+        verified=verified,
+        record=installed_record_digest(dist_info) if record.exists() else "",
+    )
     data = (json.dumps(content, sort_keys=True) + "\n").encode()
     receipt = dist_info / RECEIPT_NAME
     receipt.write_bytes(data)
-    record = dist_info / "RECORD"
     if record.exists():
-        relative = f"{dist_info.name}/{RECEIPT_NAME}"
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
-        with record.open(encoding="utf-8", newline="") as f:
-            rows = [row for row in csv.reader(f) if row and row[0] != relative]
         rows.append([relative, f"sha256={digest.decode()}", str(len(data))])
         with record.open("w", encoding="utf-8", newline="") as f:
             csv.writer(f, lineterminator="\n").writerows(rows)
