@@ -182,20 +182,7 @@ class EnvironmentCheck:
                     )
                 )
                 continue
-            mismatch = self._source_mismatch(package, dist, direct)
-            if mismatch is not None:
-                expected, found = mismatch
-                findings.append(
-                    finding(
-                        "source-mismatch",
-                        name,
-                        f"{name} {dist.version} is installed from {found}, poetry.lock"
-                        f" has it from {expected}{dist.location}",
-                        expected=expected,
-                        found=found,
-                        line=package.line,
-                    )
-                )
+            findings += self._source_findings(name, package, dist, direct)
 
         for name in sorted(by_name):
             if name in required or name in policy.allow_extraneous or name in ambiguous:
@@ -209,20 +196,9 @@ class EnvironmentCheck:
                 # Locked, if for another selection: it must still come from where the
                 # lock says (a reinstall from elsewhere is foreign whatever selects it).
                 direct, problem = dist.read_json("direct_url.json")
-                mismatch = None if problem else self._source_mismatch(package, dist, direct)
-                if mismatch is not None:
-                    expected, found = mismatch
-                    findings.append(
-                        finding(
-                            "source-mismatch",
-                            name,
-                            f"{name} {dist.version} is installed from {found}, poetry.lock"
-                            f" has it from {expected}{dist.location}",
-                            expected=expected,
-                            found=found,
-                            line=package.line,
-                        )
-                    )
+                source = [] if problem else self._source_findings(name, package, dist, direct)
+                if source:
+                    findings += source
                     continue
                 findings.append(
                     finding(
@@ -266,6 +242,27 @@ class EnvironmentCheck:
                 )
             )
         return findings
+
+    def _source_findings(
+        self, name: str, package: LockedPackage, dist: Distribution, direct: dict[str, Any] | None
+    ) -> list[Finding]:
+        """``source-mismatch`` when ``dist`` was installed from another source than the
+        lock's, else nothing."""
+        mismatch = self._source_mismatch(package, dist, direct)
+        if mismatch is None:
+            return []
+        expected, found = mismatch
+        return [
+            finding(
+                "source-mismatch",
+                name,
+                f"{name} {dist.version} is installed from {found}, poetry.lock"
+                f" has it from {expected}{dist.location}",
+                expected=expected,
+                found=found,
+                line=package.line,
+            )
+        ]
 
     def _own_install(self, dist: Distribution) -> bool:
         """Whether ``dist`` is this project's own install (``poetry install`` of the
