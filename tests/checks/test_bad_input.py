@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.support.poetry import PoetryProject
+from tests.support.poetry import installed_project
 
 
 if TYPE_CHECKING:
@@ -304,3 +305,18 @@ def test_lock_version_1_1_is_read(base: PoetryProject, tmp_path: Path) -> None:
     project.lock.write_text(text)
     result = project.standalone("--lock-only", "--format", "json")
     assert result.findings() == [("unhashed", "alpha")]
+
+
+def test_a_wheelhouse_that_is_not_a_directory_is_one_line(
+    project_factory: Callable[..., PoetryProject], tmp_path: Path
+) -> None:
+    project = installed_project(project_factory("no-wheelhouse"), ["alpha"])
+    missing = tmp_path / "no-such-wheelhouse"
+    for result in (
+        project.lockguard("--integrity", "--wheelhouse", str(missing)),
+        project.standalone("--integrity", "--wheelhouse", str(missing)),
+    ):
+        assert (result.returncode, result.stdout) == (2, ""), result.output
+        assert result.stderr == (
+            f"lockguard: --wheelhouse {missing}: {missing} is not a directory\n"
+        ), result.stderr

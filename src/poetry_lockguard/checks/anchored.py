@@ -102,11 +102,21 @@ class AnchoredFiles:
 def archive_sources(
     project_dir: Path, cache_dir: Path | None, wheelhouses: tuple[Path, ...], policy: Policy
 ) -> ArchiveSources:
-    """Poetry's artifact cache, then the wheelhouses given, then the configured ones."""
+    """Poetry's artifact cache, then the wheelhouses given, then the configured ones.
+    Raises LockguardError for a wheelhouse that is not a directory: a typo would
+    otherwise leave every package unanchored without a word about why."""
+    from poetry_lockguard.errors import LockguardError
+
     dirs: list[ArchiveDir] = []
     if cache_dir is not None:
         dirs.append(ArchiveDir(cache_dir / "artifacts", "Poetry's artifact cache", True))
-    for path in (*wheelhouses, *(project_dir / p for p in policy.wheelhouse)):
+    named = [(path, f"--wheelhouse {path}") for path in wheelhouses] + [
+        (project_dir / p, f"pyproject.toml: [tool.lockguard] wheelhouse {p!r}")
+        for p in policy.wheelhouse
+    ]
+    for path, where in named:
+        if not path.is_dir():
+            raise LockguardError(f"{where}: {path} is not a directory")
         dirs.append(ArchiveDir(path, f"the wheelhouse {path}", False))
     return ArchiveSources(dirs)
 
