@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         "version-mismatch",
         "extraneous",
         "seed-package",
+        "tool-package",
         "unselected",
         "source-mismatch",
         "invalid-distribution",
@@ -185,6 +186,15 @@ CATALOGUE: dict[Code, CodeInfo] = {
         " uninstall pip` removes it), or make venvs without them (`python -m venv"
         " --without-pip`, `poetry config virtualenvs.options.no-pip true`)",
         "remove",
+    ),
+    "tool-package": CodeInfo(
+        _I,
+        "a package of the Poetry installation that shares this environment (Poetry, its"
+        " plugins and what they require), not required by the selection",
+        Remedy.OTHER,
+        "nothing to remove: `poetry sync` would uninstall Poetry itself; to check only"
+        " what poetry.lock installs, give the project a virtualenv of its own (`poetry"
+        " config virtualenvs.create true`)",
     ),
     "unselected": CodeInfo(
         _W,

@@ -27,6 +27,7 @@ GOLDEN = {
     "version-mismatch": "error",
     "extraneous": "error",
     "seed-package": "info",
+    "tool-package": "info",
     "unselected": "warning",
     "source-mismatch": "error",
     "invalid-distribution": "error",

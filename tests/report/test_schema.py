@@ -99,7 +99,7 @@ def test_every_code_and_severity_validates() -> None:
     assert {f["code"] for f in document["findings"]} == set(CATALOGUE)
     assert {f["severity"] for f in document["findings"]} == {"error", "warning", "info"}
     infos = [code for code, info in CATALOGUE.items() if info.severity.value == "info"]
-    assert infos == ["seed-package", "source-built"]
+    assert infos == ["seed-package", "tool-package", "source-built"]
     assert document["summary"]["infos"] == len(infos)
     assert document["ok"] is False
     assert document["summary"]["by_code"] == dict.fromkeys(sorted(CATALOGUE), 1)

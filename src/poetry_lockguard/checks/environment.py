@@ -30,6 +30,39 @@ if TYPE_CHECKING:
     from poetry_lockguard.lock.model import LockedPackage
 
 
+#: Entry-point groups that make a distribution a Poetry plugin.
+POETRY_PLUGIN_GROUPS = frozenset({"poetry.application.plugin", "poetry.plugin"})
+
+
+def poetry_installation(
+    by_name: Mapping[str, Distribution], required: Mapping[str, object]
+) -> set[str]:
+    """The installed names that belong to a Poetry installed into this environment
+    itself and not locked: ``poetry``, its plugins (this one included) and everything
+    they require, transitively, that is installed and the lock does not require. Empty
+    when no ``poetry`` distribution is here, or when the lock requires Poetry (then it
+    is the project's dependency, checked like any other)."""
+    from poetry_lockguard.env.distributions import entry_point_groups
+    from poetry_lockguard.env.distributions import requirement_names
+
+    if "poetry" not in by_name or "poetry" in required:
+        return set()
+    roots = {"poetry"} | {
+        name
+        for name, dist in by_name.items()
+        if name not in required and entry_point_groups(dist) & POETRY_PLUGIN_GROUPS
+    }
+    found: set[str] = set()
+    todo = sorted(roots)
+    while todo:
+        name = todo.pop()
+        if name in found or name in required or name not in by_name:
+            continue
+        found.add(name)
+        todo += sorted(requirement_names(by_name[name]) - found)
+    return found
+
+
 def is_seed_package(dist: Distribution, by_name: Mapping[str, Distribution]) -> bool:
     """True when ``dist`` is what a venv tool seeds a new virtualenv with, by its own
     evidence: one of those names (packaging only beside a seeded wheel), a dist-info
@@ -78,9 +111,14 @@ def is_seed_package(dist: Distribution, by_name: Mapping[str, Distribution]) -> 
 class EnvironmentCheck:
     """Compare installed distributions with the locked packages a selection requires."""
 
-    def __init__(self, project_dir: Path, root_name: str) -> None:
+    def __init__(self, project_dir: Path, root_name: str, *, runs_here: bool = False) -> None:
         self._project_dir = project_dir
         self._root_name = root_name
+        #: The checked environment is the one this check runs in: a Poetry installed
+        #: there is the one running (or one installed beside lockguard itself), so its
+        #: packages are ``tool-package``. Anywhere else a ``poetry`` distribution is
+        #: only a package: one planted to claim others as its own earns nothing.
+        self._runs_here = runs_here
 
     def run(
         self,
@@ -184,6 +222,7 @@ class EnvironmentCheck:
                 continue
             findings += self._source_findings(name, package, dist, direct)
 
+        tools = poetry_installation(by_name, required) if self._runs_here else set()
         for name in sorted(by_name):
             if name in required or name in policy.allow_extraneous or name in ambiguous:
                 continue
@@ -211,6 +250,21 @@ class EnvironmentCheck:
                         found=dist.version,
                         line=package.line,
                         severity=Severity.ERROR if strict else None,
+                    )
+                )
+                continue
+            if name in tools:
+                # Poetry's own installation shares this environment (virtualenvs.create
+                # = false in an image): not drift, and `poetry sync` would remove Poetry.
+                findings.append(
+                    finding(
+                        "tool-package",
+                        name,
+                        f"{name} {dist.version} belongs to the Poetry installation in this"
+                        f" environment (Poetry, its plugins and what they require), not to"
+                        f" poetry.lock{dist.location}",
+                        found=dist.version,
+                        path=str(dist.path),
                     )
                 )
                 continue

@@ -470,7 +470,8 @@ def _check_lock_and_environment(
     )
     # Poetry installs the root only in package mode: then its own install is no drift.
     root = project.name if project.package_mode else ""
-    findings += EnvironmentCheck(project_dir, root).run(
+    runs_here = _runs_in(interpreter.prefix)
+    findings += EnvironmentCheck(project_dir, root, runs_here=runs_here).run(
         required,
         installed,
         policy,
@@ -622,6 +623,17 @@ UNVERIFIABLE_RECEIPTS = (
     " POETRY_LOCKGUARD_STATE_DIR, or another machine than the one that installed), so a"
     " receipt proves only what it names"
 )
+
+
+def _runs_in(prefix: Path) -> bool:
+    """Whether ``prefix`` is the environment this check itself runs in."""
+    import os
+    import sys
+
+    try:
+        return os.path.realpath(sys.prefix) == os.path.realpath(prefix)
+    except OSError:
+        return False
 
 
 def _recorded_selection(prefix: Path, project: Project, project_dir: Path) -> RecordedSelection:

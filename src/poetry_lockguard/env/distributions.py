@@ -217,6 +217,44 @@ def scan_distributions(
     return found
 
 
+def requirement_names(dist: Distribution) -> set[str]:
+    """The names ``dist``'s METADATA requires (``Requires-Dist``, every marker taken as
+    possibly true); empty where METADATA cannot be read."""
+    try:
+        text = read_regular(str(dist.path / "METADATA"), _HEADER_LIMIT, within=str(dist.path))
+    except (OSError, UnsafeFileError):
+        return set()
+    names = set()
+    for line in text.decode("utf-8", "replace").splitlines():
+        if not line.strip():
+            break  # the body (the description) starts after the first blank line
+        field, _, value = line.partition(":")
+        if field.strip().lower() == "requires-dist":
+            name = ""
+            for char in value.strip():
+                if not (char.isalnum() or char in "-_."):
+                    break
+                name += char
+            if name:
+                names.add(str(canonicalize_name(name)))
+    return names
+
+
+def entry_point_groups(dist: Distribution) -> set[str]:
+    """The entry-point groups ``dist`` declares (``entry_points.txt``)."""
+    try:
+        text = read_regular(
+            str(dist.path / "entry_points.txt"), _HEADER_LIMIT, within=str(dist.path)
+        )
+    except (OSError, UnsafeFileError):
+        return set()
+    return {
+        line.strip()[1:-1].strip()
+        for line in text.decode("utf-8", "replace").splitlines()
+        if line.strip().startswith("[") and line.strip().endswith("]")
+    }
+
+
 def _read_dist(path: Path, metadata_name: str) -> Distribution:
     stem = path.name.rsplit(".", 1)[0]
     dir_name, _, dir_version = stem.partition("-")
