@@ -182,3 +182,28 @@ def test_a_file_edited_with_its_record_row_breaks_the_receipt(
         assert (result.returncode, result.findings()) == (1, [("unattested", "onlysdist")]), (
             result.output
         )
+
+
+def test_a_package_built_here_outside_the_site_directories_is_unanchored(
+    project: PoetryProject, tmp_path: Path
+) -> None:
+    # As above, for a package the lock has only an sdist of: no archive to anchor, and
+    # outside the environment's site directories its receipt's word is not enough.
+    _sdist_only(project, tmp_path)
+    config = project.venv / "pyvenv.cfg"
+    config.write_text(
+        config.read_text().replace(
+            "include-system-site-packages = false", "include-system-site-packages = true"
+        )
+    )
+    site = site_packages(project)
+    user = tmp_path / "user"
+    user_site = user / "lib" / site.parent.name / "site-packages"
+    user_site.mkdir(parents=True)
+    for name in ("onlysdist", dist_info_of(project, "onlysdist").name):
+        shutil.move(str(site / name), str(user_site / name))
+    env = {"PYTHONUSERBASE": str(user)}
+    for result in run_both(project, "--integrity", "--strict", "--format", "json", env=env):
+        assert result.returncode == 1, result.output
+        found = [f for f in result.json()["findings"] if f["package"] == "onlysdist"]
+        assert ("unanchored", "error") in {(f["code"], f["severity"]) for f in found}, found

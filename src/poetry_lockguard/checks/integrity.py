@@ -101,6 +101,7 @@ class IntegrityCheck:
         #: Where locked archives are looked for (None: verify against RECORD only).
         self._archives = archives
         self._anchors: dict[str, Anchor | Finding | None] = {}
+        self._locked: frozenset[str] = frozenset()
 
     def run(
         self,
@@ -116,6 +117,7 @@ class IntegrityCheck:
         locator = Locator(environment_roots(self._interpreter))
         findings: list[Finding] = []
         jobs: list[_Job] = []
+        self._locked = frozenset(required)
         if self._archives is not None:
             self._anchors = self._find_anchors(installed, required, self._archives)
         for dist in sorted(installed, key=lambda d: (d.name, str(d.path))):
@@ -228,7 +230,8 @@ class IntegrityCheck:
             for problem in record.problems
         ]
         anchor = self._anchors.get(dist.name)
-        if isinstance(anchor, Anchor) and dist.path.parent not in self._site_dirs():
+        outside = self._archives is not None and dist.path.parent not in self._site_dirs()
+        if dist.name in self._locked and outside:
             # Outside the environment's own site directories (a user site, a base
             # interpreter's site-packages a venv sees) no install scheme says where the
             # archive's files go: they cannot be traced to it.
