@@ -142,25 +142,33 @@ def test_a_warn_mode_install_of_an_unhashed_package_is_unattested(
         assert ("unattested", "alpha") in result.findings(), result.output
 
 
+def _only_in_the_user_site(
+    project: PoetryProject, name: str, tmp_path: Path
+) -> tuple[Path, dict[str, str]]:
+    """Move ``name`` out of the venv into a user site (PYTHONUSERBASE) the venv sees
+    (``include-system-site-packages = true``); that site and the check's environment."""
+    config = project.venv / "pyvenv.cfg"
+    config.write_text(
+        config.read_text().replace(
+            "include-system-site-packages = false", "include-system-site-packages = true"
+        )
+    )
+    site = site_packages(project)
+    user = tmp_path / "user"
+    user_site = user / "lib" / site.parent.name / "site-packages"
+    user_site.mkdir(parents=True)
+    for entry in (name.replace("-", "_"), dist_info_of(project, name).name):
+        shutil.move(str(site / entry), str(user_site / entry))
+    return user_site, {"PYTHONUSERBASE": str(user)}
+
+
 def test_a_locked_package_outside_the_site_directories_is_unanchored(
     installed: PoetryProject, tmp_path: Path
 ) -> None:
     # The venv sees its base interpreter's and the user's site-packages; alpha now lives
     # only in the user site (PYTHONUSERBASE), where no install scheme of this venv says
     # where the locked archive's files go.
-    config = installed.venv / "pyvenv.cfg"
-    config.write_text(
-        config.read_text().replace(
-            "include-system-site-packages = false", "include-system-site-packages = true"
-        )
-    )
-    site = site_packages(installed)
-    user = tmp_path / "user"
-    user_site = user / "lib" / site.parent.name / "site-packages"
-    user_site.mkdir(parents=True)
-    for name in ("alpha", dist_info_of(installed, "alpha").name):
-        shutil.move(str(site / name), str(user_site / name))
-    env = {"PYTHONUSERBASE": str(user)}
+    user_site, env = _only_in_the_user_site(installed, "alpha", tmp_path)
     for result in run_both(installed, "--integrity", "--strict", "--format", "json", env=env):
         assert result.returncode == 1, result.output
         [f] = [f for f in result.json()["findings"] if f["package"] == "alpha"]
@@ -190,19 +198,7 @@ def test_a_package_built_here_outside_the_site_directories_is_unanchored(
     # As above, for a package the lock has only an sdist of: no archive to anchor, and
     # outside the environment's site directories its receipt's word is not enough.
     _sdist_only(project, tmp_path)
-    config = project.venv / "pyvenv.cfg"
-    config.write_text(
-        config.read_text().replace(
-            "include-system-site-packages = false", "include-system-site-packages = true"
-        )
-    )
-    site = site_packages(project)
-    user = tmp_path / "user"
-    user_site = user / "lib" / site.parent.name / "site-packages"
-    user_site.mkdir(parents=True)
-    for name in ("onlysdist", dist_info_of(project, "onlysdist").name):
-        shutil.move(str(site / name), str(user_site / name))
-    env = {"PYTHONUSERBASE": str(user)}
+    _, env = _only_in_the_user_site(project, "onlysdist", tmp_path)
     for result in run_both(project, "--integrity", "--strict", "--format", "json", env=env):
         assert result.returncode == 1, result.output
         found = [f for f in result.json()["findings"] if f["package"] == "onlysdist"]
