@@ -41,6 +41,9 @@ if TYPE_CHECKING:
         "file-modified",
         "file-missing",
         "file-not-in-archive",
+        "unowned-file",
+        "bytecode-unverified",
+        "site-unverified",
         "archive-invalid",
         "unanchored",
         "record-missing",
@@ -270,6 +273,34 @@ CATALOGUE: dict[Code, CodeInfo] = {
         _REPAIR_HINT,
         "reinstall",
         per_file=True,
+    ),
+    "unowned-file": CodeInfo(
+        _E,
+        "a file in the environment's site or scripts directory that no installed"
+        " distribution's RECORD lists and no venv tool writes (an error when Python may"
+        " import or run it: a module, a `.pth`, an extension, a script; a warning for data)",
+        Remedy.OTHER,
+        "remove it if nothing installed it on purpose; if a package should own it,"
+        " reinstall that package with `poetry lockguard repair{options}`",
+        per_file=True,
+    ),
+    "bytecode-unverified": CodeInfo(
+        _W,
+        "byte-code in `__pycache__` that Python may load instead of its verified source"
+        " was written for another Python version than the one running the check, which"
+        " cannot compile for it",
+        Remedy.OTHER,
+        "run the check with the environment's own interpreter (`python -m poetry_lockguard"
+        " check --integrity` or the zipapp), or delete the `__pycache__` directories:"
+        " Python writes them again from the verified sources",
+    ),
+    "site-unverified": CodeInfo(
+        _W,
+        "a site directory outside the environment (the user site, the base interpreter's"
+        " site-packages) is on the target's `sys.path`; its files are not verified",
+        Remedy.OTHER,
+        "use a virtual environment without system site packages, or set"
+        " PYTHONNOUSERSITE=1 where the user site should not count",
     ),
     "archive-invalid": CodeInfo(
         _E,

@@ -108,6 +108,14 @@ CASES: dict[str, Callable[[PoetryProject, Path], None]] = {
     "an entry point nested thousands deep": nested_thousands_deep,
 }
 
+#: The cases that plant a program in bin/, and its name.
+PLANTED = {
+    planted_interpreter: "python3.11w",
+    form_feed_after_the_path: "python\f",
+    no_break_space_after_the_path: "python\xa0",
+    carriage_return_after_the_path: "python\r",
+}
+
 
 @pytest.mark.parametrize("tamper", CASES.values(), ids=CASES.keys())
 def test_a_tampered_wrapper_is_file_modified(
@@ -118,9 +126,15 @@ def test_a_tampered_wrapper_is_file_modified(
     tamper(installed, tmp_path)
     for result in run_both(installed, "--integrity", "--format", "json"):
         assert result.returncode == 1, result.output
-        assert result.findings() == [("file-modified", "lg-tool")], result.output
-        [f] = result.json()["findings"]
-        assert f["path"] == str(_wrapper(installed))
+        # A program planted in bin/ is unowned besides; the wrapper that runs it is
+        # modified.
+        planted = PLANTED.get(tamper)
+        expected = [("file-modified", "lg-tool")] + ([("unowned-file", None)] if planted else [])
+        assert sorted(result.findings(), key=str) == sorted(expected, key=str), result.output
+        paths = {f["code"]: f["path"] for f in result.json()["findings"]}
+        assert paths["file-modified"] == str(_wrapper(installed))
+        if planted:
+            assert paths["unowned-file"] == str(installed.venv / "bin" / planted)
 
 
 def test_a_header_is_found_only_where_an_installer_writes_headers(tmp_path: Path) -> None:

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 from poetry_lockguard.checks.anchored import Anchor
 from poetry_lockguard.checks.anchored import anchored_files
 from poetry_lockguard.checks.anchored import find_anchor
+from poetry_lockguard.checks.ownership import Owners
+from poetry_lockguard.checks.ownership import unaccounted
 from poetry_lockguard.checks.receipts import ReceiptCheck
 from poetry_lockguard.env.fence_files import NOT_INSTALLED
 from poetry_lockguard.env.fence_files import fence_problems
@@ -102,6 +104,7 @@ class IntegrityCheck:
         self._archives = archives
         self._anchors: dict[str, Anchor | Finding | None] = {}
         self._locked: frozenset[str] = frozenset()
+        self._owners = Owners()
 
     def run(
         self,
@@ -141,6 +144,7 @@ class IntegrityCheck:
                 )
 
         findings += _fence_findings(self._interpreter.site_dirs)
+        findings += unaccounted(self._interpreter, self._owners)
         # A package's RECORD findings in RECORD order (a stable sort keeps it), then its
         # files by path: never by the absolute paths of RECORD rows, whose order
         # depends on where the environment lives.
@@ -169,6 +173,15 @@ class IntegrityCheck:
 
     def _read(self, dist: Distribution, jobs: list[_Job]) -> list[Finding]:
         label = _label(dist)
+        # Where there is no RECORD to read, the metadata directory's own files are the
+        # finding below, not unowned files; what the distribution installed is unowned.
+        metadata = os.path.join(os.path.realpath(dist.path.parent), dist.path.name)
+        try:
+            mode = os.lstat(dist.path).st_mode
+        except OSError:
+            return []
+        if not dist.is_dist_info or not stat.S_ISDIR(mode):
+            self._owners.unrecorded(metadata)
         if not dist.is_dist_info:
             # An egg-info has no RECORD: nothing to verify against, which is a finding.
             return [
@@ -180,10 +193,6 @@ class IntegrityCheck:
                     path=str(dist.path),
                 )
             ]
-        try:
-            mode = os.lstat(dist.path).st_mode
-        except OSError:
-            return []
         if stat.S_ISLNK(mode):
             return [
                 finding(
@@ -199,6 +208,7 @@ class IntegrityCheck:
         try:
             record = read_record(record_path)
         except RecordMissingError:
+            self._owners.unrecorded(metadata)
             return [
                 finding(
                     "record-missing",
@@ -208,6 +218,17 @@ class IntegrityCheck:
                 )
             ]
         site_dir = os.path.realpath(dist.path.parent)
+        rows = (
+            tuple(e.path for e in record.entries)
+            + tuple(p for _, p in record.unhashed)
+            + record.exempt
+        )
+        # A row too malformed to verify still names a file its installer wrote.
+        malformed = tuple(p.path for p in record.problems if p.path)
+        if rows or malformed or not any(p.line == 0 for p in record.problems):
+            self._owners.add(dist.name, site_dir, dist.path.name, rows + malformed)
+        else:
+            self._owners.unrecorded(metadata)  # the RECORD itself cannot be read
         findings = [
             finding(
                 "invalid-distribution",
@@ -254,11 +275,6 @@ class IntegrityCheck:
             findings += _unhashed_findings(dist, label, site_dir, record.unhashed)
             jobs += (_Job(dist, site_dir, entry) for entry in record.entries)
             return findings
-        rows = (
-            tuple(e.path for e in record.entries)
-            + tuple(p for _, p in record.unhashed)
-            + record.exempt
-        )
         files = anchored_files(dist, anchor, self._interpreter, site_dir, rows, record.entries)
         findings += files.findings
         where = f"{anchor.file_name}, {anchor.label}"
