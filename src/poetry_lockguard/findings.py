@@ -282,17 +282,16 @@ CATALOGUE: dict[Code, CodeInfo] = {
         Remedy.OTHER,
         "remove it if nothing installed it on purpose; if a package should own it,"
         " reinstall that package with `poetry lockguard repair{options}`",
-        per_file=True,
     ),
     "bytecode-unverified": CodeInfo(
         _W,
         "byte-code in `__pycache__` that Python may load instead of its verified source"
-        " was written for another Python version than the one running the check, which"
-        " cannot compile for it",
+        " could not be compared with a fresh compile: the environment's interpreter did"
+        " not run, or pytest wrote it with its assertions rewritten",
         Remedy.OTHER,
-        "run the check with the environment's own interpreter (`python -m poetry_lockguard"
-        " check --integrity` or the zipapp), or delete the `__pycache__` directories:"
-        " Python writes them again from the verified sources",
+        "delete the `__pycache__` directories it names (Python and pytest write them again"
+        " from the verified sources), or run the check where the environment's interpreter"
+        " runs",
     ),
     "site-unverified": CodeInfo(
         _W,

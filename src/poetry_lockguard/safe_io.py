@@ -50,7 +50,7 @@ class UnsafeFileError(Exception):
     """A file that must not be opened: not a regular file, or a symlink leaving its place."""
 
 
-def open_regular(path: Path) -> BinaryIO:
+def open_regular(path: str | Path) -> BinaryIO:
     """``path`` opened for reading, which must be a regular file (not a symlink).
 
     Raises FileNotFoundError when it does not exist, UnsafeFileError when it is not a

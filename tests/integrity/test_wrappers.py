@@ -109,7 +109,7 @@ CASES: dict[str, Callable[[PoetryProject, Path], None]] = {
 }
 
 #: The cases that plant a program in bin/, and its name.
-PLANTED = {
+PLANTED: dict[Callable[[PoetryProject, Path], None], str] = {
     planted_interpreter: "python3.11w",
     form_feed_after_the_path: "python\f",
     no_break_space_after_the_path: "python\xa0",

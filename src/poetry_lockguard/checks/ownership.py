@@ -10,9 +10,10 @@ sourceless ``.pyc``, a script, a symlink), a warning for data. A directory that 
 no owned file is reported once, not file by file.
 
 Byte-code in ``__pycache__`` beside an owned source is verified (``env/bytecode``):
-byte-code Python would load in place of its source must be that source's, else it is
-``file-modified``; where the check cannot compile for it (another Python version) it
-is counted in one ``bytecode-unverified`` warning.
+byte-code Python would load in place of its source must be that source's, as the
+environment's own interpreter compiles it, else it is ``file-modified``; where that
+interpreter cannot be run, the files are counted in one ``bytecode-unverified``
+warning.
 
 Site directories outside the environment that the target sees (the user site, the base
 interpreter's site-packages) are not walked: each is one ``site-unverified`` warning.
@@ -23,8 +24,10 @@ from __future__ import annotations
 import os
 
 from poetry_lockguard.checks.anchored import INSTALLER_FILES
+from poetry_lockguard.env.bytecode import PYTEST_REWRITTEN
 from poetry_lockguard.env.bytecode import cached_source
-from poetry_lockguard.env.bytecode import pyc_state
+from poetry_lockguard.env.bytecode import header_matches
+from poetry_lockguard.env.bytecode import verify_bytecode
 from poetry_lockguard.env.fence_files import MODULE_NAME as FENCE_MODULE
 from poetry_lockguard.env.fence_files import PTH_NAME as FENCE_PTH
 from poetry_lockguard.env.venv_files import SCRIPTS
@@ -79,7 +82,7 @@ class Owners:
             files.setdefault(path, name)
 
 
-def unaccounted(interpreter: Interpreter, owners: Owners) -> list[Finding]:
+def unaccounted(interpreter: Interpreter, owners: Owners, *, workers: int = 2) -> list[Finding]:
     """``unowned-file``, byte-code ``file-modified``, ``bytecode-unverified`` and
     ``site-unverified`` findings for ``interpreter``'s environment."""
     walk = _Walk(owners, os.path.realpath(interpreter.executable))
@@ -99,21 +102,14 @@ def unaccounted(interpreter: Interpreter, owners: Owners) -> list[Finding]:
             if data not in seen and os.path.isdir(data):
                 walk.directory(data, top=False, code=False)
     findings = walk.findings
-    if walk.unverifiable:
-        packages = sorted(set(walk.unverifiable.values()))
-        count = len(walk.unverifiable)
-        shown = ", ".join(packages[:5]) + (
-            f" and {len(packages) - 5} more" if len(packages) > 5 else ""
-        )
+    findings += _bytecode_findings(interpreter.executable, walk.bytecode, workers)
+    if walk.rewritten:
         findings.append(
-            finding(
-                "bytecode-unverified",
-                None,
-                f"{count} byte-code file{'s' if count != 1 else ''} of {shown} may be loaded"
-                " instead of their verified sources but could not be compared with them:"
-                f" they were written for {', '.join(sorted(walk.tags))}, not for the Python"
-                " running this check",
-                path=min(walk.unverifiable),
+            _unverified(
+                walk.rewritten,
+                "pytest wrote with their assertions rewritten, and pytest's import hook"
+                " loads them instead of their verified sources; lockguard does not rewrite"
+                " assertions to compare them",
             )
         )
     findings += _outside_sites(interpreter.origins, seen)
@@ -129,9 +125,11 @@ class _Walk:
         self._unread = owners.unread
         self._dirs = _ancestors(owners.files)
         self.findings: list[Finding] = []
-        #: Byte-code that could not be compared, with its source's owner.
-        self.unverifiable: dict[str, str] = {}
-        self.tags: set[str] = set()
+        #: Byte-code Python may load instead of an owned source: (pyc, source,
+        #: optimisation level, the source's owner).
+        self.bytecode: list[tuple[str, str, int, str]] = []
+        #: pytest's byte-code with rewritten assertions, with its source's owner.
+        self.rewritten: list[tuple[str, str]] = []
         self._tops: set[str] = set()
 
     def directory(self, path: str, *, top: bool, code: bool = True) -> None:
@@ -265,21 +263,13 @@ class _Walk:
                     # imported: data, as far as Python is concerned.
                     self._unowned(entry.path, Severity.WARNING)
                 continue
-            source, tag, optimization = cached
-            state = pyc_state(entry.path, source, tag, optimization) if code else "stale"
-            if state == "modified":
-                self.findings.append(
-                    finding(
-                        "file-modified",
-                        owner,
-                        f"{entry.path} is byte-code Python loads instead of {source}, but"
-                        " it is not that source's: its code differs from a fresh compile",
-                        path=entry.path,
-                    )
-                )
-            elif state == "unverifiable":
-                self.unverifiable[entry.path] = owner
-                self.tags.add(tag)
+            source, _tag, optimization = cached
+            if not code or not header_matches(entry.path, source):
+                continue
+            if optimization == PYTEST_REWRITTEN:
+                self.rewritten.append((entry.path, owner))
+            else:
+                self.bytecode.append((entry.path, source, optimization, owner))
 
     def _known(self, source: str) -> str | None:
         """What wrote ``source`` when it is a module of a site directory that lockguard
@@ -290,6 +280,50 @@ class _Walk:
         if name == FENCE_MODULE + ".py":
             return "lockguard's pip fence"
         return "the venv tool" if site_file_problem(source) == "" else None
+
+
+def _bytecode_findings(
+    python: Path, bytecode: list[tuple[str, str, int, str]], workers: int
+) -> list[Finding]:
+    """Byte-code compared with its source by the environment's interpreter."""
+    states = verify_bytecode(
+        python, [(pyc, src, opt) for pyc, src, opt, _ in bytecode], workers=workers
+    )
+    if states is None:
+        return [
+            _unverified(
+                [(pyc, owner) for pyc, _, _, owner in bytecode],
+                f"may be loaded instead of their verified sources, but {python} did not"
+                " run to compare them with a fresh compile",
+            )
+        ]
+    return [
+        finding(
+            "file-modified",
+            owner,
+            f"{pyc} is byte-code Python loads instead of {source}, but it is not that"
+            " source's: its code differs from a fresh compile",
+            path=pyc,
+        )
+        for (pyc, source, _, owner), state in zip(bytecode, states)
+        if state == "modified"
+    ]
+
+
+def _unverified(files: list[tuple[str, str]], why: str) -> Finding:
+    """One ``bytecode-unverified`` finding for ``files`` (byte-code, its source's
+    owner)."""
+    packages = sorted({owner for _, owner in files})
+    shown = ", ".join(packages[:5]) + (
+        f" and {len(packages) - 5} more" if len(packages) > 5 else ""
+    )
+    count = len(files)
+    return finding(
+        "bytecode-unverified",
+        None,
+        f"{count} byte-code file{'s' if count != 1 else ''} of {shown} {why}",
+        path=min(pyc for pyc, _ in files),
+    )
 
 
 def _is_interpreter(path: str, executable: str) -> bool:
@@ -303,7 +337,9 @@ def _is_interpreter(path: str, executable: str) -> bool:
     try:
         if os.path.getsize(real) != os.path.getsize(executable):
             return False
-        return read_regular(real, _INTERPRETER_LIMIT) == read_regular(executable, _INTERPRETER_LIMIT)
+        return read_regular(real, _INTERPRETER_LIMIT) == read_regular(
+            executable, _INTERPRETER_LIMIT
+        )
     except (OSError, UnsafeFileError):
         return False
 
