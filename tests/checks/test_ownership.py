@@ -21,6 +21,7 @@ from poetry_lockguard.config import load_policy
 from poetry_lockguard.env.bytecode import cached_source
 from poetry_lockguard.env.bytecode import verify_bytecode
 from poetry_lockguard.env.distributions import Distribution
+from poetry_lockguard.env.distributions import scan_distributions
 from poetry_lockguard.env.probe import probe_interpreter
 from tests.integrity.wheels import record_hash
 
@@ -273,3 +274,42 @@ def test_a_user_site_on_the_path_is_unverified(tmp_path: Path) -> None:
 
 if TYPE_CHECKING:
     import pytest_mock
+
+
+def _fake_pip(interpreter: Interpreter, *claims: str) -> Distribution:
+    """A `pip` (tolerated extraneous, never locked) whose RECORD also lists ``claims``."""
+    site = interpreter.site_dirs[0]
+    for claim in claims:
+        (site / claim).write_text("import os\n")
+    dist = _install(interpreter, "pip", {"pip/__init__.py": b""})
+    with open(dist.path / "RECORD", "a") as f:
+        for claim in claims:
+            f.write(f"{claim},{record_hash(b'import os' + bytes([10]))},10\n")
+    return dist
+
+
+def test_a_tolerated_distribution_owns_no_file_of_another_package(venv: Interpreter) -> None:
+    dist = _install(venv)
+    pip = _fake_pip(venv, "pkg/evil.py", "zz-pip.pth")
+    result = IntegrityCheck(venv, load_policy(None)).run([dist, pip], {})
+    found = sorted(
+        (f.code, f.package, f.path) for f in result.findings if f.code in OWNERSHIP_CODES
+    )
+    site = venv.site_dirs[0]
+    assert found == [
+        ("unowned-file", "pip", str(site / "pkg" / "evil.py")),
+        ("unowned-file", "pip", str(site / "zz-pip.pth")),
+    ]
+
+
+def test_the_pth_of_a_seeded_setuptools_is_its_seed_wheels(tmp_path: Path) -> None:
+    interpreter = _venv(tmp_path / "venv", "venv")  # with ensurepip's pip (and setuptools)
+    installed = scan_distributions(interpreter.site_dirs)
+    pth = interpreter.site_dirs[0] / "distutils-precedence.pth"
+    if not pth.exists():
+        pytest.skip("this Python's ensurepip seeds no setuptools")
+    assert _findings(interpreter, *installed) == []
+    pth.write_text(pth.read_text() + "import os\n")
+    setuptools = [d for d in installed if d.name == "setuptools"]
+    result = IntegrityCheck(interpreter, load_policy(None)).run(setuptools, {})
+    assert ("unowned-file", "setuptools") in [(f.code, f.package) for f in result.findings]

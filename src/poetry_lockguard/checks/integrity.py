@@ -144,7 +144,9 @@ class IntegrityCheck:
                 )
 
         findings += _fence_findings(self._interpreter.site_dirs)
-        findings += unaccounted(self._interpreter, self._owners, workers=self._workers)
+        findings += unaccounted(
+            self._interpreter, self._owners, locked=self._locked, workers=self._workers
+        )
         # A package's RECORD findings in RECORD order (a stable sort keeps it), then its
         # files by path: never by the absolute paths of RECORD rows, whose order
         # depends on where the environment lives.

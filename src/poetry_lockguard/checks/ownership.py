@@ -32,6 +32,7 @@ from poetry_lockguard.env.fence_files import MODULE_NAME as FENCE_MODULE
 from poetry_lockguard.env.fence_files import PTH_NAME as FENCE_PTH
 from poetry_lockguard.env.venv_files import SCRIPTS
 from poetry_lockguard.env.venv_files import is_interpreter_name
+from poetry_lockguard.env.venv_files import seed_wheel_pth_files
 from poetry_lockguard.env.venv_files import site_file_problem
 from poetry_lockguard.findings import Severity
 from poetry_lockguard.findings import finding
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
 _CODE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyw", ".so", ".pyd", ".pth", ".egg", ".zip")
 #: Data directories of a venv's prefix that wheels' ``.data/data`` install into.
 _DATA_DIRS = ("share", "etc")
+#: The largest .pth file compared with a seed wheel's.
+_PTH_LIMIT = 1024 * 1024
 #: The largest interpreter copy compared byte for byte.
 _INTERPRETER_LIMIT = 256 * 1024 * 1024
 #: The most paths one directory's finding names.
@@ -68,6 +71,8 @@ class Owners:
         self.metadata_dirs: set[str] = set()
         #: Those of the others (a missing or unreadable RECORD is its own finding).
         self.unread: set[str] = set()
+        #: (distribution, resolved site directory, the paths its RECORD lists).
+        self.claims: list[tuple[str, str, list[str]]] = []
 
     def unrecorded(self, dist_info: str) -> None:
         """A distribution's resolved metadata directory whose RECORD could not be read."""
@@ -77,15 +82,27 @@ class Owners:
         """The rows of ``name``'s RECORD (relative to the resolved ``site_dir``)."""
         self.metadata_dirs.add(os.path.join(site_dir, dist_info))
         files = self.files
+        paths = []
         for row in rows:
             path = os.path.normpath(row if os.path.isabs(row) else os.path.join(site_dir, row))
             files.setdefault(path, name)
+            paths.append(path)
+        self.claims.append((name, site_dir, paths))
 
 
-def unaccounted(interpreter: Interpreter, owners: Owners, *, workers: int = 2) -> list[Finding]:
+def unaccounted(
+    interpreter: Interpreter,
+    owners: Owners,
+    *,
+    locked: frozenset[str] = frozenset(),
+    workers: int = 2,
+) -> list[Finding]:
     """``unowned-file``, byte-code ``file-modified``, ``bytecode-unverified`` and
-    ``site-unverified`` findings for ``interpreter``'s environment."""
+    ``site-unverified`` findings for ``interpreter``'s environment; a distribution not
+    in ``locked`` (tolerated: allowed extraneous, a seed package) owns no file in
+    another distribution's package and no ``.pth`` that no seed wheel ships."""
     walk = _Walk(owners, os.path.realpath(interpreter.executable))
+    walk.findings += _trespasses(owners, locked, interpreter)
     seen: set[str] = set()
     for site in interpreter.site_dirs:
         real = os.path.realpath(site)
@@ -280,6 +297,69 @@ class _Walk:
         if name == FENCE_MODULE + ".py":
             return "lockguard's pip fence"
         return "the venv tool" if site_file_problem(source) == "" else None
+
+
+def _trespasses(owners: Owners, locked: frozenset[str], interpreter: Interpreter) -> list[Finding]:
+    """The files a tolerated distribution's RECORD claims but it may not own: one in a
+    regular package of another distribution, a ``.pth`` no seed wheel ships."""
+    owned_by: dict[str, set[str]] = {}  # a site directory's entry -> who owns files under it
+    for name, site_dir, paths in owners.claims:
+        for path in paths:
+            top = _top_entry(site_dir, path)
+            if top:
+                owned_by.setdefault(top, set()).add(name)
+    findings = []
+    seed_pth: dict[str, set[bytes]] | None = None
+    for name, site_dir, paths in owners.claims:
+        if name in locked:
+            continue
+        for path in paths:
+            top = _top_entry(site_dir, path)
+            if top is None:
+                continue
+            if top == path and path.endswith(".pth"):
+                if seed_pth is None:
+                    seed_pth = seed_wheel_pth_files(interpreter)
+                if _read_small(path) in seed_pth.get(os.path.basename(path), ()):
+                    continue
+                why = (
+                    "a .pth file, which Python runs at every start, and no seed wheel of"
+                    " this interpreter ships it"
+                )
+            else:
+                others = sorted(owned_by.get(top, set()) - {name})
+                if not others or not os.path.isfile(os.path.join(top, "__init__.py")):
+                    continue  # its own package, or a namespace package several share
+                if owners.files.get(os.path.join(top, "__init__.py")) == name:
+                    continue
+                why = f"in {others[0]}'s package {os.path.basename(top)}/"
+            findings.append(
+                finding(
+                    "unowned-file",
+                    name,
+                    f"{path} is listed in the RECORD of {name}, which poetry.lock does not"
+                    f" lock (it is tolerated, not verified against an archive), but it is {why}",
+                    path=path,
+                )
+            )
+    return findings
+
+
+def _top_entry(site_dir: str, path: str) -> str | None:
+    """The entry of ``site_dir`` that ``path`` is or lies under (not ``__pycache__``),
+    None for a path outside it."""
+    rel = os.path.relpath(path, site_dir)
+    if rel.startswith(os.pardir) or os.path.isabs(rel):
+        return None
+    first = rel.split(os.sep, 1)[0]
+    return None if first == "__pycache__" else os.path.join(site_dir, first)
+
+
+def _read_small(path: str) -> bytes | None:
+    try:
+        return read_regular(path, _PTH_LIMIT)
+    except (OSError, UnsafeFileError):
+        return None
 
 
 def _bytecode_findings(

@@ -11,6 +11,8 @@ beside what installers list in RECORD: known files, not unowned ones.
   written (the digests below, read off every virtualenv release from 20.0 and uv's
   releases from 0.4) or the copy in an importable virtualenv (the one Poetry makes
   environments with).
+- The seed packages' ``.pth`` files (setuptools' ``distutils-precedence.pth``), known
+  by the bytes of the seed wheels they come from.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ import re
 from poetry_lockguard.safe_io import UnsafeFileError
 from poetry_lockguard.safe_io import read_regular
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from poetry_lockguard.env.probe import Interpreter
 
 #: Names of the scripts directory that venv, virtualenv and uv write.
 SCRIPTS = frozenset(
@@ -120,3 +126,41 @@ def _importable_template_digest() -> str:
         return hashlib.sha256(read_regular(template, _LIMIT)).hexdigest()
     except (OSError, UnsafeFileError):
         return ""
+
+
+#: Directories of seed wheels besides the standard library's ``ensurepip/_bundled``:
+#: Debian's (python3-venv), and virtualenv's embedded wheels.
+_SEED_WHEEL_DIRS = ("/usr/share/python-wheels",)
+
+
+def seed_wheel_pth_files(interpreter: Interpreter) -> dict[str, set[bytes]]:
+    """The ``.pth`` files the seed wheels a venv tool installs from ship (setuptools'
+    ``distutils-precedence.pth``), by name: from the target's own ``ensurepip`` wheels,
+    Debian's, and an importable virtualenv's embedded ones."""
+    import zipfile
+
+    directories = [str(p / "ensurepip" / "_bundled") for p in interpreter.start_path]
+    directories += _SEED_WHEEL_DIRS
+    try:
+        spec = importlib.util.find_spec("virtualenv")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.origin:
+        directories.append(os.path.join(os.path.dirname(spec.origin), "seed", "wheels", "embed"))
+    found: dict[str, set[bytes]] = {}
+    for directory in directories:
+        try:
+            names = [n for n in os.listdir(directory) if n.startswith("setuptools-")]
+        except OSError:
+            continue
+        for name in names:
+            if not name.endswith(".whl"):
+                continue
+            try:
+                with zipfile.ZipFile(os.path.join(directory, name)) as wheel:
+                    for member in wheel.namelist():
+                        if "/" not in member and member.endswith(".pth"):
+                            found.setdefault(member, set()).add(wheel.read(member))
+            except (OSError, zipfile.BadZipFile, ValueError):
+                continue
+    return found
