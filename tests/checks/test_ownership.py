@@ -154,9 +154,11 @@ def test_a_file_in_a_distributions_directory_that_its_record_omits(venv: Interpr
     dist = _install(venv)
     (venv.site_dirs[0] / "pkg" / "extra.py").write_text("import os\n")
     (dist.path / "entry_points.txt").write_text("")
+    (dist.path / "LICENSE").write_text("")
     assert sorted(_findings(venv, dist)) == [
+        ("unowned-file", None, "error"),  # pkg-1.0.dist-info/entry_points.txt: names code
         ("unowned-file", None, "error"),  # pkg/extra.py
-        ("unowned-file", None, "warning"),  # pkg-1.0.dist-info/entry_points.txt
+        ("unowned-file", None, "warning"),  # pkg-1.0.dist-info/LICENSE
     ]
 
 

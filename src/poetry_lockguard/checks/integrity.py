@@ -96,8 +96,11 @@ class IntegrityCheck:
         *,
         workers: int | None = None,
         archives: ArchiveSources | None = None,
+        root: str = "",
     ) -> None:
         self._interpreter = interpreter
+        #: The project's own distribution (package mode): its editable ``.pth`` is its own.
+        self._root = root
         self._policy = policy
         self._workers = workers or max(2, _cpu_count())
         #: Where locked archives are looked for (None: verify against RECORD only).
@@ -145,7 +148,10 @@ class IntegrityCheck:
 
         findings += _fence_findings(self._interpreter.site_dirs)
         findings += unaccounted(
-            self._interpreter, self._owners, locked=self._locked, workers=self._workers
+            self._interpreter,
+            self._owners,
+            locked=self._locked | {self._root},
+            workers=self._workers,
         )
         # A package's RECORD findings in RECORD order (a stable sort keeps it), then its
         # files by path: never by the absolute paths of RECORD rows, whose order

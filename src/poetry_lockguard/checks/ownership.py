@@ -31,6 +31,7 @@ from poetry_lockguard.env.bytecode import verify_bytecode
 from poetry_lockguard.env.fence_files import MODULE_NAME as FENCE_MODULE
 from poetry_lockguard.env.fence_files import PTH_NAME as FENCE_PTH
 from poetry_lockguard.env.venv_files import SCRIPTS
+from poetry_lockguard.env.venv_files import SEED_PTH_MODULES
 from poetry_lockguard.env.venv_files import is_interpreter_name
 from poetry_lockguard.env.venv_files import seed_wheel_pth_files
 from poetry_lockguard.env.venv_files import site_file_problem
@@ -157,7 +158,11 @@ class _Walk:
         except OSError:
             return
         for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
+            if code and entry.is_symlink() and entry.is_dir():
+                # RECORD lists files, never directories: a link to a directory (a
+                # ``__pycache__`` included) brings in files that nothing verified.
+                self._unowned(entry.path, Severity.ERROR)
+            elif entry.is_dir(follow_symlinks=False):
                 if entry.path in self._metadata:
                     self._metadata_dir(entry.path)
                 elif entry.path in self._unread:
@@ -264,7 +269,10 @@ class _Walk:
                 file = os.path.join(root, name)
                 if file in self._files or (root == path and name in INSTALLER_FILES):
                     continue
-                self._unowned(file, Severity.WARNING)
+                # entry_points.txt names code that plugin systems (pytest's among them)
+                # import; the other metadata is data.
+                code = root == path and name == "entry_points.txt"
+                self._unowned(file, Severity.ERROR if code else Severity.WARNING)
 
     def _bytecode(self, path: str, code: bool) -> None:
         try:
@@ -272,13 +280,22 @@ class _Walk:
         except OSError:
             return
         for entry in entries:
+            if not entry.is_file(follow_symlinks=False):
+                # The import system follows a link, and nothing lives in __pycache__
+                # but the files it writes.
+                if entry.is_dir(follow_symlinks=False):
+                    self._unowned_dir(entry.path, code)
+                else:
+                    self._unowned(entry.path, Severity.ERROR if code else Severity.WARNING)
+                continue
             cached = cached_source(entry.path)
             owner = (self._files.get(cached[0]) or self._known(cached[0])) if cached else None
-            if cached is None or owner is None or not entry.is_file(follow_symlinks=False):
+            if cached is None or owner is None:
                 if entry.path not in self._files:
-                    # Without its source beside it, byte-code in __pycache__ is never
-                    # imported: data, as far as Python is concerned.
-                    self._unowned(entry.path, Severity.WARNING)
+                    # Byte-code without its source beside it is never imported from
+                    # __pycache__; anything else there can be (``pkg.__pycache__.x``).
+                    runs = code and entry.name.endswith(_CODE_SUFFIXES) and cached is None
+                    self._unowned(entry.path, Severity.ERROR if runs else Severity.WARNING)
                 continue
             source, _tag, optimization = cached
             if not code or not header_matches(entry.path, source):
@@ -317,14 +334,16 @@ def _trespasses(owners: Owners, locked: frozenset[str], interpreter: Interpreter
             top = _top_entry(site_dir, path)
             if top is None:
                 continue
-            if top == path and path.endswith(".pth"):
+            seeded = os.path.basename(top) in SEED_PTH_MODULES and not _is_bytecode(path)
+            if (top == path and path.endswith(".pth")) or seeded:
                 if seed_pth is None:
                     seed_pth = seed_wheel_pth_files(interpreter)
-                if _read_small(path) in seed_pth.get(os.path.basename(path), ()):
+                member = os.path.relpath(path, site_dir).replace(os.sep, "/")
+                if _read_small(path) in seed_pth.get(member, ()):
                     continue
                 why = (
-                    "a .pth file, which Python runs at every start, and no seed wheel of"
-                    " this interpreter ships it"
+                    "code Python runs at every start (a .pth file or what one imports),"
+                    " and no seed wheel of this interpreter ships it so"
                 )
             else:
                 others = sorted(owned_by.get(top, set()) - {name})
@@ -343,6 +362,10 @@ def _trespasses(owners: Owners, locked: frozenset[str], interpreter: Interpreter
                 )
             )
     return findings
+
+
+def _is_bytecode(path: str) -> bool:
+    return os.path.basename(os.path.dirname(path)) == "__pycache__"
 
 
 def _top_entry(site_dir: str, path: str) -> str | None:

@@ -505,7 +505,7 @@ def _check_lock_and_environment(
             },
             **required,
         }
-        integrity = IntegrityCheck(interpreter, policy, archives=archives).run(
+        integrity = IntegrityCheck(interpreter, policy, archives=archives, root=root).run(
             installed, verified, progress=progress
         )
         findings += integrity.findings

@@ -133,9 +133,14 @@ def _importable_template_digest() -> str:
 _SEED_WHEEL_DIRS = ("/usr/share/python-wheels",)
 
 
+#: The packages the seed wheels' ``.pth`` files import at every start.
+SEED_PTH_MODULES = ("_distutils_hack",)
+
+
 def seed_wheel_pth_files(interpreter: Interpreter) -> dict[str, set[bytes]]:
     """The ``.pth`` files the seed wheels a venv tool installs from ship (setuptools'
-    ``distutils-precedence.pth``), by name: from the target's own ``ensurepip`` wheels,
+    ``distutils-precedence.pth``) and the files of the packages they import
+    (``SEED_PTH_MODULES``), by member name: from the target's own ``ensurepip`` wheels,
     Debian's, and an importable virtualenv's embedded ones."""
     import zipfile
 
@@ -159,7 +164,8 @@ def seed_wheel_pth_files(interpreter: Interpreter) -> dict[str, set[bytes]]:
             try:
                 with zipfile.ZipFile(os.path.join(directory, name)) as wheel:
                     for member in wheel.namelist():
-                        if "/" not in member and member.endswith(".pth"):
+                        top = member.split("/", 1)[0]
+                        if (top == member and member.endswith(".pth")) or top in SEED_PTH_MODULES:
                             found.setdefault(member, set()).add(wheel.read(member))
             except (OSError, zipfile.BadZipFile, ValueError):
                 continue
