@@ -158,6 +158,8 @@ class _Walk:
         except OSError:
             return
         for entry in entries:
+            if entry.path in self._unread:
+                continue  # its own finding: no RECORD to read
             if code and entry.is_symlink() and entry.is_dir():
                 # RECORD lists files, never directories: a link to a directory (a
                 # ``__pycache__`` included) brings in files that nothing verified.
