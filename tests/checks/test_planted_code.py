@@ -45,7 +45,7 @@ def _errors(interpreter: Interpreter, *installed: Distribution) -> list[tuple[st
 
 def _runs(interpreter: Interpreter, code: str = "import pkg", *flags: str) -> str:
     return subprocess.run(
-        [str(interpreter.executable), *flags, "-c", code],
+        [str(interpreter.executable), "-B", *flags, "-c", code],  # -B: writes no byte-code
         capture_output=True,
         text=True,
         cwd="/",
