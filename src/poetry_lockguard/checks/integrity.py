@@ -183,7 +183,8 @@ class IntegrityCheck:
         label = _label(dist)
         # Where there is no RECORD to read, the metadata directory's own files are the
         # finding below, not unowned files; what the distribution installed is unowned.
-        metadata = os.path.join(os.path.realpath(dist.path.parent), dist.path.name)
+        site_dir = os.path.realpath(dist.path.parent)
+        metadata = os.path.join(site_dir, dist.path.name)
         try:
             mode = os.lstat(dist.path).st_mode
         except OSError:
@@ -225,7 +226,6 @@ class IntegrityCheck:
                     path=str(record_path),
                 )
             ]
-        site_dir = os.path.realpath(dist.path.parent)
         rows = (
             tuple(e.path for e in record.entries)
             + tuple(p for _, p in record.unhashed)

@@ -149,6 +149,7 @@ class _Walk:
         #: pytest's byte-code with rewritten assertions, with its source's owner.
         self.rewritten: list[tuple[str, str]] = []
         self._tops: set[str] = set()
+        self._venv_files: dict[str, str | None] = {}
 
     def directory(self, path: str, *, top: bool, code: bool = True) -> None:
         if top:
@@ -167,15 +168,13 @@ class _Walk:
             elif entry.is_dir(follow_symlinks=False):
                 if entry.path in self._metadata:
                     self._metadata_dir(entry.path)
-                elif entry.path in self._unread:
-                    continue
                 elif entry.name == "__pycache__":
                     self._bytecode(entry.path, code)
                 elif entry.path in self._dirs:
                     self.directory(entry.path, top=False, code=code)
                 else:
                     self._unowned_dir(entry.path, code)
-            elif entry.path not in self._files and entry.path not in self._unread:
+            elif entry.path not in self._files:
                 self._unowned_site_file(entry, top=top, code=code)
 
     def scripts(self, path: str) -> None:
@@ -207,7 +206,7 @@ class _Walk:
         if top and entry.name in (FENCE_MODULE + ".py", FENCE_PTH):
             return  # compared with the bytes lockguard writes by the integrity check
         if top:
-            problem = site_file_problem(entry.path)
+            problem = self._venv_file_problem(entry.path)
             if problem == "":
                 return
             if problem is not None:
@@ -221,13 +220,10 @@ class _Walk:
                     )
                 )
                 return
-        severity = Severity.WARNING
-        if code and (entry.is_symlink() or entry.name.endswith(_CODE_SUFFIXES)):
-            if entry.name.endswith(".pth") and not top:
-                severity = Severity.WARNING  # only a site directory's own .pth files run
-            else:
-                severity = Severity.ERROR
-        self._unowned(entry.path, severity)
+        runs = code and (entry.is_symlink() or entry.name.endswith(_CODE_SUFFIXES))
+        if entry.name.endswith(".pth") and not top:
+            runs = False  # only a site directory's own .pth files run
+        self._unowned(entry.path, Severity.ERROR if runs else Severity.WARNING)
 
     def _unowned(self, path: str, severity: Severity) -> None:
         runs = "it can be imported or run" if severity is Severity.ERROR else "nothing verifies it"
@@ -315,7 +311,14 @@ class _Walk:
             return None
         if name == FENCE_MODULE + ".py":
             return "lockguard's pip fence"
-        return "the venv tool" if site_file_problem(source) == "" else None
+        return "the venv tool" if self._venv_file_problem(source) == "" else None
+
+    def _venv_file_problem(self, path: str) -> str | None:
+        """``site_file_problem``, judged once a file (its module and its byte-code both
+        ask)."""
+        if path not in self._venv_files:
+            self._venv_files[path] = site_file_problem(path)
+        return self._venv_files[path]
 
 
 def _trespasses(owners: Owners, locked: frozenset[str], interpreter: Interpreter) -> list[Finding]:

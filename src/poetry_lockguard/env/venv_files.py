@@ -1,9 +1,9 @@
 """What the tools that make virtual environments (venv, virtualenv, uv) write into them
 beside what installers list in RECORD: known files, not unowned ones.
 
-- The scripts directory: the activation scripts and the interpreter's links. Their
-  content names the environment's own path, so it is not compared; the interpreter
-  links are validated by the probe.
+- The scripts directory: the activation scripts and the interpreter's links. The
+  scripts' content names the environment's own path, so it is not compared; a name of
+  the interpreter must be a link to it or a copy of it (``checks/ownership``).
 - The site directory: virtualenv and uv write ``_virtualenv.pth`` (one line,
   ``import _virtualenv``) and ``_virtualenv.py`` on the Python versions that need its
   distutils patch. The ``.pth`` runs the module at every start of the interpreter, so
@@ -112,16 +112,21 @@ def site_file_problem(path: str) -> str | None:
     return f"is not a copy virtualenv or uv writes (sha256={digest})"
 
 
-def _importable_template_digest() -> str:
-    """The sha256 of the ``_virtualenv.py`` of an importable virtualenv (found without
-    importing it), "" without one."""
+def _virtualenv_dir() -> str | None:
+    """The package directory of an importable virtualenv (found without importing it)."""
     try:
         spec = importlib.util.find_spec("virtualenv")
     except (ImportError, ValueError):
+        return None
+    return os.path.dirname(spec.origin) if spec is not None and spec.origin else None
+
+
+def _importable_template_digest() -> str:
+    """The sha256 of the ``_virtualenv.py`` of an importable virtualenv, "" without one."""
+    virtualenv = _virtualenv_dir()
+    if virtualenv is None:
         return ""
-    if spec is None or not spec.origin:
-        return ""
-    template = os.path.join(os.path.dirname(spec.origin), "create", "via_global_ref", MODULE_NAME)
+    template = os.path.join(virtualenv, "create", "via_global_ref", MODULE_NAME)
     try:
         return hashlib.sha256(read_regular(template, _LIMIT)).hexdigest()
     except (OSError, UnsafeFileError):
@@ -146,12 +151,9 @@ def seed_wheel_pth_files(interpreter: Interpreter) -> dict[str, set[bytes]]:
 
     directories = [str(p / "ensurepip" / "_bundled") for p in interpreter.start_path]
     directories += _SEED_WHEEL_DIRS
-    try:
-        spec = importlib.util.find_spec("virtualenv")
-    except (ImportError, ValueError):
-        spec = None
-    if spec is not None and spec.origin:
-        directories.append(os.path.join(os.path.dirname(spec.origin), "seed", "wheels", "embed"))
+    virtualenv = _virtualenv_dir()
+    if virtualenv is not None:
+        directories.append(os.path.join(virtualenv, "seed", "wheels", "embed"))
     found: dict[str, set[bytes]] = {}
     for directory in directories:
         try:
