@@ -46,6 +46,7 @@ class Policy:
         "allow_extraneous",
         "allow_unhashed",
         "build",
+        "download_archives",
         "mode",
         "on_run",
         "pip_fence",
@@ -69,6 +70,8 @@ class Policy:
     require_anchored: Final[bool]
     #: Directories of locked archives (relative to the project), after Poetry's cache.
     wheelhouse: Final[tuple[str, ...]]
+    #: ``check --integrity`` downloads the locked archives it finds nowhere here.
+    download_archives: Final[bool]
 
     def __init__(
         self,
@@ -83,6 +86,7 @@ class Policy:
         seed_packages: str = "info",
         require_anchored: bool = False,
         wheelhouse: tuple[str, ...] = (),
+        download_archives: bool = False,
     ) -> None:
         self.allow_extraneous = allow_extraneous
         self.allow_unhashed = allow_unhashed
@@ -95,6 +99,7 @@ class Policy:
         self.seed_packages = seed_packages
         self.require_anchored = require_anchored
         self.wheelhouse = wheelhouse
+        self.download_archives = download_archives
 
     def requiring_anchored(self) -> Policy:
         """This policy with ``require-anchored`` on (what ``--strict`` asks for)."""
@@ -110,6 +115,7 @@ class Policy:
             self.seed_packages,
             True,
             self.wheelhouse,
+            self.download_archives,
         )
 
     def _fields(self) -> tuple[object, ...]:
@@ -125,6 +131,7 @@ class Policy:
             self.seed_packages,
             self.require_anchored,
             self.wheelhouse,
+            self.download_archives,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -143,7 +150,7 @@ class Policy:
             f"pip_fence={self.pip_fence!r}, build={self.build!r}, "
             f"allow_build={self.allow_build!r}, seed_packages={self.seed_packages!r}, "
             f"require_anchored={self.require_anchored!r}, "
-            f"wheelhouse={self.wheelhouse!r})"
+            f"wheelhouse={self.wheelhouse!r}, download_archives={self.download_archives!r})"
         )
 
 
@@ -198,6 +205,7 @@ _KEYS = {
     "seed-packages": ("seed_packages", _choice(SEED_POLICIES)),
     "require-anchored": ("require_anchored", _bool),
     "wheelhouse": ("wheelhouse", _paths),
+    "download-archives": ("download_archives", _bool),
 }
 
 

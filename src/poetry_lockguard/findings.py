@@ -311,12 +311,14 @@ CATALOGUE: dict[Code, CodeInfo] = {
     ),
     "unanchored": CodeInfo(
         _W,
-        "a locked package's files were verified against its installed RECORD only: no"
-        " archive poetry.lock pins was found to verify them against",
+        "a package's files were verified against its installed RECORD only: no archive"
+        " poetry.lock pins was found to verify them against (or, for a tolerated package"
+        " the lock does not pin, no seed wheel of its version)",
         Remedy.OTHER,
         "make the locked archives available: `poetry install` keeps them in Poetry's"
         " artifact cache, or name a directory of them with `--wheelhouse DIR` (the"
-        " `wheelhouse` setting in [tool.lockguard])",
+        " `wheelhouse` setting in [tool.lockguard]); lock a tolerated package, or"
+        " remove it",
     ),
     "record-missing": CodeInfo(
         _E, "a distribution has no RECORD", Remedy.REPAIR, _REPAIR_HINT, "reinstall"

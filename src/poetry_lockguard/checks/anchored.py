@@ -21,12 +21,15 @@ import os
 import re
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.env.archives import ArchiveDir
 from poetry_lockguard.env.archives import ArchiveSources
+from poetry_lockguard.env.archives import open_hashed
 from poetry_lockguard.env.archives import open_verified
 from poetry_lockguard.env.record import RecordEntry
+from poetry_lockguard.env.wheel import EntryPoint
 from poetry_lockguard.env.wheel import WheelError
 from poetry_lockguard.env.wheel import read_wheel
 from poetry_lockguard.findings import Severity
@@ -37,12 +40,11 @@ from poetry_lockguard.safe_io import read_regular
 
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Mapping
 
     from poetry_lockguard.config import Policy
     from poetry_lockguard.env.distributions import Distribution
     from poetry_lockguard.env.probe import Interpreter
-    from poetry_lockguard.env.wheel import EntryPoint
     from poetry_lockguard.env.wheel import WheelContents
     from poetry_lockguard.findings import Finding
     from poetry_lockguard.lock.model import LockedFile
@@ -84,6 +86,8 @@ class Anchor:
     label: str
     #: The archive's sha256 (hex), the one poetry.lock lists for it.
     sha256: str = ""
+    #: A seed wheel of the interpreter or the venv tool (the lock does not pin it).
+    seed: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,11 +104,17 @@ class AnchoredFiles:
 
 
 def archive_sources(
-    project_dir: Path, cache_dir: Path | None, wheelhouses: tuple[Path, ...], policy: Policy
+    project_dir: Path,
+    cache_dir: Path | None,
+    wheelhouses: tuple[Path, ...],
+    policy: Policy,
+    seed_dirs: list[tuple[str, str]] | None = None,
 ) -> ArchiveSources:
-    """Poetry's artifact cache, then the wheelhouses given, then the configured ones.
-    Raises LockguardError for a wheelhouse that is not a directory: a typo would
-    otherwise leave every package unanchored without a word about why."""
+    """Poetry's artifact cache, then the wheelhouses given, then the configured ones,
+    then the interpreter's seed wheels (``seed_dirs``; a locked pip or setuptools the
+    venv was seeded with is found there). Raises LockguardError for a wheelhouse that
+    is not a directory: a typo would otherwise leave every package unanchored without
+    a word about why."""
     from poetry_lockguard.errors import LockguardError
 
     dirs: list[ArchiveDir] = []
@@ -118,7 +128,58 @@ def archive_sources(
         if not path.is_dir():
             raise LockguardError(f"{where}: {path} is not a directory")
         dirs.append(ArchiveDir(path, f"the wheelhouse {path}", False))
+    for directory, label in seed_dirs or ():
+        dirs.append(ArchiveDir(Path(directory), f"{label} ({directory})", False, seed=True))
     return ArchiveSources(dirs)
+
+
+def find_seed_anchor(
+    dist: Distribution, sources: ArchiveSources, tags: tuple[str, ...]
+) -> Anchor | Finding | None:
+    """The seed wheel ``dist`` (a package poetry.lock does not lock at its version) was
+    installed from, when the interpreter or the venv tool ships one of its name and
+    version: the wheel is trusted for where it is (the standard library, the venv
+    tool), not for a hash in the lock. None when there is none; ``archive-invalid``
+    when the one there cannot be read."""
+    from poetry_lockguard.versions import same_version
+
+    label = f"{dist.display_name or dist.name} {dist.version}".strip()
+    found: list[tuple[int, str, str, str]] = []
+    rank = {tag: i for i, tag in enumerate(tags)}
+    for directory in sources.directories:
+        if not directory.seed:
+            continue
+        try:
+            names = sorted(os.listdir(directory.path))
+        except OSError:
+            continue
+        for name in names:
+            parts = name[: -len(".whl")].split("-") if name.endswith(".whl") else []
+            if len(parts) < 5 or canonicalize_name(parts[0]) != dist.name:
+                continue
+            if not same_version(parts[1], dist.version):
+                continue
+            best = min((rank[t] for t in _wheel_tags(name) if t in rank), default=None)
+            if tags and best is None:
+                continue
+            found.append((best or 0, name, str(directory.path / name), directory.label))
+    for _, name, path, where in sorted(found, key=lambda f: (f[0], f[1])):
+        hashed = open_hashed(path)
+        if hashed is None:
+            continue
+        opened, digest = hashed
+        with opened:
+            try:
+                wheel = read_wheel(opened, dist.name, path)
+            except WheelError as e:
+                return finding(
+                    "archive-invalid",
+                    dist.name,
+                    f"{label}: the seed wheel {name} ({where}) {e}",
+                    path=path,
+                )
+        return Anchor(wheel, name, where, digest, seed=True)
+    return None
 
 
 def find_anchor(
@@ -177,11 +238,54 @@ def find_anchor(
             break
     if fallback is not None:
         return fallback
-    where = ", ".join(d.label for d in sources.directories) or "no archive directory"
+    labels = [d.label for d in sources.directories if not d.seed]
+    if any(d.seed for d in sources.directories):
+        labels.append("the interpreter's seed wheels")
+    where = ", ".join(labels) or "no archive directory"
     why = f"none of the {len(ranked)} locked wheel(s) it could be installed from is in {where}"
     if wrong:
         why += f" ({wrong[0]} has another sha256 than poetry.lock)"
+    if dist.name in sources.problems:
+        why += f"; {sources.problems[dist.name]}"
     return unanchored(why)
+
+
+def missing_archives(
+    installed: list[Distribution],
+    required: Mapping[str, LockedPackage],
+    sources: ArchiveSources,
+    tags: tuple[str, ...],
+) -> list[tuple[LockedPackage, LockedFile]]:
+    """The locked wheel to fetch for each installed package that poetry.lock pins at its
+    installed version and none of whose locked wheels for this interpreter is in
+    ``sources`` with its locked sha256: the one an installer would choose (best tag)."""
+    from poetry_lockguard.versions import same_version
+
+    wanted: dict[str, tuple[LockedPackage, LockedFile]] = {}
+    for dist in installed:
+        package = required.get(dist.name)
+        if (
+            package is None
+            or dist.name in wanted
+            or not same_version(package.version, dist.version)
+        ):
+            continue
+        if package.source.type not in ("", "legacy", "url"):
+            continue
+        wheels = [f for f in package.files if f.name.endswith(".whl") and f.algorithm == "sha256"]
+        ranked = _compatible(wheels, tags)
+        if ranked and not any(_held(sources, locked) for locked in ranked):
+            wanted[dist.name] = (package, ranked[0])
+    return [wanted[name] for name in sorted(wanted)]
+
+
+def _held(sources: ArchiveSources, locked: LockedFile) -> bool:
+    for path, _ in sources.candidates(locked.name):
+        opened = open_verified(path, locked.digest)
+        if opened is not None:
+            opened.close()
+            return True
+    return False
 
 
 def anchored_files(
@@ -246,24 +350,28 @@ def anchored_files(
                 f"{locked.digest}, {locked.size} bytes)",
                 expected=f"{locked.algorithm}={locked.digest} size={locked.size}",
                 found=f"{listed.algorithm}={listed.digest} size={listed.size}",
-                line=listed.line,
                 path=os.path.join(site_dir, listed.path),
             )
         )
-    for point in wheel.entry_points:
+    rows = {os.path.normpath(os.path.join(site_dir, row)) for row in installed_rows}
+    for point, required in _wrappers(dist.name, wheel.entry_points, interpreter):
         target = os.path.normpath(os.path.join(scripts_dir, point.name))
         expected.add(target)
+        if not required and target not in rows and not os.path.lexists(target):
+            continue
         problem = _wrapper_problem(target, point, interpreter)
         if problem:
             findings.append(_modified(dist.name, label, target, anchor, problem))
     dist_info = os.path.join(site_dir, wheel.dist_info)
+    # virtualenv's seeder marks what it installed with ``<name>-<version>.virtualenv``.
+    marker = os.path.join(site_dir, wheel.dist_info[: -len(".dist-info")] + ".virtualenv")
     for row in installed_rows:
         target = os.path.normpath(os.path.join(site_dir, row))
-        if target in expected:
+        if target in expected or target == marker:
             continue
         if os.path.dirname(target) == dist_info and os.path.basename(target) in INSTALLER_FILES:
             continue
-        if _is_bytecode_of(target, sources) or _is_cache_of(target, sources):
+        if _is_bytecode_of(target, sources) or _is_cache_dir(target):
             continue
         findings.append(
             finding(
@@ -352,20 +460,57 @@ def _installed_header(
 
 
 def _is_bytecode_of(path: str, sources: set[str]) -> bool:
-    """Whether ``path`` is ``__pycache__/<stem>.<tag>.pyc`` of one of ``sources``."""
+    """Whether ``path`` is ``__pycache__/<stem>.<tag>.pyc`` of one of ``sources``, or
+    ``<stem>.<tag>.pyc`` beside it (where virtualenv's seeder lists the byte-code it
+    writes into ``__pycache__``; nothing imports a file of that name)."""
     directory, name = os.path.split(path)
-    if os.path.basename(directory) != "__pycache__" or not name.endswith(".pyc"):
+    if not name.endswith(".pyc"):
         return False
-    stem = name.split(".", 1)[0]
-    return os.path.join(os.path.dirname(directory), stem + ".py") in sources
+    stem, dot, tag = name[: -len(".pyc")].partition(".")
+    if os.path.basename(directory) == "__pycache__":
+        return os.path.join(os.path.dirname(directory), stem + ".py") in sources
+    return bool(dot and tag) and os.path.join(directory, stem + ".py") in sources
 
 
-def _is_cache_of(path: str, sources: set[str]) -> bool:
-    """Whether ``path`` is the ``__pycache__`` directory beside one of ``sources``
-    (virtualenv's seeder lists those directories in RECORD)."""
-    if os.path.basename(path) != "__pycache__":
-        return False
-    return any(os.path.dirname(source) == os.path.dirname(path) for source in sources)
+def _is_cache_dir(path: str) -> bool:
+    """Whether ``path`` is a ``__pycache__`` directory (virtualenv's seeder lists them in
+    RECORD), or absent: the byte-code in it is verified by the ownership walk."""
+    return os.path.basename(path) == "__pycache__" and (
+        (os.path.isdir(path) and not os.path.islink(path)) or not os.path.lexists(path)
+    )
+
+
+#: Entry points installers rename for the interpreter they install into: pip's
+#: installer writes ``pip`` as ``pip``, ``pipX`` and ``pipX.Y`` and setuptools'
+#: ``easy_install`` also as ``easy_install-X.Y``, virtualenv's seeder ``pip-X.Y``; the
+#: versioned names the archive lists may be missing.
+_VERSIONED = {
+    "pip": ("pip", re.compile(r"pip(-?\d+(\.\d+)?)?")),
+    "setuptools": ("easy_install", re.compile(r"easy_install(-\d+\.\d+)?")),
+}
+
+
+def _wrappers(
+    name: str, points: tuple[EntryPoint, ...], interpreter: Interpreter
+) -> list[tuple[EntryPoint, bool]]:
+    """The console-script wrappers an installer writes for ``points``, each with whether
+    it must be there. For pip's and setuptools' own scripts, installers differ (pip
+    writes versioned names, ensurepip's ``altinstall`` fewer, others the archive's):
+    each of those names that is there is verified, none is required."""
+    versioned = _VERSIONED.get(name)
+    if versioned is None:
+        return [(p, True) for p in points]
+    base, pattern = versioned
+    main = next((p for p in points if p.name == base), None)
+    if main is None:
+        return [(p, True) for p in points]
+    major, minor = interpreter.version.split(".")[:2]
+    names = {p.name for p in points if pattern.fullmatch(p.name)}
+    names |= {f"{base}-{major}.{minor}"}  # virtualenv's seeder writes this one
+    if base == "pip":
+        names |= {f"pip{major}", f"pip{major}.{minor}"}
+    renamed = [(EntryPoint(n, main.module, main.attr), False) for n in sorted(names)]
+    return [(p, True) for p in points if not pattern.fullmatch(p.name)] + renamed
 
 
 def _interpreter_named(path: str, interpreter: Interpreter) -> bool:
@@ -497,8 +642,9 @@ def _wrapper_problem(path: str, point: EntryPoint, interpreter: Interpreter) -> 
 def _is_wrapper(tree: ast.Module, point: EntryPoint) -> bool:
     """The wrappers of pip, uv and Poetry's installer, as a grammar: ``import re``,
     ``import sys``, ``from MODULE import ATTR``, then under ``if __name__ ==
-    "__main__":`` only edits of ``sys.argv[0]`` and ``sys.exit(ATTR...())``."""
-    head = point.attr.split(".")[0]
+    "__main__":`` only edits of ``sys.argv[0]`` and ``sys.exit(ATTR...())``;
+    virtualenv's seeder writes the ``from MODULE import ATTR`` first thing under the
+    ``if`` instead."""
     body = list(tree.body)
     imported = False
     while body and not isinstance(body[0], ast.If):
@@ -510,23 +656,33 @@ def _is_wrapper(tree: ast.Module, point: EntryPoint) -> bool:
             if statement.names[0].asname is None:
                 continue
             return False
-        if (
-            isinstance(statement, ast.ImportFrom)
-            and statement.module == point.module
-            and statement.level == 0
-            and [(a.name, a.asname) for a in statement.names] == [(head, None)]
-            and not imported
-        ):
+        if _imports_entry_point(statement, point) and not imported:
             imported = True
             continue
         return False
-    if not imported or len(body) != 1:
+    if len(body) != 1:
         return False
     main = body[0]
     if not isinstance(main, ast.If) or main.orelse or not _is_main_test(main.test):
         return False
-    *edits, last = main.body
+    inner = list(main.body)
+    if not imported and inner and _imports_entry_point(inner[0], point):
+        imported = True
+        inner.pop(0)
+    if not imported or not inner:
+        return False
+    *edits, last = inner
     return all(_is_argv_edit(s) for s in edits) and _is_exit_call(last, point.attr)
+
+
+def _imports_entry_point(statement: ast.stmt, point: EntryPoint) -> bool:
+    """``from MODULE import ATTR`` (the first part of a dotted ATTR), nothing else."""
+    return (
+        isinstance(statement, ast.ImportFrom)
+        and statement.module == point.module
+        and statement.level == 0
+        and [(a.name, a.asname) for a in statement.names] == [(point.attr.split(".")[0], None)]
+    )
 
 
 def _is_main_test(test: ast.expr) -> bool:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from poetry_lockguard.checks.anchored import Anchor
 from poetry_lockguard.checks.anchored import anchored_files
 from poetry_lockguard.checks.anchored import find_anchor
+from poetry_lockguard.checks.anchored import find_seed_anchor
 from poetry_lockguard.checks.ownership import Owners
 from poetry_lockguard.checks.ownership import unaccounted
 from poetry_lockguard.checks.receipts import ReceiptCheck
@@ -97,10 +98,14 @@ class IntegrityCheck:
         workers: int | None = None,
         archives: ArchiveSources | None = None,
         root: str = "",
+        tolerated: frozenset[str] = frozenset(),
     ) -> None:
         self._interpreter = interpreter
         #: The project's own distribution (package mode): its editable ``.pth`` is its own.
         self._root = root
+        #: Installed without the lock, and no drift (seed, tool and allowed packages):
+        #: one that nothing anchors is ``unanchored``.
+        self._tolerated = tolerated
         self._policy = policy
         self._workers = workers or max(2, _cpu_count())
         #: Where locked archives are looked for (None: verify against RECORD only).
@@ -147,10 +152,11 @@ class IntegrityCheck:
                 )
 
         findings += _fence_findings(self._interpreter.site_dirs)
+        seeded = {n for n, a in self._anchors.items() if isinstance(a, Anchor) and a.seed}
         findings += unaccounted(
             self._interpreter,
             self._owners,
-            locked=self._locked | {self._root},
+            locked=self._locked | seeded | {self._root},
             workers=self._workers,
         )
         # A package's RECORD findings in RECORD order (a stable sort keeps it), then its
@@ -305,6 +311,10 @@ class IntegrityCheck:
         anchors: dict[str, Anchor | Finding | None] = {}
         for dist in installed:
             package = required.get(dist.name)
+            if package is None and dist.name != self._root and dist.name not in anchors:
+                anchors[dist.name] = find_seed_anchor(
+                    dist, archives, self._interpreter.tags
+                ) or self._unlocked(dist, archives)
             if package is None or not same_version(package.version, dist.version):
                 continue
             if package.source.type in ("directory", "git") or dist.name in anchors:
@@ -315,6 +325,21 @@ class IntegrityCheck:
                 dist, package, archives, self._interpreter.tags, self._policy
             )
         return anchors
+
+    def _unlocked(self, dist: Distribution, archives: ArchiveSources) -> Finding | None:
+        """``unanchored`` for a tolerated distribution no seed wheel anchors."""
+        if dist.name not in self._tolerated:
+            return None  # drift (extraneous): that finding says it all
+        seeds = [d.label for d in archives.directories if d.seed]
+        where = f"no seed wheel of it is in {', '.join(seeds)}" if seeds else "no seed wheel here"
+        return finding(
+            "unanchored",
+            dist.name,
+            f"{_label(dist)}: verified against its installed RECORD only: poetry.lock does not"
+            f" pin it, and {where}",
+            path=str(dist.path),
+            severity=Severity.ERROR if self._policy.require_anchored else None,
+        )
 
     def _hash(
         self,

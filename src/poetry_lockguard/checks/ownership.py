@@ -340,6 +340,10 @@ def _trespasses(owners: Owners, locked: frozenset[str], interpreter: Interpreter
             if top is None:
                 continue
             seeded = os.path.basename(top) in SEED_PTH_MODULES and not _is_bytecode(path)
+            if seeded and (not os.path.lexists(path) or _is_directory(path)):
+                # A row of nothing (virtualenv's seeder lists byte-code where it does not
+                # write it) or a __pycache__ directory, whose files the walk verifies.
+                continue
             if (top == path and path.endswith(".pth")) or seeded:
                 if seed_pth is None:
                     seed_pth = seed_wheel_pth_files(interpreter)
@@ -367,6 +371,10 @@ def _trespasses(owners: Owners, locked: frozenset[str], interpreter: Interpreter
                 )
             )
     return findings
+
+
+def _is_directory(path: str) -> bool:
+    return os.path.isdir(path) and not os.path.islink(path)
 
 
 def _is_bytecode(path: str) -> bool:

@@ -42,17 +42,27 @@ from poetry_lockguard.report.model import LockInfo
 from poetry_lockguard.report.model import Report
 
 
+#: The codes of distributions present without the lock that are not drift.
+_TOLERATED = frozenset({"seed-package", "tool-package"})
+
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from collections.abc import Mapping
     from pathlib import Path
     from typing import Final
 
+    from poetry_lockguard.env.archives import ArchiveSources
+    from poetry_lockguard.env.distributions import Distribution
+    from poetry_lockguard.env.download import Source
     from poetry_lockguard.env.probe import Interpreter
     from poetry_lockguard.env.probe import PendingProbe
     from poetry_lockguard.env.state import RecordedSelection
     from poetry_lockguard.findings import Finding
     from poetry_lockguard.lock.model import Lock
+    from poetry_lockguard.lock.model import LockedFile
+    from poetry_lockguard.lock.model import LockedPackage
     from poetry_lockguard.lock.project import Project
     from poetry_lockguard.lock.selection import Selection
 
@@ -154,6 +164,8 @@ class CheckOptions:
     """What to check: the project, the target interpreter and the selection."""
 
     __slots__ = (
+        "download_archives",
+        "download_sources",
         "hint_directory",
         "integrity",
         "lock_only",
@@ -179,6 +191,11 @@ class CheckOptions:
     #: `` -C DIR`` for hints, when the caller knows better than the current directory
     #: (Poetry's ``-C`` changes into the project before the command runs).
     hint_directory: Final[str | None]
+    #: ``--download-archives``: fetch the locked archives found nowhere here.
+    download_archives: Final[bool]
+    #: What the caller knows of the lock's sources (the plugin: Poetry's default
+    #: source and credentials): (source URL, or "" for the default source, source).
+    download_sources: Final[tuple[tuple[str, Source], ...]]
 
     def __init__(
         self,
@@ -191,6 +208,8 @@ class CheckOptions:
         recorded_selection: bool = True,
         wheelhouse: tuple[Path, ...] = (),
         hint_directory: str | None = None,
+        download_archives: bool = False,
+        download_sources: tuple[tuple[str, Source], ...] = (),
     ) -> None:
         self.project_dir = project_dir
         self.python = python
@@ -201,6 +220,8 @@ class CheckOptions:
         self.recorded_selection = recorded_selection
         self.wheelhouse = wheelhouse
         self.hint_directory = hint_directory
+        self.download_archives = download_archives
+        self.download_sources = download_sources
 
     def full_check(self) -> CheckOptions:
         """These options with ``--integrity`` on and ``--lock-only`` off (what repair and
@@ -215,6 +236,8 @@ class CheckOptions:
             recorded_selection=self.recorded_selection,
             wheelhouse=self.wheelhouse,
             hint_directory=self.hint_directory,
+            download_archives=self.download_archives,
+            download_sources=self.download_sources,
         )
 
     def _fields(self) -> tuple[object, ...]:
@@ -228,6 +251,8 @@ class CheckOptions:
             self.recorded_selection,
             self.wheelhouse,
             self.hint_directory,
+            self.download_archives,
+            self.download_sources,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -244,7 +269,9 @@ class CheckOptions:
             f"selection={self.selection!r}, lock_only={self.lock_only!r}, "
             f"integrity={self.integrity!r}, strict={self.strict!r}, "
             f"recorded_selection={self.recorded_selection!r}, "
-            f"wheelhouse={self.wheelhouse!r}, hint_directory={self.hint_directory!r})"
+            f"wheelhouse={self.wheelhouse!r}, hint_directory={self.hint_directory!r}, "
+            f"download_archives={self.download_archives!r}, "
+            f"download_sources={self.download_sources!r})"
         )
 
 
@@ -487,13 +514,22 @@ def _check_lock_and_environment(
         from poetry_lockguard.checks.anchored import archive_sources
         from poetry_lockguard.checks.integrity import IntegrityCheck
         from poetry_lockguard.env.locate import poetry_cache_dir
+        from poetry_lockguard.env.venv_files import seed_wheel_dirs
         from poetry_lockguard.versions import same_version
 
         if options.strict and not policy.require_anchored:  # --strict: every package anchored
             policy = policy.requiring_anchored()
         archives = archive_sources(
-            project_dir, poetry_cache_dir(project_dir), options.wheelhouse, policy
+            project_dir,
+            poetry_cache_dir(project_dir),
+            options.wheelhouse,
+            policy,
+            seed_wheel_dirs(interpreter),
         )
+        # Present without the lock and not drift: each is verified like a locked one.
+        tolerated = frozenset(
+            f.package for f in findings if f.code in _TOLERATED and f.package
+        ) | frozenset(d.name for d in installed if d.name in policy.allow_extraneous)
         # Locked packages of another selection that are installed are verified too:
         # their files run when imported, whatever selects them.
         versions = {d.name: d.version for d in installed}
@@ -505,9 +541,20 @@ def _check_lock_and_environment(
             },
             **required,
         }
-        integrity = IntegrityCheck(interpreter, policy, archives=archives, root=root).run(
-            installed, verified, progress=progress
-        )
+        scratch = None
+        if options.download_archives or policy.download_archives:
+            scratch = _download_missing(
+                installed, verified, archives, interpreter, dict(options.download_sources)
+            )
+        try:
+            integrity = IntegrityCheck(
+                interpreter, policy, archives=archives, root=root, tolerated=tolerated
+            ).run(installed, verified, progress=progress)
+        finally:
+            if scratch is not None:
+                import shutil
+
+                shutil.rmtree(scratch, ignore_errors=True)
         findings += integrity.findings
         if integrity.receipts_unverifiable:
             notes += (UNVERIFIABLE_RECEIPTS,)
@@ -651,3 +698,48 @@ __all__ = [
     "run_check",
     "target_interpreter",
 ]
+
+
+def _download_missing(
+    installed: list[Distribution],
+    verified: Mapping[str, LockedPackage],
+    archives: ArchiveSources,
+    interpreter: Interpreter,
+    sources: Mapping[str, Source],
+) -> str:
+    """Download the locked archives ``archives`` lacks into a directory of this run
+    (returned; the caller removes it) and add it to ``archives``; a failure is noted in
+    ``archives.problems``, for the ``unanchored`` finding to say."""
+    import tempfile
+
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    from poetry_lockguard.checks.anchored import missing_archives
+    from poetry_lockguard.env.archives import ArchiveDir
+    from poetry_lockguard.env.download import Downloader
+    from poetry_lockguard.env.download import DownloadError
+
+    scratch = tempfile.mkdtemp(prefix="lockguard-archives-")
+    downloader = Downloader(Path(scratch), sources)
+    wanted = missing_archives(installed, verified, archives, interpreter.tags)
+
+    def fetch(item: tuple[LockedPackage, LockedFile]) -> tuple[str, str]:
+        package, locked = item
+        try:
+            downloader.fetch(package, locked)
+        except DownloadError as e:
+            return package.name, f"downloading {locked.name} failed: {e}"
+        except OSError as e:  # the run's own directory
+            return package.name, f"downloading {locked.name} failed: {e.strerror or e}"
+        return package.name, ""
+
+    fetched = False
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for name, problem in pool.map(fetch, wanted):
+            if problem:
+                archives.problems[name] = problem
+            fetched = fetched or not problem
+    if fetched:
+        archives.add(ArchiveDir(Path(scratch), "downloaded from the lock's sources", False))
+    return scratch

@@ -39,6 +39,9 @@ class ArchiveDir:
     path: Path
     label: str
     recursive: bool
+    #: A directory of the interpreter's or the venv tool's seed wheels: its wheels are
+    #: trusted for where they are (for packages the lock does not pin).
+    seed: bool = False
 
 
 class ArchiveSources:
@@ -47,6 +50,13 @@ class ArchiveSources:
     def __init__(self, directories: list[ArchiveDir]) -> None:
         self.directories = directories
         self._index: dict[str, list[tuple[str, str]]] | None = None
+        #: Per package name, why its archive could not be had (a failed download).
+        self.problems: dict[str, str] = {}
+
+    def add(self, directory: ArchiveDir) -> None:
+        """Search ``directory`` too, after the others."""
+        self.directories.append(directory)
+        self._index = None
 
     def _build(self) -> dict[str, list[tuple[str, str]]]:
         index: dict[str, list[tuple[str, str]]] = {}
@@ -80,6 +90,20 @@ def open_verified(path: str, sha256: str) -> BinaryIO | None:
     """``path`` opened for reading when it is a regular file whose sha256 is ``sha256``
     (hex), positioned at its start; None otherwise. Symlinks are not followed. Up to
     ``IN_MEMORY`` bytes the bytes hashed are the ones returned (a copy in memory)."""
+    opened = open_hashed(path)
+    if opened is None:
+        return None
+    f, digest = opened
+    if digest != sha256.lower():
+        f.close()
+        return None
+    return f
+
+
+def open_hashed(path: str) -> tuple[BinaryIO, str] | None:
+    """``path`` opened for reading at its start with its sha256 (hex), when it is a
+    regular file (symlinks are not followed); None otherwise. Up to ``IN_MEMORY``
+    bytes the bytes hashed are the ones returned (a copy in memory)."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
@@ -94,19 +118,16 @@ def open_verified(path: str, sha256: str) -> BinaryIO | None:
         if info.st_size <= IN_MEMORY:
             data = f.read(IN_MEMORY + 1)
             f.close()
-            if len(data) > IN_MEMORY or hashlib.sha256(data).hexdigest() != sha256.lower():
+            if len(data) > IN_MEMORY:
                 return None
             import io
 
-            return io.BytesIO(data)
+            return io.BytesIO(data), hashlib.sha256(data).hexdigest()
         digest = hashlib.sha256()
         while chunk := f.read(_CHUNK):
             digest.update(chunk)
-        if digest.hexdigest() != sha256.lower():
-            f.close()
-            return None
         f.seek(0)
     except OSError:
         f.close()
         return None
-    return f
+    return f, digest.hexdigest()

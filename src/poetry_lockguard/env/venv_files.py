@@ -112,13 +112,23 @@ def site_file_problem(path: str) -> str | None:
     return f"is not a copy virtualenv or uv writes (sha256={digest})"
 
 
-def _virtualenv_dir() -> str | None:
-    """The package directory of an importable virtualenv (found without importing it)."""
+def _virtualenv_dir(interpreter: Interpreter | None = None) -> str | None:
+    """The package directory of an importable virtualenv (found without importing it),
+    unless it is installed in ``interpreter``'s own site directories: there it is one
+    of the files being checked, and would vouch for itself."""
     try:
         spec = importlib.util.find_spec("virtualenv")
     except (ImportError, ValueError):
         return None
-    return os.path.dirname(spec.origin) if spec is not None and spec.origin else None
+    if spec is None or not spec.origin:
+        return None
+    directory = os.path.dirname(spec.origin)
+    if interpreter is not None:
+        real = os.path.realpath(directory)
+        for site in interpreter.site_dirs:
+            if os.path.dirname(real) == os.path.realpath(site):
+                return None
+    return directory
 
 
 def _importable_template_digest() -> str:
@@ -133,29 +143,47 @@ def _importable_template_digest() -> str:
         return ""
 
 
-#: Directories of seed wheels besides the standard library's ``ensurepip/_bundled``:
-#: Debian's (python3-venv), and virtualenv's embedded wheels.
-_SEED_WHEEL_DIRS = ("/usr/share/python-wheels",)
+#: Debian's seed wheels (python3-venv and python3-pip-whl), which its ``ensurepip`` uses.
+_DEBIAN_WHEELS = "/usr/share/python-wheels"
 
 
 #: The packages the seed wheels' ``.pth`` files import at every start.
 SEED_PTH_MODULES = ("_distutils_hack",)
 
 
+def seed_wheel_dirs(interpreter: Interpreter) -> list[tuple[str, str]]:
+    """The directories of the wheels a venv tool seeds ``interpreter``'s environments
+    from, with how to name each: its standard library's ``ensurepip/_bundled``,
+    Debian's, and the embedded wheels of an importable virtualenv (the one Poetry
+    creates environments with) that is not itself installed in the environment. Each
+    belongs to the interpreter or the tool that made the environment, not to it."""
+    found = [
+        (str(p / "ensurepip" / "_bundled"), "the standard library's ensurepip wheels")
+        for p in interpreter.start_path
+    ]
+    found.append((_DEBIAN_WHEELS, "Debian's python-wheels"))
+    virtualenv = _virtualenv_dir(interpreter)
+    if virtualenv is not None:
+        embed = os.path.join(virtualenv, "seed", "wheels", "embed")
+        found.append((embed, "virtualenv's embedded wheels"))
+    seen: set[str] = set()
+    unique = []
+    for directory, label in found:
+        real = os.path.realpath(directory)
+        if real not in seen and os.path.isdir(real):
+            seen.add(real)
+            unique.append((directory, label))
+    return unique
+
+
 def seed_wheel_pth_files(interpreter: Interpreter) -> dict[str, set[bytes]]:
     """The ``.pth`` files the seed wheels a venv tool installs from ship (setuptools'
     ``distutils-precedence.pth``) and the files of the packages they import
-    (``SEED_PTH_MODULES``), by member name: from the target's own ``ensurepip`` wheels,
-    Debian's, and an importable virtualenv's embedded ones."""
+    (``SEED_PTH_MODULES``), by member name, from ``seed_wheel_dirs``."""
     import zipfile
 
-    directories = [str(p / "ensurepip" / "_bundled") for p in interpreter.start_path]
-    directories += _SEED_WHEEL_DIRS
-    virtualenv = _virtualenv_dir()
-    if virtualenv is not None:
-        directories.append(os.path.join(virtualenv, "seed", "wheels", "embed"))
     found: dict[str, set[bytes]] = {}
-    for directory in directories:
+    for directory, _ in seed_wheel_dirs(interpreter):
         try:
             names = [n for n in os.listdir(directory) if n.startswith("setuptools-")]
         except OSError:

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from poetry.installation.executor import Executor
     from poetry.installation.operations.operation import Operation
 
+    from poetry_lockguard.env.download import Source
+
     Wrapper = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
@@ -314,3 +316,26 @@ def guarded_command(command: object) -> str | None:
 def is_run_command(command: object) -> bool:
     """Whether ``command`` is ``poetry run``."""
     return command_kind(command, RUN_COMMANDS) is not None
+
+
+def download_sources(poetry: Any) -> dict[str, Source]:
+    """The project's package sources as Poetry knows them, by index URL (the default
+    source, PyPI, also under ``DEFAULT``), each with Poetry's credentials for it."""
+    from poetry.repositories.http_repository import HTTPRepository
+    from poetry.utils.authenticator import Authenticator
+
+    from poetry_lockguard.env.download import DEFAULT
+    from poetry_lockguard.env.download import Source
+
+    authenticator = Authenticator(poetry.config)
+    sources: dict[str, Source] = {}
+    for repository in poetry.pool.all_repositories:
+        if not isinstance(repository, HTTPRepository):
+            continue
+        url = repository.url.rstrip("/") + "/"
+        credential = authenticator.get_credentials_for_url(url)
+        source = Source(repository.name, url, credential.username or "", credential.password or "")
+        sources[url] = source
+        if repository.name.lower() == "pypi":
+            sources[DEFAULT] = source
+    return sources

@@ -138,6 +138,12 @@ def add_check_arguments(check: argparse.ArgumentParser) -> None:
         " against (after Poetry's artifact cache)",
     )
     check.add_argument(
+        "--download-archives",
+        action="store_true",
+        help="--integrity downloads the locked archives it finds nowhere here, from the"
+        " sources poetry.lock names (verified by their sha256)",
+    )
+    check.add_argument(
         "-f",
         "--format",
         choices=("text", "json", "github", "sarif", "markdown"),
@@ -227,6 +233,7 @@ def options_from_args(args: argparse.Namespace | SimpleNamespace) -> CheckOption
         integrity=getattr(args, "integrity", False),
         strict=getattr(args, "strict", False),
         wheelhouse=tuple(Path(w) for w in getattr(args, "wheelhouse", ())),
+        download_archives=getattr(args, "download_archives", False),
     )
 
 
@@ -262,6 +269,7 @@ _FLAG_OPTIONS = {
     "--lock-only": "lock_only",
     "--integrity": "integrity",
     "--strict": "strict",
+    "--download-archives": "download_archives",
     "-q": "quiet",
     "--quiet": "quiet",
 }
@@ -290,6 +298,7 @@ def fast_check_args(argv: Sequence[str]) -> SimpleNamespace | None:
         integrity=False,
         strict=False,
         wheelhouse=[],
+        download_archives=False,
         format="text",
         verbose=0,
         quiet=False,

@@ -10,9 +10,12 @@ from poetry_lockguard.plugin.poetry_api import group_dependency_options
 
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from cleo.io.inputs.option import Option
 
     from poetry_lockguard.commands.check import CheckOptions
+    from poetry_lockguard.env.download import Source
 
 
 class LockguardCheckCommand(LockguardCommand):
@@ -52,6 +55,13 @@ class LockguardCheckCommand(LockguardCommand):
             " against (after Poetry's artifact cache).",
             flag=False,
             multiple=True,
+        ),
+        option(
+            "download-archives",
+            None,
+            "--integrity downloads the locked archives it finds nowhere here, from the"
+            " sources poetry.lock names (verified by their sha256), with Poetry's"
+            " credentials.",
         ),
         option(
             "format",
@@ -143,4 +153,24 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
             strict=bool(self.option("strict")),
             wheelhouse=tuple(Path(w) for w in self.option("wheelhouse") or ()),
             hint_directory=self.hint_directory(project_dir),
+            download_archives=bool(self.option("download-archives")),
+            download_sources=self._download_sources(project_dir),
         )
+
+    def _download_sources(self, project_dir: Path) -> tuple[tuple[str, Source], ...]:
+        """The sources Poetry knows for this project, with its credentials, when the
+        lock's archives may be downloaded (only then is Poetry loaded for them)."""
+        from poetry_lockguard.config import load_policy
+        from poetry_lockguard.errors import LockguardError
+        from poetry_lockguard.lock.project import read_project
+
+        if not self.option("download-archives"):
+            try:
+                table = read_project(project_dir / "pyproject.toml").lockguard_config
+                if not load_policy(table).download_archives:
+                    return ()
+            except (LockguardError, OSError):  # the check reports a bad pyproject.toml
+                return ()
+        from poetry_lockguard.plugin.poetry_api import download_sources
+
+        return tuple(sorted(download_sources(self.poetry).items()))

@@ -1,0 +1,269 @@
+"""Locked archives downloaded from the sources poetry.lock names, only when asked.
+
+``check --integrity --download-archives`` (or ``download-archives = true``) fetches the
+locked wheel of a package that no local directory holds: from the PEP 503/691 index
+the lock names for it (``[package.source] url`` of a legacy source), from the archive
+URL of a ``url`` package, or, where the plugin runs, from the source Poetry itself
+uses for the lock's default source. Nothing is fetched from a source the lock does not
+name. Each request has a timeout, each answer a size cap; an archive counts only when
+its sha256 is the one poetry.lock lists, and it is written to a directory of this run
+only. Credentials (given by the plugin, from Poetry's configuration) are sent only to
+the source's own scheme, host and port, and never along a redirect.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html.parser
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from poetry_lockguard.lock.model import LockedFile
+    from poetry_lockguard.lock.model import LockedPackage
+
+#: Seconds a connection or a read may take.
+TIMEOUT = 30.0
+#: The largest archive fetched, and the largest index page read.
+MAX_ARCHIVE = 1024 * 1024 * 1024
+MAX_PAGE = 64 * 1024 * 1024
+_CHUNK = 1024 * 1024
+_ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
+
+
+class DownloadError(Exception):
+    """Why a locked archive could not be downloaded (one line)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A package index the archives of a lock's source are found on."""
+
+    #: How to name it to a user ("PyPI", the source's name in pyproject.toml).
+    name: str
+    #: The PEP 503 root, ending in ``/``: project pages are ``<url><name>/``.
+    url: str
+    username: str = ""
+    password: str = field(default="", repr=False)
+
+
+#: The key of the lock's default source (packages without ``[package.source]``).
+DEFAULT = ""
+
+
+def source_for(package: LockedPackage, sources: Mapping[str, Source]) -> Source | str:
+    """The index ``package``'s archives come from, or why there is none: the lock's
+    own legacy source (with what ``sources`` knows of it: credentials), or the default
+    source when ``sources`` has one (the plugin's Poetry knows it)."""
+    kind = package.source.type
+    if kind == "legacy":
+        url = package.source.url
+        known = sources.get(url.rstrip("/") + "/")
+        name = package.source.reference or url
+        return known or Source(name, url.rstrip("/") + "/")
+    if kind == "":
+        known = sources.get(DEFAULT)
+        if known is None:
+            return (
+                "it comes from the lock's default source, whose address only Poetry knows:"
+                " run `poetry lockguard check --integrity --download-archives`, or keep the"
+                " archives in a wheelhouse"
+            )
+        return known
+    return f"a {kind} package's archive is not downloaded"
+
+
+class Downloader:
+    """Fetches locked archives into ``directory`` (which the caller owns)."""
+
+    def __init__(
+        self,
+        directory: Path,
+        sources: Mapping[str, Source],
+        *,
+        timeout: float = TIMEOUT,
+        max_bytes: int = MAX_ARCHIVE,
+    ) -> None:
+        self._directory = directory
+        self._sources = sources
+        self._timeout = timeout
+        self._max_bytes = max_bytes
+        self._opener = urllib.request.build_opener(_RedirectHandler())
+
+    def fetch(self, package: LockedPackage, locked: LockedFile) -> str:
+        """The path of ``locked`` downloaded and verified by its sha256 in poetry.lock.
+        Raises DownloadError saying why not."""
+        if package.source.type == "url":
+            url = package.source.url
+            if urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1] != locked.name:
+                raise DownloadError(f"{url} is not the locked file {locked.name}")
+            return self._archive(url, locked, None)
+        source = source_for(package, self._sources)
+        if isinstance(source, str):
+            raise DownloadError(source)
+        page = urllib.parse.urljoin(source.url, urllib.parse.quote(package.name) + "/")
+        url = self._find(page, locked.name, source)
+        return self._archive(url, locked, source)
+
+    def _find(self, page: str, file_name: str, source: Source) -> str:
+        data, content_type, final = self._get(page, source, MAX_PAGE, accept=_ACCEPT)
+        links = _links(data, content_type, final)
+        if links is None:
+            raise DownloadError(f"{page} is not an index page ({content_type or 'no type'})")
+        url = links.get(file_name)
+        if url is None:
+            raise DownloadError(f"{source.name} ({page}) does not list {file_name}")
+        return url
+
+    def _archive(self, url: str, locked: LockedFile, source: Source | None) -> str:
+        target = os.path.join(str(self._directory), locked.name)
+        partial = target + ".part"
+        digest = hashlib.sha256()
+        try:
+            with self._open(url, source) as response, open(partial, "xb") as out:
+                total = 0
+                while True:
+                    try:
+                        chunk = response.read(_CHUNK)
+                    except OSError as e:
+                        raise DownloadError(f"{_safe(url)}: {e}") from e
+                    if not chunk:
+                        break
+                    total += len(chunk)
+                    if total > self._max_bytes:
+                        raise DownloadError(f"{_safe(url)} is larger than {self._max_bytes} bytes")
+                    digest.update(chunk)
+                    out.write(chunk)
+            if digest.hexdigest() != locked.digest.lower():
+                raise DownloadError(f"{_safe(url)} has another sha256 than poetry.lock")
+            os.replace(partial, target)
+        finally:
+            if os.path.lexists(partial):
+                os.unlink(partial)
+        return target
+
+    def _get(self, url: str, source: Source, limit: int, *, accept: str) -> tuple[bytes, str, str]:
+        with self._open(url, source, accept=accept) as response:
+            try:
+                data = response.read(limit + 1)
+            except OSError as e:
+                raise DownloadError(f"{_safe(url)}: {e}") from e
+            if len(data) > limit:
+                raise DownloadError(f"{_safe(url)} is larger than {limit} bytes")
+            return data, response.headers.get_content_type(), response.geturl()
+
+    def _open(self, url: str, source: Source | None, *, accept: str = "") -> _Response:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise DownloadError(f"{_safe(url)} is not an http or https address")
+        request = urllib.request.Request(url)
+        if accept:
+            request.add_header("Accept", accept)
+        if source is not None and source.username and _same_origin(url, source.url):
+            token = base64.b64encode(f"{source.username}:{source.password}".encode()).decode()
+            # Unredirected: never sent along a redirect, to this host or another.
+            request.add_unredirected_header("Authorization", f"Basic {token}")
+        try:
+            return self._opener.open(request, timeout=self._timeout)  # type: ignore[no-any-return]
+        except urllib.error.HTTPError as e:
+            raise DownloadError(f"{_safe(url)}: HTTP {e.code} {e.reason}") from e
+        except (urllib.error.URLError, OSError, ValueError) as e:
+            reason = getattr(e, "reason", e)
+            raise DownloadError(f"{_safe(url)}: {reason}") from e
+
+
+if TYPE_CHECKING:
+    from http.client import HTTPResponse as _Response
+else:
+    _Response = object
+
+
+class _RedirectHandler(urllib.request.HTTPRedirectHandler):
+    """Redirects only to http and https addresses, at most 10 of them."""
+
+    max_redirections = 10
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        if urllib.parse.urlsplit(newurl).scheme not in ("http", "https"):
+            raise DownloadError(f"{_safe(req.full_url)} redirects to {_safe(newurl)}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _same_origin(url: str, base: str) -> bool:
+    a, b = urllib.parse.urlsplit(url), urllib.parse.urlsplit(base)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
+def _safe(url: str) -> str:
+    """``url`` without credentials, query or fragment, to print."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _links(data: bytes, content_type: str, base: str) -> dict[str, str] | None:
+    """File name -> absolute URL (without fragment) of an index page: PEP 691 JSON or
+    PEP 503 HTML; None when it is neither."""
+    if content_type == "application/vnd.pypi.simple.v1+json":
+        try:
+            files = json.loads(data).get("files", [])
+            pairs = [(f["filename"], f["url"]) for f in files if isinstance(f, dict)]
+        except (ValueError, AttributeError, KeyError, TypeError):
+            return None
+    elif content_type in ("text/html", "application/vnd.pypi.simple.v1+html"):
+        parser = _Anchors()
+        try:
+            parser.feed(data.decode("utf-8", "replace"))
+        except (ValueError, AssertionError):
+            return None
+        pairs = parser.links
+    else:
+        return None
+    links: dict[str, str] = {}
+    for name, href in pairs:
+        if isinstance(name, str) and isinstance(href, str):
+            url = urllib.parse.urldefrag(urllib.parse.urljoin(base, href))[0]
+            links.setdefault(name, url)
+    return links
+
+
+class _Anchors(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+        self._href: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._href = dict(attrs).get("href")
+            self._text = []
+
+    def handle_data(self, data: str) -> None:
+        if self._href is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._href is not None:
+            name = "".join(self._text).strip()
+            path_name = urllib.parse.unquote(
+                urllib.parse.urlsplit(self._href).path.rsplit("/", 1)[-1]
+            )
+            self.links.append((name or path_name, self._href))
+            if path_name and path_name != name:
+                self.links.append((path_name, self._href))
+            self._href = None

@@ -1,0 +1,252 @@
+"""Locked archives downloaded when asked (``--download-archives``): end to end against
+the test index on 127.0.0.1 with both entry points, and the downloader's limits against
+servers of its own (wrong bytes, too large, too slow, credentials and redirects)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
+from typing import TYPE_CHECKING
+from typing import Any
+
+import pytest
+
+from poetry_lockguard.env.download import DEFAULT
+from poetry_lockguard.env.download import Downloader
+from poetry_lockguard.env.download import DownloadError
+from poetry_lockguard.env.download import Source
+from poetry_lockguard.env.download import source_for
+from poetry_lockguard.lock.model import LockedFile
+from poetry_lockguard.lock.model import LockedPackage
+from poetry_lockguard.lock.model import LockedSource
+from tests.integrity.support import LOCKED_WHEELS
+from tests.integrity.support import run_both
+from tests.integrity.support import site_packages
+from tests.integrity.support import without_archives
+from tests.integrity.wheels import record_hash
+
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.support.poetry import PoetryProject
+
+
+def test_without_a_cache_the_archives_are_downloaded_when_asked(installed: PoetryProject) -> None:
+    env = without_archives(installed)
+    for result in run_both(installed, "--integrity", "-f", "json", env=env):
+        assert result.returncode == 0, result.output
+        assert result.findings() == [("unanchored", n) for n in LOCKED_WHEELS], result.output
+    for result in run_both(installed, "--integrity", "--download-archives", "-f", "json", env=env):
+        assert (result.returncode, result.findings()) == (0, []), result.output
+
+
+def test_a_file_edited_with_its_record_row_is_caught_by_the_downloaded_archive(
+    installed: PoetryProject,
+) -> None:
+    module = site_packages(installed) / "alpha" / "__init__.py"
+    data = b"print('PWNED')\n"
+    module.write_bytes(data)
+    [dist_info] = site_packages(installed).glob("alpha-*.dist-info")
+    record = dist_info / "RECORD"
+    rows = [
+        f"alpha/__init__.py,{record_hash(data)},{len(data)}"
+        if r.startswith("alpha/__init__.py,")
+        else r
+        for r in record.read_text().splitlines()
+    ]
+    record.write_text("\n".join(rows) + "\n")
+    env = without_archives(installed)
+    for result in run_both(installed, "--integrity", "--download-archives", "-f", "json", env=env):
+        assert result.returncode == 1, result.output
+        assert result.findings() == [
+            ("file-modified", "alpha"),
+            ("record-invalid", "alpha"),
+        ], result.output
+
+
+def test_the_setting_downloads_too(installed: PoetryProject) -> None:
+    pyproject = installed.path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n[tool.lockguard]\ndownload-archives = true\n")
+    for result in run_both(installed, "--integrity", "-f", "json", env=without_archives(installed)):
+        assert (result.returncode, result.findings()) == (0, []), result.output
+
+
+# The downloader against servers of its own.
+
+WHEEL = b"PK\x05\x06" + b"\0" * 18  # the bytes do not matter: only their sha256
+NAME = "demo-1.0-py3-none-any.whl"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    routes: dict[str, tuple[int, dict[str, str], bytes]]
+    seen: list[tuple[str, str | None]]
+    delay: float
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.server.seen.append((self.path, self.headers.get("Authorization")))
+        if self.server.delay:
+            time.sleep(self.server.delay)
+        status, headers, body = self.server.routes.get(self.path, (404, {}, b""))
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def server() -> Iterator[_Server]:
+    httpd = _Server(("127.0.0.1", 0), _Handler)
+    httpd.routes, httpd.seen, httpd.delay = {}, [], 0.0
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _base(server: _Server, host: str = "127.0.0.1") -> str:
+    return f"http://{host}:{server.server_address[1]}"
+
+
+def _page(server: _Server, href: str, *, json: bool = False) -> None:
+    if json:
+        body = f'{{"meta": {{"api-version": "1.0"}}, "files": [{{"filename": "{NAME}", "url": "{href}"}}]}}'
+        server.routes["/simple/demo/"] = (
+            200,
+            {"Content-Type": "application/vnd.pypi.simple.v1+json"},
+            body.encode(),
+        )
+    else:
+        html = f'<html><body><a href="{href}#sha256=x">{NAME}</a></body></html>'
+        server.routes["/simple/demo/"] = (200, {"Content-Type": "text/html"}, html.encode())
+
+
+def _package(server: _Server, content: bytes = WHEEL) -> tuple[LockedPackage, LockedFile]:
+    locked = LockedFile(NAME, "sha256:" + hashlib.sha256(content).hexdigest())
+    source = LockedSource("legacy", f"{_base(server)}/simple", "private")
+    return LockedPackage("demo", "1.0", files=(locked,), source=source), locked
+
+
+def _source(server: _Server) -> dict[str, Source]:
+    url = f"{_base(server)}/simple/"
+    return {url: Source("private", url, "user", "secret")}
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_an_archive_is_found_on_the_lock_source_and_verified(
+    server: _Server, tmp_path: Path, as_json: bool
+) -> None:
+    _page(server, "../../files/demo.whl", json=as_json)
+    server.routes["/files/demo.whl"] = (200, {}, WHEEL)
+    package, locked = _package(server)
+    path = Downloader(tmp_path, {}).fetch(package, locked)
+    assert path == str(tmp_path / NAME)
+    assert (tmp_path / NAME).read_bytes() == WHEEL
+
+
+def test_other_bytes_are_refused_and_nothing_is_kept(server: _Server, tmp_path: Path) -> None:
+    _page(server, "/files/demo.whl")
+    server.routes["/files/demo.whl"] = (200, {}, WHEEL + b"x")
+    package, locked = _package(server)
+    with pytest.raises(DownloadError, match=r"demo.whl has another sha256 than poetry.lock$"):
+        Downloader(tmp_path, {}).fetch(package, locked)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_archive_over_the_size_cap_is_refused(server: _Server, tmp_path: Path) -> None:
+    _page(server, "/files/demo.whl")
+    server.routes["/files/demo.whl"] = (200, {}, WHEEL)
+    package, locked = _package(server)
+    with pytest.raises(DownloadError, match="is larger than 10 bytes"):
+        Downloader(tmp_path, {}, max_bytes=10).fetch(package, locked)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_source_that_does_not_answer_times_out(server: _Server, tmp_path: Path) -> None:
+    _page(server, "/files/demo.whl")
+    server.delay = 2.0
+    package, locked = _package(server)
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match="timed out"):
+        Downloader(tmp_path, {}, timeout=0.3).fetch(package, locked)
+    assert time.monotonic() - started < 1.9
+
+
+def test_a_file_the_source_does_not_list_and_other_schemes(server: _Server, tmp_path: Path) -> None:
+    server.routes["/simple/demo/"] = (200, {"Content-Type": "text/html"}, b"<a href='x'>y</a>")
+    package, locked = _package(server)
+    with pytest.raises(DownloadError, match=f"private .* does not list {NAME}"):
+        Downloader(tmp_path, {}).fetch(package, locked)
+    _page(server, "file:///etc/passwd")
+    with pytest.raises(
+        DownloadError, match=re.escape("file:///etc/passwd is not an http or https address")
+    ):
+        Downloader(tmp_path, {}).fetch(package, locked)
+
+
+def test_credentials_go_to_the_source_only_never_along_a_redirect(
+    server: _Server, tmp_path: Path
+) -> None:
+    # The page is the source's; the file is on another host name (the same server).
+    _page(server, f"{_base(server, 'localhost')}/files/demo.whl")
+    server.routes["/files/demo.whl"] = (302, {"Location": f"{_base(server)}/moved/demo.whl"}, b"")
+    server.routes["/moved/demo.whl"] = (200, {}, WHEEL)
+    package, locked = _package(server)
+    Downloader(tmp_path, _source(server)).fetch(package, locked)
+    assert [(path, auth is not None) for path, auth in server.seen] == [
+        ("/simple/demo/", True),
+        ("/files/demo.whl", False),  # another host
+        ("/moved/demo.whl", False),  # a redirect, back to the source's host
+    ]
+
+
+def test_a_redirect_to_another_scheme_is_refused(server: _Server, tmp_path: Path) -> None:
+    _page(server, "/files/demo.whl")
+    server.routes["/files/demo.whl"] = (302, {"Location": "ftp://127.0.0.1/demo.whl"}, b"")
+    package, locked = _package(server)
+    with pytest.raises(DownloadError, match=re.escape("redirects to ftp://127.0.0.1/demo.whl")):
+        Downloader(tmp_path, {}).fetch(package, locked)
+
+
+def test_the_default_source_is_known_only_where_poetry_runs() -> None:
+    package = LockedPackage("demo", "1.0")
+    reason = source_for(package, {})
+    assert isinstance(reason, str)
+    assert "`poetry lockguard check --integrity --download-archives`" in reason
+    known = Source("PyPI", "https://index.invalid/simple/")
+    assert source_for(package, {DEFAULT: known}) is known
+    git = LockedPackage("demo", "1.0", source=LockedSource("git", "https://x.invalid/r.git"))
+    assert source_for(git, {DEFAULT: known}) == "a git package's archive is not downloaded"
+
+
+def test_the_plugin_gives_the_lock_sources_with_poetrys_credentials(
+    installed: PoetryProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from poetry.factory import Factory
+
+    from poetry_lockguard.plugin.poetry_api import download_sources
+
+    monkeypatch.setenv("POETRY_HTTP_BASIC_LOCAL_USERNAME", "user")
+    monkeypatch.setenv("POETRY_HTTP_BASIC_LOCAL_PASSWORD", "secret")
+    sources = download_sources(Factory().create_poetry(installed.path))
+    url = installed.index_url.rstrip("/") + "/"
+    # The only source is primary: Poetry's default source (PyPI) is not in the pool.
+    assert sources == {url: Source("local", url, "user", "secret")}
+    assert "secret" not in repr(sources)
