@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from tests.support.poetry import PoetryProject
 
 
+@pytest.mark.poetry  # the plugin's side runs on every Poetry CI tests
 def test_without_a_cache_the_archives_are_downloaded_when_asked(installed: PoetryProject) -> None:
     env = without_archives(installed)
     for result in run_both(installed, "--integrity", "-f", "json", env=env):
@@ -47,6 +48,7 @@ def test_without_a_cache_the_archives_are_downloaded_when_asked(installed: Poetr
         assert (result.returncode, result.findings()) == (0, []), result.output
 
 
+@pytest.mark.poetry  # the plugin's side runs on every Poetry CI tests
 def test_a_file_edited_with_its_record_row_is_caught_by_the_downloaded_archive(
     installed: PoetryProject,
 ) -> None:
@@ -71,6 +73,7 @@ def test_a_file_edited_with_its_record_row_is_caught_by_the_downloaded_archive(
         ], result.output
 
 
+@pytest.mark.poetry  # the plugin's side runs on every Poetry CI tests
 def test_the_setting_downloads_too(installed: PoetryProject) -> None:
     pyproject = installed.path / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + "\n[tool.lockguard]\ndownload-archives = true\n")
@@ -236,6 +239,7 @@ def test_the_default_source_is_known_only_where_poetry_runs() -> None:
     assert source_for(git, {DEFAULT: known}) == "a git package's archive is not downloaded"
 
 
+@pytest.mark.poetry  # the plugin's side runs on every Poetry CI tests
 def test_the_plugin_gives_the_lock_sources_with_poetrys_credentials(
     installed: PoetryProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
