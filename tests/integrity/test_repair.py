@@ -81,9 +81,14 @@ def test_standalone_repair_keeps_extraneous_without_the_option(
     lines = result.stdout.splitlines()
     assert "leave stray in place (extraneous: --remove-extraneous removes it)" in lines
     assert "failed" not in result.output, result.output  # keeping stray is not a failure
+    assert (
+        "took out alpha 2.0.0: the files its locked archive alpha-2.0.0-py3-none-any.whl"
+        in result.stdout
+    )
     assert lines[-1] == (
-        "repaired: every locked package matches poetry.lock, every file verified;"
-        " left in place: stray (extraneous: --remove-extraneous removes it)"
+        "repaired: every locked package matches poetry.lock, every file verified (20 files,"
+        " against the locked archives); left in place: stray (extraneous:"
+        " --remove-extraneous removes it)"
     ), result.stdout
     check = project.standalone("--integrity", "--format", "json")
     assert (check.returncode, check.codes()) == (1, ["extraneous"]), check.output
@@ -251,9 +256,54 @@ def test_a_bare_repair_keeps_the_selection_the_last_install_recorded(
     )
     result = project.poetry("lockguard", "repair")
     assert result.returncode == 0, result.output
-    assert result.stdout.splitlines()[-1] == (
-        "repaired: the environment matches poetry.lock, every file verified"
-    )
+    last = result.stdout.splitlines()[-1]
+    assert last.startswith(
+        "repaired: the environment matches poetry.lock, every file verified ("
+    ), last
+    assert last.endswith(" files, against the locked archives)"), last
     assert set(project.installed()) == before
+    check = project.lockguard("--integrity", "--format", "json")
+    assert (check.returncode, check.codes()) == (0, []), check.output
+
+
+def test_repair_runs_nothing_from_the_damaged_environment(
+    project_factory: ProjectFactory,
+) -> None:
+    """The damaged environment's pip is not what takes a package out: a pip planted to
+    leave a mark never runs."""
+    project = _damaged(project_factory)
+    marker = project.path / "pip-ran"
+    pip = site_packages(project) / "pip"
+    pip.mkdir()
+    (pip / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    (pip / "__main__.py").write_text("")
+    result = project.poetry("lockguard", "repair", "--remove-extraneous")
+    assert not marker.exists(), result.output
+    assert "took out alpha 2.0.0: the files its locked archive" in result.stdout, result.output
+
+
+def test_repair_takes_out_an_archive_file_its_record_no_longer_lists(
+    project_factory: ProjectFactory,
+) -> None:
+    """With its RECORD gone, a package's files are those its locked archive lists: each
+    is taken out before the reinstall (a module the new install would not write is not
+    left behind)."""
+    project = project_factory("repair-record")
+    project.write_pyproject(["beta>=1.0"])
+    project.poetry("lock", check=True)
+    project.poetry("install", check=True)
+    site = site_packages(project)
+    (dist_info_of(project, "alpha") / "RECORD").unlink()  # record-missing
+    module = site / "alpha" / "__init__.py"
+    module.write_text("print('owned')\n")
+    dry = project.poetry("lockguard", "repair", "--dry-run")
+    assert "reinstall alpha (record-missing)" in dry.stdout.splitlines(), dry.output
+    result = project.poetry("lockguard", "repair")
+    assert result.returncode == 0, result.output
+    assert (
+        "took out alpha 2.0.0: the files its locked archive alpha-2.0.0-py3-none-any.whl and its"
+        " RECORD list (3 removed)"
+    ) in result.stdout.splitlines(), result.output
+    assert module.read_text().startswith("__version__")
     check = project.lockguard("--integrity", "--format", "json")
     assert (check.returncode, check.codes()) == (0, []), check.output

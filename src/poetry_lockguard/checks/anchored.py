@@ -302,27 +302,16 @@ def anchored_files(
     wheel = anchor.wheel
     label = f"{dist.display_name or dist.name} {dist.version}".strip()
     scripts_dir = str(interpreter.scripts)
-    prefix = str(interpreter.prefix)
     entries: list[RecordEntry] = []
     findings: list[Finding] = []
     expected: set[str] = set()
     shipped: dict[str, RecordEntry] = {}
     sources: set[str] = set()
-    data = wheel.data_dir + "/"
     for entry in wheel.entries:
         member = entry.path
         if member == f"{wheel.dist_info}/RECORD":
             continue
-        if member.startswith(data):
-            scheme, _, rest = member[len(data) :].partition("/")
-            base = {"scripts": scripts_dir, "data": prefix}.get(scheme, site_dir)
-            if scheme == "headers":
-                include = os.path.join(prefix, "include", "site", _python_dir(interpreter))
-                base = os.path.join(include, dist.name)
-                rest = _installed_header(installed_rows, site_dir, include, dist.name, rest) or rest
-            target = os.path.normpath(os.path.join(base, rest))
-        else:
-            target = os.path.normpath(os.path.join(site_dir, member))
+        target = _member_target(member, wheel, dist.name, interpreter, site_dir, installed_rows)
         expected.add(target)
         if target.endswith(".py"):
             sources.add(target)
@@ -383,6 +372,52 @@ def anchored_files(
             )
         )
     return AnchoredFiles(tuple(entries), tuple(findings))
+
+
+def _member_target(
+    member: str,
+    wheel: WheelContents,
+    name: str,
+    interpreter: Interpreter,
+    site_dir: str,
+    installed_rows: tuple[str, ...],
+) -> str:
+    """Where installing ``wheel`` puts ``member``: its ``.data/`` schemes (scripts, data,
+    headers where the installed RECORD says) or the site directory."""
+    data = wheel.data_dir + "/"
+    if not member.startswith(data):
+        return os.path.normpath(os.path.join(site_dir, member))
+    prefix = str(interpreter.prefix)
+    scheme, _, rest = member[len(data) :].partition("/")
+    base = {"scripts": str(interpreter.scripts), "data": prefix}.get(scheme, site_dir)
+    if scheme == "headers":
+        include = os.path.join(prefix, "include", "site", _python_dir(interpreter))
+        base = os.path.join(include, name)
+        rest = _installed_header(installed_rows, site_dir, include, name, rest) or rest
+    return os.path.normpath(os.path.join(base, rest))
+
+
+def archive_paths(
+    dist: Distribution,
+    anchor: Anchor,
+    interpreter: Interpreter,
+    site_dir: str,
+    installed_rows: tuple[str, ...] = (),
+) -> set[str]:
+    """Every absolute path installing ``anchor``'s archive writes for ``dist``: its
+    members where the install scheme puts them, its scripts and the console-script
+    wrappers of its entry points (pip's versioned names too), and the byte-code
+    directories beside its modules (the metadata directory is the caller's)."""
+    wheel = anchor.wheel
+    paths: set[str] = set()
+    scripts_dir = str(interpreter.scripts)
+    for entry in wheel.entries:
+        member = entry.path
+        target = _member_target(member, wheel, dist.name, interpreter, site_dir, installed_rows)
+        paths.add(target)
+    for point, _ in _wrappers(dist.name, wheel.entry_points, interpreter):
+        paths.add(os.path.normpath(os.path.join(scripts_dir, point.name)))
+    return paths
 
 
 def _modified(name: str, label: str, path: str, anchor: Anchor, problem: str) -> Finding:

@@ -9,19 +9,22 @@ each back from an archive verified against poetry.lock, with a receipt.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shlex
+import stat
 
 from dataclasses import dataclass
 from dataclasses import field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from poetry_lockguard.checks.anchored import archive_paths
 from poetry_lockguard.findings import CATALOGUE
 
 
 if TYPE_CHECKING:
     import subprocess
-
-    from pathlib import Path
 
     from poetry_lockguard.commands.check import CheckOptions
     from poetry_lockguard.env.probe import Interpreter
@@ -118,8 +121,6 @@ def run_repair(
     cannot be started.
     """
     import os
-    import shutil
-    import subprocess
     import sys
 
     from poetry_lockguard.commands.check import exit_code
@@ -170,32 +171,8 @@ def run_repair(
         run.exit_code = exit_code(report)
         return run
 
-    from poetry_lockguard.env.distributions import scan_distributions
-
     assert interpreter is not None  # the plan is not empty
-    for name in plan.reinstall:
-        subprocess.run(
-            [
-                str(interpreter.executable),
-                "-m",
-                "pip",
-                "uninstall",
-                "-y",
-                "--disable-pip-version-check",
-                name,
-            ],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            check=False,
-        )
-        # What pip could not take out (a broken RECORD, a second copy): the metadata
-        # directories themselves, found by name directly in the site directories.
-        for dist in scan_distributions(interpreter.site_dirs):
-            if dist.name == name and dist.path.parent in interpreter.site_dirs:
-                if dist.path.is_dir() and not dist.path.is_symlink():
-                    shutil.rmtree(dist.path, ignore_errors=True)
-                else:
-                    dist.path.unlink(missing_ok=True)
+    run.lines += take_out(set(plan.reinstall), options, interpreter)
     if plan.left:
         # The guarded install keeps what is extraneous (repair says so): not its failure.
         from poetry_lockguard.config import RUN_SYNC_VARIABLE
@@ -216,7 +193,9 @@ def run_repair(
         )
         run.exit_code = max(run.exit_code, 1)
     elif run.exit_code == 0:
-        run.lines.append("repaired: the environment matches poetry.lock, every file verified")
+        run.lines.append(
+            f"repaired: the environment matches poetry.lock, every file verified{_how(after)}"
+        )
     elif (
         remaining
         and {name for _, name in remaining} <= set(plan.left)
@@ -224,12 +203,183 @@ def run_repair(
     ):
         names = ", ".join(f"{name} ({plan.left[str(name)]})" for _, name in sorted(remaining))
         run.lines.append(
-            "repaired: every locked package matches poetry.lock, every file verified;"
+            f"repaired: every locked package matches poetry.lock, every file verified{_how(after)};"
             f" left in place: {names}"
         )
     else:
         run.lines.append("still differs from poetry.lock: see `poetry lockguard check --integrity`")
     return run
+
+
+def _how(report: Report) -> str:
+    """How the files were verified: `` (N files; against the locked archives)`` or
+    which packages were verified against their installed RECORD only."""
+    unanchored = sorted(
+        {f.package for f in report.findings if f.code == "unanchored" and f.package}
+    )
+    if not unanchored:
+        return f" ({report.files_checked} files, against the locked archives)"
+    return (
+        f" ({report.files_checked} files; {', '.join(unanchored)} against the installed"
+        " RECORD only: unanchored)"
+    )
+
+
+def take_out(names: set[str], options: CheckOptions, interpreter: Interpreter) -> list[str]:
+    """Remove every file the installed distributions ``names`` installed, without
+    running anything from the environment: what their locked archive lists (found as
+    the check finds it, so even a distribution whose RECORD is gone loses its files),
+    what their installed RECORD lists that no other distribution claims, and their
+    metadata directories. Only files inside the environment are removed, never through
+    a link to a directory; what is left empty is pruned. Returns a line a package."""
+    from poetry_lockguard.checks.anchored import Anchor
+    from poetry_lockguard.checks.anchored import archive_sources
+    from poetry_lockguard.checks.anchored import find_anchor
+    from poetry_lockguard.config import load_policy
+    from poetry_lockguard.env.distributions import scan_distributions
+    from poetry_lockguard.env.locate import poetry_cache_dir
+    from poetry_lockguard.env.record import RecordMissingError
+    from poetry_lockguard.env.record import read_record
+    from poetry_lockguard.env.venv_files import seed_wheel_dirs
+    from poetry_lockguard.lock.project import read_project
+    from poetry_lockguard.lock.reader import read_lock
+    from poetry_lockguard.versions import same_version
+
+    project_dir = options.project_dir
+    policy = load_policy(read_project(project_dir / "pyproject.toml").lockguard_config)
+    lock = read_lock(project_dir / "poetry.lock").by_name()
+    sources = archive_sources(
+        project_dir,
+        poetry_cache_dir(project_dir),
+        options.wheelhouse,
+        policy,
+        seed_wheel_dirs(interpreter),
+    )
+    site_dirs = tuple(interpreter.site_dirs)
+    installed = [d for d in scan_distributions(site_dirs) if d.path.parent in site_dirs]
+    rows_of: dict[str, set[str]] = {}
+    for dist in installed:
+        try:
+            record = read_record(dist.path / "RECORD")
+        except (RecordMissingError, OSError):
+            continue
+        site_dir = os.path.realpath(dist.path.parent)
+        listed = [e.path for e in record.entries] + [p for _, p in record.unhashed]
+        rows_of[str(dist.path)] = {
+            os.path.normpath(os.path.join(site_dir, row)) for row in (*listed, *record.exempt)
+        }
+    lines = []
+    areas, scripts = _areas(interpreter)
+    for dist in sorted(installed, key=lambda d: str(d.path)):
+        if dist.name not in names:
+            continue
+        site_dir = os.path.realpath(dist.path.parent)
+        own = rows_of.get(str(dist.path), set())
+        others = set().union(*(r for p, r in rows_of.items() if p != str(dist.path)))
+        paths = {p for p in own if p not in others}
+        anchor = None
+        packages = [p for p in lock.get(dist.name, ()) if same_version(p.version, dist.version)]
+        if packages and packages[0].files:
+            found = find_anchor(dist, packages[0], sources, interpreter.tags, policy)
+            anchor = found if isinstance(found, Anchor) else None
+        if anchor is not None:
+            paths |= archive_paths(dist, anchor, interpreter, site_dir, tuple(own))
+        removed = sum(_remove(path, areas, scripts) for path in sorted(paths))
+        _remove_tree(dist.path)
+        for path in sorted(paths, key=len, reverse=True):
+            _prune(os.path.dirname(path), areas)
+        label = f"{dist.display_name or dist.name} {dist.version}"
+        where = (
+            f"the files its locked archive {anchor.file_name} and its RECORD list"
+            if anchor is not None
+            else "the files its RECORD lists (no locked archive found)"
+            if own
+            else "its metadata only: no locked archive found and no RECORD"
+        )
+        lines.append(f"took out {label}: {where} ({removed} removed)")
+    return lines
+
+
+def _areas(interpreter: Interpreter) -> tuple[tuple[str, ...], str]:
+    """The real directories a distribution's files may be removed from (the site
+    directories, where a wheel's data and headers go), and the scripts directory."""
+    prefix = os.path.realpath(interpreter.prefix)
+    areas = [os.path.realpath(d) for d in interpreter.site_dirs]
+    areas += [os.path.join(prefix, name) for name in ("share", "include", "etc")]
+    return tuple(areas), os.path.realpath(interpreter.scripts)
+
+
+def _remove(path: str, areas: tuple[str, ...], scripts: str) -> int:
+    """Unlink ``path`` (a file or a link, never a directory) when its directory
+    resolves into one of ``areas`` or is the scripts directory (where the venv tool's
+    own files, the interpreter's names and the activation scripts, are never taken);
+    1 when it did."""
+    from poetry_lockguard.env.venv_files import SCRIPTS
+    from poetry_lockguard.env.venv_files import is_interpreter_name
+
+    try:
+        directory = os.path.realpath(os.path.dirname(path))
+        name = os.path.basename(path)
+        if directory == scripts:
+            if name in SCRIPTS or is_interpreter_name(name) or name.startswith("activate"):
+                return 0
+        elif not any(directory == a or directory.startswith(a + os.sep) for a in areas):
+            return 0
+        target = os.path.join(directory, name)
+        if stat.S_ISDIR(os.lstat(target).st_mode):
+            if name == "__pycache__":
+                _remove_tree(Path(target))
+            return 0
+        os.unlink(target)
+    except OSError:
+        return 0
+    _remove_bytecode(target)
+    return 1
+
+
+def _remove_bytecode(source: str) -> None:
+    """The byte-code of a removed module, in its ``__pycache__``."""
+    directory, name = os.path.split(source)
+    if not name.endswith(".py"):
+        return
+    cache = os.path.join(directory, "__pycache__")
+    stem = name[: -len(".py")] + "."
+    try:
+        entries = os.listdir(cache)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.startswith(stem) and entry.endswith(".pyc"):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(cache, entry))
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    try:
+        if stat.S_ISDIR(os.lstat(path).st_mode):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+def _prune(directory: str, areas: tuple[str, ...]) -> None:
+    """Remove ``directory`` and its parents while empty, inside one of ``areas`` (never
+    an area itself)."""
+    directory = os.path.realpath(directory)
+    while any(directory.startswith(a + os.sep) for a in areas):
+        cache = os.path.join(directory, "__pycache__")
+        with contextlib.suppress(OSError):
+            if os.path.isdir(cache) and not os.path.islink(cache) and not os.listdir(cache):
+                os.rmdir(cache)
+        try:
+            os.rmdir(directory)
+        except OSError:
+            return
+        directory = os.path.dirname(directory)
 
 
 def _install_target(
