@@ -320,7 +320,7 @@ def anchored_files(
             if problem:
                 findings.append(_modified(dist.name, label, target, anchor, problem))
             continue
-        relative = os.path.relpath(target, site_dir)
+        relative = relative_path(target, site_dir)
         entries.append(RecordEntry(relative, entry.algorithm, entry.digest, entry.size, entry.line))
         shipped[target] = entry
     for listed in installed_entries:
@@ -418,6 +418,14 @@ def archive_paths(
     for point, _ in _wrappers(dist.name, wheel.entry_points, interpreter):
         paths.add(os.path.normpath(os.path.join(scripts_dir, point.name)))
     return paths
+
+
+def relative_path(path: str, base: str) -> str:
+    """``os.path.relpath(path, base)`` for normalized absolute paths, by slicing where
+    ``path`` lies under ``base`` (the common case, tens of thousands of times a check)."""
+    if path.startswith(base) and path[len(base) : len(base) + 1] == os.sep:
+        return path[len(base) + 1 :]
+    return os.path.relpath(path, base)
 
 
 def _modified(name: str, label: str, path: str, anchor: Anchor, problem: str) -> Finding:

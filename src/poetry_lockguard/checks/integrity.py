@@ -22,6 +22,7 @@ from poetry_lockguard.checks.anchored import Anchor
 from poetry_lockguard.checks.anchored import anchored_files
 from poetry_lockguard.checks.anchored import find_anchor
 from poetry_lockguard.checks.anchored import find_seed_anchor
+from poetry_lockguard.checks.anchored import relative_path
 from poetry_lockguard.checks.ownership import Owners
 from poetry_lockguard.checks.ownership import unaccounted
 from poetry_lockguard.checks.receipts import ReceiptCheck
@@ -148,7 +149,7 @@ class IntegrityCheck:
             if not target.startswith(scripts):  # a script's #! line names where it lives
                 found = f"{state.digest}:{state.size}" if state.status == "ok" else state.status
                 seen.setdefault(job.dist.name, []).append(
-                    f"{os.path.relpath(target, job.site_dir)}\0{found}"
+                    f"{relative_path(target, job.site_dir)}\0{found}"
                 )
 
         findings += _fence_findings(self._interpreter.site_dirs)
@@ -309,6 +310,7 @@ class IntegrityCheck:
         from poetry_lockguard.versions import same_version
 
         anchors: dict[str, Anchor | Finding | None] = {}
+        locked: list[tuple[Distribution, LockedPackage]] = []
         for dist in installed:
             package = required.get(dist.name)
             if package is None and dist.name != self._root and dist.name not in anchors:
@@ -321,9 +323,17 @@ class IntegrityCheck:
                 continue  # a git package's commit is anchored by its receipt
             if not package.files:
                 continue  # `unhashed` says that nothing anchors it
-            anchors[dist.name] = find_anchor(
-                dist, package, archives, self._interpreter.tags, self._policy
-            )
+            anchors[dist.name] = None
+            locked.append((dist, package))
+        archives.candidates("")  # the directories are indexed once, before the threads
+
+        def anchor(job: tuple[Distribution, LockedPackage]) -> Anchor | Finding | None:
+            return find_anchor(job[0], job[1], archives, self._interpreter.tags, self._policy)
+
+        # Hashing an archive releases the GIL: the archives are read side by side.
+        with ThreadPoolExecutor(max_workers=self._workers) as pool:
+            for (dist, _), found in zip(locked, pool.map(anchor, locked)):
+                anchors[dist.name] = found
         return anchors
 
     def _unlocked(self, dist: Distribution, archives: ArchiveSources) -> Finding | None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 
 from poetry_lockguard.checks.anchored import INSTALLER_FILES
+from poetry_lockguard.checks.anchored import relative_path
 from poetry_lockguard.env.bytecode import PYTEST_REWRITTEN
 from poetry_lockguard.env.bytecode import cached_source
 from poetry_lockguard.env.bytecode import header_matches
@@ -347,7 +348,7 @@ def _trespasses(owners: Owners, locked: frozenset[str], interpreter: Interpreter
             if (top == path and path.endswith(".pth")) or seeded:
                 if seed_pth is None:
                     seed_pth = seed_wheel_pth_files(interpreter)
-                member = os.path.relpath(path, site_dir).replace(os.sep, "/")
+                member = relative_path(path, site_dir).replace(os.sep, "/")
                 if _read_small(path) in seed_pth.get(member, ()):
                     continue
                 why = (
@@ -384,7 +385,7 @@ def _is_bytecode(path: str) -> bool:
 def _top_entry(site_dir: str, path: str) -> str | None:
     """The entry of ``site_dir`` that ``path`` is or lies under (not ``__pycache__``),
     None for a path outside it."""
-    rel = os.path.relpath(path, site_dir)
+    rel = relative_path(path, site_dir)
     if rel.startswith(os.pardir) or os.path.isabs(rel):
         return None
     first = rel.split(os.sep, 1)[0]
