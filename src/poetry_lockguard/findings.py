@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         "ambiguous-lock",
         "python-unsupported",
         "missing",
+        "root-missing",
         "version-mismatch",
         "extraneous",
         "seed-package",
@@ -169,6 +170,13 @@ CATALOGUE: dict[Code, CodeInfo] = {
     ),
     "missing": CodeInfo(
         _E, "required by the lock, not installed", Remedy.SYNC, _SYNC_HINT, "install"
+    ),
+    "root-missing": CodeInfo(
+        _E,
+        "the project itself, which the last guarded install installed, is not installed",
+        Remedy.SYNC,
+        _SYNC_HINT,
+        "install",
     ),
     "version-mismatch": CodeInfo(
         _E, "installed at another version than locked", Remedy.SYNC, _SYNC_HINT, "install"

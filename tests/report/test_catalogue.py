@@ -24,6 +24,7 @@ GOLDEN = {
     "ambiguous-lock": "warning",
     "python-unsupported": "warning",
     "missing": "error",
+    "root-missing": "error",
     "version-mismatch": "error",
     "extraneous": "error",
     "seed-package": "info",
@@ -81,14 +82,14 @@ def test_the_derived_lists() -> None:
         "artifact-not-locked",
         "built-from-source",
     }
-    assert codes_where(repair="install") == {"missing", "version-mismatch"}
+    assert codes_where(repair="install") == {"missing", "root-missing", "version-mismatch"}
     assert codes_where(per_file=True) == {"file-modified", "file-missing", "file-not-in-archive"}
     assert codes_where(remedy=Remedy.REPAIR) == codes_where(repair="reinstall") - {
         "source-mismatch"
     }
     # `on-run = "sync"`: a non-removing install fixes these, and leaves what it would
     # have to remove.
-    assert {"missing", "version-mismatch", "source-mismatch"} == SYNCABLE
+    assert {"missing", "root-missing", "version-mismatch", "source-mismatch"} == SYNCABLE
     assert {"extraneous", "seed-package"} == LEFT_IN_PLACE
 
 

@@ -29,6 +29,7 @@ from poetry_lockguard.errors import LockFileError
 from poetry_lockguard.errors import LockguardError
 from poetry_lockguard.errors import SelectionError
 from poetry_lockguard.findings import INSTALLING
+from poetry_lockguard.findings import finding
 from poetry_lockguard.lock.project import read_project
 from poetry_lockguard.lock.reader import read_lock
 from poetry_lockguard.lock.requirements import ambiguous_packages
@@ -497,6 +498,20 @@ def _check_lock_and_environment(
     )
     # Poetry installs the root only in package mode: then its own install is no drift.
     root = project.name if project.package_mode else ""
+    if (
+        root
+        and root not in {d.name for d in installed}
+        and _root_recorded(interpreter, project_dir)
+    ):
+        findings.append(
+            finding(
+                "root-missing",
+                root,
+                f"{project.name} (this project) was installed by the last guarded install"
+                " but is not installed now",
+                expected="installed",
+            )
+        )
     runs_here = _runs_in(interpreter.prefix)
     findings += EnvironmentCheck(project_dir, root, runs_here=runs_here).run(
         required,
@@ -743,3 +758,9 @@ def _download_missing(
     if fetched:
         archives.add(ArchiveDir(Path(scratch), "downloaded from the lock's sources", False))
     return scratch
+
+
+def _root_recorded(interpreter: Interpreter, project_dir: Path) -> bool:
+    from poetry_lockguard.env.state import recorded_root
+
+    return recorded_root(interpreter.prefix, project_dir)

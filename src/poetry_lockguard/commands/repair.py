@@ -162,9 +162,12 @@ def run_repair(
     # The selection the check used (the options given, else the one the last guarded
     # install recorded), so that the install neither drops an optional group the
     # environment has nor adds one it was installed without. The root project is not
-    # the lock's to repair: --no-root, as an install that left it out needs.
+    # the lock's to repair: --no-root, as an install that left it out needs, unless it
+    # is root-missing.
     selection = shlex.split(report.sync_options)
-    args = [*command, *verb, "--no-interaction", "--no-root", *selection]
+    # The root project is installed only where the last guarded install had it.
+    root = ["--no-root"] if not any(f.code == "root-missing" for f in report.findings) else []
+    args = [*command, *verb, "--no-interaction", *root, *selection]
     shown = f"`poetry {' '.join(args[len(command) :])}`"
     if dry_run:
         run.lines.append(f"would run {shown}")

@@ -63,11 +63,14 @@ def is_virtualenv(prefix: Path) -> bool:
     return (prefix / "pyvenv.cfg").is_file()
 
 
-def write_selection(prefix: Path, project_dir: Path, selection: dict[str, Any]) -> None:
+def write_selection(
+    prefix: Path, project_dir: Path, selection: dict[str, Any], root: bool | None = None
+) -> None:
     """Record the selection (``SelectionRequest.as_dict()``) a guarded install of
-    ``project_dir`` used, tied to that project and its lock and keyed (see
-    ``recorded_request``). Without a key nothing can be recorded: an older record is
-    removed, so that it is not read for this install."""
+    ``project_dir`` used, and whether it installed the project itself (``root``; None:
+    not known), tied to that project and its lock and keyed (see ``recorded_request``).
+    Without a key nothing can be recorded: an older record is removed, so that it is
+    not read for this install."""
     key = state_key(create=True)
     lock = _lock_digest(project_dir)
     if key is None or lock is None:
@@ -79,6 +82,8 @@ def write_selection(prefix: Path, project_dir: Path, selection: dict[str, Any]) 
         "lock": lock,
         "selection": selection,
     }
+    if root is not None:
+        record["root"] = root
     record["mac"] = _mac(key, b"selection", sorted_json(record).encode())
     if not _write(prefix, SELECTION_FILE, sorted_json(record) + "\n"):
         _remove(prefix, SELECTION_FILE)
@@ -93,8 +98,22 @@ def rebind_selection(prefix: Path, project_dir: Path) -> SelectionRequest | None
     if data is None or request is None:
         _remove(prefix, SELECTION_FILE)
         return None
-    write_selection(prefix, project_dir, data["selection"])
+    root = data.get("root")
+    write_selection(
+        prefix, project_dir, data["selection"], root if isinstance(root, bool) else None
+    )
     return request
+
+
+def recorded_root(prefix: Path, project_dir: Path) -> bool:
+    """Whether the last guarded install of ``project_dir`` and its lock as it is now
+    installed the project itself (a record this account's key signed says so)."""
+    data = _signed_record(prefix, project_dir)
+    return (
+        data is not None
+        and data.get("lock") == _lock_digest(project_dir)
+        and data.get("root") is True
+    )
 
 
 def recorded_sync_options(prefix: Path, project_dir: Path) -> str:

@@ -27,11 +27,13 @@ def leave_state(
     selection: SelectionRequest | None,
     pip_fence: bool,
     io: IO,
+    root: bool | None = None,
 ) -> SelectionRequest | None:
     """Record ``selection`` for ``project_dir`` and its lock (None: keep the recorded
     one, tied to the lock as it is now) and put the fence in place
     (``pip_fence`` false: take it away), whatever the check after the install finds: it
-    installed that selection, and the fence keeps pip from adding to any drift. Only in
+    installed that selection (and the project itself, ``root``), and the fence keeps
+    pip from adding to any drift. Only in
     a virtualenv: any other Python (``virtualenvs.create = false``) is left alone.
     Returns the selection the environment now holds (None: none is recorded), which
     the hints after ``poetry add``/``update``/``remove`` name."""
@@ -43,7 +45,7 @@ def leave_state(
     if not is_virtualenv(interpreter.prefix):
         return None
     if selection is not None:
-        write_selection(interpreter.prefix, project_dir, selection.as_dict())
+        write_selection(interpreter.prefix, project_dir, selection.as_dict(), root)
     else:
         selection = rebind_selection(interpreter.prefix, project_dir)
     options = "" if selection is None else selection.as_poetry_options()

@@ -242,8 +242,16 @@ class GuardSession:
             from poetry_lockguard.plugin.install_guard.install_state import leave_state
 
             recorded = self._selection() if self.kind in LOCK_CONSUMERS else None
+            # `install`/`sync` install the project itself unless --no-root (in package
+            # mode: the check knows whether it is).
+            root = None if recorded is None else not self._option("no-root")
             kept = leave_state(
-                interpreter, self.project_dir, recorded, self.settings.policy.pip_fence, self.io
+                interpreter,
+                self.project_dir,
+                recorded,
+                self.settings.policy.pip_fence,
+                self.io,
+                root,
             )
         self._check_environment(interpreter, set_exit_code, kept)
 
