@@ -14,21 +14,12 @@ from poetry_lockguard.errors import SelectionError
 from poetry_lockguard.lock.project import read_project
 from poetry_lockguard.lock.selection import SelectionRequest
 from tests.support.poetry import run_main
+from tests.support.projects import PYPROJECT
 
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-PYPROJECT = """\
-[project]
-name = "demo"
-version = "0.1.0"
-requires-python = ">=3.9"
-dependencies = []
-
-[tool.poetry]
-package-mode = false
-"""
 LOCK = """\
 [[package]]
 name = "pyyaml"

@@ -43,8 +43,24 @@ if __name__ == "__main__":
     sys.exit(main())
 """
 
+#: virtualenv's seeder: the import under the ``if``.
+VIRTUALENV = """\
+#!/venv/bin/python
+# -*- coding: utf-8 -*-
+import re
+import sys
+if __name__ == '__main__':
+    from demo.cli import main
+    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
+    sys.exit(main())
+"""
 
-@pytest.mark.parametrize("source", [PIP, PIP_NEW, INSTALLER], ids=["pip", "pip 24", "installer"])
+
+@pytest.mark.parametrize(
+    "source",
+    [PIP, PIP_NEW, INSTALLER, VIRTUALENV],
+    ids=["pip", "pip 24", "installer", "virtualenv"],
+)
 def test_what_installers_write_is_a_wrapper(source: str) -> None:
     assert _is_wrapper(ast.parse(source), POINT)
 
@@ -63,6 +79,13 @@ def test_what_installers_write_is_a_wrapper(source: str) -> None:
         PIP_NEW.replace("sys.argv[0][:-11]", "sys.argv[1:]"),
         PIP.replace("re.sub(", "re.subn("),
         "@decorator\ndef main(): pass\n",
+        INSTALLER.replace('__main__":\n', '__main__":\n    from demo.cli import main\n'),
+        VIRTUALENV.replace("    sys.argv[0] = re", "    sys.argv[0] = 'x'\n    sys.argv[0] = re")
+        .replace("    from demo.cli import main\n", "")
+        .replace(
+            "    sys.argv[0] = 'x'\n", "    sys.argv[0] = 'x'\n    from demo.cli import main\n"
+        ),
+        VIRTUALENV.replace("    sys.exit(main())\n", ""),
     ],
     ids=[
         "another module",
@@ -74,6 +97,9 @@ def test_what_installers_write_is_a_wrapper(source: str) -> None:
         "argv sliced otherwise",
         "another re function",
         "a function",
+        "imported twice",
+        "code before the import",
+        "no call",
     ],
 )
 def test_anything_more_is_not_a_wrapper(source: str) -> None:

@@ -30,6 +30,7 @@ from poetry_lockguard.env.archives import open_hashed
 from poetry_lockguard.env.archives import open_verified
 from poetry_lockguard.env.record import RecordEntry
 from poetry_lockguard.env.wheel import EntryPoint
+from poetry_lockguard.env.wheel import WheelContents
 from poetry_lockguard.env.wheel import WheelError
 from poetry_lockguard.env.wheel import read_wheel
 from poetry_lockguard.findings import Severity
@@ -41,11 +42,11 @@ from poetry_lockguard.safe_io import read_regular
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import BinaryIO
 
     from poetry_lockguard.config import Policy
     from poetry_lockguard.env.distributions import Distribution
     from poetry_lockguard.env.probe import Interpreter
-    from poetry_lockguard.env.wheel import WheelContents
     from poetry_lockguard.findings import Finding
     from poetry_lockguard.lock.model import LockedFile
     from poetry_lockguard.lock.model import LockedPackage
@@ -168,16 +169,9 @@ def find_seed_anchor(
         if hashed is None:
             continue
         opened, digest = hashed
-        with opened:
-            try:
-                wheel = read_wheel(opened, dist.name, path)
-            except WheelError as e:
-                return finding(
-                    "archive-invalid",
-                    dist.name,
-                    f"{label}: the seed wheel {name} ({where}) {e}",
-                    path=path,
-                )
+        wheel = _read_archive(opened, dist.name, path, f"{label}: the seed wheel {name} ({where})")
+        if not isinstance(wheel, WheelContents):
+            return wheel
         return Anchor(wheel, name, where, digest, seed=True)
     return None
 
@@ -220,16 +214,11 @@ def find_anchor(
             if opened is None:
                 wrong.append(path)
                 continue
-            with opened:
-                try:
-                    wheel = read_wheel(opened, dist.name, path)
-                except WheelError as e:
-                    return finding(
-                        "archive-invalid",
-                        dist.name,
-                        f"{label}: the locked archive {locked.name} ({where}) {e}",
-                        path=path,
-                    )
+            wheel = _read_archive(
+                opened, dist.name, path, f"{label}: the locked archive {locked.name} ({where})"
+            )
+            if not isinstance(wheel, WheelContents):
+                return wheel
             anchor = Anchor(wheel, locked.name, where, locked.digest)
             listed = next((e for e in wheel.entries if e.path == f"{wheel.dist_info}/WHEEL"), None)
             if listed is not None and listed.digest == installed_wheel:
@@ -248,6 +237,16 @@ def find_anchor(
     if dist.name in sources.problems:
         why += f"; {sources.problems[dist.name]}"
     return unanchored(why)
+
+
+def _read_archive(opened: BinaryIO, name: str, path: str, what: str) -> WheelContents | Finding:
+    """The wheel read from ``opened`` (closed after), or ``archive-invalid`` saying why
+    ``what`` cannot be read."""
+    with opened:
+        try:
+            return read_wheel(opened, name, path)
+        except WheelError as e:
+            return finding("archive-invalid", name, f"{what} {e}", path=path)
 
 
 def missing_archives(
