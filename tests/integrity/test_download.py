@@ -92,6 +92,10 @@ class _Server(ThreadingHTTPServer):
     routes: dict[str, tuple[int, dict[str, str], bytes]]
     seen: list[tuple[str, str | None]]
     delay: float
+    #: Paths whose body is sent a byte at a time, 0.2 s apart.
+    drip: set[str]
+    #: Paths answered with these raw bytes instead of HTTP.
+    raw: dict[str, bytes]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -104,19 +108,28 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.seen.append((self.path, self.headers.get("Authorization")))
         if self.server.delay:
             time.sleep(self.server.delay)
+        if self.path in self.server.raw:
+            self.wfile.write(self.server.raw[self.path])
+            return
         status, headers, body = self.server.routes.get(self.path, (404, {}, b""))
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if self.path not in self.server.drip:
+            self.wfile.write(body)
+            return
+        for byte in body:
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+            time.sleep(0.2)
 
 
 @pytest.fixture
 def server() -> Iterator[_Server]:
     httpd = _Server(("127.0.0.1", 0), _Handler)
-    httpd.routes, httpd.seen, httpd.delay = {}, [], 0.0
+    httpd.routes, httpd.seen, httpd.delay, httpd.drip, httpd.raw = {}, [], 0.0, set(), {}
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield httpd
@@ -254,3 +267,84 @@ def test_the_plugin_gives_the_lock_sources_with_poetrys_credentials(
     # The only source is primary: Poetry's default source (PyPI) is not in the pool.
     assert sources == {url: Source("local", url, "user", "secret")}
     assert "secret" not in repr(sources)
+
+
+@pytest.mark.parametrize(
+    "name", ["../../escaped-1.0-py3-none-any.whl", "/tmp/abs-1.0-py3-none-any.whl"]
+)
+def test_a_locked_file_name_that_is_a_path_is_refused(
+    server: _Server, tmp_path: Path, name: str
+) -> None:
+    scratch = tmp_path / "a" / "b" / "scratch"
+    scratch.mkdir(parents=True)
+    package, _ = _package(server)
+    locked = LockedFile(name, "sha256:" + hashlib.sha256(WHEEL).hexdigest())
+    _page(server, "/files/demo.whl")
+    server.routes["/files/demo.whl"] = (200, {}, WHEEL)
+    with pytest.raises(DownloadError, match="is not a plain file name"):
+        Downloader(scratch, {}).fetch(package, locked)
+    assert server.seen == []
+    assert not (tmp_path / "escaped-1.0-py3-none-any.whl").exists()
+
+
+def test_a_source_that_sends_a_byte_at_a_time_meets_the_deadline(
+    server: _Server, tmp_path: Path
+) -> None:
+    _page(server, "/files/demo.whl")
+    server.routes["/files/demo.whl"] = (200, {}, WHEEL)
+    server.drip.add("/files/demo.whl")
+    package, locked = _package(server)
+    with pytest.raises(DownloadError, match="took longer than 1 s"):
+        Downloader(tmp_path, {}, deadline=1.0).fetch(package, locked)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (b"garbage\r\n\r\n", r"not an HTTP answer \(BadStatusLine: garbage\\r\\n\)$"),
+        (
+            b"HTTP/1.1 200 OK\r\nX: " + b"a" * 70000 + b"\r\n\r\n",
+            r"not an HTTP answer \(LineTooLong: got more than 65536 bytes",
+        ),
+    ],
+    ids=["not HTTP", "a header line over 64 KiB"],
+)
+def test_an_answer_that_is_not_http_is_a_download_error(
+    server: _Server, tmp_path: Path, answer: bytes, message: str
+) -> None:
+    server.raw["/simple/demo/"] = answer
+    package, locked = _package(server)
+    with pytest.raises(DownloadError, match=message):
+        Downloader(tmp_path, {}).fetch(package, locked)
+
+
+def test_a_page_of_json_nested_too_deep_or_bad_addresses_is_an_error(
+    server: _Server, tmp_path: Path
+) -> None:
+    deep = b"[" * 200_000 + b"]" * 200_000
+    json_type = {"Content-Type": "application/vnd.pypi.simple.v1+json"}
+    server.routes["/simple/demo/"] = (200, json_type, deep)
+    package, locked = _package(server)
+    with pytest.raises(DownloadError, match="is not an index page"):
+        Downloader(tmp_path, {}).fetch(package, locked)
+    bad = f'{{"files": [{{"filename": "{NAME}", "url": "http://[::1/x"}}]}}'.encode()
+    server.routes["/simple/demo/"] = (200, json_type, bad)
+    with pytest.raises(DownloadError, match=f"does not list {NAME}"):
+        Downloader(tmp_path, {}).fetch(package, locked)
+
+
+def test_a_url_package_with_an_encoded_name_is_fetched_and_its_query_never_shown(
+    server: _Server, tmp_path: Path
+) -> None:
+    name = "demo-1.0+cpu-py3-none-any.whl"
+    locked = LockedFile(name, "sha256:" + hashlib.sha256(WHEEL).hexdigest())
+    url = f"{_base(server)}/files/demo-1.0%2Bcpu-py3-none-any.whl?Signature=SECRET"
+    server.routes["/files/demo-1.0%2Bcpu-py3-none-any.whl?Signature=SECRET"] = (200, {}, WHEEL)
+    package = LockedPackage("demo", "1.0+cpu", files=(locked,), source=LockedSource("url", url))
+    assert Downloader(tmp_path, {}).fetch(package, locked) == str(tmp_path / name)
+    other = LockedFile("other-1.0-py3-none-any.whl", locked.hash)
+    with pytest.raises(DownloadError) as refused:
+        Downloader(tmp_path, {}).fetch(package, other)
+    assert "SECRET" not in str(refused.value)
+    assert str(refused.value).endswith("is not the locked file other-1.0-py3-none-any.whl")

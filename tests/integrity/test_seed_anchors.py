@@ -49,7 +49,7 @@ def _venv(tmp_path: Path, minor: str) -> Path:
     return venv
 
 
-def _check(project: Path, venv: Path, *args: str) -> tuple[int, list[tuple[str, str, str]]]:
+def _check(project: Path, venv: Path, *args: str) -> tuple[int, list[tuple[str, str | None, str]]]:
     done = run_main(
         ["check", "--integrity", "--python", str(venv / "bin" / "python"), "-f", "json", *args],
         env={"POETRY_CACHE_DIR": str(project.parent / "no-cache")},
@@ -215,3 +215,59 @@ def test_pips_versioned_wrappers_are_the_interpreters_not_the_archives() -> None
         ("pip3.12", False),
     ]
     assert [p.name for p, _ in _wrappers("alpha", points, Target())] == [p.name for p in points]  # type: ignore[arg-type]
+
+
+def _list_in_record(venv: Path, name: str, relative: str, data: bytes) -> None:
+    site = _site(venv)
+    (site / relative).parent.mkdir(parents=True, exist_ok=True)
+    (site / relative).write_bytes(data)
+    [dist_info] = site.glob(f"{name}-*.dist-info")
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    with (dist_info / "RECORD").open("a") as f:
+        f.write(f"{relative},sha256={digest},{len(data)}\n")
+
+
+def _pwned_pyc(venv: Path) -> bytes:
+    source = venv.parent / "evil.py"
+    source.write_text("print('PWNED')\n")
+    target = venv.parent / "evil.pyc"
+    subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            f"import py_compile; py_compile.compile({str(source)!r}, cfile={str(target)!r})",
+        ],
+        check=True,
+    )
+    return target.read_bytes()
+
+
+def test_byte_code_without_a_cache_tag_in_pycache_is_unowned_though_listed(
+    tmp_path: Path,
+) -> None:
+    """``pip/__pycache__/__init__.pyc`` imports as ``pip.__pycache__``: a RECORD row
+    does not make it byte-code of a verified source."""
+    venv = _venv(tmp_path, "3.11")
+    _list_in_record(venv, "pip", "pip/__pycache__/__init__.pyc", _pwned_pyc(venv))
+    ran = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import pip.__pycache__"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd="/",
+    )
+    assert ran.stdout == "PWNED\n", ran.stderr
+    code, found = _check(_project(tmp_path), venv)
+    assert code == 1
+    assert ("unowned-file", None, "error") in found, found
+
+
+def test_tagged_byte_code_beside_its_source_is_not_in_the_archive(tmp_path: Path) -> None:
+    """virtualenv lists ``<stem>.<tag>.pyc`` beside a source without writing it; one
+    that is there is a file the archive does not ship."""
+    venv = _venv(tmp_path, "3.11")
+    _list_in_record(venv, "pip", "pip/__init__.cpython-311.pyc", _pwned_pyc(venv))
+    assert _check(_project(tmp_path), venv) == (
+        1,
+        [("seed-package", "setuptools", "info"), ("file-not-in-archive", "pip", "error")],
+    )

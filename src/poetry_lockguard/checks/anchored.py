@@ -28,6 +28,7 @@ from poetry_lockguard.env.archives import ArchiveDir
 from poetry_lockguard.env.archives import ArchiveSources
 from poetry_lockguard.env.archives import open_hashed
 from poetry_lockguard.env.archives import open_verified
+from poetry_lockguard.env.bytecode import cached_source
 from poetry_lockguard.env.record import RecordEntry
 from poetry_lockguard.env.wheel import EntryPoint
 from poetry_lockguard.env.wheel import WheelContents
@@ -502,16 +503,20 @@ def _installed_header(
 
 
 def _is_bytecode_of(path: str, sources: set[str]) -> bool:
-    """Whether ``path`` is ``__pycache__/<stem>.<tag>.pyc`` of one of ``sources``, or
-    ``<stem>.<tag>.pyc`` beside it (where virtualenv's seeder lists the byte-code it
-    writes into ``__pycache__``; nothing imports a file of that name)."""
+    """Whether ``path`` is ``__pycache__/<stem>.<tag>[.opt-N].pyc`` of one of
+    ``sources`` (what the import system writes, verified by the ownership walk), or an
+    absent ``<stem>.<tag>.pyc`` beside it (where virtualenv's seeder lists the
+    byte-code it writes into ``__pycache__``)."""
+    cached = cached_source(path)
+    if cached is not None:
+        return cached[0] in sources
     directory, name = os.path.split(path)
-    if not name.endswith(".pyc"):
-        return False
-    stem, dot, tag = name[: -len(".pyc")].partition(".")
-    if os.path.basename(directory) == "__pycache__":
-        return os.path.join(os.path.dirname(directory), stem + ".py") in sources
-    return bool(dot and tag) and os.path.join(directory, stem + ".py") in sources
+    stem, dot, tag = name[: -len(".pyc")].partition(".") if name.endswith(".pyc") else ("", "", "")
+    return (
+        bool(dot and tag)
+        and os.path.join(directory, stem + ".py") in sources
+        and not os.path.lexists(path)
+    )
 
 
 def _is_cache_dir(path: str) -> bool:

@@ -288,13 +288,18 @@ class _Walk:
                     self._unowned(entry.path, Severity.ERROR if code else Severity.WARNING)
                 continue
             cached = cached_source(entry.path)
-            owner = (self._files.get(cached[0]) or self._known(cached[0])) if cached else None
-            if cached is None or owner is None:
-                if entry.path not in self._files:
-                    # Byte-code without its source beside it is never imported from
-                    # __pycache__; anything else there can be (``pkg.__pycache__.x``).
-                    runs = code and entry.name.endswith(_CODE_SUFFIXES) and cached is None
+            if cached is None:
+                # Not byte-code the import system writes (``<stem>.<tag>.pyc``): Python
+                # imports it as ``pkg.__pycache__.<name>``, whatever RECORD lists it.
+                runs = code and entry.name.endswith(_CODE_SUFFIXES)
+                if runs or entry.path not in self._files:
                     self._unowned(entry.path, Severity.ERROR if runs else Severity.WARNING)
+                continue
+            owner = self._files.get(cached[0]) or self._known(cached[0])
+            if owner is None:
+                if entry.path not in self._files:
+                    # Byte-code without its source beside it is never imported.
+                    self._unowned(entry.path, Severity.WARNING)
                 continue
             source, _tag, optimization = cached
             if not code or not header_matches(entry.path, source):

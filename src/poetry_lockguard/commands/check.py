@@ -557,11 +557,19 @@ def _check_lock_and_environment(
             **required,
         }
         scratch = None
-        if options.download_archives or policy.download_archives:
-            scratch = _download_missing(
-                installed, verified, archives, interpreter, dict(options.download_sources)
-            )
         try:
+            if options.download_archives or policy.download_archives:
+                import tempfile
+
+                scratch = tempfile.mkdtemp(prefix="lockguard-archives-")
+                _download_missing(
+                    scratch,
+                    installed,
+                    verified,
+                    archives,
+                    interpreter,
+                    dict(options.download_sources),
+                )
             integrity = IntegrityCheck(
                 interpreter, policy, archives=archives, root=root, tolerated=tolerated
             ).run(installed, verified, progress=progress)
@@ -716,17 +724,16 @@ __all__ = [
 
 
 def _download_missing(
+    scratch: str,
     installed: list[Distribution],
     verified: Mapping[str, LockedPackage],
     archives: ArchiveSources,
     interpreter: Interpreter,
     sources: Mapping[str, Source],
-) -> str:
-    """Download the locked archives ``archives`` lacks into a directory of this run
-    (returned; the caller removes it) and add it to ``archives``; a failure is noted in
-    ``archives.problems``, for the ``unanchored`` finding to say."""
-    import tempfile
-
+) -> None:
+    """Download the locked archives ``archives`` lacks into ``scratch`` (a directory of
+    this run, which the caller removes) and add it to ``archives``; a failure is noted
+    in ``archives.problems``, for the ``unanchored`` finding to say."""
     from concurrent.futures import ThreadPoolExecutor
     from pathlib import Path
 
@@ -735,7 +742,6 @@ def _download_missing(
     from poetry_lockguard.env.download import Downloader
     from poetry_lockguard.env.download import DownloadError
 
-    scratch = tempfile.mkdtemp(prefix="lockguard-archives-")
     downloader = Downloader(Path(scratch), sources)
     wanted = missing_archives(installed, verified, archives, interpreter.tags)
 
@@ -745,8 +751,8 @@ def _download_missing(
             downloader.fetch(package, locked)
         except DownloadError as e:
             return package.name, f"downloading {locked.name} failed: {e}"
-        except OSError as e:  # the run's own directory
-            return package.name, f"downloading {locked.name} failed: {e.strerror or e}"
+        except (OSError, MemoryError) as e:  # the run's own directory
+            return package.name, f"downloading {locked.name} failed: {e}"
         return package.name, ""
 
     fetched = False
@@ -757,7 +763,6 @@ def _download_missing(
             fetched = fetched or not problem
     if fetched:
         archives.add(ArchiveDir(Path(scratch), "downloaded from the lock's sources", False))
-    return scratch
 
 
 def _root_recorded(interpreter: Interpreter, project_dir: Path) -> bool:

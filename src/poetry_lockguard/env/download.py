@@ -16,8 +16,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import html.parser
+import http.client
 import json
 import os
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING
 
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from collections.abc import Mapping
     from pathlib import Path
 
@@ -36,6 +39,8 @@ if TYPE_CHECKING:
 
 #: Seconds a connection or a read may take.
 TIMEOUT = 30.0
+#: Seconds one whole answer (an index page, an archive) may take.
+DEADLINE = 600.0
 #: The largest archive fetched, and the largest index page read.
 MAX_ARCHIVE = 1024 * 1024 * 1024
 MAX_PAGE = 64 * 1024 * 1024
@@ -95,20 +100,41 @@ class Downloader:
         *,
         timeout: float = TIMEOUT,
         max_bytes: int = MAX_ARCHIVE,
+        deadline: float = DEADLINE,
     ) -> None:
         self._directory = directory
         self._sources = sources
         self._timeout = timeout
         self._max_bytes = max_bytes
+        self._deadline = deadline
         self._opener = urllib.request.build_opener(_RedirectHandler())
 
     def fetch(self, package: LockedPackage, locked: LockedFile) -> str:
         """The path of ``locked`` downloaded and verified by its sha256 in poetry.lock.
-        Raises DownloadError saying why not."""
+        Raises DownloadError saying why not (whatever the source answered)."""
+        name = locked.name
+        if (
+            not name
+            or name != os.path.basename(name)
+            or any(c in name for c in "/\\\0")
+            or name in (".", "..")
+            or name.startswith(".")
+        ):
+            raise DownloadError(f"the locked file name {name!r} is not a plain file name")
+        try:
+            return self._fetch(package, locked)
+        except DownloadError as e:
+            raise DownloadError(_one_line(str(e))) from e
+        except (http.client.HTTPException, OSError, ValueError, RecursionError) as e:
+            # A source that answers in a way HTTP or JSON readers give up on.
+            raise DownloadError(_one_line(f"{type(e).__name__}: {e}")) from e
+
+    def _fetch(self, package: LockedPackage, locked: LockedFile) -> str:
         if package.source.type == "url":
             url = package.source.url
-            if urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1] != locked.name:
-                raise DownloadError(f"{url} is not the locked file {locked.name}")
+            last = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1])
+            if last != locked.name:
+                raise DownloadError(f"{_safe(url)} is not the locked file {locked.name}")
             return self._archive(url, locked, None)
         source = source_for(package, self._sources)
         if isinstance(source, str):
@@ -121,29 +147,21 @@ class Downloader:
         data, content_type, final = self._get(page, source, MAX_PAGE, accept=_ACCEPT)
         links = _links(data, content_type, final)
         if links is None:
-            raise DownloadError(f"{page} is not an index page ({content_type or 'no type'})")
+            raise DownloadError(f"{_safe(page)} is not an index page ({content_type or 'no type'})")
         url = links.get(file_name)
         if url is None:
-            raise DownloadError(f"{source.name} ({page}) does not list {file_name}")
+            raise DownloadError(f"{source.name} ({_safe(page)}) does not list {file_name}")
         return url
 
     def _archive(self, url: str, locked: LockedFile, source: Source | None) -> str:
         target = os.path.join(str(self._directory), locked.name)
+        if os.path.dirname(os.path.normpath(target)) != os.path.normpath(str(self._directory)):
+            raise DownloadError(f"the locked file name {locked.name!r} is not a plain file name")
         partial = target + ".part"
         digest = hashlib.sha256()
         try:
             with self._open(url, source) as response, open(partial, "xb") as out:
-                total = 0
-                while True:
-                    try:
-                        chunk = response.read(_CHUNK)
-                    except OSError as e:
-                        raise DownloadError(f"{_safe(url)}: {e}") from e
-                    if not chunk:
-                        break
-                    total += len(chunk)
-                    if total > self._max_bytes:
-                        raise DownloadError(f"{_safe(url)} is larger than {self._max_bytes} bytes")
+                for chunk in self._chunks(response, url, self._max_bytes):
                     digest.update(chunk)
                     out.write(chunk)
             if digest.hexdigest() != locked.digest.lower():
@@ -156,13 +174,27 @@ class Downloader:
 
     def _get(self, url: str, source: Source, limit: int, *, accept: str) -> tuple[bytes, str, str]:
         with self._open(url, source, accept=accept) as response:
-            try:
-                data = response.read(limit + 1)
-            except OSError as e:
-                raise DownloadError(f"{_safe(url)}: {e}") from e
-            if len(data) > limit:
-                raise DownloadError(f"{_safe(url)} is larger than {limit} bytes")
+            data = b"".join(self._chunks(response, url, limit))
             return data, response.headers.get_content_type(), response.geturl()
+
+    def _chunks(self, response: _Response, url: str, limit: int) -> Iterator[bytes]:
+        """The body of ``response`` chunk by chunk, at most ``limit`` bytes, within the
+        deadline (a source that sends a byte at a time cannot hold the check)."""
+        started = time.monotonic()
+        total = 0
+        while True:
+            try:
+                chunk = response.read(_CHUNK)
+            except (OSError, http.client.HTTPException) as e:
+                raise DownloadError(f"{_safe(url)}: {e}") from e
+            if not chunk:
+                return
+            total += len(chunk)
+            if total > limit:
+                raise DownloadError(f"{_safe(url)} is larger than {limit} bytes")
+            if time.monotonic() - started > self._deadline:
+                raise DownloadError(f"{_safe(url)} took longer than {self._deadline:.0f} s")
+            yield chunk
 
     def _open(self, url: str, source: Source | None, *, accept: str = "") -> _Response:
         parts = urllib.parse.urlsplit(url)
@@ -179,6 +211,10 @@ class Downloader:
             return self._opener.open(request, timeout=self._timeout)  # type: ignore[no-any-return]
         except urllib.error.HTTPError as e:
             raise DownloadError(f"{_safe(url)}: HTTP {e.code} {e.reason}") from e
+        except http.client.HTTPException as e:
+            raise DownloadError(
+                f"{_safe(url)}: not an HTTP answer ({type(e).__name__}: {e})"
+            ) from e
         except (urllib.error.URLError, OSError, ValueError) as e:
             reason = getattr(e, "reason", e)
             raise DownloadError(f"{_safe(url)}: {reason}") from e
@@ -199,6 +235,13 @@ class _RedirectHandler(urllib.request.HTTPRedirectHandler):
         if urllib.parse.urlsplit(newurl).scheme not in ("http", "https"):
             raise DownloadError(f"{_safe(req.full_url)} redirects to {_safe(newurl)}")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """``text`` as one printable line of at most ``limit`` characters (what a source
+    answers may hold anything)."""
+    line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def _same_origin(url: str, base: str) -> bool:
@@ -222,7 +265,7 @@ def _links(data: bytes, content_type: str, base: str) -> dict[str, str] | None:
         try:
             files = json.loads(data).get("files", [])
             pairs = [(f["filename"], f["url"]) for f in files if isinstance(f, dict)]
-        except (ValueError, AttributeError, KeyError, TypeError):
+        except (ValueError, AttributeError, KeyError, TypeError, RecursionError):
             return None
     elif content_type in ("text/html", "application/vnd.pypi.simple.v1+html"):
         parser = _Anchors()
@@ -236,7 +279,10 @@ def _links(data: bytes, content_type: str, base: str) -> dict[str, str] | None:
     links: dict[str, str] = {}
     for name, href in pairs:
         if isinstance(name, str) and isinstance(href, str):
-            url = urllib.parse.urldefrag(urllib.parse.urljoin(base, href))[0]
+            try:
+                url = urllib.parse.urldefrag(urllib.parse.urljoin(base, href))[0]
+            except ValueError:  # an address urllib cannot read ("http://[::1/x")
+                continue
             links.setdefault(name, url)
     return links
 
