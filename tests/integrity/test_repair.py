@@ -307,3 +307,23 @@ def test_repair_takes_out_an_archive_file_its_record_no_longer_lists(
     assert module.read_text().startswith("__version__")
     check = project.lockguard("--integrity", "--format", "json")
     assert (check.returncode, check.codes()) == (0, []), check.output
+
+
+def test_repair_refuses_while_a_pth_nothing_installed_would_run(
+    project_factory: ProjectFactory,
+) -> None:
+    """Poetry's install starts the environment's interpreter with `site` on: an unowned
+    .pth would run, so repair refuses before changing anything."""
+    project = _damaged(project_factory)
+    hook = site_packages(project) / "zz-planted.pth"
+    hook.write_text("import os\n")
+    before = project.installed()
+    result = project.poetry("lockguard", "repair")
+    assert result.returncode == 2, result.output
+    assert result.output.strip().splitlines() == [
+        f"lockguard: {hook} is a .pth file no distribution installed, and the environment's interpreter"
+        " runs it when Poetry's install starts it: remove it (see `poetry lockguard check"
+        " --integrity`), then repair"
+    ]
+    assert project.installed() == before
+    assert (site_packages(project) / "alpha" / "__init__.py").read_text() == "print('owned')\n"

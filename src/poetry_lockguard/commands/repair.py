@@ -169,6 +169,21 @@ def run_repair(
     root = ["--no-root"] if not any(f.code == "root-missing" for f in report.findings) else []
     args = [*command, *verb, "--no-interaction", *root, *selection]
     shown = f"`poetry {' '.join(args[len(command) :])}`"
+    hooks = sorted(
+        f.path
+        for f in report.findings
+        if f.code == "unowned-file" and f.path and f.path.endswith(".pth")
+    )
+    if hooks:
+        # Poetry's install starts the environment's interpreter with `site` on, which
+        # runs every .pth file: one nothing installed would run with it.
+        from poetry_lockguard.errors import LockguardError
+
+        raise LockguardError(
+            f"{hooks[0]} is a .pth file no distribution installed, and the environment's"
+            " interpreter runs it when Poetry's install starts it: remove it (see"
+            " `poetry lockguard check --integrity`), then repair"
+        )
     if dry_run:
         run.lines.append(f"would run {shown}")
         run.exit_code = exit_code(report)
