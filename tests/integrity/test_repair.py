@@ -320,10 +320,11 @@ def test_repair_refuses_while_a_pth_nothing_installed_would_run(
     before = project.installed()
     result = project.poetry("lockguard", "repair")
     assert result.returncode == 2, result.output
-    assert result.output.strip().splitlines() == [
-        f"lockguard: {hook} is a .pth file no distribution installed, and the environment's interpreter"
-        " runs it when Poetry's install starts it: remove it (see `poetry lockguard check"
-        " --integrity`), then repair"
-    ]
+    message = (
+        f"lockguard: {hook} is a .pth file no distribution installed, and the environment's"
+        " interpreter runs it when Poetry's install starts it: remove it (see `poetry"
+        " lockguard check --integrity`), then repair"
+    )
+    assert result.output.strip().splitlines() == [message]
     assert project.installed() == before
     assert (site_packages(project) / "alpha" / "__init__.py").read_text() == "print('owned')\n"
