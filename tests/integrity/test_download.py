@@ -4,6 +4,7 @@ servers of its own (wrong bytes, too large, too slow, credentials and redirects)
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import threading
@@ -294,8 +295,10 @@ def test_a_source_that_sends_a_byte_at_a_time_meets_the_deadline(
     server.routes["/files/demo.whl"] = (200, {}, WHEEL)
     server.drip.add("/files/demo.whl")
     package, locked = _package(server)
+    started = time.monotonic()
     with pytest.raises(DownloadError, match="took longer than 1 s"):
         Downloader(tmp_path, {}, deadline=1.0).fetch(package, locked)
+    assert time.monotonic() - started < 3  # the whole body would take 4.4 s
     assert list(tmp_path.iterdir()) == []
 
 
@@ -348,3 +351,24 @@ def test_a_url_package_with_an_encoded_name_is_fetched_and_its_query_never_shown
         Downloader(tmp_path, {}).fetch(package, other)
     assert "SECRET" not in str(refused.value)
     assert str(refused.value).endswith("is not the locked file other-1.0-py3-none-any.whl")
+
+
+def test_credentials_in_a_source_address_are_sent_to_it_and_never_printed(
+    server: _Server, tmp_path: Path
+) -> None:
+    server.routes["/simple/demo/"] = (200, {"Content-Type": "text/html"}, b"<a href='x'>y</a>")
+    package, locked = _package(server)
+    url = f"http://user:TOKEN@127.0.0.1:{server.server_address[1]}/simple"
+    package = LockedPackage("demo", "1.0", files=(locked,), source=LockedSource("legacy", url))
+    with pytest.raises(DownloadError) as refused:
+        Downloader(tmp_path, {}).fetch(package, locked)
+    assert "TOKEN" not in str(refused.value)
+    assert str(refused.value).endswith(f"does not list {NAME}")
+    [(path, auth)] = server.seen
+    assert (path, auth) == ("/simple/demo/", "Basic " + base64.b64encode(b"user:TOKEN").decode())
+    bad = LockedPackage(
+        "demo", "1.0", files=(locked,), source=LockedSource("url", "https://u:TOKEN@h:x/demo.whl")
+    )
+    with pytest.raises(DownloadError) as unreadable:
+        Downloader(tmp_path, {}).fetch(bad, LockedFile("demo.whl", locked.hash))
+    assert "TOKEN" not in str(unreadable.value)

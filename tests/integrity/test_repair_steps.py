@@ -22,6 +22,8 @@ from tests.integrity.support import site_packages
 ERROR = Severity.ERROR
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pytest_mock import MockerFixture
 
     from tests.support.poetry import PoetryProject
@@ -96,3 +98,38 @@ def test_leftovers_are_taken_out_before_poetry_is_started(
     assert str(error.value) == "cannot start Poetry (No such file or directory)"
     # Its files stay for the install to overwrite; no metadata of it is left.
     assert list(site.glob("alpha-*")) == []
+
+
+def test_take_out_never_follows_a_link_out_of_the_environment(tmp_path: Path) -> None:
+    """A ``__pycache__`` or a site directory linked elsewhere: nothing there is removed."""
+    from poetry_lockguard.commands.repair import _areas
+    from poetry_lockguard.commands.repair import _remove
+
+    prefix = tmp_path / "venv"
+    site = prefix / "lib" / "site-packages"
+    (site / "pkg").mkdir(parents=True)
+    (prefix / "bin").mkdir()
+    (prefix / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "mod.cpython-311.pyc").write_bytes(b"")
+    (site / "pkg" / "mod.py").write_text("")
+    (site / "pkg" / "__pycache__").symlink_to(outside)
+    linked = prefix / "lib" / "linked-site"
+    linked.symlink_to(outside)
+    (outside / "other.py").write_text("")
+
+    class Target:
+        site_dirs = (site, linked)
+        scripts = prefix / "bin"
+
+    Target.prefix = prefix  # type: ignore[attr-defined]
+    areas, scripts = _areas(Target())  # type: ignore[arg-type]
+    assert areas == (
+        str(site.resolve()),
+        *(str(prefix.resolve() / n) for n in ("share", "include", "etc")),
+    )
+    assert _remove(str(site / "pkg" / "mod.py"), areas, scripts, set()) == 1
+    assert (outside / "mod.cpython-311.pyc").exists()  # not through the linked __pycache__
+    assert _remove(str(linked / "other.py"), areas, scripts, set()) == 0
+    assert (outside / "other.py").exists()

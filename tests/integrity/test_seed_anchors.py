@@ -271,3 +271,18 @@ def test_tagged_byte_code_beside_its_source_is_not_in_the_archive(tmp_path: Path
         1,
         [("seed-package", "setuptools", "info"), ("file-not-in-archive", "pip", "error")],
     )
+
+
+def test_a_script_name_that_is_a_path_makes_the_archive_invalid(tmp_path: Path) -> None:
+    from poetry_lockguard.env.wheel import WheelError
+    from poetry_lockguard.env.wheel import read_wheel
+
+    wheel = build_wheel(
+        tmp_path,
+        "evil",
+        "1.0",
+        {"evil/__init__.py": b""},
+        scripts={"../lib/python3.11/site-packages/pip/__init__.py": "evil:run"},
+    )
+    with pytest.raises(WheelError, match="is not a file name"):
+        read_wheel(wheel, "evil", str(wheel))

@@ -16,7 +16,6 @@ import stat
 
 from dataclasses import dataclass
 from dataclasses import field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.anchored import archive_paths
@@ -25,6 +24,8 @@ from poetry_lockguard.findings import CATALOGUE
 
 if TYPE_CHECKING:
     import subprocess
+
+    from pathlib import Path
 
     from poetry_lockguard.commands.check import CheckOptions
     from poetry_lockguard.env.probe import Interpreter
@@ -300,10 +301,14 @@ def take_out(names: set[str], options: CheckOptions, interpreter: Interpreter) -
         if packages and packages[0].files:
             found = find_anchor(dist, packages[0], sources, interpreter.tags, policy)
             anchor = found if isinstance(found, Anchor) else None
+        named: set[str] = set()
         if anchor is not None:
-            paths |= archive_paths(dist, anchor, interpreter, site_dir, tuple(own))
-        removed = sum(_remove(path, areas, scripts) for path in sorted(paths))
-        _remove_tree(dist.path)
+            # What another distribution's RECORD claims is not this one's to remove.
+            named = archive_paths(dist, anchor, interpreter, site_dir, tuple(own)) - others
+            paths |= named
+        removed = sum(_remove(path, areas, scripts, named) for path in sorted(paths))
+        if _inside(site_dir, areas):
+            _remove_tree(dist.path)
         for path in sorted(paths, key=len, reverse=True):
             _prune(os.path.dirname(path), areas)
         label = f"{dist.display_name or dist.name} {dist.version}"
@@ -320,56 +325,73 @@ def take_out(names: set[str], options: CheckOptions, interpreter: Interpreter) -
 
 def _areas(interpreter: Interpreter) -> tuple[tuple[str, ...], str]:
     """The real directories a distribution's files may be removed from (the site
-    directories, where a wheel's data and headers go), and the scripts directory."""
+    directories, where a wheel's data and headers go), and the scripts directory; in a
+    virtualenv only those that resolve inside it (a site directory linked elsewhere is
+    not the environment's to change)."""
     prefix = os.path.realpath(interpreter.prefix)
     areas = [os.path.realpath(d) for d in interpreter.site_dirs]
     areas += [os.path.join(prefix, name) for name in ("share", "include", "etc")]
-    return tuple(areas), os.path.realpath(interpreter.scripts)
+    scripts = os.path.realpath(interpreter.scripts)
+    if os.path.isfile(os.path.join(prefix, "pyvenv.cfg")):
+        inside = [a for a in areas if a.startswith(prefix + os.sep)]
+        return tuple(inside), scripts if scripts.startswith(prefix + os.sep) else ""
+    return tuple(areas), scripts
 
 
-def _remove(path: str, areas: tuple[str, ...], scripts: str) -> int:
+def _remove(path: str, areas: tuple[str, ...], scripts: str, named: set[str]) -> int:
     """Unlink ``path`` (a file or a link, never a directory) when its directory
-    resolves into one of ``areas`` or is the scripts directory (where the venv tool's
-    own files, the interpreter's names and the activation scripts, are never taken);
-    1 when it did."""
+    resolves into one of ``areas``, or is the scripts directory and ``path`` is one the
+    locked archive names (``named``) or, in a virtualenv, any script but the venv tool's
+    own (the interpreter's names, the activation scripts); 1 when it did. The byte-code
+    of a removed module goes with it."""
     from poetry_lockguard.env.venv_files import SCRIPTS
     from poetry_lockguard.env.venv_files import is_interpreter_name
 
     try:
         directory = os.path.realpath(os.path.dirname(path))
         name = os.path.basename(path)
-        if directory == scripts:
+        if scripts and directory == scripts:
             if name in SCRIPTS or is_interpreter_name(name) or name.startswith("activate"):
                 return 0
-        elif not any(directory == a or directory.startswith(a + os.sep) for a in areas):
+            if path not in named and not os.path.isfile(
+                os.path.join(os.path.dirname(scripts), "pyvenv.cfg")
+            ):
+                return 0  # outside a virtualenv, only what the archive itself installs
+        elif not _inside(directory, areas):
             return 0
         target = os.path.join(directory, name)
         if stat.S_ISDIR(os.lstat(target).st_mode):
-            if name == "__pycache__":
-                _remove_tree(Path(target))
             return 0
         os.unlink(target)
     except OSError:
         return 0
-    _remove_bytecode(target)
+    _remove_bytecode(target, areas)
     return 1
 
 
-def _remove_bytecode(source: str) -> None:
-    """The byte-code of a removed module, in its ``__pycache__``."""
+def _inside(directory: str, areas: tuple[str, ...]) -> bool:
+    return any(directory == a or directory.startswith(a + os.sep) for a in areas)
+
+
+def _remove_bytecode(source: str, areas: tuple[str, ...]) -> None:
+    """The byte-code of a removed module, in its ``__pycache__`` when that is a real
+    directory inside ``areas`` (never through a link)."""
     directory, name = os.path.split(source)
-    if not name.endswith(".py"):
+    if not name.endswith(".py") or not _inside(directory, areas):
         return
     cache = os.path.join(directory, "__pycache__")
-    stem = name[: -len(".py")] + "."
     try:
+        if not stat.S_ISDIR(os.lstat(cache).st_mode):
+            return
         entries = os.listdir(cache)
     except OSError:
         return
+    stem = name[: -len(".py")] + "."
     for entry in entries:
         if entry.startswith(stem) and entry.endswith(".pyc"):
             with contextlib.suppress(OSError):
-                os.unlink(os.path.join(cache, entry))
+                if not stat.S_ISDIR(os.lstat(os.path.join(cache, entry)).st_mode):
+                    os.unlink(os.path.join(cache, entry))
 
 
 def _remove_tree(path: Path) -> None:

@@ -74,10 +74,10 @@ def source_for(package: LockedPackage, sources: Mapping[str, Source]) -> Source 
     source when ``sources`` has one (the plugin's Poetry knows it)."""
     kind = package.source.type
     if kind == "legacy":
-        url = package.source.url
+        url, username, password = _userinfo(package.source.url)
         known = sources.get(url.rstrip("/") + "/")
-        name = package.source.reference or url
-        return known or Source(name, url.rstrip("/") + "/")
+        name = package.source.reference or _safe(url)
+        return known or Source(name, url.rstrip("/") + "/", username, password)
     if kind == "":
         known = sources.get(DEFAULT)
         if known is None:
@@ -131,11 +131,12 @@ class Downloader:
 
     def _fetch(self, package: LockedPackage, locked: LockedFile) -> str:
         if package.source.type == "url":
-            url = package.source.url
+            url, username, password = _userinfo(package.source.url)
             last = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1])
             if last != locked.name:
                 raise DownloadError(f"{_safe(url)} is not the locked file {locked.name}")
-            return self._archive(url, locked, None)
+            origin = Source(_safe(url), url, username, password) if username else None
+            return self._archive(url, locked, origin)
         source = source_for(package, self._sources)
         if isinstance(source, str):
             raise DownloadError(source)
@@ -184,7 +185,9 @@ class Downloader:
         total = 0
         while True:
             try:
-                chunk = response.read(_CHUNK)
+                # read1: what has arrived (a byte at a time if so), so that the deadline
+                # is looked at between any two arrivals.
+                chunk = response.read1(_CHUNK)
             except (OSError, http.client.HTTPException) as e:
                 raise DownloadError(f"{_safe(url)}: {e}") from e
             if not chunk:
@@ -211,11 +214,15 @@ class Downloader:
             return self._opener.open(request, timeout=self._timeout)  # type: ignore[no-any-return]
         except urllib.error.HTTPError as e:
             raise DownloadError(f"{_safe(url)}: HTTP {e.code} {e.reason}") from e
+        except http.client.InvalidURL as e:  # its text holds the address as given
+            raise DownloadError(f"{_safe(url)} is not an address urllib can open") from e
         except http.client.HTTPException as e:
             raise DownloadError(
                 f"{_safe(url)}: not an HTTP answer ({type(e).__name__}: {e})"
             ) from e
-        except (urllib.error.URLError, OSError, ValueError) as e:
+        except ValueError as e:  # an address urllib cannot read: its text may hold it
+            raise DownloadError(f"{_safe(url)} is not an address urllib can open") from e
+        except (urllib.error.URLError, OSError) as e:
             reason = getattr(e, "reason", e)
             raise DownloadError(f"{_safe(url)}: {reason}") from e
 
@@ -237,6 +244,18 @@ class _RedirectHandler(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+def _userinfo(url: str) -> tuple[str, str, str]:
+    """``url`` without the ``user:password@`` it may carry, and those credentials
+    (sent as a header to that origin only, never printed)."""
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, "", ""
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    bare = urllib.parse.urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return bare, urllib.parse.unquote(user), urllib.parse.unquote(password)
+
+
 def _one_line(text: str, limit: int = 300) -> str:
     """``text`` as one printable line of at most ``limit`` characters (what a source
     answers may hold anything)."""
@@ -251,10 +270,13 @@ def _same_origin(url: str, base: str) -> bool:
 
 def _safe(url: str) -> str:
     """``url`` without credentials, query or fragment, to print."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port:
+            host += f":{parts.port}"
+    except ValueError:  # a port that is not a number, a bracket left open
+        return "(an address that cannot be read)"
     return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 

@@ -199,5 +199,9 @@ def _entry_points(
         match = _ENTRY_POINT.match(line)
         if match is None or not match.group(3):
             raise WheelError(f"entry_points.txt: {stripped!r} is not `name = module:attr`")
-        points.append(EntryPoint(match.group(1), match.group(2), match.group(3)))
+        name = match.group(1)
+        if any(c in name for c in "/\\\0") or name.startswith(".") or not name.isprintable():
+            # An installer writes ``scripts/<name>``: a name that is a path is not one.
+            raise WheelError(f"entry_points.txt: the script name {name!r} is not a file name")
+        points.append(EntryPoint(name, match.group(2), match.group(3)))
     return tuple(points)
