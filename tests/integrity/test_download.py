@@ -372,3 +372,12 @@ def test_credentials_in_a_source_address_are_sent_to_it_and_never_printed(
     with pytest.raises(DownloadError) as unreadable:
         Downloader(tmp_path, {}).fetch(bad, LockedFile("demo.whl", locked.hash))
     assert "TOKEN" not in str(unreadable.value)
+
+
+def test_an_address_no_parser_can_read_never_repeats_its_credentials(tmp_path: Path) -> None:
+    locked = LockedFile("demo.whl", "sha256:" + "0" * 64)
+    for url in ("https://user:s\uff0fecret@host/demo.whl", "https://u:secret@[::1/demo.whl"):
+        package = LockedPackage("demo", "1.0", files=(locked,), source=LockedSource("url", url))
+        with pytest.raises(DownloadError) as refused:
+            Downloader(tmp_path, {}).fetch(package, locked)
+        assert "ecret" not in str(refused.value), str(refused.value)

@@ -129,7 +129,20 @@ def test_take_out_never_follows_a_link_out_of_the_environment(tmp_path: Path) ->
         str(site.resolve()),
         *(str(prefix.resolve() / n) for n in ("share", "include", "etc")),
     )
-    assert _remove(str(site / "pkg" / "mod.py"), areas, scripts, set()) == 1
+    assert _remove(str(site / "pkg" / "mod.py"), areas, scripts, set(), True) == 1
     assert (outside / "mod.cpython-311.pyc").exists()  # not through the linked __pycache__
-    assert _remove(str(linked / "other.py"), areas, scripts, set()) == 0
+    assert _remove(str(linked / "other.py"), areas, scripts, set(), True) == 0
     assert (outside / "other.py").exists()
+    # Outside a virtualenv only what the locked archive installs.
+    (site / "pkg" / "listed.py").write_text("")
+    assert _remove(str(site / "pkg" / "listed.py"), areas, scripts, set(), False) == 0
+    assert (
+        _remove(
+            str(site / "pkg" / "listed.py"),
+            areas,
+            scripts,
+            {str(site / "pkg" / "listed.py")},
+            False,
+        )
+        == 1
+    )

@@ -306,7 +306,8 @@ def take_out(names: set[str], options: CheckOptions, interpreter: Interpreter) -
             # What another distribution's RECORD claims is not this one's to remove.
             named = archive_paths(dist, anchor, interpreter, site_dir, tuple(own)) - others
             paths |= named
-        removed = sum(_remove(path, areas, scripts, named) for path in sorted(paths))
+        venv = os.path.isfile(os.path.join(os.path.realpath(interpreter.prefix), "pyvenv.cfg"))
+        removed = sum(_remove(path, areas, scripts, named, venv) for path in sorted(paths))
         if _inside(site_dir, areas):
             _remove_tree(dist.path)
         for path in sorted(paths, key=len, reverse=True):
@@ -338,25 +339,23 @@ def _areas(interpreter: Interpreter) -> tuple[tuple[str, ...], str]:
     return tuple(areas), scripts
 
 
-def _remove(path: str, areas: tuple[str, ...], scripts: str, named: set[str]) -> int:
+def _remove(path: str, areas: tuple[str, ...], scripts: str, named: set[str], venv: bool) -> int:
     """Unlink ``path`` (a file or a link, never a directory) when its directory
-    resolves into one of ``areas``, or is the scripts directory and ``path`` is one the
-    locked archive names (``named``) or, in a virtualenv, any script but the venv tool's
-    own (the interpreter's names, the activation scripts); 1 when it did. The byte-code
-    of a removed module goes with it."""
+    resolves into one of ``areas`` or is the scripts directory (never the venv tool's
+    own scripts: the interpreter's names, the activation scripts), and, outside a
+    virtualenv (``venv`` false), only when the locked archive installs it (``named``);
+    1 when it did. The byte-code of a removed module goes with it."""
     from poetry_lockguard.env.venv_files import SCRIPTS
     from poetry_lockguard.env.venv_files import is_interpreter_name
 
     try:
         directory = os.path.realpath(os.path.dirname(path))
         name = os.path.basename(path)
+        if path not in named and not venv:
+            return 0  # outside a virtualenv, only what the locked archive itself installs
         if scripts and directory == scripts:
             if name in SCRIPTS or is_interpreter_name(name) or name.startswith("activate"):
                 return 0
-            if path not in named and not os.path.isfile(
-                os.path.join(os.path.dirname(scripts), "pyvenv.cfg")
-            ):
-                return 0  # outside a virtualenv, only what the archive itself installs
         elif not _inside(directory, areas):
             return 0
         target = os.path.join(directory, name)

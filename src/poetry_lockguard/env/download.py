@@ -125,9 +125,13 @@ class Downloader:
             return self._fetch(package, locked)
         except DownloadError as e:
             raise DownloadError(_one_line(str(e))) from e
-        except (http.client.HTTPException, OSError, ValueError, RecursionError) as e:
+        except (http.client.HTTPException, OSError, RecursionError) as e:
             # A source that answers in a way HTTP or JSON readers give up on.
             raise DownloadError(_one_line(f"{type(e).__name__}: {e}")) from e
+        except ValueError as e:  # its text may repeat an address, credentials included
+            raise DownloadError(
+                f"an address or an answer that cannot be read ({type(e).__name__})"
+            ) from e
 
     def _fetch(self, package: LockedPackage, locked: LockedFile) -> str:
         if package.source.type == "url":
@@ -247,12 +251,17 @@ class _RedirectHandler(urllib.request.HTTPRedirectHandler):
 def _userinfo(url: str) -> tuple[str, str, str]:
     """``url`` without the ``user:password@`` it may carry, and those credentials
     (sent as a header to that origin only, never printed)."""
-    parts = urllib.parse.urlsplit(url)
-    if "@" not in parts.netloc:
+    # Split by hand before any parser sees it: a parser's error repeats the address.
+    scheme, sep, rest = url.partition("://")
+    if not sep:
         return url, "", ""
-    userinfo, _, host = parts.netloc.rpartition("@")
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    netloc, tail = rest[:end], rest[end:]
+    if "@" not in netloc:
+        return url, "", ""
+    userinfo, _, host = netloc.rpartition("@")
     user, _, password = userinfo.partition(":")
-    bare = urllib.parse.urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    bare = f"{scheme}://{host}{tail}"
     return bare, urllib.parse.unquote(user), urllib.parse.unquote(password)
 
 
@@ -273,6 +282,8 @@ def _safe(url: str) -> str:
     try:
         parts = urllib.parse.urlsplit(url)
         host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"  # IPv6
         if parts.port:
             host += f":{parts.port}"
     except ValueError:  # a port that is not a number, a bracket left open
