@@ -124,7 +124,8 @@ def test_take_out_never_follows_a_link_out_of_the_environment(tmp_path: Path) ->
         scripts = prefix / "bin"
 
     Target.prefix = prefix  # type: ignore[attr-defined]
-    areas, scripts = _areas(Target())  # type: ignore[arg-type]
+    areas, scripts, venv = _areas(Target())  # type: ignore[arg-type]
+    assert venv
     assert areas == (
         str(site.resolve()),
         *(str(prefix.resolve() / n) for n in ("share", "include", "etc")),

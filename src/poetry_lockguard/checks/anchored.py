@@ -405,16 +405,15 @@ def archive_paths(
     installed_rows: tuple[str, ...] = (),
 ) -> set[str]:
     """Every absolute path installing ``anchor``'s archive writes for ``dist``: its
-    members where the install scheme puts them, its scripts and the console-script
-    wrappers of its entry points (pip's versioned names too), and the byte-code
-    directories beside its modules (the metadata directory is the caller's)."""
+    members where the install scheme puts them (its scripts included) and the
+    console-script wrappers of its entry points (pip's versioned names too); their
+    byte-code and the metadata directory are the caller's."""
     wheel = anchor.wheel
-    paths: set[str] = set()
     scripts_dir = str(interpreter.scripts)
-    for entry in wheel.entries:
-        member = entry.path
-        target = _member_target(member, wheel, dist.name, interpreter, site_dir, installed_rows)
-        paths.add(target)
+    paths = {
+        _member_target(e.path, wheel, dist.name, interpreter, site_dir, installed_rows)
+        for e in wheel.entries
+    }
     for point, _ in _wrappers(dist.name, wheel.entry_points, interpreter):
         paths.add(os.path.normpath(os.path.join(scripts_dir, point.name)))
     return paths

@@ -16,6 +16,7 @@ import stat
 
 from dataclasses import dataclass
 from dataclasses import field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from poetry_lockguard.checks.anchored import archive_paths
@@ -24,8 +25,6 @@ from poetry_lockguard.findings import CATALOGUE
 
 if TYPE_CHECKING:
     import subprocess
-
-    from pathlib import Path
 
     from poetry_lockguard.commands.check import CheckOptions
     from poetry_lockguard.env.probe import Interpreter
@@ -277,6 +276,8 @@ def take_out(names: set[str], options: CheckOptions, interpreter: Interpreter) -
     site_dirs = tuple(interpreter.site_dirs)
     installed = [d for d in scan_distributions(site_dirs) if d.path.parent in site_dirs]
     rows_of: dict[str, set[str]] = {}
+    #: Each RECORD-listed path, with the metadata directories whose RECORD lists it.
+    listed_by: dict[str, set[str]] = {}
     for dist in installed:
         try:
             record = read_record(dist.path / "RECORD")
@@ -287,15 +288,17 @@ def take_out(names: set[str], options: CheckOptions, interpreter: Interpreter) -
         rows_of[str(dist.path)] = {
             os.path.normpath(os.path.join(site_dir, row)) for row in (*listed, *record.exempt)
         }
+        for path in rows_of[str(dist.path)]:
+            listed_by.setdefault(path, set()).add(str(dist.path))
     lines = []
-    areas, scripts = _areas(interpreter)
+    areas, scripts, venv = _areas(interpreter)
     for dist in sorted(installed, key=lambda d: str(d.path)):
         if dist.name not in names:
             continue
         site_dir = os.path.realpath(dist.path.parent)
+        me = {str(dist.path)}
         own = rows_of.get(str(dist.path), set())
-        others = set().union(*(r for p, r in rows_of.items() if p != str(dist.path)))
-        paths = {p for p in own if p not in others}
+        paths = {p for p in own if listed_by[p] <= me}
         anchor = None
         packages = [p for p in lock.get(dist.name, ()) if same_version(p.version, dist.version)]
         if packages and packages[0].files:
@@ -304,9 +307,12 @@ def take_out(names: set[str], options: CheckOptions, interpreter: Interpreter) -
         named: set[str] = set()
         if anchor is not None:
             # What another distribution's RECORD claims is not this one's to remove.
-            named = archive_paths(dist, anchor, interpreter, site_dir, tuple(own)) - others
+            named = {
+                p
+                for p in archive_paths(dist, anchor, interpreter, site_dir, tuple(own))
+                if listed_by.get(p, me) <= me
+            }
             paths |= named
-        venv = os.path.isfile(os.path.join(os.path.realpath(interpreter.prefix), "pyvenv.cfg"))
         removed = sum(_remove(path, areas, scripts, named, venv) for path in sorted(paths))
         if _inside(site_dir, areas):
             _remove_tree(dist.path)
@@ -324,19 +330,22 @@ def take_out(names: set[str], options: CheckOptions, interpreter: Interpreter) -
     return lines
 
 
-def _areas(interpreter: Interpreter) -> tuple[tuple[str, ...], str]:
+def _areas(interpreter: Interpreter) -> tuple[tuple[str, ...], str, bool]:
     """The real directories a distribution's files may be removed from (the site
-    directories, where a wheel's data and headers go), and the scripts directory; in a
-    virtualenv only those that resolve inside it (a site directory linked elsewhere is
-    not the environment's to change)."""
+    directories, where a wheel's data and headers go), the scripts directory, and
+    whether the environment is a virtualenv; in a virtualenv only the directories that
+    resolve inside it (a site directory linked elsewhere is not the environment's to
+    change)."""
+    from poetry_lockguard.env.state import is_virtualenv
+
     prefix = os.path.realpath(interpreter.prefix)
     areas = [os.path.realpath(d) for d in interpreter.site_dirs]
     areas += [os.path.join(prefix, name) for name in ("share", "include", "etc")]
     scripts = os.path.realpath(interpreter.scripts)
-    if os.path.isfile(os.path.join(prefix, "pyvenv.cfg")):
+    if is_virtualenv(Path(prefix)):
         inside = [a for a in areas if a.startswith(prefix + os.sep)]
-        return tuple(inside), scripts if scripts.startswith(prefix + os.sep) else ""
-    return tuple(areas), scripts
+        return tuple(inside), scripts if scripts.startswith(prefix + os.sep) else "", True
+    return tuple(areas), scripts, False
 
 
 def _remove(path: str, areas: tuple[str, ...], scripts: str, named: set[str], venv: bool) -> int:

@@ -164,6 +164,8 @@ Exit codes: 0 matches (warnings allowed), 1 error findings, 2 could not check.
         from poetry_lockguard.errors import LockguardError
         from poetry_lockguard.lock.project import read_project
 
+        if not self.option("integrity"):
+            return ()  # archives are downloaded for --integrity only
         if not self.option("download-archives"):
             try:
                 table = read_project(project_dir / "pyproject.toml").lockguard_config
